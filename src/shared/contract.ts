@@ -1,0 +1,34 @@
+// The one contract between renderer, host (main / serve / CLI) and engine.
+// Every command: name → zod input schema → output type; every event: name → payload.
+// Domain files declare their part; this file is where they become one map.
+import type { z } from 'zod';
+import { appCommands } from './contract/app';
+
+export * from './contract/common';
+export * from './contract/app';
+export * from './contract/events';
+export type { CommandSpec, RunsIn } from './contract/define';
+
+export const commands = {
+  ...appCommands,
+};
+
+export type Commands = typeof commands;
+export type CommandName = keyof Commands;
+/** What a caller may send (defaults still optional). */
+export type CommandInput<C extends CommandName> = z.input<Commands[C]['input']>;
+/** What a handler receives after parsing (defaults filled in). */
+export type ParsedInput<C extends CommandName> = z.output<Commands[C]['input']>;
+export type CommandOutput<C extends CommandName> = z.output<Commands[C]['output']>;
+export type JobCommandName = { [C in CommandName]: Commands[C] extends { result: z.ZodType } ? C : never }[CommandName];
+export type JobResult<C extends JobCommandName> = Commands[C] extends { result: infer R extends z.ZodType } ? z.output<R> : never;
+
+export const commandNames = Object.keys(commands) as CommandName[];
+
+export function isCommandName(name: unknown): name is CommandName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(commands, name);
+}
+
+export function isJobCommand(name: CommandName): boolean {
+  return (commands[name] as { result?: unknown }).result !== undefined;
+}
