@@ -1,0 +1,276 @@
+// Readers: search and the feature page. Safe on a read-only connection of the host.
+// Every read sees only the SAE's active analysis (see migrations/0001_core.ts).
+import type { z } from 'zod';
+import { FeaturescopeError } from '../shared/errors';
+import type { Catalog } from './open';
+import {
+  Histogram,
+  LogitEffects,
+  SearchQuery,
+  type AnalysisInfo,
+  type Experiment,
+  type ExperimentRef,
+  type FeaturePage,
+  type SearchResult,
+  type SearchRow,
+  type SearchSort,
+  type StoredExample,
+} from './types';
+import { decodeActs, experimentCiteId, experimentIdOf } from './writes';
+
+/** The SQL of the feature page, exported so tests can check each statement's query plan. */
+export const FEATURE_PAGE_SQL = {
+  sae: `SELECT id, name, hook_name AS hookName, architecture, d_sae AS dSae, active_analysis_id AS analysisId FROM saes WHERE id = ?`,
+  analysis: `SELECT id, sae_id AS saeId, corpus_id AS corpusId, state, started_at AS startedAt, ended_at AS endedAt, feature_count AS featureCount
+             FROM analyses WHERE id = ?`,
+  feature: `SELECT id, idx, density, max_act AS maxAct, mean_act AS meanAct, histogram, explanation, top_tokens AS topTokens
+            FROM features WHERE analysis_id = ? AND idx = ?`,
+  examples: `SELECT kind, bucket, rank, max_act AS maxAct, tokens, acts, doc, start FROM examples
+             WHERE feature_id = ? ORDER BY kind DESC, bucket DESC, rank`,
+  logitEffects: `SELECT promoted, suppressed FROM logit_effects WHERE feature_id = ?`,
+  label: `SELECT user_label AS userLabel, updated_at AS updatedAt FROM labels WHERE sae_id = ? AND idx = ?`,
+  tags: `SELECT t.name FROM feature_tags ft JOIN tags t ON t.id = ft.tag_id WHERE ft.sae_id = ? AND ft.idx = ? ORDER BY t.name`,
+  notes: `SELECT id, text, created_at AS createdAt FROM notes WHERE sae_id = ? AND idx = ? ORDER BY created_at, id`,
+} as const;
+
+/** Everything the feature page shows, read in one snapshot. */
+export function getFeaturePage(catalog: Catalog, saeId: number, idx: number): FeaturePage {
+  const q = FEATURE_PAGE_SQL;
+  return catalog.db.transaction(() => {
+    const sae = catalog.statement(q.sae).get(saeId) as
+      | { id: number; name: string; hookName: string; architecture: string; dSae: number; analysisId: number | null }
+      | undefined;
+    if (sae === undefined) throw new FeaturescopeError('not_found', `There is no SAE ${saeId} in catalog ${catalog.path}.`, 'saeId');
+    if (sae.analysisId === null) {
+      throw new FeaturescopeError('not_found', `SAE ${saeId} (${sae.name}) has no completed analysis yet: run an analysis first.`, 'saeId');
+    }
+    const analysis = catalog.statement(q.analysis).get(sae.analysisId) as AnalysisInfo;
+    const f = catalog.statement(q.feature).get(sae.analysisId, idx) as
+      | { id: number; idx: number; density: number; maxAct: number; meanAct: number; histogram: string | null; explanation: string; topTokens: string }
+      | undefined;
+    if (f === undefined) throw new FeaturescopeError('not_found', `SAE ${saeId} (${sae.name}) has no feature ${idx}.`, 'idx');
+
+    const examples = (catalog.statement(q.examples).all(f.id) as Array<Omit<StoredExample, 'tokens' | 'values'> & { tokens: string; acts: Buffer }>).map(
+      ({ tokens, acts, ...rest }) => ({ ...rest, tokens: JSON.parse(tokens) as string[], values: decodeActs(acts) }),
+    );
+    const logits = catalog.statement(q.logitEffects).get(f.id) as { promoted: string; suppressed: string } | undefined;
+    const label = catalog.statement(q.label).get(saeId, idx) as { userLabel: string; updatedAt: number } | undefined;
+    const tags = catalog.statement(q.tags).pluck().all(saeId, idx) as string[];
+    const notes = catalog.statement(q.notes).all(saeId, idx) as FeaturePage['notes'];
+
+    return {
+      sae: { id: sae.id, name: sae.name, hookName: sae.hookName, architecture: sae.architecture, dSae: sae.dSae },
+      analysis,
+      feature: {
+        idx: f.idx,
+        density: f.density,
+        maxAct: f.maxAct,
+        meanAct: f.meanAct,
+        histogram: f.histogram === null ? null : parseStored(Histogram, f.histogram, catalog, 'features.histogram'),
+        topTokens: JSON.parse(f.topTokens) as string[],
+      },
+      label: { auto: f.explanation, user: label?.userLabel ?? null, updatedAt: label?.updatedAt ?? null },
+      examples,
+      logitEffects:
+        logits === undefined
+          ? null
+          : parseStored(LogitEffects, { promoted: JSON.parse(logits.promoted), suppressed: JSON.parse(logits.suppressed) }, catalog, 'logit_effects'),
+      tags,
+      notes,
+    };
+  })();
+}
+
+interface SearchSql {
+  /** Page of rows; when q is given each row also carries `total`. */
+  rowsSql: string;
+  /** Number of matching features (used when the page is empty or q is absent). */
+  countSql: string | null;
+  params: Record<string, string | number>;
+}
+
+const ORDER_COLUMNS: Record<Exclude<SearchSort, 'relevance'>, string> = { idx: 'f.idx', density: 'f.density', max_act: 'f.max_act' };
+const DEFAULT_DESC: Record<SearchSort, boolean> = { idx: false, density: true, max_act: true, relevance: false };
+
+/**
+ * Build the SQL of a search against one analysis. Exported so tests can check its query plan.
+ * `tagIds` are the ids of the query's tags, already resolved.
+ */
+export function buildSearchSql(query: z.output<typeof SearchQuery>, analysisId: number, tagIds: readonly number[]): SearchSql {
+  const params: Record<string, string | number> = { analysisId, saeId: query.saeId, limit: query.limit, offset: query.offset };
+  const where = ['f.analysis_id = @analysisId'];
+  if (query.densityMin !== undefined) (where.push('f.density >= @densityMin'), (params.densityMin = query.densityMin));
+  if (query.densityMax !== undefined) (where.push('f.density <= @densityMax'), (params.densityMax = query.densityMax));
+  if (query.maxActMin !== undefined) (where.push('f.max_act >= @maxActMin'), (params.maxActMin = query.maxActMin));
+  if (query.maxActMax !== undefined) (where.push('f.max_act <= @maxActMax'), (params.maxActMax = query.maxActMax));
+  tagIds.forEach((tagId, i) => {
+    where.push(`f.idx IN (SELECT idx FROM feature_tags WHERE sae_id = @saeId AND tag_id = @tag${i})`);
+    params[`tag${i}`] = tagId;
+  });
+
+  const match = query.q === undefined ? null : toFtsQuery(query.q);
+  const sort: SearchSort = query.sort ?? (match !== null ? 'relevance' : 'idx');
+  const desc = query.order === undefined ? DEFAULT_DESC[sort] : query.order === 'desc';
+  const dir = desc ? 'DESC' : 'ASC';
+  const orderBy =
+    sort === 'relevance'
+      ? match !== null
+        ? `b.score ${dir}, f.idx`
+        : `f.idx ${dir}`
+      : sort === 'idx'
+        ? `f.idx ${dir}`
+        : `${ORDER_COLUMNS[sort]} ${dir}, f.idx`;
+  const columns = `f.idx, f.density, f.max_act AS maxAct, f.mean_act AS meanAct, f.explanation, f.top_tokens AS topTokens, l.user_label AS userLabel`;
+  const labelJoin = `LEFT JOIN labels l ON l.sae_id = f.sae_id AND l.idx = f.idx`;
+  const whereSql = where.join(' AND ');
+
+  if (match === null) {
+    return {
+      rowsSql: `SELECT ${columns}, NULL AS score FROM features f ${labelJoin} WHERE ${whereSql} ORDER BY ${orderBy} LIMIT @limit OFFSET @offset`,
+      // Without filters the count is kept on the analysis row.
+      countSql: where.length === 1 ? null : `SELECT count(*) FROM features f WHERE ${whereSql}`,
+      params,
+    };
+  }
+
+  params.match = match;
+  // bm25 is negative, lower is better; a feature's score is its best hit in any indexed text.
+  // Column weights: the user's label counts most, then explanation and top tokens, then example text.
+  const hits = `WITH hits(fid, score) AS (
+      SELECT rowid, bm25(features_fts, 4.0, 2.0, 2.0) FROM features_fts WHERE features_fts MATCH @match
+      UNION ALL
+      SELECT e.feature_id, bm25(examples_fts) FROM examples_fts CROSS JOIN examples e ON e.id = examples_fts.rowid WHERE examples_fts MATCH @match
+    ), best(fid, score) AS (SELECT fid, min(score) FROM hits GROUP BY fid)`;
+  return {
+    rowsSql: `${hits} SELECT ${columns}, b.score AS score, count(*) OVER () AS total
+      FROM best b CROSS JOIN features f ON f.id = b.fid ${labelJoin}
+      WHERE ${whereSql} ORDER BY ${orderBy} LIMIT @limit OFFSET @offset`,
+    countSql: `${hits} SELECT count(*) FROM best b CROSS JOIN features f ON f.id = b.fid WHERE ${whereSql}`,
+    params,
+  };
+}
+
+/** Search the features of an SAE's active analysis. */
+export function searchFeatures(catalog: Catalog, input: SearchQuery): SearchResult {
+  const parsed = SearchQuery.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = issue.path.map(String).join('.');
+    throw new FeaturescopeError('invalid_input', `search: ${field || 'query'}: ${issue.message}`, field || undefined);
+  }
+  const query = parsed.data;
+  return catalog.db.transaction((): SearchResult => {
+    const sae = catalog.statement(`SELECT active_analysis_id AS analysisId FROM saes WHERE id = ?`).get(query.saeId) as
+      | { analysisId: number | null }
+      | undefined;
+    if (sae === undefined) throw new FeaturescopeError('not_found', `There is no SAE ${query.saeId} in catalog ${catalog.path}.`, 'saeId');
+    if (sae.analysisId === null) return { total: 0, rows: [] };
+
+    const tagIds: number[] = [];
+    for (const name of query.tags ?? []) {
+      const id = catalog.statement(`SELECT id FROM tags WHERE name = ?`).pluck().get(name.trim()) as number | undefined;
+      if (id === undefined) return { total: 0, rows: [] };
+      tagIds.push(id);
+    }
+
+    const sql = buildSearchSql(query, sae.analysisId, tagIds);
+    const raw = catalog.statement(sql.rowsSql).all(sql.params) as Array<Omit<SearchRow, 'topTokens'> & { topTokens: string; total?: number }>;
+    let total: number;
+    if (raw.length > 0 && raw[0]!.total !== undefined) total = raw[0]!.total;
+    else if (sql.countSql === null) {
+      total = Number(catalog.statement(`SELECT feature_count FROM analyses WHERE id = ?`).pluck().get(sae.analysisId));
+    } else total = Number(catalog.statement(sql.countSql).pluck().get(sql.params));
+    const rows = raw.map(({ total: _total, topTokens, ...row }) => ({ ...row, topTokens: JSON.parse(topTokens) as string[] }));
+    return { total, rows };
+  })();
+}
+
+/**
+ * Turn what a person typed into an FTS5 query: each word becomes a quoted phrase (so FTS5
+ * syntax characters are plain text), words are ANDed, a trailing * keeps prefix matching.
+ * Returns null when nothing searchable is left.
+ */
+export function toFtsQuery(text: string): string | null {
+  const terms: string[] = [];
+  for (const raw of text.split(/\s+/)) {
+    const prefix = raw.endsWith('*');
+    const word = raw.replace(/\*+$/, '');
+    if (!/[\p{L}\p{N}_]/u.test(word)) continue;
+    terms.push(`"${word.replace(/"/g, '""')}"${prefix ? '*' : ''}`);
+    if (terms.length === 16) break;
+  }
+  return terms.length === 0 ? null : terms.join(' ');
+}
+
+export interface SaeSummary {
+  id: number;
+  name: string;
+  hookName: string;
+  architecture: string;
+  dIn: number;
+  dSae: number;
+  metrics: Record<string, number>;
+  provenance: Record<string, unknown>;
+  analysis: AnalysisInfo | null;
+}
+
+export function listSaes(catalog: Catalog): SaeSummary[] {
+  const rows = catalog
+    .statement(
+      `SELECT id, name, hook_name AS hookName, architecture, d_in AS dIn, d_sae AS dSae, metrics, provenance, active_analysis_id AS analysisId
+       FROM saes ORDER BY id`,
+    )
+    .all() as Array<Omit<SaeSummary, 'metrics' | 'provenance' | 'analysis'> & { metrics: string; provenance: string; analysisId: number | null }>;
+  return rows.map(({ metrics, provenance, analysisId, ...s }) => ({
+    ...s,
+    metrics: JSON.parse(metrics) as Record<string, number>,
+    provenance: JSON.parse(provenance) as Record<string, unknown>,
+    analysis: analysisId === null ? null : (catalog.statement(FEATURE_PAGE_SQL.analysis).get(analysisId) as AnalysisInfo),
+  }));
+}
+
+/** Tag names with how many features of the SAE carry each. */
+export function listTags(catalog: Catalog, saeId: number): Array<{ name: string; count: number }> {
+  return catalog
+    .statement(
+      `SELECT t.name, count(*) AS count FROM feature_tags ft JOIN tags t ON t.id = ft.tag_id WHERE ft.sae_id = ? GROUP BY t.id ORDER BY t.name`,
+    )
+    .all(saeId) as Array<{ name: string; count: number }>;
+}
+
+export function getExperiment(catalog: Catalog, ref: ExperimentRef): Experiment {
+  const id = experimentIdOf(ref);
+  const row = catalog
+    .statement(`SELECT id, kind, sae_id AS saeId, inputs, seed, outputs, created_at AS createdAt, app_version AS appVersion FROM experiments WHERE id = ?`)
+    .get(id) as (Omit<Experiment, 'citeId' | 'inputs' | 'outputs'> & { inputs: string; outputs: string }) | undefined;
+  if (row === undefined) throw new FeaturescopeError('not_found', `There is no experiment ${experimentCiteId(id)} in catalog ${catalog.path}.`, 'ref');
+  return experimentOf(row);
+}
+
+export function listExperiments(catalog: Catalog, args: { saeId?: number; limit?: number; beforeId?: number } = {}): Experiment[] {
+  const limit = Math.min(Math.max(args.limit ?? 50, 1), 500);
+  const rows = catalog
+    .statement(
+      `SELECT id, kind, sae_id AS saeId, inputs, seed, outputs, created_at AS createdAt, app_version AS appVersion FROM experiments
+       WHERE (@saeId IS NULL OR sae_id = @saeId) AND id < @beforeId ORDER BY id DESC LIMIT @limit`,
+    )
+    .all({ saeId: args.saeId ?? null, beforeId: args.beforeId ?? Number.MAX_SAFE_INTEGER, limit }) as Array<
+    Omit<Experiment, 'citeId' | 'inputs' | 'outputs'> & { inputs: string; outputs: string }
+  >;
+  return rows.map(experimentOf);
+}
+
+function experimentOf(row: Omit<Experiment, 'citeId' | 'inputs' | 'outputs'> & { inputs: string; outputs: string }): Experiment {
+  return {
+    ...row,
+    citeId: experimentCiteId(row.id),
+    inputs: JSON.parse(row.inputs) as Record<string, unknown>,
+    outputs: JSON.parse(row.outputs) as Record<string, unknown>,
+  };
+}
+
+function parseStored<S extends z.ZodType>(schema: S, value: unknown, catalog: Catalog, what: string): z.output<S> {
+  const r = schema.safeParse(typeof value === 'string' ? JSON.parse(value) : value);
+  if (!r.success) throw new FeaturescopeError('bad_file', `Catalog ${catalog.path}: a stored ${what} value breaks its format (${r.error.issues[0]?.message}).`);
+  return r.data;
+}
