@@ -16,12 +16,12 @@ export interface CommandSpec<I extends z.ZodType = z.ZodType, O extends z.ZodTyp
   result?: R;
 }
 
-export function command<I extends z.ZodType, O extends z.ZodType>(spec: {
+export function command<I extends z.ZodType, O extends z.ZodType, Where extends RunsIn>(spec: {
   summary: string;
-  runsIn: RunsIn;
+  runsIn: Where;
   input: I;
   output: O;
-}): CommandSpec<I, O, undefined> {
+}): CommandSpec<I, O, undefined> & { runsIn: Where } {
   return spec;
 }
 
@@ -30,6 +30,6 @@ export function jobCommand<I extends z.ZodType, R extends z.ZodType, O extends z
   input: I;
   output: O;
   result: R;
-}): CommandSpec<I, O, R> {
+}): CommandSpec<I, O, R> & { result: R; runsIn: 'engine' } {
   return { ...spec, runsIn: 'engine' };
 }

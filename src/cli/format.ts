@@ -1,0 +1,46 @@
+import type { DoctorReport, Progress } from '../shared/contract';
+
+export function formatDoctor(r: DoctorReport): string {
+  const b = r.engine.backend;
+  const lines = [
+    `Featurescope ${r.app.version} (${r.app.mode}) on ${r.app.platform}/${r.app.arch}, Node ${r.app.node}${r.app.electron ? `, Electron ${r.app.electron}` : ''}`,
+    '',
+    'Engine',
+    `  state      ${r.engine.state}${r.engine.pid ? ` (pid ${r.engine.pid})` : ''}`,
+    b ? `  backend    ${b.name} (${b.kind}), ${b.threads} thread${b.threads === 1 ? '' : 's'}, SIMD ${b.simd ? 'on' : 'off'}, tfjs ${b.tfjsVersion}` : '  backend    none',
+    b ? `  why        ${b.reason}` : '',
+    '',
+    'Versions',
+    ...Object.entries(r.versions).map(([k, v]) => `  ${k.padEnd(30)} ${v}`),
+    '',
+    'Paths',
+    ...Object.entries(r.paths).map(([k, v]) => `  ${k.padEnd(14)} ${v}`),
+  ];
+  return lines.filter((l, i) => l !== '' || lines[i - 1] !== '').join('\n');
+}
+
+/** One status line for stderr, redrawn in place on a terminal. */
+export function formatProgress(p: Progress): string {
+  const width = 24;
+  const filled = Math.round(p.fraction * width);
+  const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
+  const eta = p.etaSeconds === null ? '' : ` ETA ${formatSeconds(p.etaSeconds)}`;
+  const metrics = p.metrics ? ` ${Object.entries(p.metrics).map(([k, v]) => `${k}=${formatNumber(v)}`).join(' ')}` : '';
+  return `${bar} ${(p.fraction * 100).toFixed(1).padStart(5)}% ${formatNumber(p.done)}/${formatNumber(p.total)} ${p.unit} ${formatNumber(p.rate)} ${p.unit}/s${eta}${metrics}${p.message ? ` ${p.message}` : ''}`;
+}
+
+export function formatSeconds(s: number): string {
+  if (s < 60) return `${s.toFixed(0)}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.round((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+export function formatNumber(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  if (Number.isInteger(v) && Math.abs(v) < 1e6) return String(v);
+  const a = Math.abs(v);
+  if (a >= 1e6) return `${(v / 1e6).toFixed(2)}M`;
+  if (a >= 100) return v.toFixed(0);
+  if (a >= 1) return v.toFixed(2);
+  return v.toPrecision(3);
+}

@@ -1,0 +1,76 @@
+// The engine process: tfjs, models, SAE training and analysis run here, never on the UI thread.
+// It receives already-validated commands from the host, runs them, and reports results,
+// job progress and catalog changes. The host supervises it and restarts it if it dies.
+import { parseCommandInput } from '../shared/validate';
+import { FeaturescopeError, toCommandError } from '../shared/errors';
+import type { HostToEngine } from '../shared/engine-protocol';
+import { connectToHost } from './transport';
+import { initBackend } from './backend';
+import { callHandlers, jobHandlers } from './handlers';
+import { createJobContext } from './jobs/context';
+
+async function main(): Promise<void> {
+  const host = connectToHost();
+  const running = new Map<string, AbortController>();
+  const queued: HostToEngine[] = [];
+  let ready = false;
+
+  async function handle(message: HostToEngine): Promise<void> {
+    switch (message.kind) {
+      case 'call': {
+        try {
+          const handler = (callHandlers as Record<string, ((input: unknown) => unknown) | undefined>)[message.command];
+          if (!handler) throw new FeaturescopeError('unknown_command', `The engine has no command "${message.command}".`);
+          // The host validated already; parsing again here keeps the engine safe on its own.
+          const value = await handler(parseCommandInput(message.command, message.input));
+          host.send({ kind: 'reply', id: message.id, ok: true, value });
+        } catch (err) {
+          host.send({ kind: 'reply', id: message.id, ok: false, error: toCommandError(err) });
+        }
+        return;
+      }
+      case 'job': {
+        const controller = new AbortController();
+        running.set(message.jobId, controller);
+        const ctx = createJobContext(
+          message.jobId,
+          controller.signal,
+          (progress) => host.send({ kind: 'job-progress', jobId: message.jobId, progress }),
+          (tables) => host.send({ kind: 'catalog-changed', tables }),
+        );
+        try {
+          const handler = (jobHandlers as Record<string, ((input: unknown, c: typeof ctx) => Promise<unknown>) | undefined>)[message.command];
+          if (!handler) throw new FeaturescopeError('unknown_command', `The engine has no job "${message.command}".`);
+          const result = await handler(parseCommandInput(message.command, message.input), ctx);
+          host.send({ kind: 'job-done', jobId: message.jobId, result });
+        } catch (err) {
+          const error = toCommandError(err);
+          if (error.code === 'cancelled' || controller.signal.aborted) host.send({ kind: 'job-cancelled', jobId: message.jobId });
+          else host.send({ kind: 'job-failed', jobId: message.jobId, error });
+        } finally {
+          running.delete(message.jobId);
+        }
+        return;
+      }
+      case 'cancel':
+        running.get(message.jobId)?.abort();
+        return;
+    }
+  }
+
+  host.onMessage((message) => {
+    if (!ready) queued.push(message);
+    else void handle(message);
+  });
+
+  const backend = await initBackend();
+  ready = true;
+  host.send({ kind: 'ready', backend, pid: process.pid });
+  for (const message of queued.splice(0)) void handle(message);
+}
+
+main().catch((err) => {
+  // Startup failed (e.g. no usable tfjs backend): say why on stderr, which the host logs, and exit non-zero.
+  process.stderr.write(`featurescope engine failed to start: ${toCommandError(err).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,154 @@
+// The host: one router for every client (Electron IPC, serve-mode WebSocket, CLI).
+// It validates each command against the shared contract, answers host commands itself,
+// forwards engine commands, tracks jobs, and fans engine events out to subscribers.
+import { commands, isCommandName, isJobCommand, type CommandName, type EventName, type EventPayload } from '../../shared/contract';
+import type { DoctorReport } from '../../shared/contract';
+import type { EngineToHost } from '../../shared/engine-protocol';
+import { FeaturescopeError, toCommandError, type CommandError } from '../../shared/errors';
+import { parseCommandInput } from '../../shared/validate';
+import type { SpawnEngine } from './engine-process';
+import { JobRegistry } from './jobs';
+import type { AppPaths } from './paths';
+import { EngineSupervisor } from './supervisor';
+import { appVersion, packageVersions } from './versions';
+
+export type { CallResult } from '../../shared/bridge';
+import type { CallResult } from '../../shared/bridge';
+export type HostEventListener = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
+
+export interface Host {
+  call(command: string, input: unknown): Promise<CallResult>;
+  subscribe(listener: HostEventListener): () => void;
+  readonly engine: EngineSupervisor;
+  readonly paths: AppPaths;
+  close(): Promise<void>;
+}
+
+export interface HostOptions {
+  mode: DoctorReport['app']['mode'];
+  paths: AppPaths;
+  spawnEngine: SpawnEngine;
+}
+
+export function createHost({ mode, paths, spawnEngine }: HostOptions): Host {
+  const jobs = new JobRegistry();
+  const listeners = new Set<HostEventListener>();
+  const emit: HostEventListener = (event, payload) => {
+    for (const l of listeners) l(event, payload);
+  };
+
+  const engine = new EngineSupervisor(spawnEngine, {
+    onMessage: (m) => fromEngine(m),
+    onStatus: (s) => emit('engine.status', { state: s.state, pid: s.pid, backend: s.backend, ...(s.message ? { message: s.message } : {}) }),
+    onExit: (reason) => {
+      // Whatever the engine was doing is lost with it: say so on every running job.
+      for (const job of jobs.running()) {
+        const error: CommandError = { code: 'engine_crashed', message: `${reason} The job "${job.title}" was stopped.` };
+        jobs.fail(job.id, error);
+        emit('job.failed', { jobId: job.id, error });
+      }
+    },
+  });
+
+  function fromEngine(m: EngineToHost): void {
+    switch (m.kind) {
+      case 'job-progress':
+        if (jobs.progress(m.jobId, m.progress)) emit('job.progress', { jobId: m.jobId, progress: m.progress });
+        return;
+      case 'job-done':
+        if (jobs.finish(m.jobId, m.result)) emit('job.finished', { jobId: m.jobId, result: m.result });
+        return;
+      case 'job-failed':
+        if (jobs.fail(m.jobId, m.error)) emit('job.failed', { jobId: m.jobId, error: m.error });
+        return;
+      case 'job-cancelled':
+        if (jobs.cancelled(m.jobId)) emit('job.cancelled', { jobId: m.jobId });
+        return;
+      case 'catalog-changed':
+        emit('catalog.changed', { tables: m.tables });
+        return;
+      default:
+        return;
+    }
+  }
+
+  const hostHandlers: Partial<Record<CommandName, (input: never) => unknown>> = {
+    'app.doctor': (): DoctorReport => {
+      const s = engine.getStatus();
+      return {
+        app: {
+          version: appVersion(paths.appRoot),
+          node: process.versions.node,
+          electron: process.versions.electron ?? null,
+          platform: process.platform,
+          arch: process.arch,
+          mode,
+        },
+        engine: { state: s.state, pid: s.pid, restarts: s.restarts, backend: s.backend },
+        versions: packageVersions(),
+        paths: {
+          dataDir: paths.dataDir,
+          workspace: paths.workspace,
+          catalog: paths.catalog,
+          resources: paths.resources,
+          bundledModels: paths.bundledModels,
+        },
+      };
+    },
+    'jobs.list': () => jobs.list(),
+    'jobs.get': ({ jobId }: { jobId: string }) => {
+      const job = jobs.get(jobId);
+      if (!job) throw new FeaturescopeError('not_found', `There is no job "${jobId}".`, 'jobId');
+      return job;
+    },
+    'jobs.cancel': ({ jobId }: { jobId: string }) => {
+      const job = jobs.get(jobId);
+      if (!job) throw new FeaturescopeError('not_found', `There is no job "${jobId}".`, 'jobId');
+      if (job.state !== 'running') return { cancelled: false };
+      engine.send({ kind: 'cancel', jobId });
+      return { cancelled: true };
+    },
+  };
+
+  function startJob(command: CommandName, input: unknown): { jobId: string } {
+    const job = jobs.create(command, commands[command].summary);
+    emit('job.started', { ...job });
+    try {
+      engine.send({ kind: 'job', jobId: job.id, command, input });
+    } catch (err) {
+      const error = toCommandError(err);
+      jobs.fail(job.id, error);
+      emit('job.failed', { jobId: job.id, error });
+    }
+    return { jobId: job.id };
+  }
+
+  async function call(command: string, rawInput: unknown): Promise<CallResult> {
+    try {
+      const input = parseCommandInput(command, rawInput);
+      if (!isCommandName(command)) throw new FeaturescopeError('unknown_command', `There is no command named "${command}".`);
+      if (isJobCommand(command)) return { ok: true, value: startJob(command, input) };
+      if (commands[command].runsIn === 'host') {
+        const handler = hostHandlers[command];
+        if (!handler) throw new FeaturescopeError('internal', `The host has no handler for "${command}".`);
+        return { ok: true, value: await handler(input as never) };
+      }
+      return { ok: true, value: await engine.call(command, input) };
+    } catch (err) {
+      return { ok: false, error: toCommandError(err) };
+    }
+  }
+
+  engine.start();
+
+  return {
+    call,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    engine,
+    paths,
+    close: () => engine.stop(),
+  };
+}

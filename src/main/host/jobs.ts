@@ -1,0 +1,67 @@
+import { randomUUID } from 'node:crypto';
+import type { JobInfo, Progress } from '../../shared/contract';
+import type { CommandError } from '../../shared/errors';
+
+/** Metric history is kept for charts; a long job keeps at most this many points (evenly thinned). */
+const MAX_HISTORY = 2000;
+
+/** The host's record of every job of this session. The engine may die; this record does not. */
+export class JobRegistry {
+  private readonly jobs = new Map<string, JobInfo>();
+
+  create(command: string, title: string): JobInfo {
+    const job: JobInfo = { id: `job-${randomUUID().slice(0, 8)}`, command, title, state: 'running', startedAt: Date.now() };
+    this.jobs.set(job.id, job);
+    return job;
+  }
+
+  get(jobId: string): JobInfo | undefined {
+    return this.jobs.get(jobId);
+  }
+
+  list(): JobInfo[] {
+    return [...this.jobs.values()].sort((a, b) => b.startedAt - a.startedAt);
+  }
+
+  running(): JobInfo[] {
+    return this.list().filter((j) => j.state === 'running');
+  }
+
+  progress(jobId: string, progress: Progress): JobInfo | undefined {
+    const job = this.live(jobId);
+    if (!job) return undefined;
+    job.progress = progress;
+    if (progress.metrics) {
+      const history = (job.history ??= []);
+      history.push({ done: progress.done, ...progress.metrics });
+      if (history.length > MAX_HISTORY) job.history = history.filter((_, i) => i % 2 === 0);
+    }
+    return job;
+  }
+
+  finish(jobId: string, result: unknown): JobInfo | undefined {
+    return this.end(jobId, 'finished', (job) => (job.result = result));
+  }
+
+  fail(jobId: string, error: CommandError): JobInfo | undefined {
+    return this.end(jobId, 'failed', (job) => (job.error = error));
+  }
+
+  cancelled(jobId: string): JobInfo | undefined {
+    return this.end(jobId, 'cancelled', () => undefined);
+  }
+
+  private live(jobId: string): JobInfo | undefined {
+    const job = this.jobs.get(jobId);
+    return job && job.state === 'running' ? job : undefined;
+  }
+
+  private end(jobId: string, state: JobInfo['state'], apply: (job: JobInfo) => void): JobInfo | undefined {
+    const job = this.live(jobId);
+    if (!job) return undefined;
+    job.state = state;
+    job.endedAt = Date.now();
+    apply(job);
+    return job;
+  }
+}

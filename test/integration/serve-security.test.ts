@@ -1,0 +1,109 @@
+import { request } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { Host } from '../../src/main/host/host';
+import { startServer, type ServeHandle } from '../../src/main/serve/server';
+import { startTestHost } from './helpers';
+
+function get(port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method: 'GET', headers: { host: `127.0.0.1:${port}`, ...headers } }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function wsOutcome(port: number, headers: Record<string, string>): Promise<{ opened: boolean; status?: number }> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, { headers });
+    ws.on('open', () => {
+      ws.close();
+      resolve({ opened: true });
+    });
+    ws.on('unexpected-response', (_req, res) => resolve({ opened: false, status: res.statusCode }));
+    ws.on('error', () => resolve({ opened: false }));
+  });
+}
+
+describe('serve mode only answers its own, tokened, loopback clients', () => {
+  let host: Host;
+  let dispose: () => Promise<void>;
+  let server: ServeHandle;
+  let token: string;
+  let cookie: string;
+
+  beforeAll(async () => {
+    ({ host, dispose } = await startTestHost());
+    server = await startServer(host, { rendererDir: host.paths.rendererDir });
+    token = new URL(server.url).searchParams.get('token')!;
+    const first = await get(server.port, `/?token=${token}`);
+    cookie = String(first.headers['set-cookie']).split(';')[0]!;
+  });
+  afterAll(async () => {
+    await server.close();
+    await dispose();
+  });
+
+  it('binds 127.0.0.1 and uses a fresh 256-bit token per launch', async () => {
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{64}$/);
+    const other = await startServer(host, { rendererDir: host.paths.rendererDir });
+    expect(new URL(other.url).searchParams.get('token')).not.toBe(token);
+    await other.close();
+  });
+
+  it('answers 401 without the token', async () => {
+    expect((await get(server.port, '/')).status).toBe(401);
+    expect((await get(server.port, '/?token=nope')).status).toBe(401);
+    expect((await get(server.port, '/', { cookie: `featurescope_${server.port}=${'0'.repeat(64)}` })).status).toBe(401);
+  });
+
+  it('trades the token in the URL for an HttpOnly SameSite cookie and serves the app with a CSP', async () => {
+    const first = await get(server.port, `/?token=${token}`);
+    expect(first.status).toBe(302);
+    expect(first.headers.location).toBe('/');
+    expect(String(first.headers['set-cookie'])).toMatch(/HttpOnly; SameSite=Strict/);
+    const page = await get(server.port, '/', { cookie });
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('<div id="root">');
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+  });
+
+  it('answers 403 to a wrong Host (DNS rebinding) even with the token', async () => {
+    expect((await get(server.port, '/', { cookie, host: 'evil.example:80' })).status).toBe(403);
+    expect((await get(server.port, '/', { cookie, host: `attacker.test:${server.port}` })).status).toBe(403);
+    expect((await get(server.port, '/', { cookie, host: '127.0.0.1:1' })).status).toBe(403);
+  });
+
+  it('answers 403 to a foreign Origin even with the token', async () => {
+    expect((await get(server.port, '/', { cookie, origin: 'https://evil.example' })).status).toBe(403);
+    expect((await get(server.port, '/', { cookie, origin: `http://localhost:${server.port}` })).status).toBe(200);
+  });
+
+  it('refuses cross-origin and tokenless WebSocket upgrades, accepts its own', async () => {
+    expect(await wsOutcome(server.port, { cookie, origin: 'https://evil.example' })).toEqual({ opened: false, status: 403 });
+    expect(await wsOutcome(server.port, { origin: `http://127.0.0.1:${server.port}` })).toEqual({ opened: false, status: 401 });
+    expect(await wsOutcome(server.port, { cookie, origin: `http://127.0.0.1:${server.port}`, host: `evil.example:${server.port}` })).toEqual({ opened: false, status: 403 });
+    expect(await wsOutcome(server.port, { cookie, origin: `http://127.0.0.1:${server.port}` })).toEqual({ opened: true });
+  });
+
+  it('carries commands and their errors over the WebSocket', async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, { headers: { cookie, origin: `http://127.0.0.1:${server.port}` } });
+    await new Promise((r) => ws.on('open', r));
+    const replies = new Map<number, unknown>();
+    ws.on('message', (d) => {
+      const f = JSON.parse(String(d));
+      if ('id' in f) replies.set(f.id, f);
+    });
+    ws.send(JSON.stringify({ id: 1, command: 'app.doctor', input: {} }));
+    ws.send(JSON.stringify({ id: 2, command: 'jobs.cancel', input: { jobId: 7 } }));
+    const t0 = Date.now();
+    while (replies.size < 2 && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 20));
+    expect((replies.get(1) as { ok: boolean }).ok).toBe(true);
+    expect(replies.get(2)).toEqual({ id: 2, ok: false, error: { code: 'invalid_input', field: 'jobId', message: expect.any(String) } });
+    ws.close();
+  });
+});
