@@ -1,0 +1,115 @@
+// The inference side of a sparse autoencoder (DESIGN.md §3), shared by every architecture:
+//   f = act((x − b_dec·apply_b_dec_to_input) @ W_enc + b_enc),   x̂ = f @ W_dec + b_dec.
+// Architectures differ only in `act`. Weights are in raw activation units: any input scaling
+// used during training is folded in at save time (see train/foldScale.ts).
+
+import * as tf from '@tensorflow/tfjs';
+import { FeaturescopeError } from '../../shared/errors';
+
+/** Architectures an SAE can be saved and loaded as (batchtopk trains, then saves as jumprelu). */
+export type SaeArchitecture = 'standard' | 'topk' | 'jumprelu';
+
+export interface SaeConfig {
+  architecture: SaeArchitecture;
+  d_in: number;
+  d_sae: number;
+  apply_b_dec_to_input: boolean;
+  /** Always 'none' for SAEs this app writes: scaling is folded into the weights. */
+  normalize_activations: string;
+  /** Active latents per token, topk only. */
+  k?: number;
+  dtype: 'float32';
+  metadata: { hook_name: string; model_name: string; [key: string]: unknown };
+}
+
+export interface SaeWeights {
+  W_enc: tf.Tensor2D; // [d_in, d_sae]
+  W_dec: tf.Tensor2D; // [d_sae, d_in]
+  b_enc: tf.Tensor1D; // [d_sae]
+  b_dec: tf.Tensor1D; // [d_in]
+  threshold?: tf.Tensor1D; // [d_sae], jumprelu only
+}
+
+export abstract class Sae {
+  constructor(
+    readonly cfg: SaeConfig,
+    readonly weights: SaeWeights,
+  ) {
+    checkShapes(cfg, weights);
+  }
+
+  /** The architecture's activation on pre-activations. */
+  protected abstract activate(pre: tf.Tensor2D): tf.Tensor2D;
+
+  /** Pre-activations (x − b_dec·apply) @ W_enc + b_enc. x: [..., d_in] → [..., d_sae]. */
+  preActivation(x: tf.Tensor): tf.Tensor {
+    return this.onRows(x, this.cfg.d_in, (rows) => {
+      const centred = this.cfg.apply_b_dec_to_input ? tf.sub(rows, this.weights.b_dec) : rows; // [N, d_in]
+      return tf.add(tf.matMul(centred, this.weights.W_enc), this.weights.b_enc) as tf.Tensor2D; // [N, d_sae]
+    });
+  }
+
+  /** Feature activations. x: [..., d_in] → [..., d_sae]. */
+  encode(x: tf.Tensor): tf.Tensor {
+    return this.onRows(x, this.cfg.d_in, (rows) => {
+      const pre = this.preActivation(rows) as tf.Tensor2D; // [N, d_sae]
+      return this.activate(pre);
+    });
+  }
+
+  /** Reconstruction from feature activations. f: [..., d_sae] → [..., d_in]. */
+  decode(f: tf.Tensor): tf.Tensor {
+    return this.onRows(f, this.cfg.d_sae, (rows) => tf.add(tf.matMul(rows, this.weights.W_dec), this.weights.b_dec) as tf.Tensor2D);
+  }
+
+  /** x̂ = decode(encode(x)). */
+  forward(x: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => this.decode(this.encode(x)));
+  }
+
+  /**
+   * Splices an edit of the features into x while keeping the SAE's error term:
+   * x' = decode(edit(f)) + (x − decode(f)). An edit that returns f unchanged returns x
+   * (up to float rounding), so an empty intervention changes nothing.
+   */
+  withFeatureEdit(x: tf.Tensor, edit: (features: tf.Tensor) => tf.Tensor): tf.Tensor {
+    return tf.tidy(() => {
+      const f = this.encode(x); // [..., d_sae]
+      const error = tf.sub(x, this.decode(f)); // [..., d_in]
+      return tf.add(this.decode(edit(f)), error);
+    });
+  }
+
+  dispose(): void {
+    const w = this.weights;
+    tf.dispose([w.W_enc, w.W_dec, w.b_enc, w.b_dec, ...(w.threshold ? [w.threshold] : [])]);
+  }
+
+  /** Applies a [N, width] → [N, out] function to a [..., width] tensor. */
+  private onRows(x: tf.Tensor, width: number, f: (rows: tf.Tensor2D) => tf.Tensor2D): tf.Tensor {
+    const last = x.shape[x.shape.length - 1];
+    if (last !== width) {
+      throw new FeaturescopeError('invalid_input', `SAE input has last dimension ${String(last)}, expected ${width}`);
+    }
+    return tf.tidy(() => {
+      if (x.rank === 2) return f(x as tf.Tensor2D);
+      const lead = x.shape.slice(0, -1);
+      const out = f(tf.reshape(x, [-1, width]) as tf.Tensor2D); // [N, out]
+      return tf.reshape(out, [...lead, out.shape[1]]);
+    });
+  }
+}
+
+function checkShapes(cfg: SaeConfig, w: SaeWeights): void {
+  const expect = (name: string, t: tf.Tensor | undefined, shape: number[]): void => {
+    if (t === undefined) throw new FeaturescopeError('bad_file', `SAE weight ${name} is missing`, name);
+    if (t.shape.length !== shape.length || t.shape.some((s, i) => s !== shape[i])) {
+      throw new FeaturescopeError('bad_file', `SAE weight ${name} has shape [${t.shape.join(', ')}], expected [${shape.join(', ')}]`, name);
+    }
+  };
+  expect('W_enc', w.W_enc, [cfg.d_in, cfg.d_sae]);
+  expect('W_dec', w.W_dec, [cfg.d_sae, cfg.d_in]);
+  expect('b_enc', w.b_enc, [cfg.d_sae]);
+  expect('b_dec', w.b_dec, [cfg.d_in]);
+  if (cfg.architecture === 'jumprelu') expect('threshold', w.threshold, [cfg.d_sae]);
+}

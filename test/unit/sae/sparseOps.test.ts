@@ -1,0 +1,80 @@
+// The sparse kernels (wasm JS loops) and their tfjs-op fallbacks against plain dense tfjs math.
+import * as tf from '@tensorflow/tfjs';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { topKCode } from '../../../src/engine/sae/architectures/topk';
+import {
+  setSparseImpl,
+  sparseColumnSums,
+  sparseDecode,
+  sparseRowDots,
+  sparseScatterOuter,
+  sparseToDense,
+  type SparseCode,
+} from '../../../src/engine/sae/sparse/sparseOps';
+import { maxAbsDiff, seededFloats, useWasm } from './useWasm';
+
+const B = 37, d = 24, n = 96, k = 5;
+
+beforeAll(useWasm);
+afterEach(() => setSparseImpl('auto'));
+
+function fixtures(): { code: SparseCode; W: tf.Tensor2D; V: tf.Tensor2D; dense: tf.Tensor2D } {
+  const pre = tf.tensor2d(seededFloats(B * n, 1), [B, n]);
+  const code = topKCode(pre, k);
+  pre.dispose();
+  return {
+    code,
+    W: tf.tensor2d(seededFloats(n * d, 2), [n, d]),
+    V: tf.tensor2d(seededFloats(B * d, 3), [B, d]),
+    dense: sparseToDense(code, n), // [B, n]
+  };
+}
+
+/** A code with repeated (row, col) pairs and arbitrary row order, as batchtopk produces. */
+function messyCode(): SparseCode {
+  const rows = [0, 5, 5, 2, 36, 0, 5, 11, 11, 11];
+  const cols = [3, 3, 3, 95, 0, 3, 7, 1, 1, 50];
+  return { rows: tf.tensor1d(rows, 'int32'), cols: tf.tensor1d(cols, 'int32'), vals: tf.tensor1d(seededFloats(rows.length, 9)), numRows: B };
+}
+
+describe.each(['kernel', 'fallback'] as const)('sparse ops (%s)', (impl) => {
+  it('decode equals dense f @ W', () => {
+    setSparseImpl(impl);
+    for (const make of [fixtures, () => ({ ...fixtures(), code: messyCode() })]) {
+      const { code, W } = make();
+      const dense = sparseToDense(code, n);
+      const got = sparseDecode(code, W).dataSync();
+      const want = tf.matMul(dense, W).dataSync();
+      expect(maxAbsDiff(got, want)).toBeLessThan(1e-5);
+    }
+  });
+
+  it('rowDots equals the dense gradient dL/df at the active entries', () => {
+    setSparseImpl(impl);
+    const { code, W, V } = fixtures();
+    const got = sparseRowDots(code, W, V).dataSync();
+    const denseGrad = tf.matMul(V, W, false, true); // [B, n] = dx̂ @ W_decᵀ
+    const want = tf.gatherND(denseGrad, tf.stack([code.rows, code.cols], 1)).dataSync();
+    expect(maxAbsDiff(got, want)).toBeLessThan(1e-5);
+  });
+
+  it('scatterOuter equals dense fᵀ @ V, duplicates summed', () => {
+    setSparseImpl(impl);
+    for (const make of [fixtures, () => ({ ...fixtures(), code: messyCode() })]) {
+      const { code, V } = make();
+      const dense = sparseToDense(code, n);
+      const got = sparseScatterOuter(code, V, n).dataSync();
+      const want = tf.matMul(dense, V, true, false).dataSync(); // [n, d]
+      expect(maxAbsDiff(got, want)).toBeLessThan(1e-5);
+      const sums = sparseColumnSums(code, n).dataSync();
+      expect(maxAbsDiff(sums, tf.sum(dense, 0).dataSync())).toBeLessThan(1e-5);
+    }
+  });
+});
+
+it('the wasm kernel path is really the one taken on wasm', () => {
+  setSparseImpl('kernel');
+  const { code, W } = fixtures();
+  expect(() => sparseDecode(code, W)).not.toThrow();
+  expect(tf.getKernel('FeaturescopeSparseDecode', 'wasm')).toBeDefined();
+});

@@ -1,0 +1,31 @@
+// Test helper: run SAE math on the wasm backend (what this machine's engine uses), one per fork.
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+
+export async function useWasm(): Promise<void> {
+  if (tf.getBackend() !== 'wasm') {
+    await tf.setBackend('wasm');
+    await tf.ready();
+  }
+}
+
+/** Deterministic pseudo-random floats in [-1, 1) for test inputs (mulberry32). */
+export function seededFloats(n: number, seed: number): Float32Array {
+  let a = seed >>> 0;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
+  }
+  return out;
+}
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs((a[i] as number) - (b[i] as number)));
+  return m;
+}
