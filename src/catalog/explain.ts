@@ -105,7 +105,9 @@ export function explainFeature(examples: readonly ExplainExample[]): Explanation
         best = { pair: b.pair, weight: b.weight, key };
       }
     }
-    if (best !== undefined && best.weight >= MIN_CONTEXT_SHARE * tokenWeight) {
+    // Two named tokens can share one bigram (" New York"): show it once.
+    const seen = best !== undefined && contexts.some((c) => c.tokens.join('') === best.pair.join(''));
+    if (best !== undefined && !seen && best.weight >= MIN_CONTEXT_SHARE * tokenWeight) {
       contexts.push({ tokens: best.pair, share: best.weight / total });
     }
   }

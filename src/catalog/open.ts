@@ -85,8 +85,16 @@ function wrap(db: Database.Database, path: string, readonly: boolean): Catalog {
 }
 
 function checkIntegrity(db: Database.Database, path: string): void {
-  const rows = db.pragma('quick_check') as Array<{ quick_check: string }>;
-  const problems = rows.map((r) => r.quick_check).filter((s) => s !== 'ok');
+  let problems: string[];
+  try {
+    const rows = db.pragma('quick_check') as Array<{ quick_check: string }>;
+    problems = rows.map((r) => r.quick_check).filter((s) => s !== 'ok');
+  } catch (err) {
+    // Damage bad enough that the check itself cannot walk the file (e.g. a broken schema page).
+    const code = (err as { code?: unknown }).code;
+    if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') problems = [messageOf(err)];
+    else throw err;
+  }
   if (problems.length > 0) {
     const shown = problems.slice(0, 3).join('; ');
     throw new FeaturescopeError(
