@@ -1,6 +1,26 @@
 import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import react from '@vitejs/plugin-react';
+import type { Plugin } from 'vite';
+
+// The built page carries its own CSP (Electron loads it from file://, where no server sets headers;
+// serve mode adds the same policy as a header). Dev builds skip it: Vite's HMR needs inline scripts.
+const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'", // ECharts and React set style attributes
+  "img-src 'self' data:",
+  "connect-src 'self' ws://127.0.0.1:* ws://localhost:*",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+].join('; ');
+
+const contentSecurityPolicy: Plugin = {
+  name: 'featurescope-csp',
+  apply: 'build',
+  transformIndexHtml: (html) => html.replace('<head>', `<head>\n    <meta http-equiv="Content-Security-Policy" content="${CSP}" />`),
+};
 
 // Three bundles: main (Electron main process plus the plain-Node entries that share its code:
 // the engine process and the CLI), the preload bridge, and the React renderer.
@@ -27,6 +47,6 @@ export default defineConfig({
     root: resolve(__dirname, 'src/renderer'),
     build: { rollupOptions: { input: { index: resolve(__dirname, 'src/renderer/index.html') } } },
     resolve: { alias: { '@shared': resolve(__dirname, 'src/shared') } },
-    plugins: [react()],
+    plugins: [react(), contentSecurityPolicy],
   },
 });
