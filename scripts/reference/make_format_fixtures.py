@@ -138,12 +138,27 @@ def make_safetensors():
         )
 
 
+def fixed_info(name, compress_type=zipfile.ZIP_STORED):
+    """A zip entry with a fixed timestamp, so regenerating gives identical bytes."""
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    info.compress_type = compress_type
+    return info
+
+
+def npy_bytes(arr):
+    buf = io.BytesIO()
+    np.save(buf, arr)
+    return buf.getvalue()
+
+
 def npz_expected(arrays):
     out = {}
     for name, arr in arrays.items():
         entry = {"shape": list(arr.shape), "dtype": arr.dtype.str}
         # Values in C order, widened to the reader's output type.
-        if arr.dtype.kind == "f":
+        if arr.dtype == np.dtype("<f8"):
+            entry["f64"] = np.ascontiguousarray(arr).tobytes().hex()
+        elif arr.dtype.kind == "f":
             entry["f32"] = f32_hex(np.ascontiguousarray(arr).astype("<f4"))
         elif arr.dtype == np.dtype("<i8"):
             entry["i64"] = np.ascontiguousarray(arr).astype("<i8").tobytes().hex()
@@ -176,32 +191,38 @@ def make_npz():
     with open(os.path.join(OUT, "params.expected.json"), "w") as f:
         json.dump(npz_expected(arrays), f, indent=1)
 
+    # Zip64 records on a small file: lower zipfile's limits so it writes zip64 extra fields in
+    # the central directory and a zip64 end-of-central-directory record, as a >4 GiB npz has.
+    saved = (zipfile.ZIP64_LIMIT, zipfile.ZIP_FILECOUNT_LIMIT)
+    zipfile.ZIP64_LIMIT, zipfile.ZIP_FILECOUNT_LIMIT = 64, 1
+    try:
+        with zipfile.ZipFile(os.path.join(OUT, "params_zip64.npz"), "w", allowZip64=True) as z:
+            for name in ("W_enc", "b_enc", "threshold"):
+                z.writestr(fixed_info(name + ".npy"), npy_bytes(arrays[name]))
+    finally:
+        zipfile.ZIP64_LIMIT, zipfile.ZIP_FILECOUNT_LIMIT = saved
+
     # Bad files, each breaking one rule.
     np.savez(os.path.join(OUT, "bad_object_dtype.npz"), ok=np.zeros(2, dtype="<f4"), obj=np.array([{"a": 1}, None], dtype=object))
 
-    def npy_bytes(arr):
-        buf = io.BytesIO()
-        np.save(buf, arr)
-        return buf.getvalue()
-
     with zipfile.ZipFile(os.path.join(OUT, "bad_traversal.npz"), "w") as z:
-        z.writestr("../evil.npy", npy_bytes(np.zeros(2, dtype="<f4")))
+        z.writestr(fixed_info("../evil.npy"), npy_bytes(np.zeros(2, dtype="<f4")))
 
     with zipfile.ZipFile(os.path.join(OUT, "bad_absolute.npz"), "w") as z:
-        z.writestr("/etc/evil.npy", npy_bytes(np.zeros(2, dtype="<f4")))
+        z.writestr(fixed_info("/etc/evil.npy"), npy_bytes(np.zeros(2, dtype="<f4")))
 
     with zipfile.ZipFile(os.path.join(OUT, "bad_too_many.npz"), "w") as z:
         for i in range(70):
-            z.writestr(f"a{i}.npy", npy_bytes(np.zeros(1, dtype="<f4")))
+            z.writestr(fixed_info(f"a{i}.npy"), npy_bytes(np.zeros(1, dtype="<f4")))
 
     # 16 MiB of zeros deflates by more than 1000:1.
     with zipfile.ZipFile(os.path.join(OUT, "bad_bomb.npz"), "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as z:
-        z.writestr("zeros.npy", npy_bytes(np.zeros(4 * 1024 * 1024, dtype="<f4")))
+        z.writestr(fixed_info("zeros.npy", zipfile.ZIP_DEFLATED), npy_bytes(np.zeros(4 * 1024 * 1024, dtype="<f4")))
 
     # A stored entry whose data byte was flipped after the CRC was written.
     good = io.BytesIO()
     with zipfile.ZipFile(good, "w") as z:
-        z.writestr("x.npy", npy_bytes(np.arange(16, dtype="<f4")))
+        z.writestr(fixed_info("x.npy"), npy_bytes(np.arange(16, dtype="<f4")))
     raw = bytearray(good.getvalue())
     payload_at = raw.index(np.arange(16, dtype="<f4").tobytes())
     raw[payload_at + 5] ^= 0x40
@@ -209,8 +230,8 @@ def make_npz():
         f.write(raw)
 
     with zipfile.ZipFile(os.path.join(OUT, "bad_duplicate.npz"), "w") as z:
-        z.writestr("x.npy", npy_bytes(np.zeros(1, dtype="<f4")))
-        z.writestr("x.npy", npy_bytes(np.ones(1, dtype="<f4")))
+        z.writestr(fixed_info("x.npy"), npy_bytes(np.zeros(1, dtype="<f4")))
+        z.writestr(fixed_info("x.npy"), npy_bytes(np.ones(1, dtype="<f4")))
 
 
 if __name__ == "__main__":
