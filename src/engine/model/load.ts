@@ -1,0 +1,87 @@
+// Opening a model folder in Hugging Face layout: config.json, model.safetensors (or shards with
+// model.safetensors.index.json), tokenizer.json (+ optional tokenizer_config.json).
+// Every file is resolved inside the chosen folder; a symlink that leads out of it is refused.
+
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { join, sep } from 'node:path';
+import { FeaturescopeError } from '../../shared/errors';
+import { WeightStore } from '../formats/sharded';
+import { type ModelConfig, parseModelConfig } from './config';
+import { type GenerateOptions, type GeneratedToken, generateTokens, type StopReason } from './generate';
+import { type RunOptions, type RunResult, TransformerModel } from './model';
+import { ModelTokenizer, TOKENIZER_CONFIG_FILE, TOKENIZER_FILE } from './tokenizer';
+
+export const CONFIG_FILE = 'config.json';
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
+export interface LoadedModel {
+  readonly dir: string;
+  readonly config: ModelConfig;
+  readonly tokenizer: ModelTokenizer;
+  /** TransformerLens hook names, in forward order. */
+  hookNames(): string[];
+  /** Forward over a batch of token rows; the caller disposes `logits` and `captured`. */
+  run(tokens: number[][], opts?: RunOptions): RunResult;
+  /** Streams new tokens (KV cache); stops on an EOS token or after maxNewTokens. */
+  generate(prompt: number[], opts: GenerateOptions): AsyncGenerator<GeneratedToken, StopReason>;
+  /** Frees weights and closes files. */
+  dispose(): void;
+}
+
+export async function loadModel(dir: string): Promise<LoadedModel> {
+  const root = folderRoot(dir);
+  const configPath = fileInside(root, dir, CONFIG_FILE, true);
+  const tokenizerPath = fileInside(root, dir, TOKENIZER_FILE, true);
+  const tokenizerConfigPath = fileInside(root, dir, TOKENIZER_CONFIG_FILE, false);
+  if (configPath === null || tokenizerPath === null) throw new Error('unreachable: required files are checked');
+
+  if (statSync(configPath).size > MAX_CONFIG_BYTES) {
+    throw new FeaturescopeError('bad_file', `${CONFIG_FILE}: larger than ${MAX_CONFIG_BYTES} bytes; not a model config`);
+  }
+  const config = parseModelConfig(readFileSync(configPath, 'utf8'));
+  const tokenizer = ModelTokenizer.fromFiles(tokenizerPath, tokenizerConfigPath);
+  const store = WeightStore.open(root);
+  let model: TransformerModel;
+  try {
+    model = new TransformerModel(config, store);
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+  const defaultStops = [...new Set([...config.eosTokenIds, ...(tokenizer.eosTokenId === null ? [] : [tokenizer.eosTokenId])])];
+  return {
+    dir: root,
+    config,
+    tokenizer,
+    hookNames: () => model.hookNames(),
+    run: (tokens, opts) => model.run(tokens, opts),
+    generate: (prompt, opts) => generateTokens(model, prompt, { ...opts, stopTokens: opts.stopTokens ?? defaultStops }),
+    dispose: () => model.dispose(),
+  };
+}
+
+function folderRoot(dir: string): string {
+  let root: string;
+  try {
+    root = realpathSync(dir);
+  } catch {
+    throw new FeaturescopeError('not_found', `${dir}: model folder does not exist`);
+  }
+  if (!statSync(root).isDirectory()) throw new FeaturescopeError('invalid_input', `${dir}: is a file; choose the model's folder`);
+  return root;
+}
+
+/** The real path of `name` in the folder, refusing anything that resolves outside it. */
+function fileInside(root: string, dir: string, name: string, required: boolean): string | null {
+  const path = join(root, name);
+  if (!existsSync(path)) {
+    if (!required) return null;
+    throw new FeaturescopeError('not_found', `${dir}: no ${name} in the model folder (a Hugging Face model folder has config.json, model.safetensors and tokenizer.json)`);
+  }
+  const real = realpathSync(path);
+  if (!real.startsWith(root.endsWith(sep) ? root : root + sep)) {
+    throw new FeaturescopeError('bad_file', `${name}: is a link to a file outside the model folder; copy the file into the folder`);
+  }
+  if (!statSync(real).isFile()) throw new FeaturescopeError('bad_file', `${name}: is not a regular file`);
+  return real;
+}

@@ -1,0 +1,110 @@
+// A model folder's tokenizer: tokenizer.json through @huggingface/tokenizers (pure JS), plus the
+// bos/eos/add_bos_token settings of tokenizer_config.json that transformers applies on top.
+//
+// Pre-tokenizer regexes come from an untrusted file and could backtrack for minutes on a crafted
+// input, so encoding runs under a vm time box that interrupts it (DESIGN §5).
+
+import { readFileSync } from 'node:fs';
+import vm from 'node:vm';
+import { Tokenizer } from '@huggingface/tokenizers';
+import { FeaturescopeError } from '../../shared/errors';
+
+export const TOKENIZER_FILE = 'tokenizer.json';
+export const TOKENIZER_CONFIG_FILE = 'tokenizer_config.json';
+
+export interface EncodeOptions {
+  /** Add the special tokens the tokenizer adds by default (BOS for Llama/Gemma). Default true. */
+  addSpecialTokens?: boolean;
+  /** Give up after this long (default 10 s): a runaway regex must not hang the engine. */
+  timeoutMs?: number;
+}
+
+export interface DecodeOptions {
+  skipSpecialTokens?: boolean;
+}
+
+type Json = Record<string, unknown>;
+
+/** tokenizer_config.json names tokens as plain strings or AddedToken objects {content: ...}. */
+function tokenText(value: unknown): string | null {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'object' && value !== null && typeof (value as Json).content === 'string') return (value as Json).content as string;
+  return null;
+}
+
+export class ModelTokenizer {
+  readonly bosTokenId: number | null;
+  readonly eosTokenId: number | null;
+  private readonly addBos: boolean;
+  private readonly addEos: boolean;
+  private readonly sandbox: vm.Context & { job?: () => unknown };
+  private readonly runJob = new vm.Script('job()');
+
+  constructor(
+    private readonly tokenizer: Tokenizer,
+    config: Json,
+  ) {
+    const bos = tokenText(config.bos_token);
+    const eos = tokenText(config.eos_token);
+    this.bosTokenId = bos === null ? null : (tokenizer.token_to_id(bos) ?? null);
+    this.eosTokenId = eos === null ? null : (tokenizer.token_to_id(eos) ?? null);
+    this.addBos = config.add_bos_token === true && this.bosTokenId !== null;
+    this.addEos = config.add_eos_token === true && this.eosTokenId !== null;
+    this.sandbox = vm.createContext({});
+  }
+
+  /** Reads tokenizer.json (required) and tokenizer_config.json (optional) from `dir`'s files. */
+  static fromFiles(tokenizerPath: string, configPath: string | null): ModelTokenizer {
+    const json = readJsonObject(tokenizerPath, TOKENIZER_FILE);
+    const config = configPath === null ? {} : readJsonObject(configPath, TOKENIZER_CONFIG_FILE);
+    let tokenizer: Tokenizer;
+    try {
+      tokenizer = new Tokenizer(json, config);
+    } catch (err) {
+      throw new FeaturescopeError('bad_file', `${TOKENIZER_FILE}: the tokenizer could not be built (${(err as Error).message})`);
+    }
+    return new ModelTokenizer(tokenizer, config);
+  }
+
+  encode(text: string, opts: EncodeOptions = {}): number[] {
+    const addSpecial = opts.addSpecialTokens ?? true;
+    const ids = this.timeBoxed(() => this.tokenizer.encode(text, { add_special_tokens: addSpecial }).ids, opts.timeoutMs ?? 10_000);
+    if (addSpecial && this.addBos && this.bosTokenId !== null && ids[0] !== this.bosTokenId) ids.unshift(this.bosTokenId);
+    if (addSpecial && this.addEos && this.eosTokenId !== null && ids[ids.length - 1] !== this.eosTokenId) ids.push(this.eosTokenId);
+    return ids;
+  }
+
+  decode(ids: number[], opts: DecodeOptions = {}): string {
+    return this.tokenizer.decode(ids, { skip_special_tokens: opts.skipSpecialTokens ?? false });
+  }
+
+  /** The vocabulary string of each id (e.g. "Ġthe"), for per-token displays. */
+  tokenStrings(ids: number[]): string[] {
+    return ids.map((id) => this.tokenizer.id_to_token(id) ?? `<${id}>`);
+  }
+
+  private timeBoxed<T>(job: () => T, timeoutMs: number): T {
+    this.sandbox.job = job;
+    try {
+      return this.runJob.runInContext(this.sandbox, { timeout: timeoutMs }) as T;
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') {
+        throw new FeaturescopeError('failed', `${TOKENIZER_FILE}: encoding took longer than ${timeoutMs} ms and was stopped (a pre-tokenizer regex may be backtracking on this text)`);
+      }
+      throw err;
+    } finally {
+      this.sandbox.job = undefined;
+    }
+  }
+}
+
+function readJsonObject(path: string, label: string): Json {
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new FeaturescopeError('bad_file', `${label}: not valid JSON (${(err as Error).message})`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new FeaturescopeError('bad_file', `${label}: must be a JSON object`);
+  return value as Json;
+}
