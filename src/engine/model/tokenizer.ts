@@ -75,6 +75,7 @@ export class ModelTokenizer {
   }
 
   decode(ids: number[], opts: DecodeOptions = {}): string {
+    if (ids.length === 0) return ''; // tokenizers.js refuses an empty list
     return this.tokenizer.decode(ids, { skip_special_tokens: opts.skipSpecialTokens ?? false });
   }
 
