@@ -23,6 +23,8 @@ export interface Catalog {
 export interface OpenOptions {
   /** A reader connection: no migrations, no writes, no recovery. Default false. */
   readonly?: boolean;
+  /** Path of better-sqlite3's addon when the default one does not fit the runtime (Electron's ABI). */
+  nativeBinding?: string;
 }
 
 export function openCatalog(path: string, options: OpenOptions = {}): Catalog {
@@ -34,7 +36,7 @@ export function openCatalog(path: string, options: OpenOptions = {}): Catalog {
 
   let db: Database.Database;
   try {
-    db = new Database(path, { readonly, fileMustExist: readonly });
+    db = new Database(path, { readonly, fileMustExist: readonly, ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}) });
   } catch (err) {
     throw new FeaturescopeError('bad_file', `Catalog ${path} cannot be opened: ${messageOf(err)}.`);
   }

@@ -115,7 +115,7 @@ export function buildSearchSql(query: z.output<typeof SearchQuery>, analysisId: 
   const orderBy =
     sort === 'relevance'
       ? match !== null
-        ? `b.score ${dir}, f.idx`
+        ? `b.labelHit ${desc ? 'ASC' : 'DESC'}, b.score ${dir}, f.idx`
         : `f.idx ${dir}`
       : sort === 'idx'
         ? `f.idx ${dir}`
@@ -134,13 +134,22 @@ export function buildSearchSql(query: z.output<typeof SearchQuery>, analysisId: 
   }
 
   params.match = match;
-  // bm25 is negative, lower is better; a feature's score is its best hit in any indexed text.
-  // Column weights: the user's label counts most, then explanation and top tokens, then example text.
-  const hits = `WITH hits(fid, score) AS (
-      SELECT rowid, bm25(features_fts, 4.0, 2.0, 2.0) FROM features_fts WHERE features_fts MATCH @match
+  // rank is bm25 (negative, lower is better; the hidden column, because bm25() cannot sit under
+  // an aggregate). A feature's score adds its own document's (label, explanation, top tokens) to
+  // its best example's. Features whose user label matches come first whatever their score:
+  // bm25's length normalisation would otherwise bury a short label among long example texts,
+  // and a person's label is the strongest evidence we hold.
+  params.labelMatch = `{user_label} : (${match})`;
+  const hits = `WITH hits(fid, score, labelHit) AS (
+      SELECT rowid, rank, 0 FROM features_fts WHERE features_fts MATCH @match
       UNION ALL
-      SELECT e.feature_id, bm25(examples_fts) FROM examples_fts CROSS JOIN examples e ON e.id = examples_fts.rowid WHERE examples_fts MATCH @match
-    ), best(fid, score) AS (SELECT fid, min(score) FROM hits GROUP BY fid)`;
+      SELECT rowid, 0, 1 FROM features_fts WHERE features_fts MATCH @labelMatch
+      UNION ALL
+      SELECT fid, min(score), 0 FROM (
+        SELECT e.feature_id AS fid, examples_fts.rank AS score FROM examples_fts CROSS JOIN examples e ON e.id = examples_fts.rowid
+        WHERE examples_fts MATCH @match
+      ) GROUP BY fid
+    ), best(fid, score, labelHit) AS (SELECT fid, sum(score), max(labelHit) FROM hits GROUP BY fid)`;
   return {
     rowsSql: `${hits} SELECT ${columns}, b.score AS score, count(*) OVER () AS total
       FROM best b CROSS JOIN features f ON f.id = b.fid ${labelJoin}

@@ -1,0 +1,266 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openCatalog, type Catalog } from '../../../src/catalog/open';
+import { getExperiment, getFeaturePage, listExperiments, listTags, searchFeatures, toFtsQuery } from '../../../src/catalog/queries';
+import type { FeatureRecord, SearchQuery } from '../../../src/catalog/types';
+import {
+  addNote,
+  addTag,
+  beginAnalysis,
+  commitAnalysis,
+  logExperiment,
+  removeTag,
+  setUserLabel,
+  writeFeatures,
+} from '../../../src/catalog/writes';
+import { addSae, example, feature, tempDir } from './helpers';
+
+const tmp = tempDir();
+const N = 60;
+const WORDS = [' python', ' banana', ' zebra'];
+let cat: Catalog;
+let saeId: number;
+let features: FeatureRecord[];
+
+/** The independent reference: what each feature is, as plain data. */
+function spec(idx: number) {
+  return { idx, word: WORDS[idx % 3]!, density: (idx + 1) / 100, maxAct: N - idx + (idx % 7) * 0.5 };
+}
+
+function analyse(c: Catalog, sae: number, records: FeatureRecord[]): number {
+  const a = beginAnalysis(c, { saeId: sae, corpusId: null });
+  for (let i = 0; i < records.length; i += 25) writeFeatures(c, a, records.slice(i, i + 25));
+  commitAnalysis(c, a);
+  return a;
+}
+
+const idxs = (q: SearchQuery) => searchFeatures(cat, q).rows.map((r) => r.idx);
+
+beforeAll(() => {
+  cat = openCatalog(tmp.file('search.db'));
+  saeId = addSae(cat, 128);
+  features = Array.from({ length: N }, (_, i) => {
+    const s = spec(i);
+    return feature(i, s.word, { density: s.density, maxAct: s.maxAct, context: i === 11 ? [' quantum', ' field'] : undefined });
+  });
+  analyse(cat, saeId, features);
+  setUserLabel(cat, saeId, 7, 'legal contracts');
+  for (const i of [0, 3, 6, 9]) addTag(cat, saeId, i, 'code');
+  for (const i of [3, 9, 12]) addTag(cat, saeId, i, 'review');
+});
+afterAll(() => {
+  cat.close();
+  tmp.cleanup();
+});
+
+describe('searchFeatures: full-text', () => {
+  it('finds a feature by its user label, its top token and its example text', () => {
+    expect(idxs({ saeId, q: 'contracts' })).toEqual([7]);
+    const bananas = Array.from({ length: N }, (_, i) => i).filter((i) => spec(i).word === ' banana');
+    const r = searchFeatures(cat, { saeId, q: 'banana', sort: 'idx', limit: 500 });
+    expect(r.total).toBe(bananas.length);
+    expect(r.rows.map((x) => x.idx)).toEqual(bananas);
+    expect(idxs({ saeId, q: 'quantum' })).toEqual([11]); // only in feature 11's example text
+    expect(idxs({ saeId, q: 'quant*' })).toEqual([11]);
+    expect(idxs({ saeId, q: 'QUANTUM field' })).toEqual([11]); // case-folded, words ANDed
+    expect(idxs({ saeId, q: 'quantum banana' })).toEqual([]);
+  });
+
+  it('ranks a label hit above example-only hits', () => {
+    setUserLabel(cat, saeId, 40, 'zebra crossings');
+    const r = searchFeatures(cat, { saeId, q: 'zebra' });
+    expect(r.rows[0]!.idx).toBe(40);
+    expect(r.rows[0]!.userLabel).toBe('zebra crossings');
+    // After the label hit, best (most negative) bm25 first.
+    expect(r.rows.slice(1).every((row, i, rest) => i === 0 || rest[i - 1]!.score! <= row.score!)).toBe(true);
+    setUserLabel(cat, saeId, 40, null);
+  });
+
+  it('follows label edits: a changed or cleared label is no longer found', () => {
+    setUserLabel(cat, saeId, 20, 'first name');
+    expect(idxs({ saeId, q: 'first' })).toEqual([20]);
+    setUserLabel(cat, saeId, 20, 'second name');
+    expect(idxs({ saeId, q: 'first' })).toEqual([]);
+    expect(idxs({ saeId, q: 'second' })).toEqual([20]);
+    setUserLabel(cat, saeId, 20, null);
+    expect(idxs({ saeId, q: 'second' })).toEqual([]);
+    expect(idxs({ saeId, q: 'zebra' })).toContain(20); // the rest of its document is still indexed
+  });
+
+  it('treats FTS5 syntax in what people type as plain words', () => {
+    expect(toFtsQuery('a "b" OR (c')).toBe('"a" """b""" "OR" "(c"');
+    expect(toFtsQuery('  ... ')).toBeNull();
+    expect(() => searchFeatures(cat, { saeId, q: 'NEAR( "banana' })).not.toThrow();
+    expect(searchFeatures(cat, { saeId, q: '(((' }).total).toBe(N); // nothing searchable: no text filter
+  });
+});
+
+describe('searchFeatures: filters, sorts and paging', () => {
+  const all = Array.from({ length: N }, (_, i) => spec(i));
+
+  it('honours density and max-activation ranges, with and without text', () => {
+    const expected = all.filter((s) => s.density >= 0.1 && s.density <= 0.3 && s.maxAct >= 35).map((s) => s.idx);
+    const r = searchFeatures(cat, { saeId, densityMin: 0.1, densityMax: 0.3, maxActMin: 35, sort: 'idx', limit: 500 });
+    expect(r.rows.map((x) => x.idx)).toEqual(expected);
+    expect(r.total).toBe(expected.length);
+
+    const withText = all.filter((s) => s.word === ' python' && s.maxAct <= 30).map((s) => s.idx);
+    const t = searchFeatures(cat, { saeId, q: 'python', maxActMax: 30, sort: 'idx', limit: 500 });
+    expect(t.rows.map((x) => x.idx)).toEqual(withText);
+    expect(t.total).toBe(withText.length);
+  });
+
+  it('requires every listed tag, case-insensitively; an unknown tag matches nothing', () => {
+    expect(idxs({ saeId, tags: ['code'] })).toEqual([0, 3, 6, 9]);
+    expect(idxs({ saeId, tags: ['CODE', 'review'] })).toEqual([3, 9]);
+    expect(idxs({ saeId, tags: ['review'], q: 'python' })).toEqual([3, 9, 12]);
+    expect(searchFeatures(cat, { saeId, tags: ['nope'] })).toEqual({ total: 0, rows: [] });
+    expect(listTags(cat, saeId)).toEqual([
+      { name: 'code', count: 4 },
+      { name: 'review', count: 3 },
+    ]);
+  });
+
+  it('sorts by idx, density and max activation in either direction', () => {
+    const byDensityDesc = [...all].sort((a, b) => b.density - a.density || a.idx - b.idx).map((s) => s.idx);
+    expect(idxs({ saeId, sort: 'density', limit: 500 })).toEqual(byDensityDesc);
+    const byMaxAsc = [...all].sort((a, b) => a.maxAct - b.maxAct || a.idx - b.idx).map((s) => s.idx);
+    expect(idxs({ saeId, sort: 'max_act', order: 'asc', limit: 500 })).toEqual(byMaxAsc);
+    expect(idxs({ saeId, sort: 'idx', order: 'desc', limit: 3 })).toEqual([59, 58, 57]);
+  });
+
+  it('pages without gaps or repeats, with a stable total', () => {
+    for (const q of [undefined, 'python']) {
+      const full = searchFeatures(cat, { saeId, q, sort: 'max_act', limit: 500 });
+      const seen: number[] = [];
+      for (let offset = 0; offset < full.total + 7; offset += 7) {
+        const page = searchFeatures(cat, { saeId, q, sort: 'max_act', limit: 7, offset });
+        expect(page.total).toBe(full.total);
+        seen.push(...page.rows.map((r) => r.idx));
+      }
+      expect(seen).toEqual(full.rows.map((r) => r.idx));
+      expect(searchFeatures(cat, { saeId, q, offset: 1000 })).toEqual({ total: full.total, rows: [] });
+    }
+  });
+
+  it('rejects a malformed query with the field named', () => {
+    expect(() => searchFeatures(cat, { saeId, limit: 0 })).toThrow(/limit/);
+    expect(() => searchFeatures(cat, { saeId: 999 })).toThrow(/no SAE 999/);
+  });
+});
+
+describe('getFeaturePage', () => {
+  it('returns stats, decoded examples, logit effects, labels, tags and notes of the feature', () => {
+    addNote(cat, saeId, 3, 'first look');
+    addNote(cat, saeId, 3, 'second look');
+    const page = getFeaturePage(cat, saeId, 3);
+    const s = spec(3);
+    expect(page.feature).toMatchObject({ idx: 3, density: s.density, maxAct: s.maxAct, topTokens: [s.word] });
+    expect(page.feature.histogram).toEqual({ scale: 'log10', lo: -3, hi: 1, counts: [1, 2, 3, 4] });
+    // Every example has " fox" before the word, so the bigram is named as context.
+    expect(page.label).toEqual({ auto: `fires on " python"; often in " fox python"`, user: null, updatedAt: null });
+    expect(page.examples.map((e) => e.rank)).toEqual([0, 1, 2]);
+    expect(page.examples[0]!.tokens).toEqual([' the', ' quick', ' fox', s.word, ' end']);
+    expect(page.examples[1]!.values).toEqual([0, 0, 0, Math.fround(s.maxAct - 1), 0]); // stored as float32
+    expect(page.examples[1]!.maxAct).toBe(s.maxAct - 1);
+    expect(page.logitEffects).toEqual({ promoted: [[s.word, 1.5]], suppressed: [[' nope', -1]] });
+    expect(page.tags).toEqual(['code', 'review']);
+    expect(page.notes.map((n) => n.text)).toEqual(['first look', 'second look']);
+    expect(page.analysis.state).toBe('complete');
+    expect(page.analysis.featureCount).toBe(N);
+  });
+
+  it('puts top examples before quantile samples, highest bucket first', () => {
+    const other = addSae(cat, 8, 'quantiles');
+    const f = feature(2, ' q');
+    f.examples = [
+      example([' a', ' b'], 0, 1, 0, 'quantile', 0),
+      example([' c', ' d'], 0, 2, 0, 'quantile', 3),
+      example([' e', ' f'], 1, 9, 1, 'top'),
+      example([' g', ' h'], 1, 9.5, 0, 'top'),
+    ];
+    analyse(cat, other, [f]);
+    const page = getFeaturePage(cat, other, 2);
+    expect(page.examples.map((e) => `${e.kind}:${e.bucket}:${e.rank}`)).toEqual(['top:0:0', 'top:0:1', 'quantile:3:0', 'quantile:0:0']);
+  });
+
+  it('says not_found for a missing feature and for an SAE with no completed analysis', () => {
+    expect(() => getFeaturePage(cat, saeId, 100)).toThrow(/has no feature 100/);
+    const empty = addSae(cat, 8, 'empty');
+    expect(() => getFeaturePage(cat, empty, 0)).toThrow(/no completed analysis/);
+    expect(searchFeatures(cat, { saeId: empty })).toEqual({ total: 0, rows: [] });
+  });
+});
+
+describe('analysis visibility and annotations across re-analysis', () => {
+  it('shows only the active analysis; a new one replaces it at commit, keeping labels and tags', () => {
+    const sae = addSae(cat, 16, 'reanalysed');
+    const first = analyse(cat, sae, [feature(0, ' alpha'), feature(1, ' alpha')]);
+    setUserLabel(cat, sae, 1, 'greek letters');
+    addTag(cat, sae, 1, 'greek');
+    const reader = openCatalog(cat.path, { readonly: true });
+
+    const second = beginAnalysis(cat, { saeId: sae, corpusId: null });
+    writeFeatures(cat, second, [feature(0, ' omega'), feature(1, ' omega'), feature(2, ' omega')]);
+    // Written but not committed: invisible to the writer's readers and to another connection.
+    for (const c of [cat, reader]) {
+      expect(searchFeatures(c, { saeId: sae, q: 'omega' }).total).toBe(0);
+      expect(searchFeatures(c, { saeId: sae }).total).toBe(2);
+      expect(getFeaturePage(c, sae, 0).label.auto).toMatch(/^fires on " alpha"/);
+      expect(() => getFeaturePage(c, sae, 2)).toThrow(/no feature 2/);
+    }
+
+    commitAnalysis(cat, second);
+    for (const c of [cat, reader]) {
+      expect(searchFeatures(c, { saeId: sae, q: 'omega' }).total).toBe(3);
+      expect(searchFeatures(c, { saeId: sae, q: 'alpha' }).total).toBe(0);
+      expect(searchFeatures(c, { saeId: sae, q: 'greek' }).rows.map((r) => r.idx)).toEqual([1]); // label carried over
+      expect(getFeaturePage(c, sae, 1).tags).toEqual(['greek']);
+    }
+    // The replaced analysis is marked and its rows purged.
+    expect(cat.db.prepare(`SELECT state FROM analyses WHERE id = ?`).pluck().get(first)).toBe('superseded');
+    expect(cat.db.prepare(`SELECT count(*) FROM features WHERE analysis_id = ?`).pluck().get(first)).toBe(0);
+    expect(cat.db.prepare(`SELECT count(*) FROM examples_fts WHERE examples_fts MATCH 'alpha'`).pluck().get()).toBe(0);
+    reader.close();
+  });
+
+  it('removing a tag and deleting an SAE leave nothing behind in search', () => {
+    const sae = addSae(cat, 16, 'doomed');
+    analyse(cat, sae, [feature(0, ' doomword'), feature(1, ' doomword')]);
+    addTag(cat, sae, 0, 'temporary');
+    expect(removeTag(cat, sae, 0, 'Temporary')).toBe(true);
+    expect(removeTag(cat, sae, 0, 'temporary')).toBe(false);
+    expect(cat.db.prepare(`SELECT count(*) FROM tags WHERE name = 'temporary'`).pluck().get()).toBe(0);
+
+    cat.db.prepare(`DELETE FROM saes WHERE id = ?`).run(sae);
+    expect(cat.db.prepare(`SELECT count(*) FROM features_fts WHERE features_fts MATCH 'doomword'`).pluck().get()).toBe(0);
+    expect(cat.db.prepare(`SELECT count(*) FROM examples_fts WHERE examples_fts MATCH 'doomword'`).pluck().get()).toBe(0);
+    expect(cat.db.pragma('foreign_key_check')).toEqual([]);
+  });
+});
+
+describe('experiments', () => {
+  it('logs runs with citable ids and reads them back by either form of the id', () => {
+    const a = logExperiment(cat, {
+      kind: 'steering',
+      saeId,
+      inputs: { prompt: 'Hello', interventions: [{ hook: 'blocks.1.hook_resid_post', kind: 'add', target: [3], value: 4 }] },
+      seed: 42,
+      outputs: { text: 'Hello world' },
+      appVersion: '0.1.0',
+    });
+    const b = logExperiment(cat, { kind: 'ablation', saeId: null, inputs: {}, seed: null, outputs: {}, appVersion: '0.1.0' });
+    expect(a.citeId).toMatch(/^exp-\d{6}$/);
+    expect(b.id).toBe(a.id + 1);
+    expect(getExperiment(cat, a.citeId)).toEqual(getExperiment(cat, a.id));
+    expect(getExperiment(cat, a.citeId).inputs).toEqual({
+      prompt: 'Hello',
+      interventions: [{ hook: 'blocks.1.hook_resid_post', kind: 'add', target: [3], value: 4 }],
+    });
+    expect(listExperiments(cat).map((e) => e.citeId)).toEqual([b.citeId, a.citeId]);
+    expect(listExperiments(cat, { saeId }).map((e) => e.id)).toEqual([a.id]);
+    expect(() => getExperiment(cat, 'exp-999999')).toThrow(/no experiment exp-999999/);
+    expect(() => logExperiment(cat, { kind: 'dance' as 'scan', saeId: null, inputs: {}, seed: null, outputs: {}, appVersion: 'x' })).toThrow(
+      /experiment\.kind/,
+    );
+  });
+});
