@@ -6,11 +6,14 @@ import { FeaturescopeError, toCommandError } from '../shared/errors';
 import type { HostToEngine } from '../shared/engine-protocol';
 import { connectToHost } from './transport';
 import { initBackend } from './backend';
-import { callHandlers, jobHandlers } from './handlers';
+import { createHandlers } from './handlers';
+import { createEngineServices } from './services';
 import { createJobContext } from './jobs/context';
 
 async function main(): Promise<void> {
   const host = connectToHost();
+  const services = createEngineServices(__dirname, (tables) => host.send({ kind: 'catalog-changed', tables }));
+  const { calls: callHandlers, jobs: jobHandlers } = createHandlers(services);
   const running = new Map<string, AbortController>();
   const queued: HostToEngine[] = [];
   let ready = false;
@@ -36,7 +39,7 @@ async function main(): Promise<void> {
           message.jobId,
           controller.signal,
           (progress) => host.send({ kind: 'job-progress', jobId: message.jobId, progress }),
-          (tables) => host.send({ kind: 'catalog-changed', tables }),
+          services.catalogChanged,
         );
         try {
           const handler = (jobHandlers as Record<string, ((input: unknown, c: typeof ctx) => Promise<unknown>) | undefined>)[message.command];

@@ -3,14 +3,17 @@
 // Domain files declare their part; this file is where they become one map.
 import type { z } from 'zod';
 import { appCommands } from './contract/app';
+import { catalogCommands } from './contract/catalog';
 
 export * from './contract/common';
 export * from './contract/app';
+export * from './contract/catalog';
 export * from './contract/events';
 export type { CommandSpec, RunsIn } from './contract/define';
 
 export const commands = {
   ...appCommands,
+  ...catalogCommands,
 };
 
 export type Commands = typeof commands;

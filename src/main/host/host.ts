@@ -7,6 +7,7 @@ import type { EngineToHost } from '../../shared/engine-protocol';
 import { FeaturescopeError, toCommandError, type CommandError } from '../../shared/errors';
 import { parseCommandInput } from '../../shared/validate';
 import type { SpawnEngine } from './engine-process';
+import { catalogReader } from './catalog-reader';
 import { JobRegistry } from './jobs';
 import type { AppPaths } from './paths';
 import { EngineSupervisor } from './supervisor';
@@ -72,7 +73,11 @@ export function createHost({ mode, paths, spawnEngine }: HostOptions): Host {
     }
   }
 
+  const catalog = catalogReader(paths.catalog, paths.appRoot);
+  const { close: closeCatalog, ...catalogReads } = catalog;
+
   const hostHandlers: Partial<Record<CommandName, (input: never) => unknown>> = {
+    ...catalogReads,
     'app.doctor': (): DoctorReport => {
       const s = engine.getStatus();
       return {
@@ -149,6 +154,9 @@ export function createHost({ mode, paths, spawnEngine }: HostOptions): Host {
     },
     engine,
     paths,
-    close: () => engine.stop(),
+    close: async () => {
+      closeCatalog();
+      await engine.stop();
+    },
   };
 }

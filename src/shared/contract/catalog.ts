@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import { command } from './define';
+import { Empty } from './common';
+import { AnalysisInfo, Experiment, ExperimentRef, FeaturePage, SearchQuery, SearchResult } from '../../catalog/types';
+
+const SaeId = z.number().int().positive();
+const FeatureIdx = z.number().int().nonnegative();
+const FeatureKey = { saeId: SaeId, idx: FeatureIdx };
+
+export const SaeSummary = z.object({
+  id: z.number(),
+  name: z.string(),
+  hookName: z.string(),
+  architecture: z.string(),
+  dIn: z.number(),
+  dSae: z.number(),
+  metrics: z.record(z.string(), z.number()),
+  provenance: z.record(z.string(), z.unknown()),
+  /** The analysis readers see (complete), or null before the first one finishes. */
+  analysis: AnalysisInfo.nullable(),
+});
+
+/** Reads run in the host on its own read-only connection; writes go to the engine, the catalog's one writer. */
+export const catalogCommands = {
+  'catalog.saes': command({
+    summary: 'SAEs in the workspace catalog, with their latest complete analysis',
+    runsIn: 'host',
+    input: Empty,
+    output: z.array(SaeSummary),
+  }),
+  'catalog.search': command({
+    summary: 'Search features by text (labels, explanations, top tokens, example text) with filters and paging',
+    runsIn: 'host',
+    input: SearchQuery,
+    output: SearchResult,
+  }),
+  'catalog.feature': command({
+    summary: 'Everything a feature page shows',
+    runsIn: 'host',
+    input: z.object(FeatureKey).strict(),
+    output: FeaturePage,
+  }),
+  'catalog.tags': command({
+    summary: 'Tags used on an SAE’s features, with counts',
+    runsIn: 'host',
+    input: z.object({ saeId: SaeId }).strict(),
+    output: z.array(z.object({ name: z.string(), count: z.number() })),
+  }),
+  'catalog.experiments': command({
+    summary: 'The experiment log, newest first',
+    runsIn: 'host',
+    input: z.object({ saeId: SaeId.optional(), limit: z.number().int().min(1).max(500).default(50), beforeId: z.number().int().positive().optional() }).strict(),
+    output: z.array(Experiment),
+  }),
+  'catalog.experiment': command({
+    summary: 'One experiment by its citable id (exp-000123)',
+    runsIn: 'host',
+    input: z.object({ ref: ExperimentRef }).strict(),
+    output: Experiment,
+  }),
+  'catalog.setLabel': command({
+    summary: 'Set or clear the user label of a feature',
+    runsIn: 'engine',
+    input: z.object({ ...FeatureKey, label: z.string().trim().max(200).nullable() }).strict(),
+    output: z.object({ ok: z.literal(true) }),
+  }),
+  'catalog.addTag': command({
+    summary: 'Tag a feature',
+    runsIn: 'engine',
+    input: z.object({ ...FeatureKey, tag: z.string().trim().min(1).max(64).regex(/^[\p{L}\p{N}_\-:.]+$/u, 'letters, digits, _ - : . only') }).strict(),
+    output: z.object({ ok: z.literal(true) }),
+  }),
+  'catalog.removeTag': command({
+    summary: 'Remove a tag from a feature',
+    runsIn: 'engine',
+    input: z.object({ ...FeatureKey, tag: z.string().min(1).max(64) }).strict(),
+    output: z.object({ removed: z.boolean() }),
+  }),
+  'catalog.addNote': command({
+    summary: 'Add a note to a feature',
+    runsIn: 'engine',
+    input: z.object({ ...FeatureKey, text: z.string().trim().min(1).max(20_000) }).strict(),
+    output: z.object({ id: z.number() }),
+  }),
+};
+
+export type SaeSummary = z.infer<typeof SaeSummary>;
