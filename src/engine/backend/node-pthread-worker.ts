@@ -27,8 +27,13 @@ export interface PthreadWorkerShim {
   readonly failed: Promise<never>;
   /** Terminates every worker this shim started. */
   terminateAll(): Promise<void>;
-  /** Removes the global `Worker` accessor. Workers already started keep running. */
-  uninstall(): void;
+  /**
+   * Init is over: removes the global `Worker` accessor (workers already started keep running).
+   * After a success, later worker errors crash the process as emscripten intends — a dead pool
+   * thread would otherwise leave the next op waiting forever, and a crashed engine gets restarted.
+   * After a failure, stragglers from the abandoned pool stay swallowed.
+   */
+  finishInit(succeeded: boolean): void;
 }
 
 const liveWorkers = new Set<NodeWorker>();
@@ -47,6 +52,7 @@ export function installPthreadWorkerShim(mainScriptPath?: string): PthreadWorker
   const mainScript = mainScriptPath ?? requireHere.resolve(THREADED_MAIN_SCRIPT);
   const workerSource = loadWorkerSource();
 
+  let swallowErrors = true;
   let reportFailure: (err: Error) => void = () => {};
   const failed = new Promise<never>((_, reject) => {
     reportFailure = reject;
@@ -76,8 +82,8 @@ export function installPthreadWorkerShim(mainScriptPath?: string): PthreadWorker
   }
 
   // Emscripten routes worker errors to `worker.onerror`, which logs and rethrows: an uncaught
-  // exception that would kill the engine. The accessor wraps whatever handler it assigns so the
-  // error goes to init instead, which then falls back to the single-threaded build.
+  // exception that kills the engine. During init the accessor wraps whatever handler emscripten
+  // assigns so the error goes to init instead, which then falls back to the single-threaded build.
   function catchWorkerErrors(worker: EmscriptenPthreadWorker): void {
     let handler: ((e: unknown) => void) | undefined;
     Object.defineProperty(worker, 'onerror', {
@@ -85,6 +91,7 @@ export function installPthreadWorkerShim(mainScriptPath?: string): PthreadWorker
       get: () => handler,
       set: (fn: (e: unknown) => void) => {
         handler = (e: unknown) => {
+          if (!swallowErrors) return fn(e);
           try {
             fn(e);
           } catch {
@@ -108,7 +115,8 @@ export function installPthreadWorkerShim(mainScriptPath?: string): PthreadWorker
   return {
     failed,
     terminateAll: terminateAllPthreadWorkers,
-    uninstall: () => {
+    finishInit: (succeeded) => {
+      swallowErrors = !succeeded;
       delete (globalThis as { Worker?: unknown }).Worker;
     },
   };

@@ -63,10 +63,12 @@ async function initThreadedWasm(threads: number, mainScript: string | undefined)
   const timedOut = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no answer from the pthread workers within ${THREADED_INIT_TIMEOUT_MS / 1000} s`)), THREADED_INIT_TIMEOUT_MS);
   });
+  let succeeded = false;
   try {
     const ok = await Promise.race([tf.setBackend('wasm'), shim.failed, timedOut]);
     if (!ok) throw new Error('tfjs rejected the threaded module (its warning above says why)');
     await tf.ready();
+    succeeded = true;
     return getThreadsCount();
   } catch (err) {
     await shim.terminateAll();
@@ -76,7 +78,7 @@ async function initThreadedWasm(threads: number, mainScript: string | undefined)
     restoreCpus();
     // The pool's 8 workers exist by now; no later code path creates more, and leaving a global
     // `Worker` behind would make other libraries believe they run in a browser.
-    shim.uninstall();
+    shim.finishInit(succeeded);
   }
 }
 
