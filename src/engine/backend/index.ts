@@ -60,7 +60,7 @@ async function chooseBackend(options: ResolvedBackendOptions): Promise<BackendIn
 
   for (const kind of CHAIN.slice(start)) {
     if (kind === 'gpu' || kind === 'native') {
-      if (kind === 'native' && options.threadsSource !== 'cores') {
+      if (options.threadsSource !== 'cores') {
         // libtensorflow sizes its intra-op pool from this variable when it first starts.
         process.env.TF_NUM_INTRAOP_THREADS ??= String(options.threads);
       }

@@ -3,8 +3,8 @@
 // and npm then leaves the package without its addon (or without the package at all).
 // Loading is a dynamic require inside try/catch so that a missing one is a reason, not a crash.
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
+import { packageRequire } from './package-require';
 
 export type NativeKind = 'gpu' | 'native';
 
@@ -20,13 +20,11 @@ export function shortName(kind: NativeKind): string {
 
 export type NativeAttempt = { ok: true; name: string } | { ok: false; why: string };
 
-const requireHere = createRequire(import.meta.url);
-
 /** Loads the package and switches tfjs to its 'tensorflow' backend; explains any failure. */
 export async function tryNativeBackend(kind: NativeKind): Promise<NativeAttempt> {
   const pkg = NATIVE_PACKAGES[kind];
   try {
-    requireHere.resolve(pkg);
+    packageRequire.resolve(pkg);
   } catch {
     return { ok: false, why: 'not installed (optional dependency; its install needs libtensorflow from Google storage)' };
   }
@@ -35,7 +33,7 @@ export async function tryNativeBackend(kind: NativeKind): Promise<NativeAttempt>
     if (noDriver) return { ok: false, why: noDriver };
   }
   try {
-    requireHere(pkg);
+    packageRequire(pkg);
   } catch (err) {
     return { ok: false, why: explainLoadFailure(pkg, err) };
   }

@@ -14,10 +14,8 @@
 //
 // Emscripten itself assigns `globalThis.Worker = worker_threads.Worker` when it starts in Node,
 // so the shim is installed as an accessor that keeps returning the shim and ignores that write.
-import { createRequire } from 'node:module';
 import { Worker as NodeWorker, type TransferListItem } from 'node:worker_threads';
-
-const requireHere = createRequire(import.meta.url);
+import { packageRequire } from './package-require';
 
 export const THREADED_MAIN_SCRIPT = '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js';
 const THREADED_WORKER_MODULE = '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.worker.js';
@@ -49,7 +47,7 @@ export function livePthreadWorkers(): ReadonlySet<NodeWorker> {
  *   defaults to the one inside the installed tfjs-backend-wasm.
  */
 export function installPthreadWorkerShim(mainScriptPath?: string): PthreadWorkerShim {
-  const mainScript = mainScriptPath ?? requireHere.resolve(THREADED_MAIN_SCRIPT);
+  const mainScript = mainScriptPath ?? packageRequire.resolve(THREADED_MAIN_SCRIPT);
   const workerSource = loadWorkerSource();
 
   let swallowErrors = true;
@@ -129,7 +127,7 @@ export async function terminateAllPthreadWorkers(): Promise<void> {
 }
 
 function loadWorkerSource(): string {
-  const mod = requireHere(THREADED_WORKER_MODULE) as { wasmWorkerContents?: unknown };
+  const mod = packageRequire(THREADED_WORKER_MODULE) as { wasmWorkerContents?: unknown };
   if (typeof mod.wasmWorkerContents !== 'string') {
     throw new Error(`${THREADED_WORKER_MODULE} no longer exports wasmWorkerContents (tfjs-backend-wasm changed its layout)`);
   }
