@@ -1,0 +1,153 @@
+// Crash safety: a child process writes analyses and is SIGKILLed at random points, many times.
+// After each kill the file must pass integrity_check, and readers must see each analysis whole
+// (the active one, all 32 features) or not at all.
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { buildSync } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openCatalog } from '../../../src/catalog/open';
+import { searchFeatures } from '../../../src/catalog/queries';
+import { EXAMPLES_PER_FEATURE, FEATURES_PER_ANALYSIS } from './crash-writer';
+import { tempDir } from './helpers';
+
+const KILLS = 52;
+const tmp = tempDir('fs-catalog-crash-');
+const bundle = tmp.file('crash-writer.cjs');
+const root = resolve(__dirname, '../../..');
+
+beforeAll(() => {
+  // One bundled file starts in ~50 ms; going through a TS loader 60 times would take half a minute.
+  buildSync({
+    entryPoints: [resolve(__dirname, 'crash-writer.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['better-sqlite3'],
+    outfile: bundle,
+    minify: true,
+    logLevel: 'silent',
+  });
+});
+afterAll(() => tmp.cleanup());
+
+/** mulberry32: reproducible kill points for a given seed. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Run {
+  committed: number;
+  sawReady: boolean;
+}
+
+/** Start the writer, kill it `delayMs` after it is ready (or after spawn when `early`), wait for it to die. */
+async function runAndKill(db: string, delayMs: number, early: boolean): Promise<Run> {
+  const child = spawn(process.execPath, [bundle, db], {
+    env: { ...process.env, NODE_PATH: resolve(root, 'node_modules'), FEATURESCOPE_CRASH_WRITER: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const run: Run = { committed: 0, sawReady: false };
+  let stderr = '';
+  let onReady: () => void = () => {};
+  const ready = new Promise<void>((r) => (onReady = r));
+  let buffered = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString();
+    const lines = buffered.split('\n');
+    buffered = lines.pop()!;
+    for (const line of lines) {
+      if (line === 'ready') (run.sawReady = true), onReady();
+      else if (line.startsWith('committed ')) run.committed++;
+    }
+  });
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  if (!early) await Promise.race([ready, exited]);
+  await sleep(delayMs);
+  child.kill('SIGKILL');
+  const code = await exited;
+  if (code !== null) throw new Error(`writer exited by itself (code ${code}) instead of being killed: ${stderr}`);
+  return run;
+}
+
+describe('crash safety', () => {
+  it(`survives ${KILLS} SIGKILLs at random points with every analysis complete or invisible`, async () => {
+    const seed = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);
+    const random = rng(seed);
+    const db = tmp.file('crash.db');
+    let committed = 0;
+    let killedWhileRunning = 0;
+    let kills = 0;
+
+    for (let i = 0; i < KILLS; i++) {
+      const early = random() < 0.2; // sometimes during start-up and recovery of the previous crash
+      const run = await runAndKill(db, early ? random() * 60 : random() * 40, early);
+      kills++;
+      committed += run.committed;
+
+      const reader = openCatalog(db, { readonly: true }); // runs quick_check
+      try {
+        expect({ seed, i, check: reader.db.pragma('integrity_check', { simple: true }) }).toEqual({ seed, i, check: 'ok' });
+        const sae = reader.db.prepare(`SELECT id, active_analysis_id AS active FROM saes WHERE name = 'crash'`).get() as
+          | { id: number; active: number | null }
+          | undefined;
+        if (sae === undefined) continue; // killed before the SAE row was written
+        const analyses = reader.db.prepare(`SELECT id, state, feature_count AS n FROM analyses WHERE sae_id = ?`).all(sae.id) as Array<{
+          id: number;
+          state: string;
+          n: number;
+        }>;
+        if (analyses.some((a) => a.state === 'running')) killedWhileRunning++;
+        for (const a of analyses) {
+          const visible = searchFeatures(reader, { saeId: sae.id, q: `m${a.id}` }).total;
+          if (a.id === sae.active) {
+            expect({ seed, i, a: a.id, state: a.state, n: a.n, visible }).toEqual({
+              seed,
+              i,
+              a: a.id,
+              state: 'complete',
+              n: FEATURES_PER_ANALYSIS,
+              visible: FEATURES_PER_ANALYSIS,
+            });
+            const examples = reader.db
+              .prepare(`SELECT count(*) FROM examples e JOIN features f ON f.id = e.feature_id WHERE f.analysis_id = ?`)
+              .pluck()
+              .get(a.id);
+            expect(examples).toBe(FEATURES_PER_ANALYSIS * EXAMPLES_PER_FEATURE);
+          } else {
+            expect({ seed, i, a: a.id, state: a.state, visible }).toEqual({ seed, i, a: a.id, state: a.state, visible: 0 });
+          }
+        }
+        if (sae.active !== null) expect(searchFeatures(reader, { saeId: sae.id }).total).toBe(FEATURES_PER_ANALYSIS);
+      } finally {
+        reader.close();
+      }
+    }
+
+    console.log(`crash test seed ${seed}: ${kills} kills, ${killedWhileRunning} mid-analysis, ${committed} analyses committed`);
+    expect(kills).toBeGreaterThanOrEqual(50);
+    // The kills must really have landed mid-analysis, and the writer must have made progress.
+    expect(killedWhileRunning).toBeGreaterThanOrEqual(10);
+    expect(committed).toBeGreaterThanOrEqual(3);
+
+    // The next writer cleans up: nothing running, only the active analysis's rows remain.
+    const writer = openCatalog(db);
+    expect(writer.db.prepare(`SELECT count(*) FROM analyses WHERE state = 'running'`).pluck().get()).toBe(0);
+    expect(writer.db.prepare(`SELECT count(*) FROM features`).pluck().get()).toBe(FEATURES_PER_ANALYSIS);
+    expect(writer.db.prepare(`SELECT count(*) FROM examples_fts WHERE examples_fts MATCH 'common'`).pluck().get()).toBe(
+      FEATURES_PER_ANALYSIS * EXAMPLES_PER_FEATURE,
+    );
+    expect(writer.db.pragma('integrity_check', { simple: true })).toBe('ok');
+    writer.close();
+  });
+});
