@@ -1,14 +1,17 @@
 // Backend choice on this machine: the native packages cannot load, so the engine lands on wasm,
 // and with two threads the threaded build (worker_threads shim) must compute matmul correctly.
+import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../../src/engine/backend';
+import { initBackend, shutdownBackend } from '../../../src/engine/backend';
+import { livePthreadWorkers } from '../../../src/engine/backend/node-pthread-worker';
 import { BackendInfo } from '../../../src/shared/contract';
 import { worstMatmulRelativeError } from './reference';
 
 describe('initBackend on a machine without libtensorflow', () => {
   let info: BackendInfo;
+  const realCpuCount = os.cpus().length;
 
   beforeAll(async () => {
     delete process.env.FEATURESCOPE_BACKEND;
@@ -38,6 +41,12 @@ describe('initBackend on a machine without libtensorflow', () => {
     expect(getThreadsCount()).toBe(2);
   });
 
+  it('leaves os.cpus() and the global Worker as they were', () => {
+    // init pads os.cpus() to lift tfjs's cores/2 cap, and installs a Worker shim, for init only
+    expect(os.cpus().length).toBe(realCpuCount);
+    expect((globalThis as { Worker?: unknown }).Worker).toBeUndefined();
+  });
+
   it('computes matmul like a plain-JS triple loop to 1e-4 relative', () => {
     // Large enough for XNNPACK to split the work across both threads; odd sizes hit edge tiles.
     expect(worstMatmulRelativeError(256, 320, 192, 1)).toBeLessThan(1e-4);
@@ -47,5 +56,11 @@ describe('initBackend on a machine without libtensorflow', () => {
 
   it('returns the same info on a second call, whatever its options', async () => {
     await expect(initBackend({ prefer: 'cpu', threads: 1 })).resolves.toBe(info);
+  });
+
+  it('shutdownBackend terminates every pthread worker (run last: no op may follow)', async () => {
+    expect(livePthreadWorkers().size).toBeGreaterThan(0);
+    await shutdownBackend();
+    expect(livePthreadWorkers().size).toBe(0);
   });
 });
