@@ -9,6 +9,11 @@ export interface ForwardStep {
   config: ModelConfig;
   /** Checkpoint tensor by its Hugging Face name (loaded on first use, kept by the model). */
   weight: (name: string) => tf.Tensor;
+  /**
+   * A 2-D checkpoint tensor transposed ([out, in] → [in, out]), made once at first use and kept
+   * instead of the stored layout: wasm's matMul with transposeB runs about 10× slower.
+   */
+  weightT: (name: string) => tf.Tensor;
   ids: tf.Tensor2D; // [batch, pos] int32
   /** Position id of every query token (real tokens counted, padding skipped). */
   positions: number[][];
@@ -44,6 +49,17 @@ export function maskFor(step: ForwardStep, window: number | null): tf.Tensor4D {
   const m = step.masks.get(window);
   if (m === undefined) throw new Error(`internal: no attention mask built for window ${String(window)}`);
   return m;
+}
+
+/**
+ * Token embeddings [batch, pos, d_model]. A table tied to the unembedding is kept only as its
+ * transpose [d_model, d_vocab] (the head's layout), so lookups gather its columns.
+ */
+export function embedTokens(step: ForwardStep, name: string, tiedToHead: boolean): tf.Tensor3D {
+  const [batch, pos] = step.ids.shape;
+  if (!tiedToHead) return tf.gather(step.weight(name), step.ids) as tf.Tensor3D;
+  const columns = tf.gather(step.weightT(name), step.ids.reshape([batch * pos]), 1); // [d_model, batch*pos]
+  return columns.transpose().reshape([batch, pos, -1]);
 }
 
 /** The final residual rows to unembed: all positions, or only the last one when generating. */

@@ -1,11 +1,11 @@
 // Gemma-2 forward (HF modeling_gemma2.py): embeddings × √d_model, RMSNorm with (1 + w), a norm
 // after attention and around the MLP, local (sliding window) attention on even layers and global
 // on odd ones, attention-logit and final-logit soft-caps, query_pre_attn_scalar, GeGLU (tanh).
-// nn.Linear weights are stored [out, in]; the head is tied to the embeddings.
+// nn.Linear weights are stored [out, in]; the forward reads them transposed (step.weightT).
 
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from './config';
-import { type ForwardStep, maskFor, unembedRows } from './forward';
+import { embedTokens, type ForwardStep, maskFor, unembedRows } from './forward';
 import { activate, applyRope, attend, linear, type RopeTables, rmsNorm, softcap, splitHeads } from './layers';
 
 export function gemma2WeightShapes(c: ModelConfig): [string, number[]][] {
@@ -44,7 +44,7 @@ export function gemma2Forward(step: ForwardStep, rope: RopeTables): tf.Tensor3D 
   const bias = (on: boolean, name: string): tf.Tensor | null => (on ? w(name) : null);
 
   // hook_embed is the scaled embedding: what enters the residual stream (= blocks.0.hook_resid_pre).
-  const raw = tf.gather(w('model.embed_tokens.weight'), step.ids) as tf.Tensor3D; // [batch, pos, d_model]
+  const raw = embedTokens(step, 'model.embed_tokens.weight', c.tieWordEmbeddings); // [batch, pos, d_model]
   let x = hook('hook_embed', raw.mul(c.embedScale) as tf.Tensor3D);
 
   for (let L = 0; L < c.nLayers; L++) {
@@ -52,27 +52,27 @@ export function gemma2Forward(step: ForwardStep, rope: RopeTables): tf.Tensor3D 
     x = hook(`blocks.${L}.hook_resid_pre`, x);
     const h = norm(x, `${p}input_layernorm.weight`);
     const proj = (name: string, heads: number): tf.Tensor4D =>
-      splitHeads(linear(h, w(`${p}self_attn.${name}.weight`), bias(c.qkvBias, `${p}self_attn.${name}.bias`), 'out-in'), heads, c.headDim);
+      splitHeads(linear(h, step.weightT(`${p}self_attn.${name}.weight`), bias(c.qkvBias, `${p}self_attn.${name}.bias`)), heads, c.headDim);
     const q = applyRope(proj('q_proj', c.nHeads), rope); // [batch, head_index, pos, d_head]
     let k = applyRope(proj('k_proj', c.nKvHeads), rope); // [batch, kv_head, pos, d_head]
     let v = proj('v_proj', c.nKvHeads);
     if (step.cache !== null) ({ k, v } = step.cache.extend(L, k, v));
     const z = attend(q, k, v, maskFor(step, c.layerWindows[L] ?? null), c); // [batch, pos, head_index*d_head]
-    const o = linear(z, w(`${p}self_attn.o_proj.weight`), bias(c.outBias, `${p}self_attn.o_proj.bias`), 'out-in'); // [batch, pos, d_model]
+    const o = linear(z, step.weightT(`${p}self_attn.o_proj.weight`), bias(c.outBias, `${p}self_attn.o_proj.bias`)); // [batch, pos, d_model]
     const attnOut = hook(`blocks.${L}.hook_attn_out`, norm(o, `${p}post_attention_layernorm.weight`));
     x = hook(`blocks.${L}.hook_resid_mid`, x.add(attnOut) as tf.Tensor3D);
 
     const h2 = norm(x, `${p}pre_feedforward_layernorm.weight`);
-    const gate = linear(h2, w(`${p}mlp.gate_proj.weight`), null, 'out-in'); // [batch, pos, d_mlp]
-    const up = linear(h2, w(`${p}mlp.up_proj.weight`), null, 'out-in'); // [batch, pos, d_mlp]
+    const gate = linear(h2, step.weightT(`${p}mlp.gate_proj.weight`), null); // [batch, pos, d_mlp]
+    const up = linear(h2, step.weightT(`${p}mlp.up_proj.weight`), null); // [batch, pos, d_mlp]
     const post = hook(`blocks.${L}.mlp.hook_post`, activate(gate, c.activation).mul(up) as tf.Tensor3D);
-    const down = linear(post, w(`${p}mlp.down_proj.weight`), null, 'out-in'); // [batch, pos, d_model]
+    const down = linear(post, step.weightT(`${p}mlp.down_proj.weight`), null); // [batch, pos, d_model]
     const mlpOut = hook(`blocks.${L}.hook_mlp_out`, norm(down, `${p}post_feedforward_layernorm.weight`));
     x = hook(`blocks.${L}.hook_resid_post`, x.add(mlpOut) as tf.Tensor3D);
   }
 
   const normalized = hook('ln_final.hook_normalized', norm(x, 'model.norm.weight'));
-  const head = c.tieWordEmbeddings ? w('model.embed_tokens.weight') : w('lm_head.weight'); // [d_vocab, d_model]
-  const logits = linear(unembedRows(normalized, step.lastOnly), head, null, 'out-in'); // [batch, pos, d_vocab]
+  const head = step.weightT(c.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight'); // [d_model, d_vocab]
+  const logits = linear(unembedRows(normalized, step.lastOnly), head, null); // [batch, pos, d_vocab]
   return softcap(logits, c.finalSoftcap);
 }

@@ -5,13 +5,13 @@ import * as tf from '@tensorflow/tfjs';
 import type { Activation, ModelConfig, RopeScaling } from './config';
 
 /**
- * y = x @ W (+ b). GPT-2's Conv1D stores W as [in, out]; nn.Linear stores it as [out, in], which
- * matMul reads transposed without copying.
+ * y = x @ W (+ b) with W as [in, out]: GPT-2's Conv1D weights as stored, nn.Linear weights
+ * through ForwardStep.weightT (transposed once at load).
  */
-export function linear(x: tf.Tensor3D, w: tf.Tensor, b: tf.Tensor | null, layout: 'in-out' | 'out-in'): tf.Tensor3D {
+export function linear(x: tf.Tensor3D, w: tf.Tensor, b: tf.Tensor | null): tf.Tensor3D {
   const [batch, pos, dIn] = x.shape;
   const x2 = x.reshape([batch * pos, dIn]); // [batch*pos, d_in]
-  let y = tf.matMul(x2, w as tf.Tensor2D, false, layout === 'out-in'); // [batch*pos, d_out]
+  let y = tf.matMul(x2, w as tf.Tensor2D); // [batch*pos, d_out]
   if (b !== null) y = y.add(b);
   return y.reshape([batch, pos, -1]);
 }

@@ -137,6 +137,7 @@ export class TransformerModel {
         const step: ForwardStep = {
           config: this.config,
           weight: (name) => this.weight(name),
+          weightT: (name) => this.weightTransposed(name),
           ids: tf.tensor2d(req.tokens.flat(), [req.tokens.length, layout.queryCount], 'int32'),
           positions,
           masks: masksByWindow(layout, this.config.layerWindows),
@@ -180,6 +181,19 @@ export class TransformerModel {
     const stored = this.storeNames.get(name) ?? name;
     const t = tf.keep(tf.tensor(this.store.readFloat32(stored), this.store.shape(stored), 'float32'));
     this.weights.set(name, t);
+    return t;
+  }
+
+  /** [out, in] → [in, out], kept instead of the stored layout (loaded once, on first use). */
+  private weightTransposed(name: string): tf.Tensor {
+    const key = `${name}:T`;
+    const cached = this.weights.get(key);
+    if (cached !== undefined) return cached;
+    const stored = this.storeNames.get(name) ?? name;
+    const raw = tf.tensor2d(this.store.readFloat32(stored), this.store.shape(stored) as [number, number], 'float32');
+    const t = tf.keep(raw.transpose());
+    raw.dispose();
+    this.weights.set(key, t);
     return t;
   }
 
