@@ -50,6 +50,12 @@ describe('byte-level BPE tokenizer against the Python reference', () => {
     expect(gpt2.encode('the<|endoftext|>')).toEqual([...the, fixture.eos_id]);
   });
 
+  it('encodes a batch like one text at a time', () => {
+    const texts = fixture.cases.map((c) => c.text);
+    expect(llama.encodeMany(texts)).toEqual(texts.map((t) => llama.encode(t)));
+    expect(gpt2.encodeMany(texts)).toEqual(fixture.cases.map((c) => c.ids));
+  });
+
   it('reports token strings for display', () => {
     expect(gpt2.tokenStrings([fixture.eos_id])).toEqual(['<|endoftext|>']);
   });

@@ -115,7 +115,8 @@ export class TransformerModel {
     const { layout } = req;
     const positions = positionIds(layout);
     if (this.config.maxPositions !== null) {
-      const top = Math.max(...positions.flat());
+      let top = 0;
+      for (const row of positions) for (const p of row) top = Math.max(top, p);
       if (top >= this.config.maxPositions) {
         throw new FeaturescopeError('invalid_input', `tokens: position ${top} is beyond the model's ${this.config.maxPositions} learned positions`, 'tokens');
       }
