@@ -140,6 +140,23 @@ describe('model runtime', () => {
     expect(plain.tokens).not.toEqual(generated.tokens);
   });
 
+  it('raw hook functions (the SAE module\'s entry point) run like interventions and see step offsets', async () => {
+    const m = model('llama');
+    const vector = new Array(m.config.dModel).fill(0).map((_, i) => Math.sin(i));
+    const viaIntervention = m.run([prompt], { interventions: [{ hook: 'blocks.0.hook_resid_post', kind: 'add', target: { vector } }] });
+    const viaHook = m.run([prompt], { hooks: [{ hook: 'blocks.0.hook_resid_post', fn: (act) => act.add(tf.tensor1d(vector)) }] });
+    expect(viaHook.logits.arraySync()).toEqual(viaIntervention.logits.arraySync());
+    viaIntervention.logits.dispose();
+    viaHook.logits.dispose();
+
+    const seen: [number, number][] = [];
+    const recorder = { hook: 'blocks.1.mlp.hook_post', fn: (act: tf.Tensor, ctx: { positionOffset: number }) => (seen.push([ctx.positionOffset, act.shape[1] ?? -1]), act) };
+    await collect(m.generate(prompt, { maxNewTokens: 3, stopTokens: [], hooks: [recorder] }));
+    // The prompt in one step from position 0, then one new position per step.
+    const P = prompt.length;
+    expect(seen).toEqual([[0, P], [P, 1], [P + 1, 1]]);
+  });
+
   it('topTokens returns probabilities that sum to ≤ 1, most likely first', () => {
     const top = topTokens([0, Math.log(3), 0, -Infinity], 3);
     expect(top.map((t) => t.token)).toEqual([1, 0, 2]);
