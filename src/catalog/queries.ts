@@ -16,7 +16,7 @@ import {
   type SearchSort,
   type StoredExample,
 } from './types';
-import { decodeActs, experimentCiteId, experimentIdOf } from './writes';
+import { decodeActs, EXAMPLES_PER_FEATURE_MAX, experimentCiteId, experimentIdOf } from './writes';
 
 /** The SQL of the feature page, exported so tests can check each statement's query plan. */
 export const FEATURE_PAGE_SQL = {
@@ -146,8 +146,7 @@ export function buildSearchSql(query: z.output<typeof SearchQuery>, analysisId: 
       SELECT rowid, 0, 1 FROM features_fts WHERE features_fts MATCH @labelMatch
       UNION ALL
       SELECT fid, min(score), 0 FROM (
-        SELECT e.feature_id AS fid, examples_fts.rank AS score FROM examples_fts CROSS JOIN examples e ON e.id = examples_fts.rowid
-        WHERE examples_fts MATCH @match
+        SELECT rowid / ${EXAMPLES_PER_FEATURE_MAX} AS fid, rank AS score FROM examples_fts WHERE examples_fts MATCH @match
       ) GROUP BY fid
     ), best(fid, score, labelHit) AS (SELECT fid, sum(score), max(labelHit) FROM hits GROUP BY fid)`;
   return {

@@ -106,7 +106,8 @@ export const FeatureRecord = z
     maxAct: Finite,
     meanAct: Finite,
     histogram: Histogram.nullable(),
-    examples: z.array(ExampleRecord),
+    /** At most EXAMPLES_PER_FEATURE_MAX (1024): example ids are derived from the feature id. */
+    examples: z.array(ExampleRecord).max(1024),
     logitEffects: LogitEffects.nullable(),
   })
   .strict();

@@ -83,7 +83,7 @@ export function writeFeatures(catalog: Catalog, analysisId: number, features: re
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const insertExample = cat.statement(
-    `INSERT INTO examples (feature_id, kind, bucket, rank, max_act, tokens, acts, doc, start) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO examples (id, feature_id, kind, bucket, rank, max_act, tokens, acts, doc, start) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const insertLogits = cat.statement(`INSERT INTO logit_effects (feature_id, promoted, suppressed) VALUES (?, ?, ?)`);
 
@@ -107,9 +107,9 @@ export function writeFeatures(catalog: Catalog, analysisId: number, features: re
           explanation.text,
           JSON.stringify(explanation.topTokens),
         ).lastInsertRowid;
-        for (const e of f.examples) {
-          insertExample.run(featureId, e.kind, e.bucket, e.rank, maxOf(e.values), JSON.stringify(e.tokens), encodeActs(e), e.doc, e.start);
-        }
+        f.examples.forEach((e, k) => {
+          insertExample.run(exampleId(Number(featureId), k), featureId, e.kind, e.bucket, e.rank, maxOf(e.values), JSON.stringify(e.tokens), encodeActs(e), e.doc, e.start);
+        });
         if (f.logitEffects !== null) {
           insertLogits.run(featureId, JSON.stringify(f.logitEffects.promoted), JSON.stringify(f.logitEffects.suppressed));
         }
@@ -227,6 +227,15 @@ export function experimentCiteId(id: number): string {
 
 export function experimentIdOf(ref: ExperimentRef): number {
   return typeof ref === 'number' ? ref : Number(ref.slice('exp-'.length));
+}
+
+/**
+ * Example ids are `featureId · 1024 + k`, so the search index (examples_fts, rowid = example id)
+ * yields the feature id by a shift, without a lookup per hit into examples.
+ */
+export const EXAMPLES_PER_FEATURE_MAX = 1024;
+export function exampleId(featureId: number, k: number): number {
+  return featureId * EXAMPLES_PER_FEATURE_MAX + k;
 }
 
 /** Per-token activations as float32 little-endian: compact and exact enough for display. */

@@ -86,7 +86,8 @@ CREATE INDEX features_max_act ON features(analysis_id, max_act, density);
 CREATE INDEX features_sae_idx ON features(sae_id, idx);
 
 CREATE TABLE examples (
-  id INTEGER PRIMARY KEY,
+  -- featureId * 1024 + k: search maps an example hit to its feature without a lookup (writes.ts).
+  id INTEGER PRIMARY KEY CHECK (id / 1024 = feature_id),
   feature_id INTEGER NOT NULL REFERENCES features(id) ON DELETE CASCADE,
   kind TEXT NOT NULL CHECK (kind IN ('top', 'quantile')),
   bucket INTEGER NOT NULL CHECK (bucket >= 0),

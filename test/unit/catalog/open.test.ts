@@ -80,8 +80,8 @@ describe('openCatalog', () => {
           UPDATE saes SET active_analysis_id = 1;
           INSERT INTO features (id, analysis_id, sae_id, idx, density, max_act, mean_act, explanation, top_tokens)
             VALUES (1, 1, 1, 3, 0.5, 2.0, 1.0, 'fires on " zebra"', '[" zebra"]');
-          INSERT INTO examples (feature_id, kind, bucket, rank, max_act, tokens, acts, doc, start)
-            VALUES (1, 'top', 0, 0, 2.0, '[" striped", " zebra"]', x'0000000000000040', 0, 0);
+          INSERT INTO examples (id, feature_id, kind, bucket, rank, max_act, tokens, acts, doc, start)
+            VALUES (1024, 1, 'top', 0, 0, 2.0, '[" striped", " zebra"]', x'0000000000000040', 0, 0);
         `);
       }
       if (from >= 2) raw.exec(`INSERT INTO labels (sae_id, idx, user_label, updated_at) VALUES (1, 3, 'savanna animals', 5)`);
