@@ -1,0 +1,78 @@
+// The default model's shape as a Hugging Face GPT-2 config.json, and its trainable parameters,
+// named and shaped by the engine's own gpt2WeightShapes (HF GPT2Model keys; the `transformer.`
+// prefix is added at save time). Conv1D weights are [in, out] like HF's.
+import * as tf from '@tensorflow/tfjs';
+import { parseModelConfig, type ModelConfig } from '../../src/engine/model/config';
+import { gpt2WeightShapes } from '../../src/engine/model/gpt2';
+
+export interface TinyModelSpec {
+  vocabSize: number;
+  nPositions: number;
+  nEmbd: number;
+  nLayer: number;
+  nHead: number;
+  endOfTextId: number;
+}
+
+/** config.json as transformers' GPT2Config.to_json_string writes it for these sizes. */
+export function hfGpt2Config(spec: TinyModelSpec): Record<string, unknown> {
+  return {
+    architectures: ['GPT2LMHeadModel'],
+    model_type: 'gpt2',
+    vocab_size: spec.vocabSize,
+    n_positions: spec.nPositions,
+    n_ctx: spec.nPositions,
+    n_embd: spec.nEmbd,
+    n_layer: spec.nLayer,
+    n_head: spec.nHead,
+    n_inner: null,
+    activation_function: 'gelu_new',
+    resid_pdrop: 0.0,
+    embd_pdrop: 0.0,
+    attn_pdrop: 0.0,
+    layer_norm_epsilon: 1e-5,
+    initializer_range: 0.02,
+    scale_attn_weights: true,
+    tie_word_embeddings: true,
+    use_cache: true,
+    bos_token_id: spec.endOfTextId,
+    eos_token_id: spec.endOfTextId,
+    torch_dtype: 'float32',
+  };
+}
+
+/** The engine's reading of the config we write: training runs the forward on exactly this. */
+export function engineConfig(spec: TinyModelSpec): ModelConfig {
+  return parseModelConfig(JSON.stringify(hfGpt2Config(spec)));
+}
+
+export type Gpt2Params = Map<string, tf.Variable>;
+
+/**
+ * GPT-2's initialisation: N(0, 0.02) weights, residual projections (c_proj) scaled by
+ * 1/√(2·n_layer), zero biases, unit LayerNorm gains.
+ */
+export function initGpt2Params(config: ModelConfig, seed: number): Gpt2Params {
+  const params: Gpt2Params = new Map();
+  let s = seed;
+  for (const [name, shape] of gpt2WeightShapes(config)) {
+    const init = tf.tidy(() => {
+      if (/ln_(1|2|f)\.weight$/.test(name)) return tf.ones(shape);
+      if (name.endsWith('.bias')) return tf.zeros(shape);
+      const std = name.endsWith('c_proj.weight') ? 0.02 / Math.sqrt(2 * config.nLayers) : 0.02;
+      return tf.randomNormal(shape, 0, std, 'float32', s++);
+    });
+    params.set(name, tf.variable(init, true, `p/${name}`));
+    init.dispose();
+  }
+  return params;
+}
+
+/** Weight decay applies to matrices only (not biases, LayerNorm gains or position table). */
+export function isDecayed(name: string): boolean {
+  return name.endsWith('.weight') && !/ln_(1|2|f)\./.test(name) && name !== 'wpe.weight';
+}
+
+export function countParams(config: ModelConfig): number {
+  return gpt2WeightShapes(config).reduce((sum, [, shape]) => sum + shape.reduce((a, b) => a * b, 1), 0);
+}

@@ -1,0 +1,56 @@
+// Next-token loss of the default model, computed through the engine's own GPT-2 forward
+// (src/engine/model/gpt2.ts), so the shipped weights are trained on the code that runs them.
+import * as tf from '@tensorflow/tfjs';
+import type { ModelConfig } from '../../src/engine/model/config';
+import { gpt2Forward } from '../../src/engine/model/gpt2';
+import { MASKED } from '../../src/engine/model/masking';
+
+const maskCache = new Map<number, tf.Tensor4D>();
+
+/** Causal additive mask [1, 1, pos, pos], shared by every row of a full (unpadded) batch. */
+function causalMask(pos: number): tf.Tensor4D {
+  let mask = maskCache.get(pos);
+  if (mask === undefined) {
+    const data = new Float32Array(pos * pos);
+    for (let i = 0; i < pos; i++) for (let j = i + 1; j < pos; j++) data[i * pos + j] = MASKED;
+    mask = tf.keep(tf.tensor4d(data, [1, 1, pos, pos]));
+    maskCache.set(pos, mask);
+  }
+  return mask;
+}
+
+/** Logits [batch, pos, vocab] for unpadded rows of token ids. */
+export function forwardLogits(weights: Map<string, tf.Tensor>, config: ModelConfig, ids: tf.Tensor2D): tf.Tensor3D {
+  const [batch, pos] = ids.shape;
+  const lookup = (name: string): tf.Tensor => {
+    const w = weights.get(name);
+    if (w === undefined) throw new Error(`missing weight ${name}`);
+    return w;
+  };
+  const row = Array.from({ length: pos }, (_, i) => i);
+  return gpt2Forward({
+    config,
+    weight: lookup,
+    // Transposed inside the tape each step, so gradients flow back to the trained [out, in] table.
+    weightT: (name) => tf.transpose(lookup(name)),
+    ids,
+    positions: Array.from({ length: batch }, () => row),
+    masks: new Map([[null, causalMask(pos)]]),
+    cache: null,
+    hook: (_name, act) => act,
+    lastOnly: false,
+  });
+}
+
+/**
+ * Mean cross-entropy (nats/token) of predicting windows[:, 1:] from windows[:, :-1].
+ * windows: [batch, pos + 1] int32.
+ */
+export function lmLoss(weights: Map<string, tf.Tensor>, config: ModelConfig, windows: tf.Tensor2D): tf.Scalar {
+  const [batch, span] = windows.shape;
+  const pos = span - 1;
+  const inputs = tf.slice(windows, [0, 0], [batch, pos]) as tf.Tensor2D; // [batch, pos]
+  const targets = tf.reshape(tf.slice(windows, [0, 1], [batch, pos]), [-1]) as tf.Tensor1D; // [batch·pos]
+  const logits = tf.reshape(forwardLogits(weights, config, inputs), [batch * pos, config.vocabSize]) as tf.Tensor2D; // [batch·pos, d_vocab]
+  return tf.losses.softmaxCrossEntropy(tf.oneHot(targets, config.vocabSize), logits) as tf.Scalar;
+}
