@@ -256,17 +256,23 @@ function parseTensorEntry(path: string, name: string, value: JsonValue): TensorE
     throw badFile(path, `${where} data_offsets must be non-negative integers ≤ 2^53−1`);
   }
   if (end < begin) throw badFile(path, `${where} data_offsets end ${end} is before begin ${begin}`);
-  // BigInt: the product of dims can exceed 2^53 even when each dim is safe.
-  let elements = 1n;
-  for (const d of shape) elements *= BigInt(d);
-  const expectedBytes = elements * BigInt(DTYPE_SIZES[dtype]);
-  if (expectedBytes !== BigInt(end - begin)) {
+  if (byteCount(shape, DTYPE_SIZES[dtype]) !== BigInt(end - begin)) {
     throw badFile(
       path,
-      `${where} shape [${shape.join(', ')}] × ${dtype} needs ${expectedBytes} bytes but data_offsets span ${end - begin}`,
+      `${where} shape [${shape.join(', ')}] × ${dtype} needs ${byteCount(shape, DTYPE_SIZES[dtype])} bytes but data_offsets span ${end - begin}`,
     );
   }
   return { name, dtype, shape, begin, end };
+}
+
+/** prod(shape)·itemSize, exactly: in doubles while that is exact, else in BigInt (dims can multiply past 2^53). */
+function byteCount(shape: number[], itemSize: number): bigint {
+  let product = itemSize;
+  for (const d of shape) product *= d;
+  if (Number.isSafeInteger(product)) return BigInt(product);
+  let exact = BigInt(itemSize);
+  for (const d of shape) exact *= BigInt(d);
+  return exact;
 }
 
 /** Spans sorted by begin must tile [0, dataLength) exactly: no gap, no overlap, no trailing bytes. */
