@@ -148,7 +148,12 @@ function checkShardName(indexPath: string, fileName: string): void {
 
 /** The real path of `root/fileName`, refusing one whose symlinks lead out of the folder. */
 function insideFolder(root: string, fileName: string, displayPath: string): string {
-  const real = realpathSync(join(root, fileName));
+  let real: string;
+  try {
+    real = realpathSync(join(root, fileName));
+  } catch (err) {
+    throw new FeaturescopeError('not_found', `${displayPath}: cannot resolve (${(err as Error).message})`);
+  }
   if (!real.startsWith(root.endsWith(sep) ? root : root + sep)) {
     throw new FeaturescopeError('bad_file', `${displayPath}: resolves to ${real}, outside the model folder`);
   }
