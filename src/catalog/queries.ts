@@ -95,27 +95,50 @@ const DEFAULT_DESC: Record<SearchSort, boolean> = { idx: false, density: true, m
 /**
  * Build the SQL of a search against one analysis. Exported so tests can check its query plan.
  * `tagIds` are the ids of the query's tags, already resolved.
+ *
+ * `driveBySort` (browse without text only): walk the index of the sort column in order and test
+ * the other filters row by row, stopping after offset + limit hits, instead of collecting every
+ * row in the filtered range and sorting it. searchFeatures picks it when the filters keep many
+ * rows; the count always uses the range form. A unary + keeps SQLite off an index for a term.
  */
-export function buildSearchSql(query: z.output<typeof SearchQuery>, analysisId: number, tagIds: readonly number[]): SearchSql {
+export function buildSearchSql(
+  query: z.output<typeof SearchQuery>,
+  analysisId: number,
+  tagIds: readonly number[],
+  plan: { driveBySort?: boolean } = {},
+): SearchSql {
   const params: Record<string, string | number> = { analysisId, saeId: query.saeId, limit: query.limit, offset: query.offset };
-  const where = ['f.analysis_id = @analysisId'];
-  if (query.densityMin !== undefined) (where.push('f.density >= @densityMin'), (params.densityMin = query.densityMin));
-  if (query.densityMax !== undefined) (where.push('f.density <= @densityMax'), (params.densityMax = query.densityMax));
-  if (query.maxActMin !== undefined) (where.push('f.max_act >= @maxActMin'), (params.maxActMin = query.maxActMin));
-  if (query.maxActMax !== undefined) (where.push('f.max_act <= @maxActMax'), (params.maxActMax = query.maxActMax));
-  tagIds.forEach((tagId, i) => {
-    where.push(`f.idx IN (SELECT idx FROM feature_tags WHERE sae_id = @saeId AND tag_id = @tag${i})`);
-    params[`tag${i}`] = tagId;
-  });
-
   const match = query.q === undefined ? null : toFtsQuery(query.q);
   const sort: SearchSort = query.sort ?? (match !== null ? 'relevance' : 'idx');
+  const driveBySort = (plan.driveBySort ?? false) && match === null;
+  const where = ['f.analysis_id = @analysisId'];
+  const rowWhere = ['f.analysis_id = @analysisId'];
+  const range = (column: 'density' | 'max_act', op: '>=' | '<=', name: string, value: number | undefined) => {
+    if (value === undefined) return;
+    params[name] = value;
+    where.push(`f.${column} ${op} @${name}`);
+    rowWhere.push(`${driveBySort && sort !== column ? '+' : ''}f.${column} ${op} @${name}`);
+  };
+  range('density', '>=', 'densityMin', query.densityMin);
+  range('density', '<=', 'densityMax', query.densityMax);
+  range('max_act', '>=', 'maxActMin', query.maxActMin);
+  range('max_act', '<=', 'maxActMax', query.maxActMax);
+  tagIds.forEach((tagId, i) => {
+    params[`tag${i}`] = tagId;
+    where.push(`f.idx IN (SELECT idx FROM feature_tags WHERE sae_id = @saeId AND tag_id = @tag${i})`);
+    rowWhere.push(
+      driveBySort
+        ? `EXISTS (SELECT 1 FROM feature_tags ft WHERE ft.sae_id = @saeId AND ft.idx = f.idx AND ft.tag_id = @tag${i})`
+        : where[where.length - 1]!,
+    );
+  });
+
   const desc = query.order === undefined ? DEFAULT_DESC[sort] : query.order === 'desc';
   const dir = desc ? 'DESC' : 'ASC';
   const orderBy =
     sort === 'relevance'
       ? match !== null
-        ? `b.labelHit ${desc ? 'ASC' : 'DESC'}, b.score ${dir}, f.idx`
+        ? `b.labelHit DESC, b.score IS NULL, b.score, b.examples DESC, f.idx`
         : `f.idx ${dir}`
       : sort === 'idx'
         ? `f.idx ${dir}`
@@ -126,7 +149,7 @@ export function buildSearchSql(query: z.output<typeof SearchQuery>, analysisId: 
 
   if (match === null) {
     return {
-      rowsSql: `SELECT ${columns}, NULL AS score FROM features f ${labelJoin} WHERE ${whereSql} ORDER BY ${orderBy} LIMIT @limit OFFSET @offset`,
+      rowsSql: `SELECT ${columns}, NULL AS score FROM features f ${labelJoin} WHERE ${rowWhere.join(' AND ')} ORDER BY ${orderBy} LIMIT @limit OFFSET @offset`,
       // Without filters the count is kept on the analysis row.
       countSql: where.length === 1 ? null : `SELECT count(*) FROM features f WHERE ${whereSql}`,
       params,
@@ -134,21 +157,19 @@ export function buildSearchSql(query: z.output<typeof SearchQuery>, analysisId: 
   }
 
   params.match = match;
-  // rank is bm25 (negative, lower is better; the hidden column, because bm25() cannot sit under
-  // an aggregate). A feature's score adds its own document's (label, explanation, top tokens) to
-  // its best example's. Features whose user label matches come first whatever their score:
-  // bm25's length normalisation would otherwise bury a short label among long example texts,
-  // and a person's label is the strongest evidence we hold.
+  // Relevance, best first: features whose user label matches; then features whose own document
+  // (label, explanation, top tokens: what the feature fires on) matches, by bm25 (the hidden
+  // rank column, weights set in migration 0003); then by how many of their examples contain the
+  // words. Example hits are counted, not ranked: bm25 over 50k short contexts costs more than
+  // the rest of the query and says little, since all contexts are about the same length.
   params.labelMatch = `{user_label} : (${match})`;
-  const hits = `WITH hits(fid, score, labelHit) AS (
-      SELECT rowid, rank, 0 FROM features_fts WHERE features_fts MATCH @match
+  const hits = `WITH hits(fid, doc, examples, labelHit) AS (
+      SELECT rowid, rank, 0, 0 FROM features_fts WHERE features_fts MATCH @match
       UNION ALL
-      SELECT rowid, 0, 1 FROM features_fts WHERE features_fts MATCH @labelMatch
+      SELECT rowid, NULL, 0, 1 FROM features_fts WHERE features_fts MATCH @labelMatch
       UNION ALL
-      SELECT fid, min(score), 0 FROM (
-        SELECT rowid / ${EXAMPLES_PER_FEATURE_MAX} AS fid, rank AS score FROM examples_fts WHERE examples_fts MATCH @match
-      ) GROUP BY fid
-    ), best(fid, score, labelHit) AS (SELECT fid, sum(score), max(labelHit) FROM hits GROUP BY fid)`;
+      SELECT rowid / ${EXAMPLES_PER_FEATURE_MAX}, NULL, 1, 0 FROM examples_fts WHERE examples_fts MATCH @match
+    ), best(fid, score, examples, labelHit) AS (SELECT fid, min(doc), sum(examples), max(labelHit) FROM hits GROUP BY fid)`;
   return {
     rowsSql: `${hits} SELECT ${columns}, b.score AS score, count(*) OVER () AS total
       FROM best b CROSS JOIN features f ON f.id = b.fid ${labelJoin}
@@ -168,8 +189,8 @@ export function searchFeatures(catalog: Catalog, input: SearchQuery): SearchResu
   }
   const query = parsed.data;
   return catalog.db.transaction((): SearchResult => {
-    const sae = catalog.statement(`SELECT active_analysis_id AS analysisId FROM saes WHERE id = ?`).get(query.saeId) as
-      | { analysisId: number | null }
+    const sae = catalog.statement(`SELECT active_analysis_id AS analysisId, d_sae AS dSae FROM saes WHERE id = ?`).get(query.saeId) as
+      | { analysisId: number | null; dSae: number }
       | undefined;
     if (sae === undefined) throw new FeaturescopeError('not_found', `There is no SAE ${query.saeId} in catalog ${catalog.path}.`, 'saeId');
     if (sae.analysisId === null) return { total: 0, rows: [] };
@@ -181,16 +202,36 @@ export function searchFeatures(catalog: Catalog, input: SearchQuery): SearchResu
       tagIds.push(id);
     }
 
+    const featureCount = Number(catalog.statement(`SELECT feature_count FROM analyses WHERE id = ?`).pluck().get(sae.analysisId));
+    if (query.q === undefined || toFtsQuery(query.q) === null) {
+      // Browse: count first (the UI needs it anyway), then choose how to fetch the page.
+      const counting = buildSearchSql(query, sae.analysisId, tagIds);
+      let total: number;
+      if (counting.countSql === null) total = featureCount;
+      else if (featureCount === sae.dSae && tagIds.length === 1 && !hasRange(query)) {
+        // Every idx of the SAE has a row in this analysis, so the tag's own row count is the
+        // answer: one index range instead of a lookup per tagged feature.
+        total = Number(catalog.statement(`SELECT count(*) FROM feature_tags WHERE tag_id = ? AND sae_id = ?`).pluck().get(tagIds[0], query.saeId));
+      } else total = Number(catalog.statement(counting.countSql).pluck().get(counting.params));
+      if (total === 0 || query.offset >= total) return { total, rows: [] };
+      // Walking the sort index reads about (offset + limit) · N / total entries; collecting the
+      // range and sorting it reads `total` rows. Prefer the walk when it is clearly cheaper.
+      const walk = (query.offset + query.limit) * (featureCount / total);
+      const sql = walk * 4 < total ? buildSearchSql(query, sae.analysisId, tagIds, { driveBySort: true }) : counting;
+      const raw = catalog.statement(sql.rowsSql).all(sql.params) as Array<Omit<SearchRow, 'topTokens'> & { topTokens: string }>;
+      return { total, rows: raw.map(({ topTokens, ...row }) => ({ ...row, topTokens: JSON.parse(topTokens) as string[] })) };
+    }
+
     const sql = buildSearchSql(query, sae.analysisId, tagIds);
     const raw = catalog.statement(sql.rowsSql).all(sql.params) as Array<Omit<SearchRow, 'topTokens'> & { topTokens: string; total?: number }>;
-    let total: number;
-    if (raw.length > 0 && raw[0]!.total !== undefined) total = raw[0]!.total;
-    else if (sql.countSql === null) {
-      total = Number(catalog.statement(`SELECT feature_count FROM analyses WHERE id = ?`).pluck().get(sae.analysisId));
-    } else total = Number(catalog.statement(sql.countSql).pluck().get(sql.params));
+    const total = raw.length > 0 && raw[0]!.total !== undefined ? raw[0]!.total : Number(catalog.statement(sql.countSql!).pluck().get(sql.params));
     const rows = raw.map(({ total: _total, topTokens, ...row }) => ({ ...row, topTokens: JSON.parse(topTokens) as string[] }));
     return { total, rows };
   })();
+}
+
+function hasRange(q: z.output<typeof SearchQuery>): boolean {
+  return q.densityMin !== undefined || q.densityMax !== undefined || q.maxActMin !== undefined || q.maxActMax !== undefined;
 }
 
 /**

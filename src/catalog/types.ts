@@ -144,7 +144,7 @@ export const SearchQuery = z
     maxActMax: Finite.optional(),
     /** Defaults to relevance when q is given, idx otherwise. */
     sort: SearchSort.optional(),
-    /** Defaults: idx ascending, density and max_act descending, relevance best first. */
+    /** Defaults: idx ascending, density and max_act descending. Relevance is always best first. */
     order: z.enum(['asc', 'desc']).optional(),
     limit: z.number().int().min(1).max(500).default(50),
     offset: z.number().int().min(0).max(1_000_000).default(0),
@@ -159,7 +159,7 @@ export const SearchRow = z.object({
   explanation: z.string(),
   topTokens: z.array(z.string()),
   userLabel: z.string().nullable(),
-  /** bm25 rank when q was given (lower is better), else null. */
+  /** bm25 of the feature's own document (label, explanation, top tokens; lower is better); null when only example text matched or q was absent. */
   score: z.number().nullable(),
 });
 

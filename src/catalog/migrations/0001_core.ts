@@ -80,9 +80,10 @@ CREATE TABLE features (
   top_tokens TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(top_tokens)),
   UNIQUE (analysis_id, idx)
 ) STRICT;
--- Covering pairs so range filters on one and sorts/filters on the other stay inside an index.
-CREATE INDEX features_density ON features(analysis_id, density, max_act);
-CREATE INDEX features_max_act ON features(analysis_id, max_act, density);
+-- Covering for filters: a range on one column, a test on the other and the idx that tag
+-- filters and the label join need, all answered from the index without touching table rows.
+CREATE INDEX features_density ON features(analysis_id, density, max_act, idx);
+CREATE INDEX features_max_act ON features(analysis_id, max_act, density, idx);
 CREATE INDEX features_sae_idx ON features(sae_id, idx);
 
 CREATE TABLE examples (

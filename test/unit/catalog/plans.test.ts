@@ -85,6 +85,15 @@ describe('query plans', () => {
       const sql = buildSearchSql(query, analysisId, tagged ? [tagId] : []);
       expect(fullScans(sql.rowsSql, sql.params)).toEqual([]);
       if (sql.countSql !== null) expect(fullScans(sql.countSql, sql.params)).toEqual([]);
+      if (v.q === undefined) {
+        const walk = buildSearchSql(query, analysisId, tagged ? [tagId] : [], { driveBySort: true });
+        expect(fullScans(walk.rowsSql, walk.params)).toEqual([]);
+        // The walk must really follow the sort column's index, with no sort of the whole range.
+        const walkPlan = planText(walk.rowsSql, walk.params);
+        const sortIndex = { idx: 'sqlite_autoindex_features_1', density: 'features_density', max_act: 'features_max_act', relevance: '' }[query.sort ?? 'idx'];
+        expect(walkPlan).toContain(`SEARCH f USING INDEX ${sortIndex} (analysis_id=?`);
+        expect(walkPlan).not.toMatch(/USE TEMP B-TREE FOR ORDER BY/);
+      }
       const plan = planText(sql.rowsSql, sql.params);
       if (v.q !== undefined) expect(plan).toMatch(/SCAN (features_fts|examples_fts) VIRTUAL TABLE INDEX/);
       else expect(plan).toMatch(/SEARCH f USING (COVERING )?INDEX \w+ \(analysis_id=\?/);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCatalog, type Catalog } from '../../../src/catalog/open';
-import { getExperiment, getFeaturePage, listExperiments, listTags, searchFeatures, toFtsQuery } from '../../../src/catalog/queries';
-import type { FeatureRecord, SearchQuery } from '../../../src/catalog/types';
+import { buildSearchSql, getExperiment, getFeaturePage, listExperiments, listTags, searchFeatures, toFtsQuery } from '../../../src/catalog/queries';
+import { SearchQuery, type FeatureRecord } from '../../../src/catalog/types';
 import {
   addNote,
   addTag,
@@ -114,6 +114,12 @@ describe('searchFeatures: filters, sorts and paging', () => {
     expect(idxs({ saeId, tags: ['CODE', 'review'] })).toEqual([3, 9]);
     expect(idxs({ saeId, tags: ['review'], q: 'python' })).toEqual([3, 9, 12]);
     expect(searchFeatures(cat, { saeId, tags: ['nope'] })).toEqual({ total: 0, rows: [] });
+    // An SAE whose analysis covers every idx counts a tag from feature_tags alone: same answer.
+    const full = addSae(cat, 6, 'complete-coverage');
+    analyse(cat, full, Array.from({ length: 6 }, (_, i) => feature(i, ' all')));
+    for (const i of [1, 4, 5]) addTag(cat, full, i, 'few');
+    expect(searchFeatures(cat, { saeId: full, tags: ['few'], limit: 2 })).toMatchObject({ total: 3, rows: [{ idx: 1 }, { idx: 4 }] });
+    expect(searchFeatures(cat, { saeId: full, tags: ['few'], densityMin: 0.5 }).total).toBe(0);
     expect(listTags(cat, saeId)).toEqual([
       { name: 'code', count: 4 },
       { name: 'review', count: 3 },
@@ -140,6 +146,32 @@ describe('searchFeatures: filters, sorts and paging', () => {
       expect(seen).toEqual(full.rows.map((r) => r.idx));
       expect(searchFeatures(cat, { saeId, q, offset: 1000 })).toEqual({ total: full.total, rows: [] });
     }
+  });
+
+  it('returns the same rows whether a page walks the sort index or sorts the filtered range', () => {
+    const tagId = cat.db.prepare(`SELECT id FROM tags WHERE name = 'code'`).pluck().get() as number;
+    const analysisId = cat.db.prepare(`SELECT active_analysis_id FROM saes WHERE id = ?`).pluck().get(saeId) as number;
+    const sorts = ['idx', 'density', 'max_act'] as const;
+    let compared = 0;
+    for (let i = 0; i < 60; i++) {
+      const query = SearchQuery.parse({
+        saeId,
+        sort: sorts[i % 3],
+        order: i % 2 ? 'asc' : 'desc',
+        ...(i % 4 === 0 ? { densityMin: 0.05 + (i % 5) * 0.05, densityMax: 0.5 } : {}),
+        ...(i % 3 === 1 ? { maxActMin: 10 + (i % 7) * 3 } : {}),
+        limit: 1 + (i % 9),
+        offset: i % 11,
+      });
+      const tags = i % 5 === 0 ? [tagId] : [];
+      const run = (driveBySort: boolean) => {
+        const sql = buildSearchSql(query, analysisId, tags, { driveBySort });
+        return cat.db.prepare(sql.rowsSql).all(sql.params);
+      };
+      expect(run(true)).toEqual(run(false));
+      compared++;
+    }
+    expect(compared).toBe(60);
   });
 
   it('rejects a malformed query with the field named', () => {
