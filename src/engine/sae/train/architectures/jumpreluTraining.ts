@@ -1,0 +1,114 @@
+// JumpReLU SAE (Rajamanoharan et al. 2024, Gemma Scope):
+//   f = pre · H(pre − θ),   L = mean_b ‖x − x̂‖² + λ·mean_b Σ_i H(pre_i − θ_i)
+// H has zero gradient almost everywhere, so θ (trained as log θ) gets straight-through
+// pseudo-derivatives with a rectangle kernel K(u) = 1{|u| < ½} of bandwidth ε:
+//   ∂(pre·H(pre−θ))/∂θ ≈ −(θ/ε)·K((pre−θ)/ε),   ∂H(pre−θ)/∂θ ≈ −(1/ε)·K((pre−θ)/ε)
+// and pre gets H(pre−θ) from the first and nothing from the second. Decoder rows are kept at
+// unit norm with the parallel gradient component removed.
+import * as tf from '@tensorflow/tfjs';
+import { JumpReluSae } from '../../architectures/jumprelu';
+import type { Sae, SaeConfig } from '../../sae';
+import { foldInputScale } from '../foldScale';
+import { normaliseDecoderRows, removeParallelComponent } from '../init';
+import type { StepInputs, StepOutputs, TrainingArchitecture, TrainingSae } from '../trainingSae';
+import { denseStep } from './denseTrainingBase';
+
+export interface JumpReluTrainingOptions {
+  l0Coefficient: number;
+  bandwidth: number;
+  applyBDecToInput: boolean;
+}
+
+function rectangle(u: tf.Tensor): tf.Tensor {
+  return tf.cast(tf.less(tf.abs(u), 0.5), 'float32');
+}
+
+/** pre · H(pre − θ) with the straight-through θ gradient. pre [B, n], θ [n]. */
+export function jumpRelu(pre: tf.Tensor2D, theta: tf.Tensor1D, bandwidth: number): tf.Tensor2D {
+  const op = tf.customGrad(((p: tf.Tensor, t: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([p, t]);
+    const value = tf.mul(p, tf.cast(tf.greater(p, t), 'float32'));
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
+      const [sp, st] = saved as [tf.Tensor, tf.Tensor];
+      const gate = tf.cast(tf.greater(sp, st), 'float32');
+      const kernel = rectangle(tf.div(tf.sub(sp, st), bandwidth));
+      const dTheta = tf.sum(tf.mul(tf.mul(dy, kernel), tf.div(tf.neg(st), bandwidth)), 0); // [n]
+      return [tf.mul(dy, gate), dTheta];
+    };
+    return { value, gradFunc };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return op(pre, theta) as tf.Tensor2D;
+}
+
+/** H(pre − θ) with the straight-through θ gradient and none for pre. */
+export function heavisideStep(pre: tf.Tensor2D, theta: tf.Tensor1D, bandwidth: number): tf.Tensor2D {
+  const op = tf.customGrad(((p: tf.Tensor, t: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([p, t]);
+    const value = tf.cast(tf.greater(p, t), 'float32');
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
+      const [sp, st] = saved as [tf.Tensor, tf.Tensor];
+      const kernel = rectangle(tf.div(tf.sub(sp, st), bandwidth));
+      return [tf.zerosLike(sp), tf.sum(tf.mul(tf.mul(dy, kernel), -1 / bandwidth), 0)];
+    };
+    return { value, gradFunc };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return op(pre, theta) as tf.Tensor2D;
+}
+
+export class JumpReluTraining implements TrainingSae {
+  readonly architecture: TrainingArchitecture = 'jumprelu';
+  readonly clipGradNorm = 1;
+
+  constructor(
+    readonly params: Map<string, tf.Variable>,
+    readonly dIn: number,
+    readonly dSae: number,
+    readonly o: JumpReluTrainingOptions,
+  ) {}
+
+  step(inputs: StepInputs): StepOutputs {
+    const [W_enc, W_dec, b_enc, b_dec, logTheta] = ['W_enc', 'W_dec', 'b_enc', 'b_dec', 'log_threshold'].map((n) => this.params.get(n)!);
+    const B = inputs.x.shape[0];
+    const out = denseStep(this.params, inputs, ({ x, lambdaFactor }) => {
+      const xc = this.o.applyBDecToInput ? tf.sub(x, b_dec!) : x; // [B, d_in]
+      const pre = tf.add(tf.matMul(xc, W_enc!), b_enc!) as tf.Tensor2D; // [B, d_sae]
+      const theta = tf.exp(logTheta!) as tf.Tensor1D; // [d_sae]
+      const f = jumpRelu(pre, theta, this.o.bandwidth); // [B, d_sae]
+      const xHat = tf.add(tf.matMul(f, W_dec!), b_dec!);
+      const sse = tf.sum(tf.square(tf.sub(xHat, x))) as tf.Scalar;
+      const l0 = tf.div(tf.sum(heavisideStep(pre, theta, this.o.bandwidth)), B);
+      const loss = tf.add(tf.div(sse, B), tf.mul(l0, this.o.l0Coefficient * lambdaFactor)) as tf.Scalar;
+      return { loss, sumSquaredError: sse, active: f };
+    });
+    const g = out.grads.W_dec;
+    if (g !== undefined) {
+      out.grads.W_dec = removeParallelComponent(g as tf.Tensor2D, W_dec as tf.Tensor2D);
+      g.dispose();
+    }
+    return out;
+  }
+
+  afterUpdate(): void {
+    normaliseDecoderRows(this.params.get('W_dec')!);
+  }
+
+  extraState(): Record<string, number> {
+    return {};
+  }
+
+  loadExtraState(): void {}
+
+  toSae(base: Omit<SaeConfig, 'architecture' | 'd_in' | 'd_sae' | 'apply_b_dec_to_input' | 'k'>, scale: number): Sae {
+    const p = (n: string): tf.Tensor => this.params.get(n)!;
+    const weights = foldInputScale(
+      { W_enc: p('W_enc') as tf.Tensor2D, W_dec: p('W_dec') as tf.Tensor2D, b_enc: p('b_enc') as tf.Tensor1D, b_dec: p('b_dec') as tf.Tensor1D },
+      scale,
+    );
+    const threshold = tf.exp(p('log_threshold')) as tf.Tensor1D;
+    return new JumpReluSae({ ...base, architecture: 'jumprelu', d_in: this.dIn, d_sae: this.dSae, apply_b_dec_to_input: this.o.applyBDecToInput }, { ...weights, threshold });
+  }
+
+  dispose(): void {
+    for (const v of this.params.values()) v.dispose();
+  }
+}
