@@ -22,7 +22,8 @@ export interface ShuffleOptions {
   seed: number;
   /** Rows held for mixing (default: as many as fit in 256 MiB, at most the store). */
   bufferRows?: number;
-  /** Consecutive rows read from one shard at a time (default 256). */
+  /** Consecutive rows read from one shard at a time (default 256, at most 1/16 of the buffer so it
+   *  always mixes at least 16 chunks). */
   chunkRows?: number;
 }
 
@@ -51,7 +52,7 @@ export class ShuffledActivationReader implements ActivationDataProvider {
     this.rng = Rng.fromSeed(opts.seed);
     const fit = Math.max(1, Math.floor(DEFAULT_BUFFER_BYTES / (this.dIn * 4)));
     this.capacity = Math.min(opts.bufferRows ?? fit, store.tokens);
-    this.chunkRows = Math.max(1, Math.min(opts.chunkRows ?? 256, this.capacity));
+    this.chunkRows = Math.max(1, Math.min(opts.chunkRows ?? Math.min(256, Math.floor(this.capacity / 16)), this.capacity));
     if (!Number.isInteger(this.capacity) || this.capacity < 1) throw new FeaturescopeError('invalid_input', 'bufferRows: must be a positive integer', 'bufferRows');
     this.buffer = new Float32Array(this.capacity * this.dIn);
     this.shardRows = store.manifest.shards.map((s) => s.tokens);
