@@ -135,7 +135,7 @@ describe('ActivationStoreWriter / ActivationStore', () => {
     writeStore(dir, 10, { bufferRows: 8 });
     const shard = join(dir, 'shard-000000.safetensors');
     const bytes = execFileSync('cat', [shard]);
-    bytes[bytes.length - 1] ^= 0xff;
+    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff;
     writeFileSync(shard, bytes);
     expect(() => ActivationStore.open(dir).verify()).toThrow(/sha256 differs/);
     writeFileSync(join(dir, MANIFEST_FILE), '{"format": "featurescope.activations/1"}');
