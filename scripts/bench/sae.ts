@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   const benc = tf.zeros([D_SAE]) as tf.Tensor1D;
   const parts: Record<string, number> = {};
   parts.encoder_matmul = timeIt(() => tf.fused.matMul({ a: x, b: Wenc, bias: benc }));
-  const pre = tf.fused.matMul({ a: x, b: Wenc, bias: benc });
+  const pre = tf.fused.matMul({ a: x, b: Wenc, bias: benc }) as tf.Tensor2D;
   parts.topk = timeIt(() => { const c = topKCode(pre, K); return [c.rows, c.cols, c.vals]; });
   const code = topKCode(pre, K);
   parts.sparse_decode = timeIt(() => sparseDecode(code, Wdec));
