@@ -11,7 +11,7 @@
 // what makes capture resumable.
 
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
 import { basename, extname, join, relative, sep } from 'node:path';
 import { FeaturescopeError } from '../../shared/errors';
 
@@ -217,7 +217,8 @@ function listCorpusFiles(spec: CorpusSpec): { files: CorpusFile[]; skipped: Corp
 
 function openForRead(file: CorpusFile): number {
   try {
-    const fd = openSync(file.path, 'r');
+    // The scan resolved links already; a link swapped in since then is not followed.
+    const fd = openSync(file.path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
     if (!fstatSync(fd).isFile()) {
       closeSync(fd);
       throw new Error('not a regular file');

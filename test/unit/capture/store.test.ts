@@ -188,6 +188,19 @@ describe('ShuffledActivationReader', () => {
     expect(firstColumn(resumed.nextBatch(40))).toEqual(next);
   });
 
+  it('getState/setState (the trainer checkpoint hooks) continue across epochs exactly', () => {
+    const full = new ShuffledActivationReader(store, { seed: 9, bufferRows: 100 });
+    full.nextBatch(730); // past the first epoch
+    const saved = JSON.parse(JSON.stringify(full.getState())) as unknown;
+    const next = firstColumn(full.nextBatch(120));
+    const resumed = new ShuffledActivationReader(store, { seed: 9, bufferRows: 100 });
+    resumed.nextBatch(3); // whatever it did before is replaced by the saved position
+    resumed.setState(saved);
+    expect(resumed.epoch).toBe(1);
+    expect(firstColumn(resumed.nextBatch(120))).toEqual(next);
+    expect(() => new ShuffledActivationReader(store, { seed: 10, bufferRows: 100 }).setState(saved)).toThrow(/seed is 9, this reader has 10/);
+  });
+
   it('reports the store mean norm', () => {
     expect(new ShuffledActivationReader(store, { seed: 1 }).meanNorm()).toBe(store.meanNorm());
   });
