@@ -1,4 +1,4 @@
-import type { DoctorReport, Progress } from '../shared/contract';
+import type { DoctorReport, Progress, RunOutput } from '../shared/contract';
 
 export function formatDoctor(r: DoctorReport): string {
   const b = r.engine.backend;
@@ -43,4 +43,28 @@ export function formatNumber(v: number): string {
   if (a >= 100) return v.toFixed(0);
   if (a >= 1) return v.toFixed(2);
   return v.toPrecision(3);
+}
+
+/** Visible whitespace for token displays, as Neuronpedia does: a leading space is "·", a newline "↵". */
+export function showToken(text: string): string {
+  return text.replace(/ /g, '·').replace(/\n/g, '↵').replace(/\t/g, '⇥');
+}
+
+export function formatRun(r: RunOutput): string {
+  const lines = [
+    `model   ${r.model}`,
+    `tokens  ${r.tokens.length}: ${r.tokens.map((t) => `[${showToken(t.text)}]`).join('')}`,
+    '',
+    'next token',
+    ...r.next.map((t, i) => `  ${String(i + 1).padStart(2)}. ${(t.prob * 100).toFixed(2).padStart(6)}%  ${JSON.stringify(t.text).padEnd(16)} id ${t.id}`),
+  ];
+  if (r.captured.length > 0) {
+    lines.push('', 'captured hooks');
+    for (const c of r.captured) lines.push(`  ${c.hook.padEnd(32)} [${c.shape.join(', ')}]`);
+  }
+  if (r.continuation) {
+    lines.push('', `continuation (${r.continuation.tokens.length} tokens, stopped on ${r.continuation.stop})`, r.continuation.text);
+  }
+  lines.push('', `${r.seconds.toFixed(2)} s`);
+  return lines.join('\n');
 }

@@ -1,12 +1,15 @@
 // featurescope <command>: the same engine and contract as the desktop app, headless.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Progress } from '../shared/contract';
+import type { ModelInfo, Progress, RunOutput } from '../shared/contract';
 import { FeaturescopeError, toCommandError } from '../shared/errors';
 import type { Host } from '../main/host/host';
 import { createNodeHost } from '../main/host/node-host';
 import { runJob } from '../main/host/run-job';
 import { startServer } from '../main/serve/server';
-import { formatDoctor, formatProgress } from './format';
+import { formatDoctor, formatProgress, formatRun } from './format';
+import { parseInterventionFlags } from './interventions';
 
 interface CliCommand {
   summary: string;
@@ -44,6 +47,56 @@ const cliCommands: Record<string, CliCommand> = {
       return 0;
     },
   },
+  run: {
+    summary: 'Run a prompt through a model: tokens, top next-token probabilities, captured hooks, continuation',
+    usage: [
+      'featurescope run [--model DIR|NAME] --prompt TEXT [--hook NAME]… [--ablate HOOK:N,M]… [--steer HOOK:N=V]… [--clamp HOOK:N=V]…',
+      '                 [--generate N] [--temperature T] [--top-p P] [--seed S] [--top K] [--json]',
+      '',
+      'The model defaults to the bundled one. --hook captures a hook point (TransformerLens names:',
+      'blocks.0.hook_resid_post, blocks.1.mlp.hook_post, …) and prints its shape. Interventions apply to',
+      'this run only: --ablate zeroes neurons, --steer adds to one, --clamp sets one.',
+    ].join('\n'),
+    options: {
+      model: { type: 'string' },
+      prompt: { type: 'string' },
+      hook: { type: 'string', multiple: true },
+      ablate: { type: 'string', multiple: true },
+      steer: { type: 'string', multiple: true },
+      clamp: { type: 'string', multiple: true },
+      generate: { type: 'string' },
+      temperature: { type: 'string' },
+      'top-p': { type: 'string' },
+      seed: { type: 'string' },
+      top: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    async run(values, host) {
+      if (typeof values.prompt !== 'string') throw new FeaturescopeError('invalid_input', '--prompt is required.', 'prompt');
+      const h = await host();
+      const model = await resolveModel(h, values.model as string | undefined);
+      const input = {
+        model,
+        prompt: values.prompt,
+        capture: (values.hook as string[] | undefined) ?? [],
+        interventions: parseInterventionFlags(values as { ablate?: string[]; steer?: string[]; clamp?: string[] }),
+        topK: values.top === undefined ? 10 : parseIntOption('top', values.top, 1, 100),
+        ...(values.generate === undefined
+          ? {}
+          : {
+              generate: {
+                maxNewTokens: parseIntOption('generate', values.generate, 1, 1024),
+                temperature: values.temperature === undefined ? 0 : Number(values.temperature),
+                topP: values['top-p'] === undefined ? 1 : Number(values['top-p']),
+                seed: values.seed === undefined ? 0 : parseIntOption('seed', values.seed, 0, 2 ** 31 - 1),
+              },
+            }),
+      };
+      const out = (await callOrThrow(h, 'model.run', input)) as RunOutput;
+      process.stdout.write(values.json ? `${JSON.stringify(out, null, 2)}\n` : `${formatRun(out)}\n`);
+      return 0;
+    },
+  },
   benchmark: {
     summary: 'Measure fp32 matmul throughput of the engine backend',
     usage: 'featurescope benchmark [--size 512] [--seconds 3]',
@@ -65,6 +118,21 @@ function parseIntOption(name: string, raw: unknown, min: number, max: number): n
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min || n > max) throw new FeaturescopeError('invalid_input', `--${name} must be an integer from ${min} to ${max}, got "${String(raw)}".`, name);
   return n;
+}
+
+/** A folder path, the name of a bundled model, or (nothing) the first bundled model. */
+async function resolveModel(host: Host, given: string | undefined): Promise<string> {
+  if (given !== undefined && (given.includes('/') || given.includes('\\') || given.startsWith('.'))) return resolve(given);
+  const models = (await callOrThrow(host, 'model.list', {})) as ModelInfo[];
+  const bundled = models.filter((m) => m.bundled);
+  if (given === undefined) {
+    if (!bundled[0]) throw new FeaturescopeError('not_found', 'No bundled model is installed; pass --model DIR.', 'model');
+    return bundled[0].path;
+  }
+  const named = models.find((m) => m.name === given);
+  if (named) return named.path;
+  if (existsSync(given)) return resolve(given);
+  throw new FeaturescopeError('not_found', `No model folder or known model named "${given}" (known: ${models.map((m) => m.name).join(', ') || 'none'}).`, 'model');
 }
 
 async function callOrThrow(host: Host, command: string, input: unknown): Promise<unknown> {

@@ -4,16 +4,19 @@
 import type { z } from 'zod';
 import { appCommands } from './contract/app';
 import { catalogCommands } from './contract/catalog';
+import { modelCommands } from './contract/model';
 
 export * from './contract/common';
 export * from './contract/app';
 export * from './contract/catalog';
+export * from './contract/model';
 export * from './contract/events';
 export type { CommandSpec, RunsIn } from './contract/define';
 
 export const commands = {
   ...appCommands,
   ...catalogCommands,
+  ...modelCommands,
 };
 
 export type Commands = typeof commands;

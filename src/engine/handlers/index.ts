@@ -2,12 +2,16 @@ import type { EngineServices } from '../services';
 import type { CallHandlers, JobHandlers } from './registry';
 import { benchmarkMatmul } from './benchmark';
 import { catalogEditHandlers } from './catalog';
+import { modelHandlers } from './model';
+import { ModelCache } from '../models/model-cache';
 
 /** Every engine command, by name. The contract decides which names exist; the types make sure each has a handler. */
 export function createHandlers(services: EngineServices): { calls: CallHandlers; jobs: JobHandlers } {
+  const models = new ModelCache();
   return {
     calls: {
       ...catalogEditHandlers(services),
+      ...modelHandlers(services, models),
     },
     jobs: {
       'engine.benchmark': benchmarkMatmul,

@@ -6,45 +6,12 @@
 // decode, keeping the error term), so the model code knows nothing about SAEs.
 
 import * as tf from '@tensorflow/tfjs';
-import { z } from 'zod';
 import { FeaturescopeError } from '../../shared/errors';
 
-const finite = z.number().finite();
+// The schema is part of the shared contract (commands carry interventions); the engine compiles it here.
+import { Intervention, InterventionTarget } from '../../shared/contract/model';
 
-export const InterventionTarget = z.union([
-  /** Units of the hook's last axis (MLP neurons at blocks.L.mlp.hook_post, residual dims elsewhere). */
-  z.object({ neurons: z.array(z.number().int().nonnegative()).min(1) }).strict(),
-  /** A direction in the hook's space. */
-  z.object({ vector: z.array(finite).min(1) }).strict(),
-  /** Latents of the SAE attached at the hook (handled by the SAE module). */
-  z.object({ saeFeatures: z.array(z.number().int().nonnegative()).min(1) }).strict(),
-]);
-
-export const Intervention = z
-  .object({
-    hook: z.string().min(1),
-    kind: z.enum(['ablate-zero', 'ablate-mean', 'clamp', 'add']),
-    target: InterventionTarget,
-    /** clamp: the value to set; add: the amount (neurons) or the vector's multiplier (default 1). */
-    value: finite.optional(),
-    /** Sequence indices (of the run's token rows, counting the prompt during generation); all if absent. */
-    positions: z.array(z.number().int().nonnegative()).optional(),
-    /** ablate-mean: the hook's mean activation, one number per unit of its last axis. */
-    mean: z.array(finite).optional(),
-  })
-  .strict()
-  .superRefine((iv, ctx) => {
-    const isVector = 'vector' in iv.target;
-    if (iv.kind === 'clamp' && iv.value === undefined) ctx.addIssue({ code: 'custom', path: ['value'], message: 'clamp needs a value' });
-    if (iv.kind === 'add' && !isVector && iv.value === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['value'], message: 'add on neurons or SAE features needs a value' });
-    }
-    if (iv.kind === 'ablate-mean' && iv.mean === undefined && !('saeFeatures' in iv.target)) {
-      ctx.addIssue({ code: 'custom', path: ['mean'], message: 'ablate-mean needs the mean activation vector' });
-    }
-  });
-
-export type Intervention = z.infer<typeof Intervention>;
+export { Intervention, InterventionTarget };
 
 export interface HookContext {
   hook: string;

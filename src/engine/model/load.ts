@@ -20,6 +20,8 @@ export interface LoadedModel {
   readonly tokenizer: ModelTokenizer;
   /** TransformerLens hook names, in forward order. */
   hookNames(): string[];
+  /** Number of stored parameters (a tied embedding counts once, as it is stored once). */
+  parameterCount(): number;
   /** Forward over a batch of token rows; the caller disposes `logits` and `captured`. */
   run(tokens: number[][], opts?: RunOptions): RunResult;
   /** Streams new tokens (KV cache); stops on an EOS token or after maxNewTokens. */
@@ -48,12 +50,14 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
     store.close();
     throw err;
   }
+  const parameters = store.names().reduce((n, name) => n + store.shape(name).reduce((a, b) => a * b, 1), 0);
   const defaultStops = [...new Set([...config.eosTokenIds, ...(tokenizer.eosTokenId === null ? [] : [tokenizer.eosTokenId])])];
   return {
     dir: root,
     config,
     tokenizer,
     hookNames: () => model.hookNames(),
+    parameterCount: () => parameters,
     run: (tokens, opts) => model.run(tokens, opts),
     generate: (prompt, opts) => generateTokens(model, prompt, { ...opts, stopTokens: opts.stopTokens ?? defaultStops }),
     dispose: () => model.dispose(),

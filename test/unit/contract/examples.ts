@@ -20,4 +20,14 @@ export const validExamples: { [C in CommandName]: CommandInput<C> } = {
   'catalog.addTag': { saeId: 1, idx: 3, tag: 'bias' },
   'catalog.removeTag': { saeId: 1, idx: 3, tag: 'bias' },
   'catalog.addNote': { saeId: 1, idx: 3, text: 'fires on def' },
+  'model.list': {},
+  'model.open': { path: '/models/gpt2' },
+  'model.run': {
+    model: '/models/gpt2',
+    prompt: 'def main(',
+    capture: ['blocks.0.hook_resid_post'],
+    interventions: [{ hook: 'blocks.0.mlp.hook_post', kind: 'ablate-zero', target: { neurons: [1, 2] } }],
+    topK: 5,
+    generate: { maxNewTokens: 8, temperature: 0.8, topP: 0.9, seed: 1 },
+  },
 };

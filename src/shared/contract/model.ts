@@ -1,0 +1,119 @@
+import { z } from 'zod';
+import { command } from './define';
+import { Empty } from './common';
+
+const finite = z.number().finite();
+
+export const InterventionTarget = z.union([
+  /** Units of the hook's last axis (MLP neurons at blocks.L.mlp.hook_post, residual dims elsewhere). */
+  z.object({ neurons: z.array(z.number().int().nonnegative()).min(1) }).strict(),
+  /** A direction in the hook's space. */
+  z.object({ vector: z.array(finite).min(1) }).strict(),
+  /** Latents of the SAE attached at the hook (handled by the SAE module). */
+  z.object({ saeFeatures: z.array(z.number().int().nonnegative()).min(1) }).strict(),
+]);
+
+/** One edit of one hook for one run (TransformerLens run_with_hooks semantics: no state between runs). */
+export const Intervention = z
+  .object({
+    hook: z.string().min(1),
+    kind: z.enum(['ablate-zero', 'ablate-mean', 'clamp', 'add']),
+    target: InterventionTarget,
+    /** clamp: the value to set; add: the amount (neurons) or the vector's multiplier (default 1). */
+    value: finite.optional(),
+    /** Sequence indices (of the run's token rows, counting the prompt during generation); all if absent. */
+    positions: z.array(z.number().int().nonnegative()).optional(),
+    /** ablate-mean: the hook's mean activation, one number per unit of its last axis. */
+    mean: z.array(finite).optional(),
+  })
+  .strict()
+  .superRefine((iv, ctx) => {
+    const isVector = 'vector' in iv.target;
+    if (iv.kind === 'clamp' && iv.value === undefined) ctx.addIssue({ code: 'custom', path: ['value'], message: 'clamp needs a value' });
+    if (iv.kind === 'add' && !isVector && iv.value === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['value'], message: 'add on neurons or SAE features needs a value' });
+    }
+    if (iv.kind === 'ablate-mean' && iv.mean === undefined && !('saeFeatures' in iv.target)) {
+      ctx.addIssue({ code: 'custom', path: ['mean'], message: 'ablate-mean needs the mean activation vector' });
+    }
+  });
+
+export const ModelInfo = z.object({
+  /** The folder, absolute: the model's identity in commands. */
+  path: z.string(),
+  name: z.string(),
+  bundled: z.boolean(),
+  modelType: z.string(),
+  nLayers: z.number(),
+  dModel: z.number(),
+  nHeads: z.number(),
+  dMlp: z.number(),
+  vocabSize: z.number(),
+  /** Learned position table size, or null for RoPE models. */
+  maxPositions: z.number().nullable(),
+  parameters: z.number(),
+  hookNames: z.array(z.string()),
+});
+
+const TokenText = z.object({ id: z.number(), text: z.string() });
+
+export const RunOutput = z.object({
+  model: z.string(),
+  /** The prompt as the model saw it (BOS included where the tokenizer adds one). */
+  tokens: z.array(TokenText),
+  /** Next-token distribution after the last prompt token, most likely first. */
+  next: z.array(TokenText.extend({ prob: z.number(), logit: z.number() })),
+  captured: z.array(z.object({ hook: z.string(), shape: z.array(z.number()) })),
+  continuation: z
+    .object({
+      text: z.string(),
+      tokens: z.array(TokenText.extend({ logProb: z.number() })),
+      stop: z.enum(['eos', 'max_tokens']),
+    })
+    .nullable(),
+  seconds: z.number(),
+});
+
+export const GenerateSettings = z
+  .object({
+    maxNewTokens: z.number().int().min(1).max(1024).default(32),
+    /** 0 = greedy. */
+    temperature: z.number().min(0).max(5).default(0),
+    topP: z.number().gt(0).max(1).default(1),
+    seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
+  })
+  .strict();
+
+export const modelCommands = {
+  'model.list': command({
+    summary: 'Models: the bundled default and every folder opened before',
+    runsIn: 'engine',
+    input: Empty,
+    output: z.array(ModelInfo),
+  }),
+  'model.open': command({
+    summary: 'Open a model folder (Hugging Face layout) and remember it in the workspace',
+    runsIn: 'engine',
+    input: z.object({ path: z.string().min(1).max(4096) }).strict(),
+    output: ModelInfo,
+  }),
+  'model.run': command({
+    summary: 'Run a prompt: tokens, next-token distribution, captured hooks, optional continuation; interventions apply to this run only',
+    runsIn: 'engine',
+    input: z
+      .object({
+        model: z.string().min(1).max(4096),
+        prompt: z.string().min(1).max(100_000),
+        capture: z.array(z.string().min(1)).max(512).default([]),
+        interventions: z.array(Intervention).max(256).default([]),
+        topK: z.number().int().min(1).max(100).default(10),
+        generate: GenerateSettings.optional(),
+      })
+      .strict(),
+    output: RunOutput,
+  }),
+};
+
+export type Intervention = z.infer<typeof Intervention>;
+export type ModelInfo = z.infer<typeof ModelInfo>;
+export type RunOutput = z.infer<typeof RunOutput>;
