@@ -78,6 +78,7 @@ export type StoreManifest = z.infer<typeof manifestSchema>;
 export type StoreCursor = z.infer<typeof cursorSchema>;
 
 const START_CURSOR: StoreCursor = { corpus: { file: 0, offset: 0, line: 0, part: 0 }, tokenOffset: 0 };
+const MAX_OPEN_SHARDS = 16;
 const SHARD_NAME = /^shard-\d{6}\.safetensors$/;
 const TEMP_NAME = /^\.(shard-\d{6}\.safetensors|manifest\.json)\..+\.tmp$/;
 
@@ -335,6 +336,8 @@ interface ShardLayout {
 /** Random access to a finished (or partial) store: rows by shard, widened to f32. */
 export class ActivationStore {
   private readonly layouts = new Map<number, ShardLayout>();
+  /** Open shard files, most recently used last; a shuffle reads chunks from many shards in turn. */
+  private readonly fds = new Map<number, number>();
   private scratch = new ArrayBuffer(0);
 
   private constructor(
@@ -369,7 +372,7 @@ export class ActivationStore {
     const layout = this.layout(shard);
     const el = elementBytes(this.manifest.dtype);
     const bytes = count * d * el;
-    const raw = this.readBytes(join(this.dir, entry.file), layout.activations + start * d * el, bytes);
+    const raw = this.readBytes(shard, layout.activations + start * d * el, bytes);
     const target = out.subarray(outRow * d, (outRow + count) * d);
     if (this.manifest.dtype === 'float16') f16ToF32(new Uint16Array(raw.buffer, raw.byteOffset, count * d), target);
     else target.set(new Float32Array(raw.buffer, raw.byteOffset, count * d));
@@ -379,7 +382,7 @@ export class ActivationStore {
     const entry = this.shardEntry(shard);
     const activations = new Float32Array(entry.tokens * this.manifest.d_in);
     this.readRows(shard, 0, entry.tokens, activations);
-    const raw = this.readBytes(join(this.dir, entry.file), this.layout(shard).tokenIds, entry.tokens * 4);
+    const raw = this.readBytes(shard, this.layout(shard).tokenIds, entry.tokens * 4);
     return { activations, tokenIds: new Int32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + entry.tokens * 4)) };
   }
 
@@ -422,20 +425,39 @@ export class ActivationStore {
     }
   }
 
+  /** Closes the shard files this reader opened; it opens them again if used afterwards. */
+  close(): void {
+    for (const fd of this.fds.values()) closeSync(fd);
+    this.fds.clear();
+  }
+
+  private fd(shard: number): number {
+    const open = this.fds.get(shard);
+    if (open !== undefined) {
+      this.fds.delete(shard);
+      this.fds.set(shard, open);
+      return open;
+    }
+    if (this.fds.size >= MAX_OPEN_SHARDS) {
+      const [oldest, fd] = this.fds.entries().next().value as [number, number];
+      closeSync(fd);
+      this.fds.delete(oldest);
+    }
+    const fd = openSync(join(this.dir, this.shardEntry(shard).file), 'r');
+    this.fds.set(shard, fd);
+    return fd;
+  }
+
   /** Positioned read into a reused, 4-byte-aligned scratch buffer (valid until the next read). */
-  private readBytes(path: string, position: number, length: number): Uint8Array {
+  private readBytes(shard: number, position: number, length: number): Uint8Array {
     if (this.scratch.byteLength < length) this.scratch = new ArrayBuffer(Math.max(length, this.scratch.byteLength * 2));
     const view = new Uint8Array(this.scratch, 0, length);
-    const fd = openSync(path, 'r');
-    try {
-      let got = 0;
-      while (got < length) {
-        const n = readSync(fd, view, got, length - got, position + got);
-        if (n === 0) throw new FeaturescopeError('bad_file', `${path}: ends before byte ${position + length}`);
-        got += n;
-      }
-    } finally {
-      closeSync(fd);
+    const fd = this.fd(shard);
+    let got = 0;
+    while (got < length) {
+      const n = readSync(fd, view, got, length - got, position + got);
+      if (n === 0) throw new FeaturescopeError('bad_file', `${join(this.dir, this.shardEntry(shard).file)}: ends before byte ${position + length}`);
+      got += n;
     }
     return view;
   }

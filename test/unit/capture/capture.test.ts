@@ -6,7 +6,7 @@
 //     bit-identical rows to an uninterrupted capture.
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -65,6 +65,7 @@ function readAll(dir: string): { values: Float32Array; ids: number[]; manifest: 
     values.set(p.activations, at);
     at += p.activations.length;
   }
+  store.close();
   return { values, ids: parts.flatMap((p) => [...p.tokenIds]), manifest: store.manifest };
 }
 
@@ -168,6 +169,18 @@ describe('stored activations equal the model on the same windows', () => {
     const want = directRows(llama, windows, hook, new Set([EOT, BOS]));
     expect(got.ids).toEqual(want.ids);
     expect(maxRelDiff(got.values, want.values)).toBeLessThan(1e-5);
+  });
+
+  it('a folder corpus: each file is a document, in name order', async () => {
+    const folder = join(root, 'folder-corpus');
+    mkdirSync(join(folder, 'sub'), { recursive: true });
+    writeFileSync(join(folder, 'b.md'), records[1]!);
+    writeFileSync(join(folder, 'a.txt'), records[0]!);
+    writeFileSync(join(folder, 'sub', 'c.txt'), records[2]!); // not read: recursive is off
+    const res = await captureActivations({ modelDir: GPT2, corpus: { kind: 'folder', path: folder }, hooks: [hooks[0]!], outDir: join(root, 'folder-store'), contextLength: 16 }, quietCtx(), { model: gpt2 });
+    const want = [records[0]!, records[1]!].flatMap((t) => gpt2.tokenizer.encode(t, { addSpecialTokens: false }));
+    expect(readAll(res.storeDir).ids).toEqual(want);
+    expect(readManifest(res.storeDir).corpus.kind).toBe('folder');
   });
 
   it('maxTokens stops at exactly that many tokens', async () => {
