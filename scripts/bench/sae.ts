@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
+import { initBackend } from '../../src/engine/backend/index';
 import { topKCode } from '../../src/engine/sae/architectures/topk';
 import { sparseDecode, sparseRowDots, sparseScatterOuter } from '../../src/engine/sae/sparse/sparseOps';
 import { trainSae } from '../../src/engine/sae/train/trainer';
@@ -24,8 +24,8 @@ function timeIt(f: () => tf.Tensor | tf.Tensor[]): number {
 }
 
 async function main(): Promise<void> {
-  await tf.setBackend('wasm');
-  await tf.ready();
+  const backend = await initBackend();
+  console.error(`backend: ${backend.reason}`);
   const batch = Rng.fromSeed(0).normals(BATCH * D_IN);
   const stepEnds: number[] = [];
   const t0 = performance.now();

@@ -90,6 +90,13 @@ interface SearchSql {
 }
 
 const ORDER_COLUMNS: Record<Exclude<SearchSort, 'relevance'>, string> = { idx: 'f.idx', density: 'f.density', max_act: 'f.max_act' };
+/** The index that yields a browse page in sort order (relevance without text sorts by idx). */
+const SORT_INDEX: Record<SearchSort, string> = {
+  idx: 'features_idx_stats',
+  density: 'features_density',
+  max_act: 'features_max_act',
+  relevance: 'features_idx_stats',
+};
 const DEFAULT_DESC: Record<SearchSort, boolean> = { idx: false, density: true, max_act: true, relevance: false };
 
 /**
@@ -123,15 +130,32 @@ export function buildSearchSql(
   range('density', '<=', 'densityMax', query.densityMax);
   range('max_act', '>=', 'maxActMin', query.maxActMin);
   range('max_act', '<=', 'maxActMax', query.maxActMax);
+  // With tags (smallest first), the range form starts from the first tag's rows and looks each
+  // feature up by idx: cost follows the tag's size, not the width of a density/max_act range.
   tagIds.forEach((tagId, i) => {
     params[`tag${i}`] = tagId;
-    where.push(`f.idx IN (SELECT idx FROM feature_tags WHERE sae_id = @saeId AND tag_id = @tag${i})`);
+    if (i === 0) where.push(`t0.sae_id = @saeId AND t0.tag_id = @tag0`);
+    else where.push(`f.idx IN (SELECT idx FROM feature_tags WHERE sae_id = @saeId AND tag_id = @tag${i})`);
     rowWhere.push(
       driveBySort
         ? `EXISTS (SELECT 1 FROM feature_tags ft WHERE ft.sae_id = @saeId AND ft.idx = f.idx AND ft.tag_id = @tag${i})`
         : where[where.length - 1]!,
     );
   });
+  // Indexes are named, not left to the planner: without statistics it cannot know how wide a
+  // range is, sampled statistics (analysis_limit) claim analysis_id is selective, and a wrong
+  // pick here cost 10-100× on the 1M-feature benchmark.
+  const rangeIndex =
+    query.densityMin !== undefined || query.densityMax !== undefined
+      ? 'features_density'
+      : query.maxActMin !== undefined || query.maxActMax !== undefined
+        ? 'features_max_act'
+        : SORT_INDEX[sort];
+  const fromTagged =
+    tagIds.length > 0
+      ? `feature_tags t0 CROSS JOIN features f INDEXED BY features_idx_stats ON f.analysis_id = @analysisId AND f.idx = t0.idx`
+      : `features f INDEXED BY ${rangeIndex}`;
+  const rowFrom = driveBySort ? `features f INDEXED BY ${SORT_INDEX[sort]}` : fromTagged;
 
   const desc = query.order === undefined ? DEFAULT_DESC[sort] : query.order === 'desc';
   const dir = desc ? 'DESC' : 'ASC';
@@ -149,9 +173,9 @@ export function buildSearchSql(
 
   if (match === null) {
     return {
-      rowsSql: `SELECT ${columns}, NULL AS score FROM features f ${labelJoin} WHERE ${rowWhere.join(' AND ')} ORDER BY ${orderBy} LIMIT @limit OFFSET @offset`,
+      rowsSql: `SELECT ${columns}, NULL AS score FROM ${rowFrom} ${labelJoin} WHERE ${rowWhere.join(' AND ')} ORDER BY ${orderBy} LIMIT @limit OFFSET @offset`,
       // Without filters the count is kept on the analysis row.
-      countSql: where.length === 1 ? null : `SELECT count(*) FROM features f WHERE ${whereSql}`,
+      countSql: where.length === 1 ? null : `SELECT count(*) FROM ${fromTagged} WHERE ${whereSql}`,
       params,
     };
   }
@@ -162,6 +186,10 @@ export function buildSearchSql(
   // rank column, weights set in migration 0003); then by how many of their examples contain the
   // words. Example hits are counted, not ranked: bm25 over 50k short contexts costs more than
   // the rest of the query and says little, since all contexts are about the same length.
+  // Text hits drive; tags are tested per hit (the tag-first join does not apply here).
+  const textWhere = rowWhere
+    .map((w) => (w.startsWith('t0.') ? `f.idx IN (SELECT idx FROM feature_tags WHERE sae_id = @saeId AND tag_id = @tag0)` : w))
+    .join(' AND ');
   params.labelMatch = `{user_label} : (${match})`;
   const hits = `WITH hits(fid, doc, examples, labelHit) AS (
       SELECT rowid, rank, 0, 0 FROM features_fts WHERE features_fts MATCH @match
@@ -173,8 +201,8 @@ export function buildSearchSql(
   return {
     rowsSql: `${hits} SELECT ${columns}, b.score AS score, count(*) OVER () AS total
       FROM best b CROSS JOIN features f ON f.id = b.fid ${labelJoin}
-      WHERE ${whereSql} ORDER BY ${orderBy} LIMIT @limit OFFSET @offset`,
-    countSql: `${hits} SELECT count(*) FROM best b CROSS JOIN features f ON f.id = b.fid WHERE ${whereSql}`,
+      WHERE ${textWhere} ORDER BY ${orderBy} LIMIT @limit OFFSET @offset`,
+    countSql: `${hits} SELECT count(*) FROM best b CROSS JOIN features f ON f.id = b.fid WHERE ${textWhere}`,
     params,
   };
 }
@@ -201,6 +229,8 @@ export function searchFeatures(catalog: Catalog, input: SearchQuery): SearchResu
       if (id === undefined) return { total: 0, rows: [] };
       tagIds.push(id);
     }
+    const tagSize = (id: number) => Number(catalog.statement(`SELECT count(*) FROM feature_tags WHERE tag_id = ? AND sae_id = ?`).pluck().get(id, query.saeId));
+    if (tagIds.length > 1) tagIds.sort((a, b) => tagSize(a) - tagSize(b));
 
     const featureCount = Number(catalog.statement(`SELECT feature_count FROM analyses WHERE id = ?`).pluck().get(sae.analysisId));
     if (query.q === undefined || toFtsQuery(query.q) === null) {
@@ -211,13 +241,15 @@ export function searchFeatures(catalog: Catalog, input: SearchQuery): SearchResu
       else if (featureCount === sae.dSae && tagIds.length === 1 && !hasRange(query)) {
         // Every idx of the SAE has a row in this analysis, so the tag's own row count is the
         // answer: one index range instead of a lookup per tagged feature.
-        total = Number(catalog.statement(`SELECT count(*) FROM feature_tags WHERE tag_id = ? AND sae_id = ?`).pluck().get(tagIds[0], query.saeId));
-      } else total = Number(catalog.statement(counting.countSql).pluck().get(counting.params));
+        total = tagSize(tagIds[0]!);
+      } else total = countByComplement(catalog, query, sae.analysisId, featureCount) ?? Number(catalog.statement(counting.countSql).pluck().get(counting.params));
       if (total === 0 || query.offset >= total) return { total, rows: [] };
-      // Walking the sort index reads about (offset + limit) · N / total entries; collecting the
-      // range and sorting it reads `total` rows. Prefer the walk when it is clearly cheaper.
+      // Walking the sort index reads about (offset + limit) · N / total entries; the range form
+      // reads every row of the range (or of the smallest tag) and sorts them. Prefer the walk
+      // when it is clearly cheaper.
       const walk = (query.offset + query.limit) * (featureCount / total);
-      const sql = walk * 4 < total ? buildSearchSql(query, sae.analysisId, tagIds, { driveBySort: true }) : counting;
+      const rangeCost = tagIds.length > 0 ? tagSize(tagIds[0]!) : total;
+      const sql = walk * 2 < rangeCost ? buildSearchSql(query, sae.analysisId, tagIds, { driveBySort: true }) : counting;
       const raw = catalog.statement(sql.rowsSql).all(sql.params) as Array<Omit<SearchRow, 'topTokens'> & { topTokens: string }>;
       return { total, rows: raw.map(({ topTokens, ...row }) => ({ ...row, topTokens: JSON.parse(topTokens) as string[] })) };
     }
@@ -228,6 +260,35 @@ export function searchFeatures(catalog: Catalog, input: SearchQuery): SearchResu
     const rows = raw.map(({ total: _total, topTokens, ...row }) => ({ ...row, topTokens: JSON.parse(topTokens) as string[] }));
     return { total, rows };
   })();
+}
+
+/**
+ * A wide range on one column (say max_act ≥ 5, keeping 90% of features) is cheaper to count as
+ * N minus the two tails outside it. Which side is smaller is estimated on the first 2000
+ * features by idx (idx order is unrelated to the stats); either way the count is exact. Values
+ * are never NULL or NaN (NOT NULL REAL columns), so the tails and the range partition the
+ * analysis. Returns null when the range should be counted directly.
+ */
+function countByComplement(catalog: Catalog, q: z.output<typeof SearchQuery>, analysisId: number, featureCount: number): number | null {
+  if ((q.tags ?? []).length > 0) return null;
+  const onDensity = q.densityMin !== undefined || q.densityMax !== undefined;
+  const onMaxAct = q.maxActMin !== undefined || q.maxActMax !== undefined;
+  if (onDensity === onMaxAct) return null; // none, or both columns
+  const column = onDensity ? 'density' : 'max_act';
+  const [lo, hi] = onDensity ? [q.densityMin, q.densityMax] : [q.maxActMin, q.maxActMax];
+  const sample = catalog
+    .statement(
+      `SELECT count(*) AS n, coalesce(sum(v >= @lo AND v <= @hi), 0) AS inside
+       FROM (SELECT ${column} AS v FROM features INDEXED BY features_idx_stats WHERE analysis_id = @analysisId LIMIT 2000)`,
+    )
+    .get({ analysisId, lo: lo ?? -Infinity, hi: hi ?? Infinity }) as { n: number; inside: number };
+  if (sample.n === 0 || sample.inside * 2 <= sample.n) return null;
+  let outside = 0;
+  for (const [op, bound] of [['<', lo], ['>', hi]] as const) {
+    if (bound === undefined) continue;
+    outside += Number(catalog.statement(`SELECT count(*) FROM features INDEXED BY features_${column} WHERE analysis_id = ? AND ${column} ${op} ?`).pluck().get(analysisId, bound));
+  }
+  return featureCount - outside;
 }
 
 function hasRange(q: z.output<typeof SearchQuery>): boolean {

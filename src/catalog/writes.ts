@@ -136,8 +136,6 @@ export function commitAnalysis(catalog: Catalog, analysisId: number): { featureC
     })
     .immediate();
   if (previous !== null) purgeAnalysisRows(cat, previous);
-  // A big batch of new rows changes the statistics the planner relies on (cheap: analysis_limit applies).
-  cat.db.pragma('optimize');
   return { featureCount };
 }
 

@@ -84,6 +84,8 @@ CREATE TABLE features (
 -- filters and the label join need, all answered from the index without touching table rows.
 CREATE INDEX features_density ON features(analysis_id, density, max_act, idx);
 CREATE INDEX features_max_act ON features(analysis_id, max_act, density, idx);
+-- Tag filters start from feature_tags and look each idx up here, ranges answered in the index.
+CREATE INDEX features_idx_stats ON features(analysis_id, idx, density, max_act);
 CREATE INDEX features_sae_idx ON features(sae_id, idx);
 
 CREATE TABLE examples (

@@ -52,8 +52,11 @@ interface Run {
   sawReady: boolean;
 }
 
-/** Start the writer, kill it `delayMs` after it is ready (or after spawn when `early`), wait for it to die. */
-async function runAndKill(db: string, delayMs: number, early: boolean): Promise<Run> {
+/**
+ * Start the writer and kill it `delayMs` after it is ready, or after spawn (`early`), or after
+ * its first commit (`afterCommit`: guarantees progress however loaded the machine is).
+ */
+async function runAndKill(db: string, delayMs: number, when: 'early' | 'ready' | 'afterCommit'): Promise<Run> {
   const child = spawn(process.execPath, [bundle, db], {
     env: { ...process.env, NODE_PATH: resolve(root, 'node_modules'), FEATURESCOPE_CRASH_WRITER: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -62,6 +65,8 @@ async function runAndKill(db: string, delayMs: number, early: boolean): Promise<
   let stderr = '';
   let onReady: () => void = () => {};
   const ready = new Promise<void>((r) => (onReady = r));
+  let onCommit: () => void = () => {};
+  const firstCommit = new Promise<void>((r) => (onCommit = r));
   let buffered = '';
   child.stdout.on('data', (chunk: Buffer) => {
     buffered += chunk.toString();
@@ -69,12 +74,13 @@ async function runAndKill(db: string, delayMs: number, early: boolean): Promise<
     buffered = lines.pop()!;
     for (const line of lines) {
       if (line === 'ready') (run.sawReady = true), onReady();
-      else if (line.startsWith('committed ')) run.committed++;
+      else if (line.startsWith('committed ')) run.committed++, onCommit();
     }
   });
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  if (!early) await Promise.race([ready, exited]);
+  if (when === 'ready') await Promise.race([ready, exited]);
+  if (when === 'afterCommit') await Promise.race([firstCommit, exited]);
   await sleep(delayMs);
   child.kill('SIGKILL');
   const code = await exited;
@@ -92,8 +98,10 @@ describe('crash safety', () => {
     let kills = 0;
 
     for (let i = 0; i < KILLS; i++) {
-      const early = random() < 0.2; // sometimes during start-up and recovery of the previous crash
-      const run = await runAndKill(db, early ? random() * 60 : random() * 40, early);
+      // Mostly while writing; sometimes during start-up and recovery of the previous crash.
+      // Every 8th run waits for a commit first, so progress does not depend on machine load.
+      const when = i % 8 === 7 ? 'afterCommit' : random() < 0.2 ? 'early' : 'ready';
+      const run = await runAndKill(db, random() * (when === 'early' ? 60 : 40), when);
       kills++;
       committed += run.committed;
 

@@ -103,6 +103,15 @@ describe('searchFeatures: filters, sorts and paging', () => {
     expect(r.rows.map((x) => x.idx)).toEqual(expected);
     expect(r.total).toBe(expected.length);
 
+    // One-column ranges, narrow and wide (wide ones are counted as N minus the tails).
+    for (const [lo, hi] of [[0.05, 0.07], [0.02, undefined], [undefined, 0.58], [0.015, 0.595], [0.3, 0.6], [undefined, 0.001]] as const) {
+      const want = all.filter((s) => (lo === undefined || s.density >= lo) && (hi === undefined || s.density <= hi));
+      expect(searchFeatures(cat, { saeId, densityMin: lo, densityMax: hi, limit: 500 }).total).toBe(want.length);
+      const m = lo === undefined ? undefined : lo * 100;
+      const wantAct = all.filter((s) => m === undefined || s.maxAct >= m);
+      expect(searchFeatures(cat, { saeId, maxActMin: m, limit: 500 }).total).toBe(wantAct.length);
+    }
+
     const withText = all.filter((s) => s.word === ' python' && s.maxAct <= 30).map((s) => s.idx);
     const t = searchFeatures(cat, { saeId, q: 'python', maxActMax: 30, sort: 'idx', limit: 500 });
     expect(t.rows.map((x) => x.idx)).toEqual(withText);
