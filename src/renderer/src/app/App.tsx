@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { FeaturesView } from '../features/FeaturesView';
 import { JobsView } from '../jobs/JobsView';
 import { useJobs } from '../jobs/useJobs';
 import { SystemView } from '../system/SystemView';
@@ -7,6 +8,7 @@ import { StatusBar } from './StatusBar';
 const VIEWS = [
   { id: 'jobs', label: 'Jobs', key: '1' },
   { id: 'system', label: 'System', key: '2' },
+  { id: 'features', label: 'Features', key: '3' },
 ] as const;
 type ViewId = (typeof VIEWS)[number]['id'];
 
@@ -39,11 +41,15 @@ export function App() {
           </button>
         ))}
       </nav>
-      <main className="content">
+      <main className={`content ${view === 'features' ? 'fill' : ''}`}>
         <header className="content-head">
           <h1>{VIEWS.find((v) => v.id === view)!.label}</h1>
         </header>
-        {view === 'jobs' ? <JobsView jobs={jobs} /> : <SystemView onJobStarted={() => setView('jobs')} />}
+        {view === 'jobs' ? <JobsView jobs={jobs} /> : view === 'system' ? <SystemView onJobStarted={() => setView('jobs')} /> : null}
+        {/* Kept mounted so the search, filters and scroll position survive a trip to another view. */}
+        <div className="view-features" hidden={view !== 'features'}>
+          <FeaturesView active={view === 'features'} />
+        </div>
       </main>
       <StatusBar jobs={jobs} />
     </div>
