@@ -1,5 +1,5 @@
 // featurescope <command>: the same engine and contract as the desktop app, headless.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ModelInfo, Progress, RunOutput } from '../shared/contract';
@@ -8,7 +8,7 @@ import type { Host } from '../main/host/host';
 import { createNodeHost } from '../main/host/node-host';
 import { runJob } from '../main/host/run-job';
 import { startServer } from '../main/serve/server';
-import { formatDoctor, formatProgress, formatRun } from './format';
+import { formatDoctor, formatNumber, formatProgress, formatRun } from './format';
 import { parseInterventionFlags } from './interventions';
 
 interface CliCommand {
@@ -97,6 +97,117 @@ const cliCommands: Record<string, CliCommand> = {
       return 0;
     },
   },
+  capture: {
+    summary: 'Capture activations of a model over a corpus into the workspace (resumes under the same --name)',
+    usage: [
+      'featurescope capture --corpus PATH --hook NAME [--hook NAME]… --name NAME [--model DIR|NAME]',
+      '                     [--kind txt|jsonl|folder] [--text-field text] [--recursive] [--context N]',
+      '                     [--bos auto|prepend|separator|none] [--dtype float32|float16] [--max-tokens N] [--batch N]',
+    ].join('\n'),
+    options: {
+      model: { type: 'string' },
+      corpus: { type: 'string' },
+      kind: { type: 'string' },
+      'text-field': { type: 'string' },
+      recursive: { type: 'boolean' },
+      hook: { type: 'string', multiple: true },
+      name: { type: 'string' },
+      context: { type: 'string' },
+      bos: { type: 'string' },
+      dtype: { type: 'string' },
+      'max-tokens': { type: 'string' },
+      batch: { type: 'string' },
+    },
+    async run(values, host) {
+      const corpusPath = requireString(values, 'corpus');
+      const kind = (values.kind as string | undefined) ?? (statSync(corpusPath, { throwIfNoEntry: false })?.isDirectory() ? 'folder' : corpusPath.endsWith('.jsonl') ? 'jsonl' : 'txt');
+      const corpus =
+        kind === 'jsonl'
+          ? { kind, path: resolve(corpusPath), ...(values['text-field'] ? { textField: values['text-field'] } : {}) }
+          : kind === 'folder'
+            ? { kind, path: resolve(corpusPath), recursive: values.recursive === true }
+            : { kind, path: resolve(corpusPath) };
+      const h = await host();
+      const input = {
+        model: await resolveModel(h, values.model as string | undefined),
+        corpus,
+        hooks: (values.hook as string[] | undefined) ?? [],
+        name: requireString(values, 'name'),
+        ...(values.context === undefined ? {} : { contextLength: Number(values.context) }),
+        ...(values.bos === undefined ? {} : { bos: values.bos }),
+        ...(values.dtype === undefined ? {} : { dtype: values.dtype }),
+        ...(values['max-tokens'] === undefined ? {} : { maxTokens: Number(values['max-tokens']) }),
+        ...(values.batch === undefined ? {} : { batchSize: Number(values.batch) }),
+      };
+      const r = await runJob(h, 'capture.start', input as never, progressToStderr());
+      clearProgress();
+      for (const s of r.stores) process.stdout.write(`${s.hook}: ${s.tokens} tokens in ${s.shards} shards → ${s.storeDir}\n`);
+      return 0;
+    },
+  },
+  train: {
+    summary: 'Train a sparse autoencoder on a captured activation store (resumes under the same --name)',
+    usage: [
+      'featurescope train --store DIR --name NAME --d-sae N --steps N [--arch topk|batchtopk|standard|jumprelu] [--k N]',
+      '                   [--batch 1024] [--lr X] [--l1 X] [--l0 X] [--seed 0] [--checkpoint-every 200]',
+    ].join('\n'),
+    options: {
+      store: { type: 'string' },
+      name: { type: 'string' },
+      arch: { type: 'string' },
+      'd-sae': { type: 'string' },
+      k: { type: 'string' },
+      steps: { type: 'string' },
+      batch: { type: 'string' },
+      lr: { type: 'string' },
+      l1: { type: 'string' },
+      l0: { type: 'string' },
+      seed: { type: 'string' },
+      'checkpoint-every': { type: 'string' },
+    },
+    async run(values, host) {
+      const num = (flag: string) => (values[flag] === undefined ? undefined : Number(values[flag]));
+      const input = Object.fromEntries(
+        Object.entries({
+          store: resolve(requireString(values, 'store')),
+          name: requireString(values, 'name'),
+          architecture: values.arch,
+          dSae: num('d-sae'),
+          k: num('k'),
+          steps: num('steps'),
+          batchSize: num('batch'),
+          lr: num('lr'),
+          l1Coefficient: num('l1'),
+          l0Coefficient: num('l0'),
+          seed: num('seed'),
+          checkpointEvery: num('checkpoint-every'),
+        }).filter(([, v]) => v !== undefined),
+      );
+      const h = await host();
+      const r = await runJob(h, 'sae.train', input as never, progressToStderr());
+      clearProgress();
+      process.stdout.write(`${r.status} at step ${r.step}${r.resumedFromStep !== null ? ` (resumed from ${r.resumedFromStep})` : ''}: SAE #${r.saeId} → ${r.path}\n`);
+      process.stdout.write(`${Object.entries(r.metrics).map(([k, v]) => `${k}=${formatNumber(v)}`).join('  ')}\n`);
+      return 0;
+    },
+  },
+  import: {
+    summary: 'Import an SAE: a SAELens folder or a Gemma Scope params.npz',
+    usage: 'featurescope import --path PATH --name NAME [--hook NAME --model-name NAME (for params.npz)]',
+    options: { path: { type: 'string' }, name: { type: 'string' }, hook: { type: 'string' }, 'model-name': { type: 'string' } },
+    async run(values, host) {
+      const h = await host();
+      const input = {
+        path: resolve(requireString(values, 'path')),
+        name: requireString(values, 'name'),
+        ...(values.hook ? { hookName: values.hook } : {}),
+        ...(values['model-name'] ? { modelName: values['model-name'] } : {}),
+      };
+      const r = (await callOrThrow(h, 'sae.import', input)) as { saeId: number; architecture: string; dIn: number; dSae: number; hookName: string };
+      process.stdout.write(`SAE #${r.saeId}: ${r.architecture}, ${r.dIn} → ${r.dSae} at ${r.hookName}\n`);
+      return 0;
+    },
+  },
   benchmark: {
     summary: 'Measure fp32 matmul throughput of the engine backend',
     usage: 'featurescope benchmark [--size 512] [--seconds 3]',
@@ -113,6 +224,12 @@ const cliCommands: Record<string, CliCommand> = {
     },
   },
 };
+
+function requireString(values: Record<string, unknown>, flag: string): string {
+  const v = values[flag];
+  if (typeof v !== 'string' || v === '') throw new FeaturescopeError('invalid_input', `--${flag} is required.`, flag);
+  return v;
+}
 
 function parseIntOption(name: string, raw: unknown, min: number, max: number): number {
   const n = Number(raw);
@@ -185,7 +302,12 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${command.summary}\n\nUsage: ${command.usage}\n`);
     return 0;
   }
-  const { values } = parseArgs({ args: rest, options: command.options, allowPositionals: false, strict: true });
+  let values: Record<string, unknown>;
+  try {
+    ({ values } = parseArgs({ args: rest, options: command.options, allowPositionals: false, strict: true }));
+  } catch (err) {
+    throw new FeaturescopeError('invalid_input', `${(err as Error).message} (see "featurescope ${name} --help")`);
+  }
   let host: Host | undefined;
   const getHost = async () => {
     host ??= createNodeHost('cli');
@@ -193,7 +315,7 @@ async function main(argv: string[]): Promise<number> {
     return host;
   };
   try {
-    return await command.run(values as Record<string, unknown>, getHost);
+    return await command.run(values, getHost);
   } finally {
     await host?.close();
   }

@@ -5,11 +5,13 @@ import type { z } from 'zod';
 import { appCommands } from './contract/app';
 import { catalogCommands } from './contract/catalog';
 import { modelCommands } from './contract/model';
+import { saeCommands } from './contract/sae';
 
 export * from './contract/common';
 export * from './contract/app';
 export * from './contract/catalog';
 export * from './contract/model';
+export * from './contract/sae';
 export * from './contract/events';
 export type { CommandSpec, RunsIn } from './contract/define';
 
@@ -17,6 +19,7 @@ export const commands = {
   ...appCommands,
   ...catalogCommands,
   ...modelCommands,
+  ...saeCommands,
 };
 
 export type Commands = typeof commands;

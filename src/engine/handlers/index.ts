@@ -3,18 +3,22 @@ import type { CallHandlers, JobHandlers } from './registry';
 import { benchmarkMatmul } from './benchmark';
 import { catalogEditHandlers } from './catalog';
 import { modelHandlers } from './model';
+import { saeHandlers } from './sae';
 import { ModelCache } from '../models/model-cache';
 
 /** Every engine command, by name. The contract decides which names exist; the types make sure each has a handler. */
 export function createHandlers(services: EngineServices): { calls: CallHandlers; jobs: JobHandlers } {
   const models = new ModelCache();
+  const sae = saeHandlers(services, models);
   return {
     calls: {
       ...catalogEditHandlers(services),
       ...modelHandlers(services, models),
+      ...sae.calls,
     },
     jobs: {
       'engine.benchmark': benchmarkMatmul,
+      ...sae.jobs,
     },
   };
 }

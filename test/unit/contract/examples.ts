@@ -30,4 +30,7 @@ export const validExamples: { [C in CommandName]: CommandInput<C> } = {
     topK: 5,
     generate: { maxNewTokens: 8, temperature: 0.8, topP: 0.9, seed: 1 },
   },
+  'capture.start': { model: '/models/gpt2', corpus: { kind: 'txt', path: '/data/corpus.txt' }, hooks: ['blocks.0.hook_resid_post'], name: 'run-1', maxTokens: 1000 },
+  'sae.train': { store: '/ws/activations/run-1/blocks.0.hook_resid_post', name: 'sae-1', architecture: 'topk', dSae: 1024, k: 16, steps: 100, batchSize: 256, seed: 1 },
+  'sae.import': { path: '/saes/gemma-scope/params.npz', name: 'imported', hookName: 'blocks.12.hook_resid_post', modelName: 'gemma-2-2b' },
 };

@@ -1,0 +1,149 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { insertSae } from '../../catalog';
+import { FeaturescopeError } from '../../shared/errors';
+import { appVersion } from '../../main/host/versions';
+import { writeFileAtomic } from '../formats/atomic';
+import { captureActivations } from '../capture/capture-job';
+import { ActivationStore } from '../capture/store';
+import { ShuffledActivationReader } from '../capture/shuffle-reader';
+import { saveSaeLens } from '../sae/io/saelens';
+import { loadSae } from '../sae/io/loadSae';
+import { trainSae } from '../sae/train/trainer';
+import { realFolder, type ModelCache } from '../models/model-cache';
+import type { EngineServices } from '../services';
+import type { CallHandlers, JobHandlers } from './registry';
+
+/** Written beside a capture so training and analysis know which model folder and corpus it came from. */
+const CAPTURE_INFO = 'capture.json';
+const CaptureInfo = z.object({ modelDir: z.string(), corpus: z.unknown(), corpusSha256: z.string().nullable() });
+
+function readCaptureInfo(storeDir: string): z.infer<typeof CaptureInfo> | null {
+  const path = resolve(storeDir, '..', CAPTURE_INFO);
+  if (!existsSync(path)) return null;
+  const parsed = CaptureInfo.safeParse(JSON.parse(readFileSync(path, 'utf8')));
+  return parsed.success ? parsed.data : null;
+}
+
+export function saeHandlers(services: EngineServices, models: ModelCache): { calls: Pick<CallHandlers, 'sae.import'>; jobs: Pick<JobHandlers, 'capture.start' | 'sae.train'> } {
+  const workspaceDir = (...parts: string[]) => join(services.paths.workspace, ...parts);
+  const nameTaken = (name: string) => services.catalog().statement('SELECT 1 FROM saes WHERE name = ?').get(name) !== undefined;
+
+  return {
+    jobs: {
+      'capture.start': async (input, ctx) => {
+        const dir = workspaceDir('activations', input.name);
+        mkdirSync(dir, { recursive: true });
+        const model = await models.get(input.model);
+        const result = await captureActivations(
+          {
+            modelDir: model.dir,
+            corpus: input.corpus,
+            hooks: input.hooks,
+            outDir: dir,
+            bos: input.bos,
+            maskSpecialTokens: input.maskSpecialTokens,
+            dtype: input.dtype,
+            batchSize: input.batchSize,
+            ...(input.contextLength === undefined ? {} : { contextLength: input.contextLength }),
+            ...(input.maxTokens === undefined ? {} : { maxTokens: input.maxTokens }),
+          },
+          ctx,
+          { model },
+        );
+        const first = result.stores[0] ? ActivationStore.open(result.stores[0].storeDir) : null;
+        writeFileAtomic(join(dir, CAPTURE_INFO), JSON.stringify({ modelDir: model.dir, corpus: input.corpus, corpusSha256: first?.manifest.corpus.sha256 ?? null }, null, 2));
+        return { dir, tokens: result.tokens, stores: result.stores };
+      },
+
+      'sae.train': async (input, ctx) => {
+        const storeDir = realFolder(input.store);
+        const store = ActivationStore.open(storeDir);
+        const m = store.manifest;
+        if (!m.complete) throw new FeaturescopeError('invalid_input', `${storeDir}: the capture is not complete; resume it first.`, 'store');
+        const saeDir = workspaceDir('saes', input.name);
+        if (nameTaken(input.name)) throw new FeaturescopeError('invalid_input', `An SAE named "${input.name}" is already in the catalog; pick another name.`, 'name');
+        const info = readCaptureInfo(storeDir);
+        const meter = ctx.meter('steps', input.steps);
+        const result = await trainSae({
+          architecture: input.architecture,
+          dIn: m.d_in,
+          dSae: input.dSae,
+          ...(input.k === undefined ? {} : { k: input.k }),
+          hookName: m.hook,
+          modelName: m.model.name,
+          totalSteps: input.steps,
+          batchSize: input.batchSize,
+          seed: input.seed,
+          data: new ShuffledActivationReader(store, { seed: input.seed }),
+          ...(input.lr === undefined ? {} : { lr: input.lr }),
+          ...(input.l1Coefficient === undefined ? {} : { l1Coefficient: input.l1Coefficient }),
+          ...(input.l0Coefficient === undefined ? {} : { l0Coefficient: input.l0Coefficient }),
+          checkpointDir: workspaceDir('checkpoints', input.name),
+          checkpointEvery: input.checkpointEvery,
+          onMetrics: ({ step, ...metrics }) => meter.update(step, { metrics }),
+          signal: ctx.signal,
+        });
+        try {
+          if (result.status === 'cancelled') ctx.throwIfCancelled();
+          saveSaeLens(saeDir, result.sae);
+          const metrics = Object.fromEntries(Object.entries(result.lastMetrics ?? {}).filter(([k, v]) => k !== 'step' && Number.isFinite(v))) as Record<string, number>;
+          const saeId = insertSae(services.catalog(), {
+            name: input.name,
+            modelId: null,
+            hookName: m.hook,
+            architecture: result.sae.cfg.architecture,
+            dIn: m.d_in,
+            dSae: input.dSae,
+            cfg: { ...result.sae.cfg, training: { ...input, scale: result.scale } },
+            metrics,
+            provenance: {
+              model: info?.modelDir ?? m.model.name,
+              hook: m.hook,
+              corpus: info?.corpusSha256 ?? m.corpus.sha256,
+              seed: input.seed,
+              appVersion: appVersion(services.paths.appRoot),
+              createdAt: Date.now(),
+            },
+            weightsPath: saeDir,
+          });
+          services.catalogChanged(['saes']);
+          return { saeId, path: saeDir, status: result.status, step: result.step, resumedFromStep: result.resumedFromStep ?? null, metrics };
+        } finally {
+          result.sae.dispose();
+        }
+      },
+    },
+
+    calls: {
+      'sae.import': ({ path, name, hookName, modelName }) => {
+        if (nameTaken(name)) throw new FeaturescopeError('invalid_input', `An SAE named "${name}" is already in the catalog; pick another name.`, 'name');
+        const names = hookName && modelName ? { hookName, modelName } : undefined;
+        const sae = loadSae(resolve(path), names);
+        try {
+          // The workspace keeps its own SAELens copy: the catalog never points at a file the user may move.
+          const saeDir = workspaceDir('saes', name);
+          saveSaeLens(saeDir, sae);
+          const cfg = sae.cfg;
+          const saeId = insertSae(services.catalog(), {
+            name,
+            modelId: null,
+            hookName: cfg.metadata.hook_name,
+            architecture: cfg.architecture,
+            dIn: cfg.d_in,
+            dSae: cfg.d_sae,
+            cfg: { ...cfg, importedFrom: resolve(path) },
+            metrics: {},
+            provenance: { model: cfg.metadata.model_name, hook: cfg.metadata.hook_name, corpus: null, seed: null, appVersion: appVersion(services.paths.appRoot), createdAt: Date.now() },
+            weightsPath: saeDir,
+          });
+          services.catalogChanged(['saes']);
+          return { saeId, architecture: cfg.architecture, dIn: cfg.d_in, dSae: cfg.d_sae, hookName: cfg.metadata.hook_name };
+        } finally {
+          sae.dispose();
+        }
+      },
+    },
+  };
+}

@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { command, jobCommand } from './define';
+import { JobRef } from './common';
+
+/** Names become folder names in the workspace: keep them plain. */
+export const WorkspaceName = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, . _ - only, starting with a letter or digit');
+
+export const CorpusSpec = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('txt'), path: z.string().min(1) }).strict(),
+  z.object({ kind: z.literal('jsonl'), path: z.string().min(1), textField: z.string().min(1).default('text') }).strict(),
+  z.object({ kind: z.literal('folder'), path: z.string().min(1), recursive: z.boolean().default(false), extensions: z.array(z.string().regex(/^\.[A-Za-z0-9]+$/)).min(1).optional() }).strict(),
+]);
+
+export const CaptureInput = z
+  .object({
+    /** Model folder. */
+    model: z.string().min(1),
+    corpus: CorpusSpec,
+    hooks: z.array(z.string().min(1)).min(1).max(64),
+    /** Folder name under the workspace's activations/; capturing again under the same name resumes. */
+    name: WorkspaceName,
+    contextLength: z.number().int().min(2).max(8192).optional(),
+    bos: z.enum(['auto', 'prepend', 'separator', 'none']).default('auto'),
+    maskSpecialTokens: z.boolean().default(true),
+    dtype: z.enum(['float32', 'float16']).default('float32'),
+    maxTokens: z.number().int().min(1).optional(),
+    batchSize: z.number().int().min(1).max(256).default(8),
+  })
+  .strict();
+
+export const CaptureResult = z.object({
+  dir: z.string(),
+  tokens: z.number(),
+  stores: z.array(z.object({ hook: z.string(), storeDir: z.string(), tokens: z.number(), shards: z.number() })),
+});
+
+export const TrainInput = z
+  .object({
+    /** An activation store folder (one hook), as written by capture. */
+    store: z.string().min(1),
+    /** Folder name under the workspace's saes/; training again under the same name resumes from its checkpoint. */
+    name: WorkspaceName,
+    architecture: z.enum(['topk', 'batchtopk', 'standard', 'jumprelu']).default('topk'),
+    dSae: z.number().int().min(1).max(1 << 20),
+    k: z.number().int().min(1).max(4096).optional(),
+    steps: z.number().int().min(1).max(10_000_000),
+    batchSize: z.number().int().min(1).max(65_536).default(1024),
+    lr: z.number().positive().max(1).optional(),
+    l1Coefficient: z.number().nonnegative().optional(),
+    l0Coefficient: z.number().nonnegative().optional(),
+    seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
+    checkpointEvery: z.number().int().min(1).default(200),
+  })
+  .strict()
+  .superRefine((t, ctx) => {
+    if ((t.architecture === 'topk' || t.architecture === 'batchtopk') && t.k === undefined) ctx.addIssue({ code: 'custom', path: ['k'], message: `${t.architecture} needs k (active latents per token)` });
+    if (t.k !== undefined && t.k > t.dSae) ctx.addIssue({ code: 'custom', path: ['k'], message: 'k must not exceed dSae' });
+  });
+
+export const TrainResult = z.object({
+  saeId: z.number(),
+  path: z.string(),
+  status: z.enum(['completed', 'cancelled']),
+  step: z.number(),
+  resumedFromStep: z.number().nullable(),
+  metrics: z.record(z.string(), z.number()),
+});
+
+export const saeCommands = {
+  'capture.start': jobCommand({
+    summary: 'Capture activations of a model over a corpus into an on-disk store',
+    input: CaptureInput,
+    output: JobRef,
+    result: CaptureResult,
+  }),
+  'sae.train': jobCommand({
+    summary: 'Train a sparse autoencoder on captured activations',
+    input: TrainInput,
+    output: JobRef,
+    result: TrainResult,
+  }),
+  'sae.import': command({
+    summary: 'Import an SAE: a SAELens folder, a Gemma Scope params.npz (pickled .pt files are refused)',
+    runsIn: 'engine',
+    input: z.object({ path: z.string().min(1), name: WorkspaceName, hookName: z.string().min(1).optional(), modelName: z.string().min(1).optional() }).strict(),
+    output: z.object({ saeId: z.number(), architecture: z.string(), dIn: z.number(), dSae: z.number(), hookName: z.string() }),
+  }),
+};
+
+export type CorpusSpec = z.infer<typeof CorpusSpec>;
+export type CaptureInput = z.infer<typeof CaptureInput>;
+export type TrainInput = z.infer<typeof TrainInput>;

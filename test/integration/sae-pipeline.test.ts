@@ -1,0 +1,84 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Host } from '../../src/main/host/host';
+import { runJob } from '../../src/main/host/run-job';
+import { startTestHost } from './helpers';
+
+const fixture = resolve(__dirname, '../fixtures/models/gpt2');
+const HOOK = 'blocks.1.hook_resid_post';
+
+describe('capture → train → catalog, and import, as jobs of the engine process', () => {
+  let host: Host;
+  let home: string;
+  let dispose: () => Promise<void>;
+  let corpus: string;
+
+  beforeAll(async () => {
+    ({ host, home, dispose } = await startTestHost());
+    const dir = mkdtempSync(join(tmpdir(), 'featurescope-corpus-'));
+    corpus = join(dir, 'corpus.txt');
+    const lines: string[] = [];
+    for (let i = 0; i < 400; i++) lines.push(`line ${i}: the quick brown fox ${i % 7 === 0 ? 'def main():' : 'jumps over'} the lazy dog ${i * 37 % 101}.`);
+    writeFileSync(corpus, lines.join('\n'));
+  });
+  afterAll(() => dispose());
+
+  it('captures activations with progress into the workspace', async () => {
+    const progress: string[] = [];
+    const r = await runJob(host, 'capture.start', { model: fixture, corpus: { kind: 'txt', path: corpus }, hooks: [HOOK], name: 'cap', contextLength: 32, maxTokens: 4000 }, (p) => progress.push(p.unit));
+    expect(r.tokens).toBe(4000);
+    expect(r.stores).toHaveLength(1);
+    expect(r.stores[0]!.storeDir.startsWith(join(home, 'workspaces', 'default', 'activations', 'cap'))).toBe(true);
+    expect(progress).toContain('tokens');
+  });
+
+  it('trains a topk SAE with live metrics, saves it in SAELens layout and lists it in the catalog', async () => {
+    const store = join(home, 'workspaces', 'default', 'activations', 'cap', HOOK);
+    const metrics: Array<Record<string, number>> = [];
+    const r = await runJob(host, 'sae.train', { store, name: 'sae-a', architecture: 'topk', dSae: 64, k: 4, steps: 60, batchSize: 128, seed: 3, checkpointEvery: 20 }, (p) => {
+      if (p.metrics) metrics.push(p.metrics);
+    });
+    expect(r.status).toBe('completed');
+    expect(r.step).toBe(60);
+    expect(metrics.length).toBeGreaterThan(0);
+    expect(Object.keys(metrics.at(-1)!)).toEqual(expect.arrayContaining(['mse', 'explained_variance', 'l0', 'dead_fraction', 'lr']));
+    expect(r.metrics.l0).toBeCloseTo(4, 5);
+    expect(r.metrics.explained_variance).toBeGreaterThan(0);
+    const cfg = JSON.parse(readFileSync(join(r.path, 'cfg.json'), 'utf8'));
+    expect(cfg).toMatchObject({ architecture: 'topk', d_in: 32, d_sae: 64, k: 4, metadata: { hook_name: HOOK } });
+    expect(existsSync(join(r.path, 'sae_weights.safetensors'))).toBe(true);
+
+    const saes = await host.call('catalog.saes', {});
+    expect(saes.ok && (saes.value as Array<{ name: string; provenance: { model: string; seed: number } }>).find((s) => s.name === 'sae-a')?.provenance).toMatchObject({ model: fixture, seed: 3 });
+
+    await expect(runJob(host, 'sae.train', { store, name: 'sae-a', dSae: 64, k: 4, steps: 10 })).rejects.toMatchObject({ code: 'invalid_input', field: 'name' });
+  });
+
+  it('imports a SAELens folder under a new name and refuses pickles with a way out', async () => {
+    const saeDir = join(home, 'workspaces', 'default', 'saes', 'sae-a');
+    const ok = await host.call('sae.import', { path: saeDir, name: 'sae-copy' });
+    expect(ok).toMatchObject({ ok: true, value: { architecture: 'topk', dIn: 32, dSae: 64, hookName: HOOK } });
+    const pt = join(mkdtempSync(join(tmpdir(), 'fs-pt-')), 'sae.pt');
+    writeFileSync(pt, 'not really a pickle');
+    const refused = await host.call('sae.import', { path: pt, name: 'nope' });
+    expect(!refused.ok && refused.error.code).toBe('unsupported');
+    expect(!refused.ok && refused.error.message).toMatch(/safetensors|SAELens/);
+    const taken = await host.call('sae.import', { path: saeDir, name: 'sae-copy' });
+    expect(!taken.ok && taken.error.field).toBe('name');
+  });
+
+  it('the CLI trains from the same store and prints metrics', async () => {
+    const bin = resolve(__dirname, '../../bin/featurescope.js');
+    const store = join(home, 'workspaces', 'default', 'activations', 'cap', HOOK);
+    const { stdout } = await promisify(execFile)(process.execPath, [bin, 'train', '--store', store, '--name', 'sae-cli', '--d-sae', '32', '--k', '2', '--steps', '20', '--batch', '64'], {
+      env: { ...process.env, FEATURESCOPE_HOME: home },
+      timeout: 120_000,
+    });
+    expect(stdout).toMatch(/completed at step 20: SAE #\d+/);
+    expect(stdout).toMatch(/explained_variance=/);
+  });
+});
