@@ -17,7 +17,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, shutdownBackend } from '../../src/engine/backend/index';
+import { initBackend } from '../../src/engine/backend/index';
 import { type TensorToWrite, writeSafetensors } from '../../src/engine/formats/safetensors';
 import { loadModel } from '../../src/engine/model/index';
 import { Rng } from '../../src/engine/sae/train/rng';
@@ -237,7 +237,8 @@ async function main(): Promise<void> {
     for (const name of models) lines.push(await benchModel(name, work, peerProblem));
   } finally {
     cleanup();
-    await shutdownBackend();
+    // No shutdownBackend(): the pool threads are unref'd daemons, and awaiting their termination
+    // with nothing else keeping the event loop alive can end the process before the lines below.
   }
   console.log(`load average at end: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   console.log('');
