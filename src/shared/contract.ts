@@ -4,7 +4,7 @@
 import type { z } from 'zod';
 import { appCommands } from './contract/app';
 import { catalogCommands } from './contract/catalog';
-import { modelCommands } from './contract/model';
+import { experimentCommands, modelCommands } from './contract/model';
 import { saeCommands } from './contract/sae';
 
 export * from './contract/common';
@@ -19,6 +19,7 @@ export const commands = {
   ...appCommands,
   ...catalogCommands,
   ...modelCommands,
+  ...experimentCommands,
   ...saeCommands,
 };
 

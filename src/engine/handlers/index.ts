@@ -5,15 +5,17 @@ import { catalogEditHandlers } from './catalog';
 import { modelHandlers } from './model';
 import { saeHandlers } from './sae';
 import { ModelCache } from '../models/model-cache';
+import { SaeCache } from '../models/sae-cache';
 
 /** Every engine command, by name. The contract decides which names exist; the types make sure each has a handler. */
 export function createHandlers(services: EngineServices): { calls: CallHandlers; jobs: JobHandlers } {
   const models = new ModelCache();
+  const saeCache = new SaeCache();
   const sae = saeHandlers(services, models);
   return {
     calls: {
       ...catalogEditHandlers(services),
-      ...modelHandlers(services, models),
+      ...modelHandlers(services, models, saeCache),
       ...sae.calls,
     },
     jobs: {

@@ -1,18 +1,20 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
-import type { ModelInfo, RunOutput } from '../../shared/contract';
+import { getExperiment, logExperiment } from '../../catalog';
+import { RunInput, type ExperimentRunOutput, type ModelInfo, type RunOutput } from '../../shared/contract';
 import { FeaturescopeError } from '../../shared/errors';
-import { topTokens } from '../model';
+import { appVersion } from '../../main/host/versions';
 import { ModelCache, realFolder } from '../models/model-cache';
 import { describeModel } from '../models/model-info';
+import { runPrompt, type PromptRun } from '../models/run-prompt';
+import type { SaeCache } from '../models/sae-cache';
 import type { EngineServices } from '../services';
 import type { CallHandlers } from './registry';
 
-type ModelHandlers = Pick<CallHandlers, 'model.list' | 'model.open' | 'model.run'>;
+type ModelHandlers = Pick<CallHandlers, 'model.list' | 'model.open' | 'model.run' | 'experiment.run' | 'experiment.replay'>;
 
 /** Models live in folders; the workspace remembers which ones were opened (catalog `models`). */
-export function modelHandlers(services: EngineServices, cache: ModelCache): ModelHandlers {
+export function modelHandlers(services: EngineServices, cache: ModelCache, saes: SaeCache): ModelHandlers {
   const bundledDirs = (): string[] => {
     const root = services.paths.bundledModels;
     if (!existsSync(root)) return [];
@@ -29,6 +31,19 @@ export function modelHandlers(services: EngineServices, cache: ModelCache): Mode
     return describeModel(model, bundledDirs().includes(model.dir));
   }
 
+  async function run(input: RunInput, withInterventions: boolean): Promise<PromptRun> {
+    const model = await cache.get(input.model);
+    const sae = input.sae === undefined ? undefined : saes.get(services.catalog(), input.sae);
+    return runPrompt(model, input, withInterventions ? input.interventions : [], sae);
+  }
+
+  /** Baseline and intervened runs of the same input, compared. */
+  async function compare(input: RunInput): Promise<Omit<ExperimentRunOutput, 'experiment'>> {
+    const baseline = await run(input, false);
+    const intervened = await run(input, true);
+    return { baseline: baseline.output, intervened: intervened.output, ...distributionShift(baseline, intervened) };
+  }
+
   return {
     'model.list': async () => {
       const dirs = [...new Set([...bundledDirs(), ...rememberedDirs()])];
@@ -41,8 +56,7 @@ export function modelHandlers(services: EngineServices, cache: ModelCache): Mode
     'model.open': async ({ path }) => {
       const model = await cache.get(path);
       const catalog = services.catalog();
-      const known = catalog.statement('SELECT id FROM models WHERE path = ?').get(model.dir);
-      if (!known) {
+      if (!catalog.statement('SELECT id FROM models WHERE path = ?').get(model.dir)) {
         catalog
           .statement('INSERT INTO models (name, path, architecture, config, added_at) VALUES (?, ?, ?, ?, ?)')
           .run(describeModel(model, false).name, model.dir, model.config.modelType, JSON.stringify(model.config), Date.now());
@@ -51,53 +65,67 @@ export function modelHandlers(services: EngineServices, cache: ModelCache): Mode
       return info(model.dir);
     },
 
-    'model.run': async ({ model: dir, prompt, capture, interventions, topK, generate }) => {
-      const t0 = performance.now();
-      const model = await cache.get(dir);
-      const ids = model.tokenizer.encode(prompt);
-      if (ids.length === 0) throw new FeaturescopeError('invalid_input', 'The prompt encodes to no tokens.', 'prompt');
-      const maxPositions = model.config.maxPositions;
-      if (maxPositions !== null && ids.length + (generate?.maxNewTokens ?? 0) > maxPositions) {
-        throw new FeaturescopeError(
-          'invalid_input',
-          `The prompt is ${ids.length} tokens${generate ? ` plus ${generate.maxNewTokens} to generate` : ''}; this model reads at most ${maxPositions}.`,
-          'prompt',
-        );
-      }
-      const known = new Set(model.hookNames());
-      capture.forEach((hook, i) => {
-        if (!known.has(hook)) throw new FeaturescopeError('invalid_input', `capture.${i}: "${hook}" is not a hook of this model (e.g. ${model.hookNames().slice(0, 3).join(', ')}).`, `capture.${i}`);
-      });
+    'model.run': async (input) => (await run(input, true)).output,
 
-      const { logits, captured } = model.run([ids], { capture, interventions, lastPositionOnly: capture.length === 0 });
-      let lastRow: Float32Array;
-      try {
-        lastRow = tf.tidy(() => logits.slice([0, logits.shape[1] - 1, 0], [1, 1, -1]).reshape([-1]).dataSync() as Float32Array);
-      } finally {
-        logits.dispose();
-        for (const t of captured.values()) t.dispose();
+    'experiment.run': async (input) => {
+      const result = await compare(input);
+      const steering = input.interventions.some((iv) => iv.kind === 'add' || iv.kind === 'clamp');
+      const experiment = logExperiment(services.catalog(), {
+        kind: steering ? 'steering' : 'ablation',
+        saeId: input.sae ?? null,
+        inputs: input,
+        seed: input.generate?.seed ?? null,
+        outputs: result,
+        appVersion: appVersion(services.paths.appRoot),
+      });
+      services.catalogChanged(['experiments']);
+      return { experiment, ...result };
+    },
+
+    'experiment.replay': async ({ ref }) => {
+      const logged = getExperiment(services.catalog(), ref);
+      if (logged.kind !== 'ablation' && logged.kind !== 'steering') {
+        throw new FeaturescopeError('unsupported', `${logged.citeId} is a ${logged.kind} experiment; replay it from its own page.`, 'ref');
       }
-      const text = (id: number) => model.tokenizer.decode([id]);
-      const out: RunOutput = {
-        model: model.dir,
-        tokens: ids.map((id) => ({ id, text: text(id) })),
-        next: topTokens(lastRow, topK).map((t) => ({ id: t.token, text: text(t.token), prob: t.prob, logit: t.logit })),
-        captured: [...captured.entries()].map(([hook, t]) => ({ hook, shape: t.shape })),
-        continuation: null,
-        seconds: 0,
+      const parsed = RunInput.safeParse(logged.inputs);
+      if (!parsed.success) throw new FeaturescopeError('bad_file', `${logged.citeId}: its logged inputs no longer parse (${parsed.error.issues[0]?.message}).`, 'ref');
+      const result = await compare(parsed.data);
+      const before = logged.outputs as unknown as Omit<ExperimentRunOutput, 'experiment'>;
+      return {
+        experiment: { id: logged.id, citeId: logged.citeId },
+        ...result,
+        replayOf: logged.citeId,
+        matches: sameRun(before.baseline, result.baseline) && sameRun(before.intervened, result.intervened),
       };
-      if (generate) {
-        const tokens: Array<{ id: number; text: string; logProb: number }> = [];
-        const gen = model.generate(ids, { ...generate, interventions });
-        let step = await gen.next();
-        while (!step.done) {
-          tokens.push({ id: step.value.token, text: text(step.value.token), logProb: step.value.logProb });
-          step = await gen.next();
-        }
-        out.continuation = { text: model.tokenizer.decode(tokens.map((t) => t.id)), tokens, stop: step.value };
-      }
-      out.seconds = (performance.now() - t0) / 1000;
-      return out;
     },
   };
+}
+
+/** KL(baseline ‖ intervened) over the whole vocabulary, and the tokens whose probability moved most. */
+function distributionShift(baseline: PromptRun, intervened: PromptRun): Pick<ExperimentRunOutput, 'kl' | 'changes'> {
+  let kl = 0;
+  for (let i = 0; i < baseline.logProbs.length; i++) {
+    const lp = baseline.logProbs[i]!;
+    if (lp > -Infinity) kl += Math.exp(lp) * (lp - intervened.logProbs[i]!);
+  }
+  const text = new Map([...baseline.output.next, ...intervened.output.next].map((t) => [t.id, t.text]));
+  const changes = [...text.entries()]
+    .map(([id, t]) => ({ id, text: t, before: Math.exp(baseline.logProbs[id]!), after: Math.exp(intervened.logProbs[id]!) }))
+    .sort((a, b) => Math.abs(b.after - b.before) - Math.abs(a.after - a.before))
+    .slice(0, 10);
+  return { kl: Math.max(0, kl), changes };
+}
+
+/** Same tokens, same top predictions (to float noise), same continuation and probe. */
+function sameRun(a: RunOutput | undefined, b: RunOutput): boolean {
+  if (!a) return false;
+  const close = (x: number, y: number) => Math.abs(x - y) <= 1e-5 * Math.max(1, Math.abs(x), Math.abs(y));
+  return (
+    a.tokens.length === b.tokens.length &&
+    a.tokens.every((t, i) => t.id === b.tokens[i]!.id) &&
+    a.next.length === b.next.length &&
+    a.next.every((t, i) => t.id === b.next[i]!.id && close(t.prob, b.next[i]!.prob)) &&
+    (a.continuation?.tokens.map((t) => t.id).join(',') ?? '') === (b.continuation?.tokens.map((t) => t.id).join(',') ?? '') &&
+    (a.probe?.values ?? []).every((v, i) => close(v, b.probe!.values[i]!))
+  );
 }

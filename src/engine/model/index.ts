@@ -15,4 +15,4 @@ export {
   type SaeInterventionHandler,
 } from './interventions';
 export { ModelTokenizer, type EncodeOptions, type DecodeOptions } from './tokenizer';
-export { topTokens, type TokenProbability, chooseToken, SeededRandom } from './sampling';
+export { topTokens, logSoftmax, type TokenProbability, chooseToken, SeededRandom } from './sampling';

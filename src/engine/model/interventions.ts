@@ -47,7 +47,7 @@ export function compileInterventions(raw: unknown[], saeHandler?: SaeInterventio
       }
       return { hook: iv.hook, fn: saeHandler(iv, field) };
     }
-    const fn = 'neurons' in iv.target ? neuronEdit(iv, iv.target.neurons, field) : vectorEdit(iv, iv.target.vector, field);
+    const fn = 'neurons' in iv.target ? unitEdit(iv, iv.target.neurons, field) : vectorEdit(iv, iv.target.vector, field);
     return { hook: iv.hook, fn };
   });
 }
@@ -56,12 +56,16 @@ function lastDim(act: tf.Tensor): number {
   return act.shape[act.shape.length - 1] ?? 0;
 }
 
-function neuronEdit(iv: Intervention, neurons: number[], field: string): HookFn {
+/**
+ * Edits units of the last axis: MLP neurons or residual dimensions here, SAE latents when the SAE
+ * module applies it to the feature tensor (then `unitName` is 'saeFeatures').
+ */
+export function unitEdit(iv: Intervention, neurons: number[], field: string, unitName: 'neurons' | 'saeFeatures' = 'neurons'): HookFn {
   return (act, ctx) => {
     const d = lastDim(act);
     const bad = neurons.find((n) => n >= d);
     if (bad !== undefined) {
-      throw new FeaturescopeError('invalid_input', `${field}.target.neurons: index ${bad} is out of range for ${ctx.hook} (width ${d})`, `${field}.target.neurons`);
+      throw new FeaturescopeError('invalid_input', `${field}.target.${unitName}: index ${bad} is out of range for ${ctx.hook} (width ${d})`, `${field}.target.${unitName}`);
     }
     const selected = new Float32Array(d);
     for (const n of neurons) selected[n] = 1;

@@ -71,8 +71,16 @@ export const RunOutput = z.object({
       stop: z.enum(['eos', 'max_tokens']),
     })
     .nullable(),
+  /** The probed neuron's or feature's activation at each prompt token. */
+  probe: z.object({ label: z.string(), values: z.array(z.number()) }).nullable(),
   seconds: z.number(),
 });
+
+/** What to read per token: one neuron (any hook unit) or one feature of the run's SAE. */
+export const Probe = z.union([
+  z.object({ hook: z.string().min(1), neuron: z.number().int().nonnegative() }).strict(),
+  z.object({ feature: z.number().int().nonnegative() }).strict(),
+]);
 
 export const GenerateSettings = z
   .object({
@@ -81,6 +89,21 @@ export const GenerateSettings = z
     temperature: z.number().min(0).max(5).default(0),
     topP: z.number().gt(0).max(1).default(1),
     seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
+  })
+  .strict();
+
+/** One prompt through one model, with this run's interventions (no state is kept between runs). */
+export const RunInput = z
+  .object({
+    model: z.string().min(1).max(4096),
+    prompt: z.string().min(1).max(100_000),
+    capture: z.array(z.string().min(1)).max(512).default([]),
+    interventions: z.array(Intervention).max(256).default([]),
+    topK: z.number().int().min(1).max(100).default(10),
+    generate: GenerateSettings.optional(),
+    /** Catalog id of the SAE that saeFeatures interventions and feature probes refer to. */
+    sae: z.number().int().positive().optional(),
+    probe: Probe.optional(),
   })
   .strict();
 
@@ -100,16 +123,7 @@ export const modelCommands = {
   'model.run': command({
     summary: 'Run a prompt: tokens, next-token distribution, captured hooks, optional continuation; interventions apply to this run only',
     runsIn: 'engine',
-    input: z
-      .object({
-        model: z.string().min(1).max(4096),
-        prompt: z.string().min(1).max(100_000),
-        capture: z.array(z.string().min(1)).max(512).default([]),
-        interventions: z.array(Intervention).max(256).default([]),
-        topK: z.number().int().min(1).max(100).default(10),
-        generate: GenerateSettings.optional(),
-      })
-      .strict(),
+    input: RunInput,
     output: RunOutput,
   }),
 };
@@ -117,3 +131,34 @@ export const modelCommands = {
 export type Intervention = z.infer<typeof Intervention>;
 export type ModelInfo = z.infer<typeof ModelInfo>;
 export type RunOutput = z.infer<typeof RunOutput>;
+export type RunInput = z.infer<typeof RunInput>;
+
+const TokenChange = z.object({ id: z.number(), text: z.string(), before: z.number(), after: z.number() });
+
+/** A default-vs-intervened comparison, as logged in the experiment log. */
+export const ExperimentRunOutput = z.object({
+  experiment: z.object({ id: z.number(), citeId: z.string() }),
+  baseline: RunOutput,
+  intervened: RunOutput,
+  /** KL(baseline ‖ intervened) of the next-token distribution after the prompt, in nats. */
+  kl: z.number(),
+  /** Next-token probabilities that moved most, with before/after. */
+  changes: z.array(TokenChange),
+});
+
+export const experimentCommands = {
+  'experiment.run': command({
+    summary: 'Run a prompt with and without interventions, compare, and save it to the experiment log',
+    runsIn: 'engine',
+    input: RunInput.refine((r) => r.interventions.length > 0, { message: 'an experiment needs at least one intervention', path: ['interventions'] }),
+    output: ExperimentRunOutput,
+  }),
+  'experiment.replay': command({
+    summary: 'Run a logged experiment again from its inputs and say whether the outputs match',
+    runsIn: 'engine',
+    input: z.object({ ref: z.union([z.number().int().positive(), z.string().regex(/^exp-\d{6,}$/, 'must look like exp-000123')]) }).strict(),
+    output: ExperimentRunOutput.extend({ replayOf: z.string(), matches: z.boolean() }),
+  }),
+};
+
+export type ExperimentRunOutput = z.infer<typeof ExperimentRunOutput>;

@@ -32,5 +32,14 @@ export const validExamples: { [C in CommandName]: CommandInput<C> } = {
   },
   'capture.start': { model: '/models/gpt2', corpus: { kind: 'txt', path: '/data/corpus.txt' }, hooks: ['blocks.0.hook_resid_post'], name: 'run-1', maxTokens: 1000 },
   'sae.train': { store: '/ws/activations/run-1/blocks.0.hook_resid_post', name: 'sae-1', architecture: 'topk', dSae: 1024, k: 16, steps: 100, batchSize: 256, seed: 1 },
+  'experiment.run': {
+    model: '/models/gpt2',
+    prompt: 'The nurse said that',
+    sae: 1,
+    interventions: [{ hook: 'blocks.0.hook_resid_post', kind: 'add', target: { saeFeatures: [5] }, value: 4 }],
+    probe: { feature: 5 },
+    generate: { maxNewTokens: 8 },
+  },
+  'experiment.replay': { ref: 'exp-000001' },
   'sae.import': { path: '/saes/gemma-scope/params.npz', name: 'imported', hookName: 'blocks.12.hook_resid_post', modelName: 'gemma-2-2b' },
 };

@@ -1,0 +1,92 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Intervention, RunInput, RunOutput } from '../../shared/contract';
+import { FeaturescopeError } from '../../shared/errors';
+import { logSoftmax, topTokens, type LoadedModel } from '../model';
+import type { Sae } from '../sae/sae';
+import { saeInterventionHandler } from '../sae/intervene';
+
+export interface PromptRun {
+  output: RunOutput;
+  /** Log-probabilities of the whole next-token distribution after the prompt (for KL). */
+  logProbs: Float64Array;
+}
+
+/**
+ * One prompt through one model with the given interventions: the shared core of model.run and
+ * the experiment commands. Nothing outlives the call but its numbers.
+ */
+export async function runPrompt(model: LoadedModel, input: RunInput, interventions: Intervention[], sae: Sae | undefined): Promise<PromptRun> {
+  const t0 = performance.now();
+  const ids = model.tokenizer.encode(input.prompt);
+  if (ids.length === 0) throw new FeaturescopeError('invalid_input', 'The prompt encodes to no tokens.', 'prompt');
+  const maxPositions = model.config.maxPositions;
+  const newTokens = input.generate?.maxNewTokens ?? 0;
+  if (maxPositions !== null && ids.length + newTokens > maxPositions) {
+    throw new FeaturescopeError('invalid_input', `The prompt is ${ids.length} tokens${newTokens ? ` plus ${newTokens} to generate` : ''}; this model reads at most ${maxPositions}.`, 'prompt');
+  }
+  const known = new Set(model.hookNames());
+  input.capture.forEach((hook, i) => {
+    if (!known.has(hook)) throw new FeaturescopeError('invalid_input', `capture.${i}: "${hook}" is not a hook of this model (e.g. ${model.hookNames().slice(0, 3).join(', ')}).`, `capture.${i}`);
+  });
+  const probeHook = probeHookOf(input, sae);
+  if (probeHook !== null && !known.has(probeHook)) throw new FeaturescopeError('invalid_input', `probe.hook: "${probeHook}" is not a hook of this model.`, 'probe.hook');
+  const capture = probeHook === null || input.capture.includes(probeHook) ? input.capture : [...input.capture, probeHook];
+  const saeHandler = sae ? saeInterventionHandler(sae) : undefined;
+
+  const { logits, captured } = model.run([ids], { capture, interventions, ...(saeHandler ? { saeHandler } : {}), lastPositionOnly: capture.length === 0 });
+  let lastRow: Float32Array;
+  let probe: RunOutput['probe'] = null;
+  const shapes = new Map([...captured.entries()].map(([hook, t]) => [hook, t.shape]));
+  try {
+    lastRow = tf.tidy(() => logits.slice([0, logits.shape[1] - 1, 0], [1, 1, -1]).reshape([-1]).dataSync() as Float32Array);
+    if (probeHook !== null && input.probe) probe = readProbe(input.probe, captured.get(probeHook)!, sae);
+  } finally {
+    logits.dispose();
+    for (const t of captured.values()) t.dispose();
+  }
+  const text = (id: number) => model.tokenizer.decode([id]);
+  const output: RunOutput = {
+    model: model.dir,
+    tokens: ids.map((id) => ({ id, text: text(id) })),
+    next: topTokens(lastRow, input.topK).map((t) => ({ id: t.token, text: text(t.token), prob: t.prob, logit: t.logit })),
+    captured: input.capture.map((hook) => ({ hook, shape: shapes.get(hook) ?? [] })),
+    continuation: null,
+    probe,
+    seconds: 0,
+  };
+  if (input.generate) {
+    const tokens: Array<{ id: number; text: string; logProb: number }> = [];
+    const gen = model.generate(ids, { ...input.generate, interventions, ...(saeHandler ? { saeHandler } : {}) });
+    let step = await gen.next();
+    while (!step.done) {
+      tokens.push({ id: step.value.token, text: text(step.value.token), logProb: step.value.logProb });
+      step = await gen.next();
+    }
+    output.continuation = { text: model.tokenizer.decode(tokens.map((t) => t.id)), tokens, stop: step.value };
+  }
+  output.seconds = (performance.now() - t0) / 1000;
+  return { output, logProbs: logSoftmax(lastRow) };
+}
+
+function probeHookOf(input: RunInput, sae: Sae | undefined): string | null {
+  if (!input.probe) return null;
+  if ('hook' in input.probe) return input.probe.hook;
+  if (!sae) throw new FeaturescopeError('invalid_input', 'probe.feature: a feature probe needs the run\'s SAE (field "sae").', 'probe.feature');
+  return sae.cfg.metadata.hook_name;
+}
+
+function readProbe(probe: NonNullable<RunInput['probe']>, act: tf.Tensor, sae: Sae | undefined): NonNullable<RunOutput['probe']> {
+  return tf.tidy(() => {
+    const width = act.shape[act.shape.length - 1]!;
+    if ('neuron' in probe) {
+      if (probe.neuron >= width) throw new FeaturescopeError('invalid_input', `probe.neuron: ${probe.neuron} is out of range for ${probe.hook} (width ${width})`, 'probe.neuron');
+      const values = act.reshape([-1, width]).slice([0, probe.neuron], [-1, 1]).dataSync();
+      return { label: `${probe.hook}[${probe.neuron}]`, values: Array.from(values) };
+    }
+    const features = sae!.encode(act); // [1, pos, d_sae]
+    const dSae = features.shape[features.shape.length - 1]!;
+    if (probe.feature >= dSae) throw new FeaturescopeError('invalid_input', `probe.feature: ${probe.feature} is out of range (the SAE has ${dSae} features)`, 'probe.feature');
+    const values = features.reshape([-1, dSae]).slice([0, probe.feature], [-1, 1]).dataSync();
+    return { label: `feature ${probe.feature}`, values: Array.from(values) };
+  });
+}

@@ -1,0 +1,35 @@
+import type { Catalog } from '../../catalog';
+import { FeaturescopeError } from '../../shared/errors';
+import { loadSaeLens } from '../sae/io/saelens';
+import type { Sae } from '../sae/sae';
+
+/** SAEs of the catalog by id, loaded from their workspace folder; a couple stay loaded between runs. */
+export class SaeCache {
+  private readonly loaded = new Map<number, Sae>();
+
+  constructor(private readonly capacity = 2) {}
+
+  get(catalog: Catalog, saeId: number, field = 'sae'): Sae {
+    const hit = this.loaded.get(saeId);
+    if (hit) {
+      this.loaded.delete(saeId);
+      this.loaded.set(saeId, hit);
+      return hit;
+    }
+    const row = catalog.statement('SELECT weights_path AS path FROM saes WHERE id = ?').get(saeId) as { path: string } | undefined;
+    if (!row) throw new FeaturescopeError('not_found', `There is no SAE #${saeId} in the catalog.`, field);
+    const sae = loadSaeLens(row.path);
+    this.loaded.set(saeId, sae);
+    while (this.loaded.size > this.capacity) {
+      const [oldest, evicted] = this.loaded.entries().next().value as [number, Sae];
+      this.loaded.delete(oldest);
+      evicted.dispose();
+    }
+    return sae;
+  }
+
+  dispose(): void {
+    for (const s of this.loaded.values()) s.dispose();
+    this.loaded.clear();
+  }
+}
