@@ -377,7 +377,7 @@ describe('logit effects', () => {
     const d = model.config.dModel;
     const V = model.config.vocabSize;
     return Array.from({ length: dSae }, (_, f) => {
-      let row = Float64Array.from(wDec.subarray(f * dIn, (f + 1) * dIn));
+      let row: Float64Array = Float64Array.from(wDec.subarray(f * dIn, (f + 1) * dIn));
       if (path.project) row = path.project(row);
       if (path.centre) {
         const mean = row.reduce((a, b) => a + b, 0) / d;
