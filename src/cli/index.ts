@@ -2,7 +2,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { ModelInfo, Progress, RunOutput } from '../shared/contract';
+import type { CorpusSpec, ModelInfo, Progress, RunOutput } from '../shared/contract';
 import { FeaturescopeError, toCommandError } from '../shared/errors';
 import type { Host } from '../main/host/host';
 import { createNodeHost } from '../main/host/node-host';
@@ -119,14 +119,7 @@ const cliCommands: Record<string, CliCommand> = {
       batch: { type: 'string' },
     },
     async run(values, host) {
-      const corpusPath = requireString(values, 'corpus');
-      const kind = (values.kind as string | undefined) ?? (statSync(corpusPath, { throwIfNoEntry: false })?.isDirectory() ? 'folder' : corpusPath.endsWith('.jsonl') ? 'jsonl' : 'txt');
-      const corpus =
-        kind === 'jsonl'
-          ? { kind, path: resolve(corpusPath), ...(values['text-field'] ? { textField: values['text-field'] } : {}) }
-          : kind === 'folder'
-            ? { kind, path: resolve(corpusPath), recursive: values.recursive === true }
-            : { kind, path: resolve(corpusPath) };
+      const corpus = corpusFromFlags(values);
       const h = await host();
       const input = {
         model: await resolveModel(h, values.model as string | undefined),
@@ -191,6 +184,70 @@ const cliCommands: Record<string, CliCommand> = {
       return 0;
     },
   },
+  analyze: {
+    summary: 'Analyse an SAE over a corpus into the catalog (density, examples, logit effects, explanations)',
+    usage: 'featurescope analyze --sae ID|NAME --corpus PATH [--kind txt|jsonl|folder] [--text-field text] [--model DIR] [--context N] [--max-tokens N] [--top 20]',
+    options: {
+      sae: { type: 'string' },
+      corpus: { type: 'string' },
+      kind: { type: 'string' },
+      'text-field': { type: 'string' },
+      recursive: { type: 'boolean' },
+      model: { type: 'string' },
+      context: { type: 'string' },
+      'max-tokens': { type: 'string' },
+      top: { type: 'string' },
+    },
+    async run(values, host) {
+      const h = await host();
+      const input = {
+        saeId: await resolveSae(h, requireString(values, 'sae')),
+        corpus: corpusFromFlags(values),
+        ...(values.model === undefined ? {} : { model: resolve(values.model as string) }),
+        ...(values.context === undefined ? {} : { contextLength: Number(values.context) }),
+        ...(values['max-tokens'] === undefined ? {} : { maxTokens: Number(values['max-tokens']) }),
+        ...(values.top === undefined ? {} : { topExamples: Number(values.top) }),
+      };
+      const r = await runJob(h, 'sae.analyze', input as never, progressToStderr());
+      clearProgress();
+      process.stdout.write(`analysis #${r.analysisId}: ${r.features} features over ${r.tokens} tokens, ${r.deadFeatures} dead\n`);
+      return 0;
+    },
+  },
+  search: {
+    summary: 'Search the features of an analysed SAE (labels, explanations, top tokens, example text)',
+    usage: 'featurescope search --sae ID|NAME [--q TEXT] [--tag T]… [--sort idx|density|max_act|relevance] [--limit 20] [--offset 0] [--json]',
+    options: {
+      sae: { type: 'string' },
+      q: { type: 'string' },
+      tag: { type: 'string', multiple: true },
+      sort: { type: 'string' },
+      limit: { type: 'string' },
+      offset: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    async run(values, host) {
+      const h = await host();
+      const input = {
+        saeId: await resolveSae(h, requireString(values, 'sae')),
+        ...(values.q === undefined ? {} : { q: values.q }),
+        ...(values.tag === undefined ? {} : { tags: values.tag }),
+        ...(values.sort === undefined ? {} : { sort: values.sort }),
+        limit: values.limit === undefined ? 20 : parseIntOption('limit', values.limit, 1, 500),
+        ...(values.offset === undefined ? {} : { offset: parseIntOption('offset', values.offset, 0, 1_000_000) }),
+      };
+      const r = (await callOrThrow(h, 'catalog.search', input)) as { total: number; rows: Array<{ idx: number; density: number; maxAct: number; explanation: string; userLabel: string | null }> };
+      if (values.json) {
+        process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+        return 0;
+      }
+      process.stdout.write(`${r.total} feature${r.total === 1 ? '' : 's'}\n`);
+      for (const f of r.rows) {
+        process.stdout.write(`${String(f.idx).padStart(7)}  density ${formatNumber(f.density).padStart(8)}  max ${formatNumber(f.maxAct).padStart(7)}  ${f.userLabel ?? f.explanation}\n`);
+      }
+      return 0;
+    },
+  },
   import: {
     summary: 'Import an SAE: a SAELens folder or a Gemma Scope params.npz',
     usage: 'featurescope import --path PATH --name NAME [--hook NAME --model-name NAME (for params.npz)]',
@@ -235,6 +292,25 @@ function parseIntOption(name: string, raw: unknown, min: number, max: number): n
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min || n > max) throw new FeaturescopeError('invalid_input', `--${name} must be an integer from ${min} to ${max}, got "${String(raw)}".`, name);
   return n;
+}
+
+/** An SAE by catalog id or by name. */
+async function resolveSae(host: Host, given: string): Promise<number> {
+  if (/^\d+$/.test(given)) return Number(given);
+  const saes = (await callOrThrow(host, 'catalog.saes', {})) as Array<{ id: number; name: string }>;
+  const found = saes.find((s) => s.name === given);
+  if (!found) throw new FeaturescopeError('not_found', `No SAE named "${given}" (known: ${saes.map((s) => s.name).join(', ') || 'none'}).`, 'sae');
+  return found.id;
+}
+
+/** --corpus PATH with --kind (guessed from the path when absent), --text-field, --recursive. */
+function corpusFromFlags(values: Record<string, unknown>): CorpusSpec {
+  const path = resolve(requireString(values, 'corpus'));
+  const kind = (values.kind as string | undefined) ?? (statSync(path, { throwIfNoEntry: false })?.isDirectory() ? 'folder' : path.endsWith('.jsonl') ? 'jsonl' : 'txt');
+  if (kind === 'jsonl') return { kind, path, textField: (values['text-field'] as string | undefined) ?? 'text' };
+  if (kind === 'folder') return { kind, path, recursive: values.recursive === true };
+  if (kind === 'txt') return { kind, path };
+  throw new FeaturescopeError('invalid_input', `--kind must be txt, jsonl or folder, got "${kind}".`, 'kind');
 }
 
 /** A folder path, the name of a bundled model, or (nothing) the first bundled model. */

@@ -58,6 +58,27 @@ describe('capture → train → catalog, and import, as jobs of the engine proce
     await expect(runJob(host, 'sae.train', { store, name: 'sae-a', dSae: 64, k: 4, steps: 10 })).rejects.toMatchObject({ code: 'invalid_input', field: 'name' });
   });
 
+  it('analyses the SAE into the catalog, where search and the feature page read it', async () => {
+    const saes = await host.call('catalog.saes', {});
+    const saeId = (saes as { value: Array<{ id: number; name: string }> }).value.find((s) => s.name === 'sae-a')!.id;
+    const r = await runJob(host, 'sae.analyze', { saeId, corpus: { kind: 'txt', path: corpus }, maxTokens: 3000, topExamples: 5 });
+    expect(r.features).toBe(64);
+    expect(r.tokens).toBe(3000);
+    const search = await host.call('catalog.search', { saeId, sort: 'density', limit: 5 });
+    const rows = (search as { value: { total: number; rows: Array<{ idx: number; density: number; explanation: string }> } }).value;
+    expect(rows.total).toBe(64);
+    const live = rows.rows[0]!;
+    expect(live.density).toBeGreaterThan(0);
+    expect(live.explanation.length).toBeGreaterThan(0);
+    const page = await host.call('catalog.feature', { saeId, idx: live.idx });
+    const p = (page as { value: { examples: Array<{ kind: string; tokens: string[]; values: number[] }>; feature: { maxAct: number }; logitEffects: { promoted: unknown[] } | null } }).value;
+    const top = p.examples.filter((e) => e.kind === 'top');
+    expect(top.length).toBeGreaterThan(0);
+    expect(top[0]!.values).toHaveLength(top[0]!.tokens.length);
+    expect(Math.max(...top[0]!.values)).toBeCloseTo(p.feature.maxAct, 3);
+    expect(p.logitEffects?.promoted.length).toBeGreaterThan(0);
+  });
+
   it('imports a SAELens folder under a new name and refuses pickles with a way out', async () => {
     const saeDir = join(home, 'workspaces', 'default', 'saes', 'sae-a');
     const ok = await host.call('sae.import', { path: saeDir, name: 'sae-copy' });
@@ -111,5 +132,12 @@ describe('capture → train → catalog, and import, as jobs of the engine proce
     });
     expect(stdout).toMatch(/completed at step 20: SAE #\d+/);
     expect(stdout).toMatch(/explained_variance=/);
+
+    const analyzed = await promisify(execFile)(process.execPath, [bin, 'analyze', '--sae', 'sae-cli', '--corpus', corpus, '--max-tokens', '1000'], { env: { ...process.env, FEATURESCOPE_HOME: home }, timeout: 120_000 });
+    expect(analyzed.stdout).toMatch(/32 features over 1000 tokens/);
+    const found = await promisify(execFile)(process.execPath, [bin, 'search', '--sae', 'sae-cli', '--sort', 'density', '--limit', '3', '--json'], { env: { ...process.env, FEATURESCOPE_HOME: home }, timeout: 120_000 });
+    const result = JSON.parse(found.stdout) as { total: number; rows: Array<{ density: number }> };
+    expect(result.total).toBe(32);
+    expect(result.rows.map((r) => r.density)).toEqual([...result.rows.map((r) => r.density)].sort((a, b) => b - a));
   });
 });

@@ -11,6 +11,7 @@ import { ShuffledActivationReader } from '../capture/shuffle-reader';
 import { saveSaeLens } from '../sae/io/saelens';
 import { loadSae } from '../sae/io/loadSae';
 import { trainSae } from '../sae/train/trainer';
+import { analyzeSae } from '../analysis/analyze';
 import { realFolder, type ModelCache } from '../models/model-cache';
 import type { EngineServices } from '../services';
 import type { CallHandlers, JobHandlers } from './registry';
@@ -26,7 +27,7 @@ function readCaptureInfo(storeDir: string): z.infer<typeof CaptureInfo> | null {
   return parsed.success ? parsed.data : null;
 }
 
-export function saeHandlers(services: EngineServices, models: ModelCache): { calls: Pick<CallHandlers, 'sae.import'>; jobs: Pick<JobHandlers, 'capture.start' | 'sae.train'> } {
+export function saeHandlers(services: EngineServices, models: ModelCache): { calls: Pick<CallHandlers, 'sae.import'>; jobs: Pick<JobHandlers, 'capture.start' | 'sae.train' | 'sae.analyze'> } {
   const workspaceDir = (...parts: string[]) => join(services.paths.workspace, ...parts);
   const nameTaken = (name: string) => services.catalog().statement('SELECT 1 FROM saes WHERE name = ?').get(name) !== undefined;
 
@@ -55,6 +56,35 @@ export function saeHandlers(services: EngineServices, models: ModelCache): { cal
         const first = result.stores[0] ? ActivationStore.open(result.stores[0].storeDir) : null;
         writeFileAtomic(join(dir, CAPTURE_INFO), JSON.stringify({ modelDir: model.dir, corpus: input.corpus, corpusSha256: first?.manifest.corpus.sha256 ?? null }, null, 2));
         return { dir, tokens: result.tokens, stores: result.stores };
+      },
+
+      'sae.analyze': async (input, ctx) => {
+        const catalog = services.catalog();
+        const row = catalog.statement('SELECT weights_path AS path, provenance FROM saes WHERE id = ?').get(input.saeId) as { path: string; provenance: string } | undefined;
+        if (!row) throw new FeaturescopeError('not_found', `There is no SAE #${input.saeId} in the catalog.`, 'saeId');
+        const trainedOn = (JSON.parse(row.provenance) as { model?: string }).model;
+        const modelDir = input.model ?? trainedOn;
+        if (!modelDir || !existsSync(modelDir)) {
+          throw new FeaturescopeError('invalid_input', `The SAE was made for "${trainedOn ?? 'an unknown model'}", which is not a folder on this machine: pass the model folder.`, 'model');
+        }
+        const model = await models.get(modelDir);
+        const result = await analyzeSae(
+          {
+            modelDir: model.dir,
+            saePath: row.path,
+            corpus: input.corpus,
+            contextLength: input.contextLength ?? Math.min(128, model.config.maxPositions ?? 128),
+            ...(input.maxTokens === undefined ? {} : { maxTokens: input.maxTokens }),
+            topExamples: input.topExamples,
+            seed: input.seed,
+            saeId: input.saeId,
+            corpusId: null,
+          },
+          catalog,
+          ctx,
+          { model },
+        );
+        return { analysisId: result.analysisId, features: result.features, tokens: result.tokens, deadFeatures: result.deadFeatures };
       },
 
       'sae.train': async (input, ctx) => {

@@ -70,7 +70,33 @@ export const TrainResult = z.object({
   metrics: z.record(z.string(), z.number()),
 });
 
+export const AnalyzeInput = z
+  .object({
+    saeId: z.number().int().positive(),
+    corpus: CorpusSpec,
+    /** Model folder; defaults to the model the SAE was trained on, when that folder is on this machine. */
+    model: z.string().min(1).optional(),
+    contextLength: z.number().int().min(2).max(8192).optional(),
+    maxTokens: z.number().int().min(1).optional(),
+    topExamples: z.number().int().min(1).max(200).default(20),
+    seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
+  })
+  .strict();
+
+export const AnalyzeResult = z.object({
+  analysisId: z.number(),
+  features: z.number(),
+  tokens: z.number(),
+  deadFeatures: z.number(),
+});
+
 export const saeCommands = {
+  'sae.analyze': jobCommand({
+    summary: 'Analyse an SAE over a corpus: density, histograms, top and quantile examples, logit effects, explanations',
+    input: AnalyzeInput,
+    output: JobRef,
+    result: AnalyzeResult,
+  }),
   'capture.start': jobCommand({
     summary: 'Capture activations of a model over a corpus into an on-disk store',
     input: CaptureInput,

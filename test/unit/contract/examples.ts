@@ -41,5 +41,6 @@ export const validExamples: { [C in CommandName]: CommandInput<C> } = {
     generate: { maxNewTokens: 8 },
   },
   'experiment.replay': { ref: 'exp-000001' },
+  'sae.analyze': { saeId: 1, corpus: { kind: 'jsonl', path: '/data/eval.jsonl', textField: 'text' }, maxTokens: 20000, topExamples: 10 },
   'sae.import': { path: '/saes/gemma-scope/params.npz', name: 'imported', hookName: 'blocks.12.hook_resid_post', modelName: 'gemma-2-2b' },
 };
