@@ -1,6 +1,7 @@
 import { useMemo, useState } from 'react';
-import { formatAct, formatFloat32, heatBackground, heatFraction, peakIndex, visibleToken } from './tokens';
+import { formatAct, formatFloat32, heatBackground, heatFraction, peakIndex } from './tokens';
 import type { StoredExample } from './types';
+import { TokenText } from './TokenText';
 
 /** Long contexts show this many tokens before and after their peak until expanded. */
 const BEFORE_PEAK = 32;
@@ -43,7 +44,7 @@ function ExampleLine({ example, featureMax }: { example: StoredExample; featureM
               data-value={value}
               data-token={token}
             >
-              {visibleToken(token)}
+              <TokenText token={token} />
             </span>
           );
         })}
@@ -70,7 +71,9 @@ function useTokenTip(featureMax: number) {
   const view =
     tip === null ? null : (
       <div className="tok-tip" role="tooltip" style={{ left: tip.left, top: tip.top }}>
-        <span className="mono">{visibleToken(tip.token)}</span> <b className="mono">{formatFloat32(tip.value)}</b>{' '}
+        <span className="mono">
+          <TokenText token={tip.token} />
+        </span> <b className="mono">{formatFloat32(tip.value)}</b>{' '}
         <span className="muted">({(tip.fraction * 100).toFixed(0)}% of max)</span>
       </div>
     );

@@ -1,5 +1,4 @@
 import { useCommand } from '../api/hooks';
-import { visibleToken } from './tokens';
 
 export interface FilterInputs {
   tags: string[];
@@ -47,7 +46,7 @@ export function ExplorerFilters({ saeId, value, onChange }: { saeId: number; val
       </label>
       {value.tags.map((t) => (
         <span key={t} className="chip" data-filter-tag={t}>
-          {visibleToken(t)}
+          {t}
           <button className="chip-x" aria-label={`Remove tag filter ${t}`} onClick={() => onChange({ ...value, tags: value.tags.filter((x) => x !== t) })}>
             ×
           </button>

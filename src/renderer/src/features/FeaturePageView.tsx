@@ -7,7 +7,8 @@ import { LabelEditor } from './LabelEditor';
 import { LogitChart } from './LogitChart';
 import { NotesPanel } from './NotesPanel';
 import { TagsPanel } from './TagsPanel';
-import { formatAct, formatDensity, visibleToken } from './tokens';
+import { formatAct, formatDensity } from './tokens';
+import { TokenText } from './TokenText';
 
 interface Props {
   saeId: number;
@@ -101,7 +102,7 @@ export function FeaturePageView({ saeId, idx, active, onBack }: Props) {
               <dd>
                 {feature.topTokens.map((t, i) => (
                   <span key={i} className="tok-chip">
-                    {visibleToken(t)}
+                    <TokenText token={t} />
                   </span>
                 ))}
               </dd>

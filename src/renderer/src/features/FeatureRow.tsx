@@ -1,6 +1,7 @@
 import { memo } from 'react';
-import { formatAct, formatDensity, visibleToken } from './tokens';
+import { formatAct, formatDensity } from './tokens';
 import type { SearchRow } from './types';
+import { TokenText } from './TokenText';
 
 export const ROW_HEIGHT = 26;
 
@@ -52,7 +53,7 @@ export const FeatureRowView = memo(function FeatureRowView({ index, top, row, se
       <span className="fx-tokens">
         {row.topTokens.slice(0, 5).map((t, i) => (
           <span key={i} className="tok-chip">
-            {visibleToken(t)}
+            <TokenText token={t} />
           </span>
         ))}
       </span>
@@ -61,7 +62,7 @@ export const FeatureRowView = memo(function FeatureRowView({ index, top, row, se
         <span className="fx-bar" aria-hidden="true">
           <span style={{ width: `${(bar * 100).toFixed(1)}%` }} />
         </span>
-        {formatAct(row.maxAct)}
+        <span className="fx-maxact-value">{formatAct(row.maxAct)}</span>
       </span>
       <span className="fx-num mono muted" title="bm25 of the feature's own text (higher is better); — when only example text matched">
         {row.score === null ? '—' : (-row.score).toFixed(2)}

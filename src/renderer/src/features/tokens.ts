@@ -3,17 +3,32 @@
 
 const SPECIAL: Record<string, string> = { ' ': '·', '\n': '↵', '\t': '→', '\r': '␍' };
 
-/** Spaces as ·, newlines as ↵, tabs as →, other control characters as \uXXXX. Never empty. */
-export function visibleToken(token: string): string {
-  if (token.length === 0) return '∅';
-  let out = '';
+/** A run of a shown token: its text and whether it stands for whitespace or a control character. */
+export interface TokenPart {
+  text: string;
+  marker: boolean;
+}
+
+/** Spaces as ·, newlines as ↵, tabs as →, other control characters as \uXXXX; an empty token as ∅. */
+export function visibleParts(token: string): TokenPart[] {
+  if (token.length === 0) return [{ text: '∅', marker: true }];
+  const parts: TokenPart[] = [];
   for (const ch of token) {
-    const special = SPECIAL[ch];
-    if (special !== undefined) out += special;
-    else if (/[\p{Cc}\p{Cf}]/u.test(ch)) out += `\\u${ch.codePointAt(0)!.toString(16).padStart(4, '0')}`;
-    else out += ch;
+    const special = SPECIAL[ch] ?? (/[\p{Cc}\p{Cf}]/u.test(ch) ? `\\u${ch.codePointAt(0)!.toString(16).padStart(4, '0')}` : undefined);
+    const text = special ?? ch;
+    const marker = special !== undefined;
+    const prev = parts[parts.length - 1];
+    if (prev && prev.marker === marker) prev.text += text;
+    else parts.push({ text, marker });
   }
-  return out;
+  return parts;
+}
+
+/** The token as one plain string (for canvas labels and tooltips). */
+export function visibleToken(token: string): string {
+  return visibleParts(token)
+    .map((p) => p.text)
+    .join('');
 }
 
 /** Fraction of the feature's maximum, clamped to [0, 1]; 0 when the maximum is not positive. */
@@ -47,7 +62,7 @@ export function formatDensity(density: number): string {
   const pct = density * 100;
   if (pct >= 10) return `${pct.toFixed(1)}%`;
   if (pct >= 1) return `${pct.toFixed(2)}%`;
-  return `${Number(pct.toPrecision(2))}%`;
+  return `${pct.toPrecision(2)}%`;
 }
 
 /** An activation value, three significant digits (tabular, compact). */
