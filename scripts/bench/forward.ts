@@ -143,14 +143,14 @@ function torchMissing(): string | null {
   return null;
 }
 
-function runPeer(dir: string, tokensPath: string, logitsPath: string): PeerOutput {
+function runPeer(dir: string, tokensPath: string, logitsPath: string, peerThreads: number): PeerOutput {
   // libgomp's default active spin-wait collapses (≈30× slower here) when the cores are shared with
   // other processes; passive waiting is the peer's best setting on a busy machine, so it gets it.
   const env = { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' };
   const out = execFileSync(
     TORCH_PYTHON,
     [PEER_SCRIPT, '--model', dir, '--tokens', tokensPath, '--batches', batches.join(','), '--runs', String(RUNS),
-      '--warmup', String(WARMUP), '--threads', String(THREADS), '--logits-out', logitsPath],
+      '--warmup', String(WARMUP), '--threads', String(peerThreads), '--logits-out', logitsPath],
     { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 * 1024 * 1024 },
   );
   return JSON.parse(out.trim().split('\n').pop()!) as PeerOutput;
@@ -168,7 +168,7 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): { diff: number; scale: nu
 
 const fmt = (x: number): string => Math.round(x).toLocaleString('en-US');
 
-async function benchModel(name: ModelName, work: string, peerProblem: string | null): Promise<string> {
+async function benchModel(name: ModelName, work: string, peerProblem: string | null, peerThreads: number): Promise<string> {
   const dir = name === 'tiny' ? BUNDLED : join(work, 'gpt2-small');
   if (name === 'gpt2-small') {
     const t0 = performance.now();
@@ -201,7 +201,7 @@ async function benchModel(name: ModelName, work: string, peerProblem: string | n
   if (peerProblem !== null) return `forward ${label}: ${parts.join('; ')}; torch peer missing: ${peerProblem}`;
 
   const logitsPath = join(work, `${name}-torch-logits.f32`);
-  const peer = runPeer(dir, tokensPath, logitsPath);
+  const peer = runPeer(dir, tokensPath, logitsPath, peerThreads);
   for (const b of batches) {
     const p = peer.results[String(b)]!;
     console.log(`  torch batch ${b}×${seq}: ${fmt(p.tokens_per_s)} tok/s (median ${p.median_s.toFixed(3)} s of ${RUNS})`);
@@ -214,7 +214,9 @@ async function benchModel(name: ModelName, work: string, peerProblem: string | n
     const o = ours.get(b)!.tokensPerS, t = peer.results[String(b)]!.tokens_per_s;
     return `b${b}×${seq} ours ${fmt(o)} tok/s, torch ${fmt(t)} tok/s, ratio ${(o / t).toFixed(2)}`;
   });
-  return `forward ${label}: ${cells.join('; ')}; logits max|Δ| ${diff.toExponential(1)} (max|logit| ${scale.toFixed(2)})`;
+  // fp32 with different summation orders: ~1e-6 relative per op, a few e-5 after a dozen layers.
+  const verdict = diff <= 1e-3 * Math.max(1, scale) ? 'agree' : 'DISAGREE: the ratio compares different computations';
+  return `forward ${label}: ${cells.join('; ')}; logits max|Δ| ${diff.toExponential(1)} (max|logit| ${scale.toFixed(2)}, ${verdict})`;
 }
 
 async function main(): Promise<void> {
@@ -223,7 +225,7 @@ async function main(): Promise<void> {
   console.log(`Forward pass tokens/s, full logits, median of ${RUNS} runs after ${WARMUP} warm-up`);
   console.log(`ours : ${backend.reason}`);
   console.log(peerProblem === null
-    ? `peer : PyTorch via ${TORCH_PYTHON} ${PEER_SCRIPT.slice(ROOT.length + 1)}, ${THREADS} threads, no_grad, OMP_WAIT_POLICY=${process.env.OMP_WAIT_POLICY ?? 'PASSIVE'}`
+    ? `peer : PyTorch via ${TORCH_PYTHON} ${PEER_SCRIPT.slice(ROOT.length + 1)}, ${backend.threads} threads (as many as ours), no_grad, OMP_WAIT_POLICY=${process.env.OMP_WAIT_POLICY ?? 'PASSIVE'}`
     : `peer : MISSING — ${peerProblem}; only our side is measured`);
   console.log(`load average at start: ${loadavg().map((x) => x.toFixed(2)).join(' ')} (${availableParallelism()} cores)`);
   const work = mkdtempSync(join(tmpdir(), 'featurescope-bench-forward-'));
@@ -234,7 +236,7 @@ async function main(): Promise<void> {
   });
   const lines: string[] = [];
   try {
-    for (const name of models) lines.push(await benchModel(name, work, peerProblem));
+    for (const name of models) lines.push(await benchModel(name, work, peerProblem, backend.threads));
   } finally {
     cleanup();
     // No shutdownBackend(): the pool threads are unref'd daemons, and awaiting their termination
