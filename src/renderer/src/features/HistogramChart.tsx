@@ -1,14 +1,8 @@
 import { useMemo } from 'react';
 import type { Histogram } from './types';
 import { AXIS_TEXT, SPLIT_LINE, useEChart } from './echarts';
+import { binEdges } from './histogram-bins';
 import { formatAct } from './tokens';
-
-/** Edges of bin i of a histogram, in activation units (log10 bins are converted back). */
-export function binEdges(h: Histogram, i: number): [number, number] {
-  const n = h.counts.length;
-  const at = (k: number) => h.lo + ((h.hi - h.lo) * k) / n;
-  return h.scale === 'log10' ? [10 ** at(i), 10 ** at(i + 1)] : [at(i), at(i + 1)];
-}
 
 /** The activation histogram as bars; x labels are bin starts (powers of ten on a log10 histogram). */
 export function HistogramChart({ histogram }: { histogram: Histogram }) {
