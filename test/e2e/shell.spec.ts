@@ -1,7 +1,9 @@
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 
 const url = () => process.env.FEATURESCOPE_URL!;
 const shot = (name: string) => ({ path: `test-results/screenshots/${name}.png`, fullPage: true });
+/** The app opens on Home; the System view is the last entry of the sidebar. */
+const openSystem = (page: Page) => page.getByRole('button', { name: /^System/ }).click();
 
 test('the app opens from the tokened URL and drops the token from the address bar', async ({ page }) => {
   await page.goto(url());
@@ -9,12 +11,14 @@ test('the app opens from the tokened URL and drops the token from the address ba
   await expect(page.getByTestId('status-engine')).toHaveText('engine ready');
   // Here the engine must land on wasm (no native tfjs on this machine), never silently on cpu.
   await expect(page.getByTestId('status-backend')).toContainText('wasm');
+  await openSystem(page);
   await expect(page.getByTestId('engine-backend')).toContainText(/wasm \(wasm\) · \d+ threads? · SIMD on/);
   await page.screenshot(shot('system'));
 });
 
 test('a job shows progress, a live chart and its result; a bad field is pointed at', async ({ page }) => {
   await page.goto(url());
+  await openSystem(page);
   await page.getByLabel('Size').fill('9999');
   await page.getByRole('button', { name: 'Measure' }).click();
   await expect(page.getByRole('alert')).toContainText('size');
@@ -38,6 +42,7 @@ test('a job shows progress, a live chart and its result; a bad field is pointed 
 
 test('cancel stops a running job', async ({ page }) => {
   await page.goto(url());
+  await openSystem(page);
   await page.getByLabel('Seconds').fill('120');
   await page.getByRole('button', { name: 'Measure' }).click();
   const row = page.locator('tr[data-job-id]').first();
@@ -49,8 +54,9 @@ test('cancel stops a running job', async ({ page }) => {
 
 test('keyboard: Alt+1 and Alt+2 switch views', async ({ page }) => {
   await page.goto(url());
-  await page.keyboard.press('Alt+1');
-  await expect(page.getByRole('heading', { name: 'Jobs', level: 1 })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Home', level: 1 })).toBeVisible();
   await page.keyboard.press('Alt+2');
-  await expect(page.getByRole('heading', { name: 'System', level: 1 })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Jobs', level: 1 })).toBeVisible();
+  await page.keyboard.press('Alt+1');
+  await expect(page.getByRole('heading', { name: 'Home', level: 1 })).toBeVisible();
 });

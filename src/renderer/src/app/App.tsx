@@ -1,20 +1,23 @@
 import { useEffect, useState } from 'react';
 import { FeaturesView } from '../features/FeaturesView';
+import { HomeView } from '../home/HomeView';
 import { JobsView } from '../jobs/JobsView';
 import { useJobs } from '../jobs/useJobs';
 import { SystemView } from '../system/SystemView';
 import { StatusBar } from './StatusBar';
 
+// Features keeps Alt+3 (its specs and users' hands know it); Home comes first, System last.
 const VIEWS = [
-  { id: 'jobs', label: 'Jobs', key: '1' },
-  { id: 'system', label: 'System', key: '2' },
+  { id: 'home', label: 'Home', key: '1' },
+  { id: 'jobs', label: 'Jobs', key: '2' },
   { id: 'features', label: 'Features', key: '3' },
+  { id: 'system', label: 'System', key: '4' },
 ] as const;
 type ViewId = (typeof VIEWS)[number]['id'];
 
 export function App() {
   const jobs = useJobs();
-  const [view, setView] = useState<ViewId>('system');
+  const [view, setView] = useState<ViewId>('home');
 
   useEffect(() => {
     // Alt+digit switches views, like a tab strip.
@@ -45,6 +48,7 @@ export function App() {
         <header className="content-head">
           <h1>{VIEWS.find((v) => v.id === view)!.label}</h1>
         </header>
+        {view === 'home' ? <HomeView jobs={jobs} onOpenJobs={() => setView('jobs')} onOpenFeatures={() => setView('features')} /> : null}
         {view === 'jobs' ? <JobsView jobs={jobs} /> : view === 'system' ? <SystemView onJobStarted={() => setView('jobs')} /> : null}
         {/* Kept mounted so the search, filters and scroll position survive a trip to another view. */}
         <div className="view-features" hidden={view !== 'features'}>

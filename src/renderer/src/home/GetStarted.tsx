@@ -1,0 +1,141 @@
+import type { JobInfo, ModelInfo } from '@shared/contract';
+import { call } from '../api/client';
+import { Field, FormError, useAction } from '../ui/forms';
+import { CorpusFields, corpusSpec, type CorpusDraft } from './CorpusFields';
+import { defaultHook, finishedResult, jobById, type CaptureResult, type TrainResult } from './jobResults';
+import { JobLine } from './JobLine';
+import { useSessionState } from './useSessionState';
+
+/** A few thousand tokens and a small topk SAE: minutes on a laptop, enough to see real features. */
+const CAPTURE_TOKENS = 8000;
+const TRAIN = { architecture: 'topk' as const, k: 16, steps: 500, batchSize: 256, widthPerDim: 4 };
+
+interface Flow {
+  corpus: CorpusDraft;
+  saeName: string;
+  captureJob?: string;
+  trainJob?: string;
+  analyzeJob?: string;
+  dismissed: boolean;
+}
+
+export function gettingStartedVisible(flow: { dismissed: boolean; captureJob?: string }, saeCount: number): boolean {
+  return !flow.dismissed && (saeCount === 0 || flow.captureJob !== undefined);
+}
+
+export function useGetStartedFlow() {
+  return useSessionState<Flow>('featurescope.home.getStarted', { corpus: { path: '', kind: 'txt' }, saeName: 'first-sae', dismissed: false });
+}
+
+/** The first-run path: capture → train → analyse, prefilled for the bundled model; each step opens when the one before finished. */
+export function GetStarted({ model, jobs, flow, setFlow, onOpenJobs, onOpenFeatures }: {
+  model: ModelInfo;
+  jobs: JobInfo[];
+  flow: Flow;
+  setFlow: (f: (prev: Flow) => Flow) => void;
+  onOpenJobs: () => void;
+  onOpenFeatures: () => void;
+}) {
+  const hook = defaultHook(model.hookNames, model.nLayers);
+  const dSae = TRAIN.widthPerDim * model.dModel;
+  const capture = jobById(jobs, flow.captureJob);
+  const train = jobById(jobs, flow.trainJob);
+  const analyze = jobById(jobs, flow.analyzeJob);
+  const captured = finishedResult<CaptureResult>(capture);
+  const trained = finishedResult<TrainResult>(train);
+  const analysed = analyze?.state === 'finished';
+  const step1 = useAction();
+  const step2 = useAction();
+  const step3 = useAction();
+  const busy = (j: JobInfo | undefined) => j?.state === 'running';
+
+  const startCapture = async () => {
+    const ref = await step1.run(() =>
+      call('capture.start', { model: model.path, corpus: corpusSpec(flow.corpus), hooks: [hook], name: 'getting-started', maxTokens: CAPTURE_TOKENS }),
+    );
+    if (ref) setFlow((f) => ({ ...f, captureJob: ref.jobId, trainJob: undefined, analyzeJob: undefined }));
+  };
+  const startTrain = async () => {
+    const store = captured?.stores[0]?.storeDir ?? '';
+    const ref = await step2.run(() =>
+      call('sae.train', { store, name: flow.saeName.trim(), architecture: TRAIN.architecture, dSae, k: TRAIN.k, steps: TRAIN.steps, batchSize: TRAIN.batchSize }),
+    );
+    if (ref) setFlow((f) => ({ ...f, trainJob: ref.jobId, analyzeJob: undefined }));
+  };
+  const startAnalyze = async () => {
+    if (!trained) return;
+    const ref = await step3.run(() => call('sae.analyze', { saeId: trained.saeId, corpus: corpusSpec(flow.corpus), model: model.path, maxTokens: CAPTURE_TOKENS }));
+    if (ref) setFlow((f) => ({ ...f, analyzeJob: ref.jobId }));
+  };
+
+  return (
+    <section className="panel get-started" aria-label="Get started">
+      <header className="panel-head">
+        <h3>Get started</h3>
+        <button type="button" className="link" onClick={() => setFlow((f) => ({ ...f, dismissed: true }))}>
+          Hide
+        </button>
+      </header>
+      <p className="muted intro">
+        Three steps to a feature catalog for <span className="strong">{model.name}</span>: capture its activations over your text, train a small SAE on them, analyse the SAE.
+      </p>
+      <ol className="steps">
+        <li className={`step ${captured ? 'done' : ''}`} data-step="capture">
+          <div className="step-title">1 · Capture {CAPTURE_TOKENS.toLocaleString()} tokens at <span className="mono">{hook}</span></div>
+          <form
+            className="form-row"
+            aria-label="Step 1: capture"
+            onSubmit={(e) => {
+              e.preventDefault();
+              void startCapture();
+            }}
+          >
+            <CorpusFields value={flow.corpus} onChange={(corpus) => setFlow((f) => ({ ...f, corpus }))} error={step1.error} idPrefix="start" />
+            <button className="btn primary" type="submit" disabled={step1.busy || busy(capture) || flow.corpus.path.trim() === ''}>
+              Capture
+            </button>
+            <FormError error={step1.error} fields={['corpus']} />
+          </form>
+          <JobLine job={capture} onOpenJobs={onOpenJobs} />
+        </li>
+        <li className={`step ${trained ? 'done' : ''} ${captured ? '' : 'locked'}`} data-step="train">
+          <div className="step-title">
+            2 · Train a topk SAE: d_sae {dSae}, k {TRAIN.k}, {TRAIN.steps} steps of {TRAIN.batchSize}
+          </div>
+          <form
+            className="form-row"
+            aria-label="Step 2: train"
+            onSubmit={(e) => {
+              e.preventDefault();
+              void startTrain();
+            }}
+          >
+            <Field label="SAE name" field="name" error={step2.error}>
+              <input name="start-sae-name" value={flow.saeName} onChange={(e) => setFlow((f) => ({ ...f, saeName: e.target.value }))} aria-invalid={step2.error?.field === 'name'} />
+            </Field>
+            <button className="btn primary" type="submit" disabled={!captured || step2.busy || busy(train)}>
+              Train
+            </button>
+            <FormError error={step2.error} fields={['name']} />
+          </form>
+          <JobLine job={train} onOpenJobs={onOpenJobs} />
+        </li>
+        <li className={`step ${analysed ? 'done' : ''} ${trained ? '' : 'locked'}`} data-step="analyze">
+          <div className="step-title">3 · Analyse it over the same corpus</div>
+          <div className="form-row">
+            <button className="btn primary" type="button" disabled={!trained || step3.busy || busy(analyze)} onClick={() => void startAnalyze()}>
+              Analyse
+            </button>
+            {analysed ? (
+              <button type="button" className="link" onClick={onOpenFeatures}>
+                Open its features →
+              </button>
+            ) : null}
+            <FormError error={step3.error} fields={[]} />
+          </div>
+          <JobLine job={analyze} onOpenJobs={onOpenJobs} />
+        </li>
+      </ol>
+    </section>
+  );
+}

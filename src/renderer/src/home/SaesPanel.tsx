@@ -1,0 +1,116 @@
+import { Fragment, useState } from 'react';
+import type { JobInfo, ModelInfo, SaeSummary } from '@shared/contract';
+import { formatNumber, formatTime } from '../ui/format';
+import { AnalyzeForm } from './AnalyzeForm';
+import { ImportForm } from './ImportForm';
+import { jobById } from './jobResults';
+import { JobLine } from './JobLine';
+import { TrainForm } from './TrainForm';
+
+/** The metrics worth a column, in SAELens names, in the order a reader scans them. */
+const METRICS: Array<[string, string]> = [
+  ['explained_variance', 'expl. var'],
+  ['l0', 'L0'],
+  ['dead_fraction', 'dead'],
+  ['mse', 'mse'],
+];
+
+type FormTab = 'train' | 'import';
+
+export function SaesPanel({ saes, models, jobs, onOpenJobs }: { saes: SaeSummary[] | undefined; models: ModelInfo[]; jobs: JobInfo[]; onOpenJobs: () => void }) {
+  const [tab, setTab] = useState<FormTab>('train');
+  const [analysing, setAnalysing] = useState<number | null>(null);
+  const [analyzeJobs, setAnalyzeJobs] = useState<Record<number, string>>({});
+
+  return (
+    <section className="panel" aria-label="SAEs">
+      <header className="panel-head">
+        <h3>Sparse autoencoders</h3>
+        <span className="muted">{saes ? `${saes.length} in this workspace` : ''}</span>
+      </header>
+      {saes === undefined ? <p className="muted">Reading the catalog…</p> : null}
+      {saes?.length === 0 ? <p className="muted">No SAE yet. Capture activations, then train one below — or import a SAELens folder.</p> : null}
+      {saes && saes.length > 0 ? (
+        <table className="table compact" aria-label="SAE list">
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Hook</th>
+              <th className="num">d_sae</th>
+              {METRICS.map(([, label]) => (
+                <th key={label} className="num">
+                  {label}
+                </th>
+              ))}
+              <th>Analysis</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {saes.map((s) => (
+              <Fragment key={s.id}>
+                <tr data-sae-name={s.name} className="static">
+                  <td>
+                    <span className="strong">{s.name}</span> <span className="muted mono">#{s.id}</span>
+                    <div className="muted">{s.architecture}</div>
+                  </td>
+                  <td className="mono">{s.hookName}</td>
+                  <td className="num">{formatNumber(s.dSae)}</td>
+                  {METRICS.map(([key, label]) => (
+                    <td key={label} className="num" data-metric={key}>
+                      {s.metrics[key] === undefined ? <span className="muted">—</span> : formatNumber(s.metrics[key])}
+                    </td>
+                  ))}
+                  <td data-testid="analysis-state">
+                    {s.analysis ? (
+                      <span title={`analysis #${s.analysis.id}`}>
+                        {formatNumber(s.analysis.featureCount)} features · {formatTime(s.analysis.endedAt ?? s.analysis.startedAt)}
+                      </span>
+                    ) : (
+                      <span className="muted">not analysed</span>
+                    )}
+                    <JobLine job={jobById(jobs, analyzeJobs[s.id])} onOpenJobs={onOpenJobs} />
+                  </td>
+                  <td className="num">
+                    <button className="btn small" type="button" aria-expanded={analysing === s.id} onClick={() => setAnalysing(analysing === s.id ? null : s.id)}>
+                      {s.analysis ? 'Re-analyse' : 'Analyse'}
+                    </button>
+                  </td>
+                </tr>
+                {analysing === s.id ? (
+                  <tr className="static">
+                    <td colSpan={5 + METRICS.length}>
+                      <AnalyzeForm
+                        sae={s}
+                        models={models}
+                        onStarted={(jobId) => {
+                          setAnalyzeJobs((m) => ({ ...m, [s.id]: jobId }));
+                          setAnalysing(null);
+                        }}
+                      />
+                    </td>
+                  </tr>
+                ) : null}
+              </Fragment>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      <div className="tabs" role="tablist" aria-label="Add an SAE">
+        <button type="button" role="tab" aria-selected={tab === 'train'} className={`tab ${tab === 'train' ? 'active' : ''}`} onClick={() => setTab('train')}>
+          Train
+        </button>
+        <button type="button" role="tab" aria-selected={tab === 'import'} className={`tab ${tab === 'import' ? 'active' : ''}`} onClick={() => setTab('import')}>
+          Import
+        </button>
+      </div>
+      {/* Both stay mounted so a running job's line survives a look at the other tab. */}
+      <div hidden={tab !== 'train'}>
+        <TrainForm jobs={jobs} onOpenJobs={onOpenJobs} />
+      </div>
+      <div hidden={tab !== 'import'}>
+        <ImportForm />
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,75 @@
+// Form plumbing shared by the Home, Playground and Experiment views: run a command, keep its
+// error, and show that error beside the field the contract named (`error.field`).
+import { useCallback, useState, type ReactNode } from 'react';
+import { CommandFailed } from '../api/client';
+
+/** True when an error's field is this field or inside it ("corpus.path" is inside "corpus"). */
+export function errorIsFor(error: CommandFailed | undefined, field: string): boolean {
+  const f = error?.field;
+  return f !== undefined && (f === field || f.startsWith(`${field}.`));
+}
+
+export interface Action {
+  run: <T>(work: () => Promise<T>) => Promise<T | undefined>;
+  error: CommandFailed | undefined;
+  busy: boolean;
+  clear: () => void;
+}
+
+/** One async action at a time, its failure kept as a CommandFailed for the fields to read. */
+export function useAction(): Action {
+  const [error, setError] = useState<CommandFailed>();
+  const [busy, setBusy] = useState(false);
+  const run = useCallback(async <T,>(work: () => Promise<T>): Promise<T | undefined> => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      return await work();
+    } catch (err) {
+      setError(err instanceof CommandFailed ? err : new CommandFailed({ code: 'internal', message: err instanceof Error ? err.message : String(err) }));
+      return undefined;
+    } finally {
+      setBusy(false);
+    }
+  }, []);
+  const clear = useCallback(() => setError(undefined), []);
+  return { run, error, busy, clear };
+}
+
+/** A labelled control with the error of its field under it. */
+export function Field({ label, field, error, children, wide }: { label: string; field: string; error: CommandFailed | undefined; children: ReactNode; wide?: boolean }) {
+  const mine = errorIsFor(error, field);
+  return (
+    <label className={`field${wide ? ' wide' : ''}`} data-field={field}>
+      <span className="field-label">{label}</span>
+      {children}
+      {mine ? (
+        <span className="field-error" role="alert">
+          {error!.message}
+        </span>
+      ) : null}
+    </label>
+  );
+}
+
+/** The error when no field of this form claims it (a whole-input or engine-side failure). */
+export function FormError({ error, fields }: { error: CommandFailed | undefined; fields: string[] }) {
+  if (!error || fields.some((f) => errorIsFor(error, f))) return null;
+  return (
+    <p className="error-text form-error" role="alert">
+      {error.message}
+    </p>
+  );
+}
+
+/** A number typed in a text field: undefined when blank, NaN stays NaN so the contract names the field. */
+export function numberOrUndefined(text: string): number | undefined {
+  const t = text.trim();
+  return t === '' ? undefined : Number(t);
+}
+
+/** A command whose only input is one field: an error without a field is about that field. */
+export function claimError(error: CommandFailed | undefined, field: string): CommandFailed | undefined {
+  if (!error || error.field !== undefined) return error;
+  return new CommandFailed({ code: error.code, message: error.message, field });
+}
