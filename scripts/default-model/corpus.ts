@@ -169,10 +169,14 @@ export function describeCorpus(manifest: CorpusManifest): string {
   return rows.join('\n');
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+/** Builds the corpus and writes it to CORPUS_PATH. */
+export function writeCorpus(): CorpusManifest {
   mkdirSync(CACHE_DIR, { recursive: true });
   const manifest = buildCorpus();
   writeFileSync(CORPUS_PATH, JSON.stringify(manifest));
   console.log(`wrote ${CORPUS_PATH}`);
   console.log(describeCorpus(manifest));
+  return manifest;
 }
+
+if (import.meta.url === `file://${process.argv[1]}`) writeCorpus();

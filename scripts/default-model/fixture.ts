@@ -1,9 +1,12 @@
 // Writes test/fixtures/default-model/heldout.json: a small sample of the corpus's validation
 // split (text the default model never trained on) for the model's held-out loss test.
-// Run after corpus.ts: npx tsx scripts/default-model/fixture.ts
+// It also writes unigram-counts.json, the token counts of the train split, so the test can score
+// the unigram model of the training data on the same held-out text as its baseline.
+// Run after corpus.ts and tokenizer.ts: npx tsx scripts/default-model/fixture.ts
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadCorpus } from './corpus';
+import { VOCAB_SIZE, loadTokens } from './tokenizer';
 
 const FIXTURE_DIR = resolve(import.meta.dirname, '../../test/fixtures/default-model');
 const SAMPLE_CHARS = 3000;
@@ -23,3 +26,8 @@ const samples = [...prose, ...code].map((d) => ({ source: d.source, name: d.name
 mkdirSync(FIXTURE_DIR, { recursive: true });
 writeFileSync(resolve(FIXTURE_DIR, 'heldout.json'), JSON.stringify({ note: 'validation split of scripts/default-model/corpus.ts; never trained on', samples }, null, 2) + '\n');
 console.log(samples.map((s) => `${s.source} ${s.name}: ${s.text.length} chars`).join('\n'));
+
+const counts = new Array<number>(VOCAB_SIZE).fill(0);
+for (const id of loadTokens('train')) counts[id]!++;
+writeFileSync(resolve(FIXTURE_DIR, 'unigram-counts.json'), JSON.stringify({ note: 'token counts of the train split (tokenizer.json ids)', counts }) + '\n');
+console.log(`unigram counts over ${counts.reduce((a, b) => a + b, 0)} train tokens`);

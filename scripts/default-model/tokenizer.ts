@@ -52,7 +52,8 @@ function verifyWithHuggingFace(model: BpeModel, encoder: BpeEncoder, samples: st
   void model;
 }
 
-async function main(): Promise<void> {
+/** Trains the tokenizer on the corpus, writes it into the model folder and tokenizes both splits. */
+export function buildTokenizer(): void {
   const corpus = loadCorpus();
   const train = corpus.documents.filter((d) => d.split === 'train');
   const validation = corpus.documents.filter((d) => d.split === 'validation');
@@ -84,8 +85,10 @@ async function main(): Promise<void> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  main().catch((err: unknown) => {
+  try {
+    buildTokenizer();
+  } catch (err) {
     console.error(err);
     process.exit(1);
-  });
+  }
 }

@@ -15,10 +15,10 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend';
 import { SafetensorsFile, writeSafetensors, type TensorToWrite } from '../../src/engine/formats/safetensors';
 import { AdamW } from './adamw';
-import { CACHE_DIR, CORPUS_PATH } from './corpus';
+import { CACHE_DIR, CORPUS_PATH, writeCorpus } from './corpus';
 import { countParams, engineConfig, hfGpt2Config, initGpt2Params, isDecayed, type TinyModelSpec } from './gpt2-params';
 import { lmLoss } from './lm-loss';
-import { CONTEXT_LENGTH, MODEL_DIR, VOCAB_SIZE, loadTokens, splitPath } from './tokenizer';
+import { CONTEXT_LENGTH, MODEL_DIR, VOCAB_SIZE, buildTokenizer, loadTokens, splitPath } from './tokenizer';
 import { patchWasmForTraining } from './wasm-training-kernels';
 
 export const SPEC: TinyModelSpec = {
@@ -122,8 +122,9 @@ function loadCheckpoint(params: Map<string, tf.Variable>, opt: AdamW): Record<st
   const file = SafetensorsFile.open(join(CHECKPOINT_DIR, 'state.safetensors'));
   try {
     const read = (name: string, target: tf.Variable): void => {
-      const data = file.readFloat32(name);
-      target.assign(tf.tensor(data, target.shape, 'float32'));
+      const loaded = tf.tensor(file.readFloat32(name), target.shape, 'float32');
+      target.assign(loaded);
+      loaded.dispose();
     };
     for (const [name, p] of params) {
       read(`param/${name}`, p);
@@ -153,8 +154,9 @@ function saveModel(params: Map<string, tf.Variable>, log: object): void {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  if (!existsSync(CORPUS_PATH)) throw new Error('no corpus: run npx tsx scripts/default-model/corpus.ts first');
-  if (!existsSync(splitPath('train'))) throw new Error('no tokenized corpus: run npx tsx scripts/default-model/tokenizer.ts first');
+  // The earlier stages run here when their outputs are missing, so one command does it all.
+  if (!existsSync(CORPUS_PATH)) writeCorpus();
+  if (!existsSync(splitPath('train')) || !existsSync(splitPath('validation'))) buildTokenizer();
   const backend = await initBackend({ prefer: 'wasm' });
   if (backend.kind !== 'wasm') throw new Error(`training expects the wasm backend, got ${backend.name}`);
   patchWasmForTraining();
