@@ -15,16 +15,15 @@
 // like SAELens, their activations count nowhere, and examples show 0 at them.
 
 import type * as tf from '@tensorflow/tfjs';
-import { join } from 'node:path';
 import type { Catalog } from '../../catalog/open';
 import type { ExampleRecord, FeatureRecord, LogitEffects } from '../../catalog/types';
 import { abortAnalysis, beginAnalysis, commitAnalysis, writeFeatures, EXAMPLES_PER_FEATURE_MAX } from '../../catalog/writes';
 import { FeaturescopeError } from '../../shared/errors';
 import { type CorpusCursor, type CorpusPiece, type CorpusScan, type CorpusSpec, readCorpus, scanCorpus } from '../capture/corpus';
-import { type BosMode, checkWindowSettings, defaultBos, makeWindows, readSpecialTokenIds, type TokenWindow, type WindowSettings } from '../capture/windows';
+import { type BosMode, makeWindows, type TokenWindow, type WindowSettings } from '../capture/windows';
+import { windowSettingsFor } from '../capture/model-windows';
 import type { JobContext } from '../jobs/context';
 import { type LoadedModel, loadModel } from '../model/load';
-import { TOKENIZER_FILE } from '../model/tokenizer';
 import { loadSae } from '../sae/io/loadSae';
 import type { Sae } from '../sae/sae';
 import { contextSlice, type ExamplePlan, TokenTextCache } from './examples';
@@ -105,7 +104,7 @@ export async function analyzeSae(opts: AnalyzeOptions, catalog: Catalog, ctx: An
   try {
     sae = deps.sae ?? loadSae(opts.saePath);
     const hook = checkSaeFitsModel(sae, model, opts.saePath);
-    const settings = windowSettings(o, model);
+    const settings = windowSettingsFor(model, { contextLength: o.contextLength, bos: o.bos, maskSpecialTokens: true });
     const scanMeter = ctx.meter('bytes', 0);
     const scan = await scanCorpus(opts.corpus, {
       signal: ctx.signal,
@@ -461,26 +460,6 @@ function checkSaeFitsModel(sae: Sae, model: LoadedModel, saePath: string): strin
     throw new FeaturescopeError('invalid_input', `${saePath}: the SAE's d_in is ${sae.cfg.d_in}, but ${hook} of this model has width ${width}`, 'saePath');
   }
   return hook;
-}
-
-/** The same window rules capture uses (capture-job.ts), so analysis sees what training saw. */
-function windowSettings(o: Options, model: LoadedModel): WindowSettings {
-  const tok = model.tokenizer;
-  const addsBos = tok.bosTokenId !== null && tok.encode('', { addSpecialTokens: true })[0] === tok.bosTokenId;
-  const auto = defaultBos({ family: model.config.family, bosTokenId: tok.bosTokenId, eosTokenId: tok.eosTokenId, addsBos });
-  const bos: BosMode = o.bos === 'auto' ? auto.bos : o.bos;
-  const bosTokenId = bos === 'none' ? null : bos === auto.bos ? auto.bosTokenId : bos === 'prepend' ? tok.bosTokenId : (tok.eosTokenId ?? tok.bosTokenId);
-  const special = new Set(readSpecialTokenIds(join(model.dir, TOKENIZER_FILE)));
-  for (const id of [tok.bosTokenId, tok.eosTokenId, bosTokenId]) if (id !== null) special.add(id);
-  const settings: WindowSettings = {
-    contextLength: o.contextLength,
-    bos,
-    bosTokenId,
-    maskSpecialTokens: true,
-    specialTokenIds: [...special].sort((a, b) => a - b),
-  };
-  checkWindowSettings(settings, model.config.maxPositions);
-  return settings;
 }
 
 /** Passes pieces through, reporting how many corpus bytes come before the next one. */

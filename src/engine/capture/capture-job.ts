@@ -15,10 +15,10 @@ import type * as tf from '@tensorflow/tfjs';
 import { FeaturescopeError } from '../../shared/errors';
 import { type LoadedModel, loadModel } from '../model/load';
 import { CONFIG_FILE } from '../model/load';
-import { TOKENIZER_FILE } from '../model/tokenizer';
 import { type CorpusSpec, readCorpus, scanCorpus } from './corpus';
 import { ActivationStoreWriter, rowsForBuffer, type StoreCursor, type StoreDtype, type StoreIdentity } from './store';
-import { type BosMode, checkWindowSettings, defaultBos, makeWindows, readSpecialTokenIds, type TokenWindow, type WindowSettings } from './windows';
+import { type BosMode, makeWindows, type TokenWindow } from './windows';
+import { windowSettingsFor } from './model-windows';
 
 export interface CaptureOptions {
   /** Hugging Face model folder. */
@@ -78,7 +78,6 @@ export interface CaptureDeps {
 
 const DEFAULT_BUFFER_BYTES = 64 * 1024 * 1024;
 const DEFAULT_BATCH = 8;
-const DEFAULT_CONTEXT = 128;
 /** Tokens per corpus byte assumed for the progress total until real counts come in. */
 const GUESS_TOKENS_PER_BYTE = 0.25;
 
@@ -98,7 +97,7 @@ async function capture(opts: CaptureOptions, ctx: CaptureContext, model: LoadedM
   for (const h of hooks) {
     if (!known.has(h)) throw new FeaturescopeError('invalid_input', `hooks: ${JSON.stringify(h)} is not a hook point of this model; e.g. ${model.hookNames().slice(2, 5).join(', ')}`, 'hooks');
   }
-  const settings = windowSettings(opts, model);
+  const settings = windowSettingsFor(model, opts);
   const widths = hookWidths(model, hooks);
 
   // Pass 1: hash and validate the corpus (a bad jsonl line fails here, before any forward pass).
@@ -264,26 +263,6 @@ function hookWidths(model: LoadedModel, hooks: string[]): number[] {
   const widths = hooks.map((h) => captured.get(h)?.shape[2] ?? 0);
   for (const t of captured.values()) t.dispose();
   return widths;
-}
-
-function windowSettings(opts: CaptureOptions, model: LoadedModel): WindowSettings {
-  const tok = model.tokenizer;
-  const addsBos = tok.bosTokenId !== null && tok.encode('', { addSpecialTokens: true })[0] === tok.bosTokenId;
-  const auto = defaultBos({ family: model.config.family, bosTokenId: tok.bosTokenId, eosTokenId: tok.eosTokenId, addsBos });
-  const bos: BosMode = opts.bos === undefined || opts.bos === 'auto' ? auto.bos : opts.bos;
-  const bosTokenId = bos === 'none' ? null : bos === auto.bos ? auto.bosTokenId : bos === 'prepend' ? tok.bosTokenId : (tok.eosTokenId ?? tok.bosTokenId);
-  const special = new Set(readSpecialTokenIds(join(model.dir, TOKENIZER_FILE)));
-  for (const id of [tok.bosTokenId, tok.eosTokenId, bosTokenId]) if (id !== null) special.add(id);
-  const maxPositions = model.config.maxPositions;
-  const settings: WindowSettings = {
-    contextLength: opts.contextLength ?? Math.min(DEFAULT_CONTEXT, maxPositions ?? DEFAULT_CONTEXT),
-    bos,
-    bosTokenId,
-    maskSpecialTokens: opts.maskSpecialTokens ?? true,
-    specialTokenIds: [...special].sort((a, b) => a - b),
-  };
-  checkWindowSettings(settings, maxPositions);
-  return settings;
 }
 
 function checkOptions(o: CaptureOptions): void {
