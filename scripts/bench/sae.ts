@@ -1,83 +1,117 @@
 // Benchmark: topk SAE training throughput (tokens/s) at d_in 512, 16384 latents, k 32,
 // batch 4096, beside the dense PyTorch peer (../shared/peers/torch_sae_step.py, 2 threads)
-// measured in the same run, printed as a ratio. Also times the parts of our step so the
-// report can say what dominates. Run: npx tsx scripts/bench/sae.ts
+// measured in the same run, printed as a ratio. Rounds alternate ours and the peer so both see
+// the same machine load; the ratio is of the medians. Also times the parts of our step.
+// Run: npx tsx scripts/bench/sae.ts   (SAE_BENCH_ROUNDS, SAE_BENCH_STEPS to change the effort)
+// Last line: one summary; the JSON before it has the details.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend/index';
-import { topKCode } from '../../src/engine/sae/architectures/topk';
-import { sparseDecode, sparseRowDots, sparseScatterOuter } from '../../src/engine/sae/sparse/sparseOps';
+import { encodeTopK } from '../../src/engine/sae/sparse/encodeTopK';
+import { sparseColumnSums, sparseDecode, sparseRowDots, sparseScatterOuter } from '../../src/engine/sae/sparse/sparseOps';
+import { adamStep, normalizeRows, projectOutRows } from '../../src/engine/sae/train/updateKernels';
 import { trainSae } from '../../src/engine/sae/train/trainer';
 import { Rng } from '../../src/engine/sae/train/rng';
 
-const D_IN = 512, D_SAE = 16384, K = 32, BATCH = 4096, STEPS = Number(process.env.SAE_BENCH_STEPS ?? 4);
+const D_IN = 512, D_SAE = 16384, K = 32, BATCH = 4096;
+const ROUNDS = Number(process.env.SAE_BENCH_ROUNDS ?? 2), STEPS = Number(process.env.SAE_BENCH_STEPS ?? 3);
 
-function timeIt(f: () => tf.Tensor | tf.Tensor[]): number {
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+function timeIt(f: () => tf.TensorContainer): number {
   const t0 = performance.now();
   const out = f();
-  for (const t of Array.isArray(out) ? out : [out]) t.dataSync();
+  for (const t of tf.tidy(() => [] as tf.Tensor[]).concat(collect(out))) t.dataSync();
   const ms = performance.now() - t0;
   tf.dispose(out);
   return ms;
 }
 
-async function main(): Promise<void> {
-  const backend = await initBackend();
-  console.error(`backend: ${backend.reason}`);
-  const batch = Rng.fromSeed(0).normals(BATCH * D_IN);
-  const stepEnds: number[] = [];
-  const t0 = performance.now();
+function collect(c: tf.TensorContainer): tf.Tensor[] {
+  if (c instanceof tf.Tensor) return [c];
+  if (Array.isArray(c)) return c.flatMap((x) => collect(x as tf.TensorContainer));
+  if (c !== null && typeof c === 'object') return Object.values(c).flatMap((x) => collect(x as tf.TensorContainer));
+  return [];
+}
+
+/** Step times (ms) of our trainer, the first (warm-up) step dropped. */
+async function ourSteps(batch: Float32Array): Promise<number[]> {
+  const ends: number[] = [];
   await trainSae({
     architecture: 'topk', dIn: D_IN, dSae: D_SAE, k: K, hookName: 'bench', modelName: 'bench',
     totalSteps: STEPS + 1, batchSize: BATCH, seed: 0, lr: 1e-4, warmupSteps: 0,
     deadTokens: Number.MAX_SAFE_INTEGER, // no AuxK, like the peer
     data: { nextBatch: () => batch },
     metricsEvery: 1,
-    onMetrics: () => stepEnds.push(performance.now()),
+    onMetrics: () => ends.push(performance.now()),
   });
-  const totalS = (performance.now() - t0) / 1000;
-  const stepMs = stepEnds.slice(1).map((t, i) => t - stepEnds[i]!).sort((a, b) => a - b);
-  const median = stepMs[Math.floor(stepMs.length / 2)]!;
-  const ours = BATCH / (median / 1000);
+  return ends.slice(1).map((t, i) => t - ends[i]!);
+}
 
-  // Parts of one step, timed alone.
+function peerStep(): { step_s_median: number; blas?: string } | undefined {
+  const local = resolve(__dirname, '../../../shared/peers/torch_sae_step.py');
+  const script = existsSync(local) ? local : '/work/shared/peers/torch_sae_step.py';
+  try {
+    const out = execFileSync('/usr/bin/python3', [script, '--d-in', String(D_IN), '--latents', String(D_SAE), '--k', String(K), '--batch', String(BATCH), '--steps', String(STEPS), '--threads', '2'], { encoding: 'utf8' });
+    return JSON.parse(out.trim().split('\n').pop()!) as { step_s_median: number; blas?: string };
+  } catch (err) {
+    console.error(`peer not run: ${(err as Error).message.split('\n')[0]}`);
+    return undefined;
+  }
+}
+
+/** Each part of one training step, timed alone on the same shapes with the same functions. */
+function stepParts(batch: Float32Array): Record<string, number> {
+  const rng = Rng.fromSeed(1);
   const x = tf.tensor2d(batch, [BATCH, D_IN]);
-  const Wenc = tf.randomNormal([D_IN, D_SAE]) as tf.Tensor2D;
-  const Wdec = tf.randomNormal([D_SAE, D_IN]) as tf.Tensor2D;
+  const Wdec = normalizeRows(tf.tensor2d(rng.normals(D_SAE * D_IN), [D_SAE, D_IN]));
+  const Wenc = tf.transpose(Wdec) as tf.Tensor2D;
   const benc = tf.zeros([D_SAE]) as tf.Tensor1D;
   const parts: Record<string, number> = {};
-  parts.encoder_matmul = timeIt(() => tf.fused.matMul({ a: x, b: Wenc, bias: benc }));
-  const pre = tf.fused.matMul({ a: x, b: Wenc, bias: benc }) as tf.Tensor2D;
-  parts.topk = timeIt(() => { const c = topKCode(pre, K); return [c.rows, c.cols, c.vals]; });
-  const code = topKCode(pre, K);
+  parts.encoder_matmul_topk = timeIt(() => encodeTopK(x, Wenc, benc, K) as unknown as tf.TensorContainer);
+  parts.encoder_matmul_only = timeIt(() => tf.matMul(x, Wenc));
+  const { code } = encodeTopK(x, Wenc, benc, K);
   parts.sparse_decode = timeIt(() => sparseDecode(code, Wdec));
   parts.sparse_row_dots = timeIt(() => sparseRowDots(code, Wdec, x));
   parts.sparse_scatter_outer_x2 = 2 * timeIt(() => sparseScatterOuter(code, x, D_SAE));
-  parts.transpose_dWenc = timeIt(() => tf.transpose(Wdec));
-  parts.adam_one_big_param = timeIt(() => tf.tidy(() => {
-    const g = Wdec, m = tf.mul(Wdec, 0.9), v = tf.mul(tf.square(Wdec), 0.999);
-    return tf.sub(Wdec, tf.div(tf.add(m, g), tf.add(tf.sqrt(v), 1e-8)));
-  }));
+  parts.column_sums_x2 = 2 * timeIt(() => sparseColumnSums(code, D_SAE));
+  parts.project_out_rows = timeIt(() => projectOutRows(Wdec, Wenc.transpose()));
+  const attrs = { beta1: 0.9, beta2: 0.999, stepSize: 1e-4, epsHat: 1e-9 };
+  parts.adam_W_dec = timeIt(() => adamStep(Wdec, Wdec, Wdec, tf.abs(Wdec), attrs) as unknown as tf.TensorContainer);
+  parts.adam_W_enc_transposed_grad = timeIt(() => adamStep(Wenc, Wdec, Wenc, tf.abs(Wenc), attrs, true) as unknown as tf.TensorContainer);
+  parts.normalize_rows = timeIt(() => normalizeRows(Wdec));
+  tf.dispose([x, Wdec, Wenc, benc, code.rows, code.cols, code.vals]);
+  return Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, Math.round(v)]));
+}
 
-  let peer: { tokens_per_s: number; step_s_median: number; blas?: string } | undefined;
-  const peerScript = resolve(__dirname, '../../../shared/peers/torch_sae_step.py');
-  const altPeer = '/work/shared/peers/torch_sae_step.py';
-  const script = existsSync(peerScript) ? peerScript : altPeer;
-  try {
-    const outText = execFileSync('/usr/bin/python3', [script, '--d-in', String(D_IN), '--latents', String(D_SAE), '--k', String(K), '--batch', String(BATCH), '--steps', '3', '--threads', '2'], { encoding: 'utf8' });
-    peer = JSON.parse(outText.trim().split('\n').pop()!) as typeof peer;
-  } catch (err) {
-    console.log(`peer not run: ${(err as Error).message.split('\n')[0]}`);
+async function main(): Promise<void> {
+  const backend = await initBackend();
+  const batch = Rng.fromSeed(0).normals(BATCH * D_IN);
+  const ours: number[] = [], peer: number[] = [];
+  let blas: string | undefined;
+  for (let r = 0; r < ROUNDS; r++) {
+    ours.push(...(await ourSteps(batch)));
+    const p = peerStep();
+    if (p) (peer.push(p.step_s_median * 1000), (blas = p.blas));
   }
+  const parts = stepParts(batch);
+  const oursMs = median(ours);
+  const peerMs = peer.length > 0 ? median(peer) : undefined;
+  const tokensPerS = BATCH / (oursMs / 1000);
+  const peerTokensPerS = peerMs === undefined ? undefined : BATCH / (peerMs / 1000);
+  const ratio = peerTokensPerS === undefined ? undefined : tokensPerS / peerTokensPerS;
   console.log(JSON.stringify({
-    bench: 'sae-topk-train', backend: tf.getBackend(), d_in: D_IN, latents: D_SAE, k: K, batch: BATCH,
-    step_ms_median: Math.round(median), step_ms_all: stepMs.map(Math.round), tokens_per_s: Math.round(ours), wall_s: Number(totalS.toFixed(1)),
-    parts_ms: Object.fromEntries(Object.entries(parts).map(([k2, v]) => [k2, Math.round(v)])),
-    peer_tokens_per_s: peer?.tokens_per_s ?? null, peer_step_s: peer?.step_s_median ?? null, peer_blas: peer?.blas ?? null,
-    ratio_vs_peer: peer ? Number((ours / peer.tokens_per_s).toFixed(3)) : null,
-  }, null, 1));
+    bench: 'sae-topk-train', backend: backend.name, threads: backend.threads, d_in: D_IN, latents: D_SAE, k: K, batch: BATCH,
+    step_ms_median: Math.round(oursMs), step_ms_all: ours.map(Math.round), parts_ms: parts,
+    peer_step_ms_median: peerMs === undefined ? null : Math.round(peerMs), peer_step_ms_all: peer.map(Math.round), peer_blas: blas ?? null,
+  }));
+  console.log(
+    `sae-topk-train: ours ${Math.round(tokensPerS)} tokens/s (${(oursMs / 1000).toFixed(2)} s/step, ${backend.name}×${backend.threads}), ` +
+      `torch peer ${peerTokensPerS === undefined ? 'not run' : `${Math.round(peerTokensPerS)} tokens/s (${(peerMs! / 1000).toFixed(2)} s/step)`}, ` +
+      `ratio ${ratio === undefined ? 'n/a' : ratio.toFixed(2)}`,
+  );
 }
 
 void main();

@@ -11,12 +11,12 @@ import { loadLatestCheckpoint } from '../../../src/engine/sae/train/checkpoint';
 import { trainSae } from '../../../src/engine/sae/train/trainer';
 import { RESUME_STEPS, resumeRun } from './helpers/resumeRun';
 import { PlantedFeatures } from './plantedData';
-import { maxAbsDiff, useWasm } from './useWasm';
+import { maxAbsDiff, useEngineBackend } from './helpers/backend';
 
 const ROOT = resolve(__dirname, '../../..');
 const CHILD = resolve(__dirname, 'helpers/trainChild.ts');
 
-beforeAll(useWasm);
+beforeAll(useEngineBackend);
 
 function startChild(dir: string, out: string) {
   return spawn(process.execPath, ['--import', 'tsx', CHILD, dir, out], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });

@@ -5,7 +5,7 @@ import { expect } from 'vitest';
 import type { TrainSaeOptions, TrainMetrics } from '../../../src/engine/sae/train/trainer';
 import { trainSae } from '../../../src/engine/sae/train/trainer';
 import { PlantedFeatures, recoveredFraction } from './plantedData';
-import { useWasm } from './useWasm';
+import { useEngineBackend } from './helpers/backend';
 
 export const D = 32, N_FEATURES = 64, ACTIVE = 3, D_SAE = 128;
 
@@ -14,7 +14,7 @@ export async function checkRecovery(
   extra: Partial<TrainSaeOptions>,
   l0Range: [number, number],
 ): Promise<void> {
-  await useWasm();
+  await useEngineBackend();
   const data = new PlantedFeatures(D, N_FEATURES, ACTIVE, 7);
   const t0 = performance.now();
   let last: TrainMetrics | undefined;

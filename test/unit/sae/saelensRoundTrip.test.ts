@@ -14,14 +14,14 @@ import type { SaeArchitecture, SaeConfig } from '../../../src/engine/sae/sae';
 import { foldInputScale } from '../../../src/engine/sae/train/foldScale';
 import { loadSae } from '../../../src/engine/sae/io/loadSae';
 import { loadSaeLens, saveSaeLens } from '../../../src/engine/sae/io/saelens';
-import { maxAbsDiff, seededFloats, useWasm } from './useWasm';
+import { maxAbsDiff, seededFloats, useEngineBackend } from './helpers/backend';
 
 const PY = '/usr/bin/python3';
 const SCRIPT = resolve(__dirname, '../../../scripts/reference/sae_reference.py');
 const hasTorch = spawnSync(PY, ['-c', 'import torch, numpy'], { stdio: 'ignore' }).status === 0;
 const dIn = 16, dSae = 48;
 
-beforeAll(useWasm);
+beforeAll(useEngineBackend);
 
 function randomSae(architecture: SaeArchitecture, seed: number) {
   const cfg: SaeConfig = {

@@ -11,11 +11,11 @@ import {
   sparseToDense,
   type SparseCode,
 } from '../../../src/engine/sae/sparse/sparseOps';
-import { maxAbsDiff, seededFloats, useWasm } from './useWasm';
+import { maxAbsDiff, seededFloats, useEngineBackend } from './helpers/backend';
 
 const B = 37, d = 24, n = 96, k = 5;
 
-beforeAll(useWasm);
+beforeAll(useEngineBackend);
 afterEach(() => setSparseImpl('auto'));
 
 function fixtures(): { code: SparseCode; W: tf.Tensor2D; V: tf.Tensor2D; dense: tf.Tensor2D } {

@@ -6,11 +6,11 @@ import { TopKTraining } from '../../../src/engine/sae/train/architectures/topkTr
 import { removeParallelComponent, tiedParams } from '../../../src/engine/sae/train/init';
 import { Rng } from '../../../src/engine/sae/train/rng';
 import { setSparseImpl } from '../../../src/engine/sae/sparse/sparseOps';
-import { maxAbsDiff, seededFloats, useWasm } from './useWasm';
+import { maxAbsDiff, seededFloats, useEngineBackend } from './helpers/backend';
 
 const B = 24, dIn = 16, dSae = 64, k = 4, kAux = 6;
 
-beforeAll(useWasm);
+beforeAll(useEngineBackend);
 
 /** 0/1 mask of the top-k per row (or top k·B of the batch) of relu(pre). */
 function topMask(pre: tf.Tensor2D, batch: boolean): tf.Tensor2D {
@@ -81,7 +81,9 @@ describe.each([
       const out = training.step({ x, lambdaFactor: 1, deadMask, numDead: withDead ? 5 : 0 });
       const want = denseGrads(params, x, withDead ? deadMask : undefined, batch);
       for (const name of ['W_enc', 'W_dec', 'b_enc', 'b_dec']) {
-        const got = out.grads[name]!.dataSync();
+        const grad = out.grads[name]!;
+        // Gradients the step hands over transposed (W_enc as [d_sae, d_in]) are compared in the parameter's layout.
+        const got = (out.transposedGrads ?? []).includes(name) ? tf.transpose(grad).dataSync() : grad.dataSync();
         expect(maxAbsDiff(got, want[name]!), `${impl} ${name}`).toBeLessThan(1e-5);
         expect(Math.max(...Array.from(want[name]!).map(Math.abs)), `${name} is not trivially zero`).toBeGreaterThan(1e-3);
       }

@@ -13,6 +13,7 @@
 //   used on any backend without the kernel (tfjs-node, tfjs-node-gpu, cpu).
 
 import * as tf from '@tensorflow/tfjs';
+import { setKernelImpl, useKernel as useKernelIfRegistered, type KernelImpl } from './kernelChoice';
 import { registerWasmSparseKernels, SPARSE_KERNEL_NAMES } from './wasmKernels';
 
 export interface SparseCode {
@@ -26,23 +27,13 @@ export interface SparseCode {
   numRows: number;
 }
 
-export type SparseImpl = 'auto' | 'kernel' | 'fallback';
+export type SparseImpl = KernelImpl;
 
-let forcedImpl: SparseImpl = 'auto';
-
-/** Tests and benchmarks pick an implementation; the engine leaves it on 'auto'. */
-export function setSparseImpl(impl: SparseImpl): void {
-  forcedImpl = impl;
-}
+/** Tests and benchmarks pick an implementation of every SAE kernel; the engine leaves it on 'auto'. */
+export const setSparseImpl = setKernelImpl;
 
 function useKernel(name: string): boolean {
-  if (forcedImpl === 'fallback') return false;
-  registerWasmSparseKernels();
-  const has = tf.getKernel(name, tf.getBackend()) !== undefined;
-  if (forcedImpl === 'kernel' && !has) {
-    throw new Error(`sparse kernel ${name} is not registered for backend ${tf.getBackend()}`);
-  }
-  return has;
+  return useKernelIfRegistered(name, registerWasmSparseKernels);
 }
 
 /** out[rows[m]] += vals[m] · W[cols[m]]  →  [numRows, d]. The decoder forward x̂ = f @ W_dec. */

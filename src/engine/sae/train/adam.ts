@@ -2,6 +2,7 @@
 // gradients arrive already sparse-computed, projected and clipped, and the moments are plain
 // tensors that go into checkpoints by name.
 import * as tf from '@tensorflow/tfjs';
+import { adamStep } from './updateKernels';
 
 export interface AdamOptions {
   beta1: number;
@@ -17,8 +18,11 @@ export class Adam {
 
   constructor(readonly options: AdamOptions) {}
 
-  /** Applies one update to each parameter that has a gradient. Takes ownership of nothing. */
-  update(params: Map<string, tf.Variable>, grads: Record<string, tf.Tensor>, lr: number): void {
+  /**
+   * Applies one update to each parameter that has a gradient. Takes ownership of nothing.
+   * Gradients named in `transposed` are given as the transpose of their 2-D parameter.
+   */
+  update(params: Map<string, tf.Variable>, grads: Record<string, tf.Tensor>, lr: number, transposed: ReadonlySet<string> = new Set()): void {
     this.t += 1;
     const { beta1, beta2, eps } = this.options;
     // Bias correction folded into the step size: lr·√(1−β2ᵗ)/(1−β1ᵗ).
@@ -29,13 +33,12 @@ export class Adam {
       if (p === undefined) throw new Error(`Adam: gradient for unknown parameter ${name}`);
       const m = this.moment(this.m, name, p);
       const v = this.moment(this.v, name, p);
-      tf.tidy(() => {
-        const mNew = tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1));
-        const vNew = tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2));
-        m.assign(mNew);
-        v.assign(vNew);
-        p.assign(tf.sub(p, tf.mul(tf.div(mNew, tf.add(tf.sqrt(vNew), epsHat)), stepSize)));
-      });
+      // One pass per parameter (a wasm kernel, or tfjs ops elsewhere); assign takes the new data.
+      const next = adamStep(p, g, m, v, { beta1, beta2, stepSize, epsHat }, transposed.has(name));
+      m.assign(next.m);
+      v.assign(next.v);
+      p.assign(next.p);
+      tf.dispose([next.m, next.v, next.p]);
     }
   }
 

@@ -3,6 +3,7 @@
 // median of a sample for b_dec (OpenAI topk).
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from './rng';
+import { normalizeRows, projectOutRows } from './updateKernels';
 
 /** W_dec [d_sae, d_in] with rows of L2 norm `rowNorm` in uniformly random directions. */
 export function randomDecoder(rng: Rng, dSae: number, dIn: number, rowNorm: number): Float32Array {
@@ -47,16 +48,14 @@ export function geometricMedian(x: tf.Tensor2D, iterations = 50): tf.Tensor1D {
   });
 }
 
-/** Removes from each row of the gradient its component along the (unit-norm) decoder row. */
+/** Removes from each row of the gradient its component along the decoder row. */
 export function removeParallelComponent(grad: tf.Tensor2D, W_dec: tf.Tensor2D): tf.Tensor2D {
-  return tf.tidy(() => {
-    const unit = tf.div(W_dec, tf.maximum(tf.norm(W_dec, 'euclidean', 1, true), 1e-12)); // [d_sae, d_in]
-    const along = tf.sum(tf.mul(grad, unit), 1, true); // [d_sae, 1]
-    return tf.sub(grad, tf.mul(along, unit)) as tf.Tensor2D;
-  });
+  return projectOutRows(grad, W_dec);
 }
 
 /** Rescales each decoder row to unit norm in place. */
 export function normaliseDecoderRows(W_dec: tf.Variable): void {
-  tf.tidy(() => W_dec.assign(tf.div(W_dec, tf.maximum(tf.norm(W_dec, 'euclidean', 1, true), 1e-12))));
+  const unit = normalizeRows(W_dec as tf.Variable<tf.Rank.R2>);
+  W_dec.assign(unit);
+  unit.dispose();
 }

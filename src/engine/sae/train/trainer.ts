@@ -245,7 +245,7 @@ export async function trainSae(o: TrainSaeOptions): Promise<TrainSaeResult> {
         );
       }
       if (training.clipGradNorm !== undefined) clipGlobalNorm(grads, training.clipGradNorm);
-      adam.update(params, grads, lr);
+      adam.update(params, grads, lr, new Set(out.transposedGrads ?? []));
       tf.dispose(Object.values(grads));
       training.afterUpdate(out);
       for (let i = 0; i < o.dSae; i++) tokensSinceFired[i] = fired[i]! > 0 ? 0 : tokensSinceFired[i]! + o.batchSize;

@@ -26,6 +26,8 @@ export interface StepOutputs {
   firedCounts: tf.Tensor1D;
   /** Gradient of the loss per parameter name (a plain object so tf.tidy can keep it). */
   grads: Record<string, tf.Tensor>;
+  /** Names whose gradient is given as the transpose of its 2-D parameter (saves a transpose). */
+  transposedGrads?: readonly string[];
 }
 
 export interface TrainingSae {

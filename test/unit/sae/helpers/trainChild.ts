@@ -2,14 +2,13 @@
 // a checkpoint) and writes the final weights as JSON to outFile.
 // Usage: node --import tsx trainChild.ts <checkpointDir> <outFile>
 import { writeFileSync } from 'node:fs';
-import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
+import { initBackend } from '../../../../src/engine/backend/index';
 import { resumeRun } from './resumeRun';
 
 async function main(): Promise<void> {
   const [dir, out] = process.argv.slice(2);
   if (dir === undefined || out === undefined) throw new Error('usage: trainChild.ts <checkpointDir> <outFile>');
-  await tf.setBackend('wasm');
+  await initBackend();
   const r = await resumeRun(dir);
   const w = r.sae.weights;
   writeFileSync(

@@ -14,6 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { JumpReluSae } from '../../architectures/jumprelu';
 import { TopKSae, topKCode } from '../../architectures/topk';
 import type { Sae, SaeConfig } from '../../sae';
+import { encodeTopK } from '../../sparse/encodeTopK';
 import { sparseColumnSums, sparseDecode, sparseRowDots, sparseScatterOuter, type SparseCode } from '../../sparse/sparseOps';
 import { foldInputScale } from '../foldScale';
 import { normaliseDecoderRows, removeParallelComponent } from '../init';
@@ -61,8 +62,12 @@ export class TopKTraining implements TrainingSae {
     let minActive = Number.NaN;
     const out = tf.tidy((): tf.TensorContainer => {
       const xc = (this.o.applyBDecToInput ? tf.sub(x, b_dec) : x) as tf.Tensor2D; // [B, d_in]
-      const pre = tf.fused.matMul({ a: xc, b: W_enc as tf.Tensor2D, bias: b_enc }) as tf.Tensor2D; // [B, d_sae]
-      const code = this.o.batchTopK ? batchTopKCode(pre, this.o.k) : topKCode(pre, this.o.k);
+      // TopK: pre-activations are reduced to codes block by block, never held as [B, d_sae].
+      // BatchTopK ranks across the batch, so it keeps the dense pre-activations.
+      const pre = this.o.batchTopK ? (tf.add(tf.matMul(xc, W_enc), b_enc) as tf.Tensor2D) : undefined; // [B, d_sae]
+      const kAux = Math.min(this.o.kAux, numDead);
+      const encoded = pre === undefined ? encodeTopK(xc, W_enc as tf.Tensor2D, b_enc as tf.Tensor1D, this.o.k, numDead > 0 ? { deadMask, k: kAux } : undefined) : undefined;
+      const code = encoded?.code ?? batchTopKCode(pre!, this.o.k);
       const xHat = tf.add(sparseDecode(code, W_dec as tf.Tensor2D), b_dec) as tf.Tensor2D; // [B, d_in]
       const err = tf.sub(xHat, x); // [B, d_in]
       const sse = tf.sum(tf.square(err));
@@ -75,9 +80,7 @@ export class TopKTraining implements TrainingSae {
       const parts = [this.codeGrads(code, dXHat, xc)];
       let loss = loss0;
       if (numDead > 0) {
-        const kAux = Math.min(this.o.kAux, numDead);
-        const masked = tf.add(pre, tf.mul(tf.sub(deadMask, 1), NOT_DEAD_PENALTY)) as tf.Tensor2D; // [B, d_sae]
-        const auxCode = topKCode(masked, kAux);
+        const auxCode = encoded?.auxCode ?? topKCode(tf.add(pre!, tf.mul(tf.sub(deadMask, 1), NOT_DEAD_PENALTY)) as tf.Tensor2D, kAux);
         const e = tf.neg(err); // residual x − x̂, a constant target
         const eHat = sparseDecode(auxCode, W_dec as tf.Tensor2D); // [B, d_in]
         const auxErr = tf.sub(eHat, e);
@@ -90,7 +93,7 @@ export class TopKTraining implements TrainingSae {
       const sum = <T extends tf.Tensor>(key: 'W_dec' | 'W_encT' | 'b_enc'): T =>
         (parts.length === 1 ? parts[0]![key] : tf.addN(parts.map((q) => q[key]))) as T;
       const dWdec = removeParallelComponent(sum<tf.Tensor2D>('W_dec'), W_dec as tf.Tensor2D); // [d_sae, d_in]
-      const dWenc = tf.transpose(sum<tf.Tensor2D>('W_encT')); // [d_in, d_sae]
+      const dWencT = sum<tf.Tensor2D>('W_encT'); // [d_sae, d_in], handed to Adam transposed
       const dBenc = sum<tf.Tensor1D>('b_enc'); // [d_sae]
       // x̂ depends on b_dec directly, and through xc = x − b_dec: Σ_b dxc_b = W_enc @ db_enc.
       let dBdec = tf.sum(dXHat, 0); // [d_in]
@@ -103,9 +106,10 @@ export class TopKTraining implements TrainingSae {
         sumSquaredError: sse as tf.Scalar,
         activeCount: tf.sum(active) as tf.Scalar,
         firedCounts: sparseColumnSums({ ...code, vals: active }, this.dSae),
-        grads: { W_enc: dWenc, W_dec: dWdec, b_enc: dBenc, b_dec: dBdec },
+        grads: { W_enc: dWencT, W_dec: dWdec, b_enc: dBenc, b_dec: dBdec },
       };
     }) as unknown as StepOutputs;
+    out.transposedGrads = ['W_enc'];
     if (this.o.batchTopK && Number.isFinite(minActive)) {
       this.threshold = Number.isNaN(this.threshold) ? minActive : this.threshold + this.o.thresholdRate * (minActive - this.threshold);
     }
