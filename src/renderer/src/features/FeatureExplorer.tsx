@@ -60,11 +60,13 @@ export function FeatureExplorer({ sae, active, onOpen }: Props) {
       densityMax: pct(filters.densityMaxPct),
       maxActMin: maxActMin ?? undefined,
       sort: effective?.by,
-      order: effective === null ? undefined : effective.desc ? 'desc' : 'asc',
+      order: effective === null || effective.by === 'relevance' ? undefined : effective.desc ? 'desc' : 'asc',
     };
   }, [sae.id, q, filters, sort]);
   const effectiveSort: SearchSort = query.sort ?? (query.q !== undefined ? 'relevance' : 'idx');
   const effectiveDesc = query.order === undefined ? DEFAULT_DESC[effectiveSort] : query.order === 'desc';
+  /** Whether the top row is the "biggest": true for relevance, which always lists the best match first. */
+  const shownDesc = effectiveSort === 'relevance' ? true : effectiveDesc;
 
   // The largest max activation of the SAE: the scale of every row's inline bar.
   const top = useCommand('catalog.search', { saeId: sae.id, sort: 'max_act', order: 'desc', limit: 1 }, ['catalog.changed']);
@@ -138,7 +140,9 @@ export function FeatureExplorer({ sae, active, onOpen }: Props) {
   }, [active]);
 
   const clickSort = (by: SearchSort) => {
-    if (effectiveSort === by) setSort({ by, desc: !effectiveDesc });
+    // Relevance has one direction, best first (the server ignores order for it).
+    if (by === 'relevance') setSort({ by, desc: false });
+    else if (effectiveSort === by) setSort({ by, desc: !effectiveDesc });
     else setSort({ by, desc: DEFAULT_DESC[by] });
   };
 
@@ -179,13 +183,13 @@ export function FeatureExplorer({ sae, active, onOpen }: Props) {
               <button
                 key={c.label}
                 className={`${c.className} fx-sort ${effectiveSort === c.sort ? 'active' : ''}`}
-                aria-sort={effectiveSort === c.sort ? (effectiveDesc ? 'descending' : 'ascending') : 'none'}
+                aria-sort={effectiveSort === c.sort ? (shownDesc ? 'descending' : 'ascending') : 'none'}
                 disabled={c.sort === 'relevance' && query.q === undefined}
-                title={c.sort === 'relevance' && query.q === undefined ? 'type a search to rank by relevance' : `sort by ${c.label}`}
+                title={c.sort === 'relevance' ? (query.q === undefined ? 'type a search to rank by relevance' : 'best match first') : `sort by ${c.label}`}
                 onClick={() => clickSort(c.sort!)}
               >
                 {c.label}
-                {effectiveSort === c.sort ? (effectiveDesc ? ' ↓' : ' ↑') : ''}
+                {effectiveSort === c.sort ? (shownDesc ? ' ↓' : ' ↑') : ''}
               </button>
             ),
           )}
