@@ -1,8 +1,10 @@
 import { useEffect, useState } from 'react';
 import { FeaturesView } from '../features/FeaturesView';
+import { ExperimentLogView } from '../experiments/ExperimentLogView';
 import { HomeView } from '../home/HomeView';
 import { JobsView } from '../jobs/JobsView';
 import { useJobs } from '../jobs/useJobs';
+import { PlaygroundView } from '../playground/PlaygroundView';
 import { SystemView } from '../system/SystemView';
 import { StatusBar } from './StatusBar';
 
@@ -11,7 +13,9 @@ const VIEWS = [
   { id: 'home', label: 'Home', key: '1' },
   { id: 'jobs', label: 'Jobs', key: '2' },
   { id: 'features', label: 'Features', key: '3' },
-  { id: 'system', label: 'System', key: '4' },
+  { id: 'playground', label: 'Playground', key: '4' },
+  { id: 'experiments', label: 'Experiment log', key: '5' },
+  { id: 'system', label: 'System', key: '6' },
 ] as const;
 type ViewId = (typeof VIEWS)[number]['id'];
 
@@ -49,6 +53,9 @@ export function App() {
           <h1>{VIEWS.find((v) => v.id === view)!.label}</h1>
         </header>
         {view === 'home' ? <HomeView jobs={jobs} onOpenJobs={() => setView('jobs')} onOpenFeatures={() => setView('features')} /> : null}
+        {view === 'experiments' ? <ExperimentLogView /> : null}
+        {/* Kept mounted: the prompt, the interventions and the last result survive a look at the log. */}
+        <PlaygroundView active={view === 'playground'} />
         {view === 'jobs' ? <JobsView jobs={jobs} /> : view === 'system' ? <SystemView onJobStarted={() => setView('jobs')} /> : null}
         {/* Kept mounted so the search, filters and scroll position survive a trip to another view. */}
         <div className="view-features" hidden={view !== 'features'}>

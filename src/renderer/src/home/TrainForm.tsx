@@ -52,15 +52,15 @@ export function TrainForm({ jobs, onOpenJobs }: { jobs: JobInfo[]; onOpenJobs: (
         void submit();
       }}
     >
+      <datalist id="captured-stores">
+        {stores.map((s) => (
+          <option key={s.storeDir} value={s.storeDir}>
+            {`${s.hook} · ${s.tokens} tokens`}
+          </option>
+        ))}
+      </datalist>
       <Field label="Activation store" field="store" error={action.error} wide>
         <input name="train-store" className="grow" list="captured-stores" placeholder="a capture's store folder" value={store} onChange={(e) => setStore(e.target.value)} aria-invalid={action.error?.field === 'store'} />
-        <datalist id="captured-stores">
-          {stores.map((s) => (
-            <option key={s.storeDir} value={s.storeDir}>
-              {`${s.hook} · ${s.tokens} tokens`}
-            </option>
-          ))}
-        </datalist>
       </Field>
       <Field label="Name" field="name" error={action.error}>
         <input name="train-name" value={name} onChange={(e) => setName(e.target.value)} aria-invalid={action.error?.field === 'name'} />

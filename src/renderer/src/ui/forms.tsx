@@ -1,6 +1,6 @@
 // Form plumbing shared by the Home, Playground and Experiment views: run a command, keep its
 // error, and show that error beside the field the contract named (`error.field`).
-import { useCallback, useState, type ReactNode } from 'react';
+import { cloneElement, isValidElement, useCallback, useId, useState, type ReactElement, type ReactNode } from 'react';
 import { CommandFailed } from '../api/client';
 
 /** True when an error's field is this field or inside it ("corpus.path" is inside "corpus"). */
@@ -36,19 +36,26 @@ export function useAction(): Action {
   return { run, error, busy, clear };
 }
 
-/** A labelled control with the error of its field under it. */
+/**
+ * A labelled control with the error of its field under it. The label points at the control by id
+ * (not by wrapping it), so a select's accessible name is the label, not the label plus every option.
+ */
 export function Field({ label, field, error, children, wide }: { label: string; field: string; error: CommandFailed | undefined; children: ReactNode; wide?: boolean }) {
+  const id = useId();
   const mine = errorIsFor(error, field);
+  const control = isValidElement(children) ? cloneElement(children as ReactElement<{ id?: string }>, { id }) : children;
   return (
-    <label className={`field${wide ? ' wide' : ''}`} data-field={field}>
-      <span className="field-label">{label}</span>
-      {children}
+    <div className={`field${wide ? ' wide' : ''}`} data-field={field}>
+      <label className="field-label" htmlFor={isValidElement(children) ? id : undefined}>
+        {label}
+      </label>
+      {control}
       {mine ? (
         <span className="field-error" role="alert">
           {error!.message}
         </span>
       ) : null}
-    </label>
+    </div>
   );
 }
 
