@@ -18,7 +18,7 @@ async function openFeatures(page: Page) {
   await page.keyboard.press('Alt+3');
   await expect(page.getByRole('heading', { name: 'Features', level: 1 })).toBeVisible();
   // Other specs may add SAEs of their own to the shared workspace: pick ours by id.
-  if (seeded) await page.getByLabel('SAE').selectOption(String(seeded.saeId));
+  if (seeded) await page.getByLabel('SAE', { exact: true }).selectOption(String(seeded.saeId));
 }
 
 const list = (page: Page) => page.getByRole('listbox', { name: 'Features' });
@@ -46,7 +46,7 @@ test.describe('a seeded catalog', () => {
 
   test('search, tag and density filters, sorting, keyboard navigation', async ({ page }) => {
     await openFeatures(page);
-    await expect(page.getByLabel('SAE')).toContainText('e2e-topk-2500');
+    await expect(page.getByLabel('SAE', { exact: true })).toContainText('e2e-topk-2500');
     await expect(list(page)).toHaveAttribute('data-total', String(FEATURE_COUNT));
     expect((await shownIdx(page)).slice(0, 5)).toEqual([0, 1, 2, 3, 4]);
     await page.screenshot(shot('features-explorer'));
