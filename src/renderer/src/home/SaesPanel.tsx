@@ -43,7 +43,6 @@ export function SaesPanel({ saes, models, jobs, onOpenJobs }: { saes: SaeSummary
                 </th>
               ))}
               <th>Analysis</th>
-              <th />
             </tr>
           </thead>
           <tbody>
@@ -69,17 +68,17 @@ export function SaesPanel({ saes, models, jobs, onOpenJobs }: { saes: SaeSummary
                     ) : (
                       <span className="muted">not analysed</span>
                     )}
+                    <div>
+                      <button className="link" type="button" aria-expanded={analysing === s.id} onClick={() => setAnalysing(analysing === s.id ? null : s.id)}>
+                        {s.analysis ? 'Re-analyse…' : 'Analyse…'}
+                      </button>
+                    </div>
                     <JobLine job={jobById(jobs, analyzeJobs[s.id])} onOpenJobs={onOpenJobs} />
-                  </td>
-                  <td className="num">
-                    <button className="btn small" type="button" aria-expanded={analysing === s.id} onClick={() => setAnalysing(analysing === s.id ? null : s.id)}>
-                      {s.analysis ? 'Re-analyse' : 'Analyse'}
-                    </button>
                   </td>
                 </tr>
                 {analysing === s.id ? (
                   <tr className="static">
-                    <td colSpan={5 + METRICS.length}>
+                    <td colSpan={4 + METRICS.length}>
                       <AnalyzeForm
                         sae={s}
                         models={models}

@@ -1,7 +1,7 @@
 import { useMemo } from 'react';
 import { AXIS_TEXT, SPLIT_LINE, useEChart } from '../features/echarts';
 import { visibleToken } from '../features/tokens';
-import { formatProb, type DistributionRow } from './distribution';
+import { formatProb, tokenLabel, type DistributionRow } from './distribution';
 
 const BASELINE = '#5aa9e6';
 const INTERVENED = '#e58a4e';
@@ -9,7 +9,7 @@ const INTERVENED = '#e58a4e';
 /** Next-token probabilities as horizontal bars, most likely on top; a second bar per token when intervened. */
 export function NextTokenChart({ rows, compare }: { rows: DistributionRow[]; compare: boolean }) {
   const option = useMemo(() => {
-    const labels = rows.map(tokenLabel);
+    const labels = rows.map((r) => tokenLabel(r, visibleToken));
     const series = [{ name: compare ? 'baseline' : 'probability', type: 'bar', data: rows.map((r) => r.baseline), itemStyle: { color: BASELINE }, barMaxWidth: 12 }];
     if (compare) series.push({ name: 'intervened', type: 'bar', data: rows.map((r) => r.intervened), itemStyle: { color: INTERVENED }, barMaxWidth: 12 });
     return {
@@ -23,7 +23,7 @@ export function NextTokenChart({ rows, compare }: { rows: DistributionRow[]; com
     };
   }, [rows, compare]);
   const el = useEChart(option);
-  const described = rows.map((r) => `${tokenLabel(r)} ${formatProb(r.baseline)}${compare ? ` → ${formatProb(r.intervened)}` : ''}`).join(', ');
+  const described = rows.map((r) => `${tokenLabel(r, visibleToken)} ${formatProb(r.baseline)}${compare ? ` → ${formatProb(r.intervened)}` : ''}`).join(', ');
   return (
     <div
       ref={el}
@@ -38,7 +38,3 @@ export function NextTokenChart({ rows, compare }: { rows: DistributionRow[]; com
   );
 }
 
-/** A lone byte of a multi-byte character decodes to U+FFFD: the id tells such tokens apart. */
-function tokenLabel(r: DistributionRow): string {
-  return r.text.includes('\uFFFD') ? `${visibleToken(r.text)}#${r.id}` : visibleToken(r.text);
-}

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { ExperimentRunOutput, RunOutput } from '@shared/contract';
 import { visibleToken } from '../features/tokens';
-import { distributionRows, formatDelta, formatProb } from './distribution';
+import { distributionRows, formatDelta, formatProb, tokenLabel } from './distribution';
 import { NextTokenChart } from './NextTokenChart';
 import { TokenHeat } from './TokenHeat';
 
@@ -19,7 +19,10 @@ export function RunResult({ run, probeScale }: { run: ShownRun; probeScale: numb
     <div className="run-result" data-testid="run-result" data-cite={experiment?.experiment.citeId}>
       {experiment ? <ExperimentFacts experiment={experiment} seconds={baseline.seconds + experiment.intervened.seconds} /> : null}
       <div className="rr-block">
-        <h4>Prompt{baseline.probe ? ` · ${baseline.probe.label}` : ''}</h4>
+        <h4>
+          Prompt{baseline.probe ? ' · ' : ''}
+          {baseline.probe ? <span className="mono plain">{baseline.probe.label}</span> : null}
+        </h4>
         <TokenHeat tokens={baseline.tokens} probe={baseline.probe} scaleMax={probeScale} />
         {experiment?.intervened.probe ? (
           <div className="rr-intervened-heat">
@@ -54,7 +57,7 @@ export function RunResult({ run, probeScale }: { run: ShownRun; probeScale: numb
                 {experiment.changes.map((c) => (
                   <tr key={c.id} className="static" data-testid="change-row" data-token-id={c.id} data-before={c.before} data-after={c.after}>
                     <td>
-                      <span className="tok-chip">{visibleToken(c.text)}</span>
+                      <span className="tok-chip">{tokenLabel(c, visibleToken)}</span>
                     </td>
                     <td className="num">{formatProb(c.before)}</td>
                     <td className="num">{formatProb(c.after)}</td>
@@ -116,8 +119,8 @@ function ExperimentFacts({ experiment, seconds }: { experiment: NonNullable<Show
   };
   return (
     <div className="rr-facts">
-      <span>
-        KL(baseline ‖ intervened) <span className="mono strong" data-testid="kl">{experiment.kl.toPrecision(4)}</span> nats
+      <span title="KL(baseline ‖ intervened) of the next-token distribution after the prompt">
+        KL <span className="mono strong" data-testid="kl">{experiment.kl.toPrecision(4)}</span> nats
       </span>
       <span className="sep" />
       <span>

@@ -44,3 +44,8 @@ export function formatDelta(before: number, after: number): string {
   const s = Math.abs(d) >= 10 ? d.toFixed(1) : Math.abs(d) >= 0.1 ? d.toFixed(2) : d.toPrecision(2);
   return `${d > 0 ? '+' : ''}${s} pp`;
 }
+
+/** A lone byte of a multi-byte character decodes to U+FFFD: the id tells such tokens apart. */
+export function tokenLabel(t: { id: number; text: string }, visible: (s: string) => string): string {
+  return t.text.includes('\uFFFD') ? `${visible(t.text)}#${t.id}` : visible(t.text);
+}
