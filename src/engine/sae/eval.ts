@@ -125,7 +125,9 @@ function evaluateBatch(model: LoadedModel, sae: Sae, hook: string, tokens: numbe
         const logp = [clean.logits, withSae, zeroed].map((l) => tf.logSoftmax(l)); // [batch, pos, d_vocab]
         logp.forEach((lp, i) => (sums.ce[i as 0 | 1 | 2] += nextTokenNll(lp, tokens)));
         const pClean = tf.exp(logp[0]!);
-        for (const i of [1, 2] as const) sums.kl[i - 1] += tf.sum(tf.mul(pClean, tf.sub(logp[0]!, logp[i]!))).dataSync()[0]!;
+        const kl = (i: 1 | 2): number => tf.sum(tf.mul(pClean, tf.sub(logp[0]!, logp[i]!))).dataSync()[0]!; // Σ KL(clean ‖ run i)
+        sums.kl[0] += kl(1);
+        sums.kl[1] += kl(2);
         sums.predictions += tokens.length * (tokens[0]!.length - 1);
 
         const rows = tf.reshape(x, [-1, sae.cfg.d_in]) as tf.Tensor2D; // [N, d_in]
