@@ -2,7 +2,7 @@
 // JS kernels against the tfjs-op fallbacks and the dense matmul they replace, at the bench
 // shapes (B 4096, d_in 512, d_sae 16384, k 32). Run: npx tsx scripts/bench/sae-kernels.ts
 import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
+import { initBackend } from '../../src/engine/backend/index';
 import { setSparseImpl, sparseDecode, sparseRowDots, sparseScatterOuter, type SparseCode } from '../../src/engine/sae/sparse/sparseOps';
 
 const B = Number(process.env.B ?? 4096), d = 512, n = 16384, k = 32;
@@ -19,8 +19,7 @@ function time(name: string, f: () => tf.Tensor, reps = 3): void {
 }
 
 async function main(): Promise<void> {
-await tf.setBackend('wasm');
-await tf.ready();
+await initBackend();
 const x = tf.randomNormal([B, d]) as tf.Tensor2D;
 const Wenc = tf.randomNormal([d, n]) as tf.Tensor2D;
 const Wdec = tf.randomNormal([n, d]) as tf.Tensor2D;
