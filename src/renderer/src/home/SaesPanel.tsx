@@ -31,69 +31,69 @@ export function SaesPanel({ saes, models, jobs, onOpenJobs }: { saes: SaeSummary
       {saes === undefined ? <p className="muted">Reading the catalog…</p> : null}
       {saes?.length === 0 ? <p className="muted">No SAE yet. Capture activations, then train one below — or import a SAELens folder.</p> : null}
       {saes && saes.length > 0 ? (
-        <table className="table compact" aria-label="SAE list">
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>Hook</th>
-              <th className="num">d_sae</th>
-              {METRICS.map(([, label]) => (
-                <th key={label} className="num">
-                  {label}
-                </th>
-              ))}
-              <th>Analysis</th>
-            </tr>
-          </thead>
-          <tbody>
-            {saes.map((s) => (
-              <Fragment key={s.id}>
-                <tr data-sae-name={s.name} className="static">
-                  <td>
-                    <span className="strong">{s.name}</span> <span className="muted mono">#{s.id}</span>
-                    <div className="muted">{s.architecture}</div>
-                  </td>
-                  <td className="mono">{s.hookName}</td>
-                  <td className="num">{formatNumber(s.dSae)}</td>
-                  {METRICS.map(([key, label]) => (
-                    <td key={label} className="num" data-metric={key}>
-                      {s.metrics[key] === undefined ? <span className="muted">—</span> : formatNumber(s.metrics[key])}
+        <div className="table-scroll">
+          <table className="table compact" aria-label="SAE list">
+            <thead>
+              <tr>
+                <th>Name · architecture · hook</th>
+                <th className="num">d_sae</th>
+                {METRICS.map(([, label]) => (
+                  <th key={label} className="num">
+                    {label}
+                  </th>
+                ))}
+                <th>Analysis</th>
+              </tr>
+            </thead>
+            <tbody>
+              {saes.map((s) => (
+                <Fragment key={s.id}>
+                  <tr data-sae-name={s.name} className="static">
+                    <td>
+                      <span className="strong">{s.name}</span> <span className="muted mono">#{s.id}</span>
+                      <div className="muted sae-where">
+                        {s.architecture} · <span className="mono">{s.hookName}</span>
+                      </div>
                     </td>
-                  ))}
-                  <td data-testid="analysis-state">
-                    {s.analysis ? (
-                      <span title={`analysis #${s.analysis.id}`}>
-                        {formatNumber(s.analysis.featureCount)} features · {formatTime(s.analysis.endedAt ?? s.analysis.startedAt)}
-                      </span>
-                    ) : (
-                      <span className="muted">not analysed</span>
-                    )}
-                    <div>
-                      <button className="link" type="button" aria-expanded={analysing === s.id} onClick={() => setAnalysing(analysing === s.id ? null : s.id)}>
-                        {s.analysis ? 'Re-analyse…' : 'Analyse…'}
-                      </button>
-                    </div>
-                    <JobLine job={jobById(jobs, analyzeJobs[s.id])} onOpenJobs={onOpenJobs} />
-                  </td>
-                </tr>
-                {analysing === s.id ? (
-                  <tr className="static">
-                    <td colSpan={4 + METRICS.length}>
-                      <AnalyzeForm
-                        sae={s}
-                        models={models}
-                        onStarted={(jobId) => {
-                          setAnalyzeJobs((m) => ({ ...m, [s.id]: jobId }));
-                          setAnalysing(null);
-                        }}
-                      />
+                    <td className="num">{formatNumber(s.dSae)}</td>
+                    {METRICS.map(([key, label]) => (
+                      <td key={label} className="num" data-metric={key}>
+                        {s.metrics[key] === undefined ? <span className="muted">—</span> : formatNumber(s.metrics[key])}
+                      </td>
+                    ))}
+                    <td data-testid="analysis-state">
+                      {s.analysis ? (
+                        <span title={`analysis #${s.analysis.id}, finished ${formatTime(s.analysis.endedAt ?? s.analysis.startedAt)}`}>{s.analysis.featureCount.toLocaleString()} features</span>
+                      ) : (
+                        <span className="muted">not analysed</span>
+                      )}
+                      <div>
+                        <button className="link" type="button" aria-expanded={analysing === s.id} onClick={() => setAnalysing(analysing === s.id ? null : s.id)}>
+                          {s.analysis ? 'Re-analyse…' : 'Analyse…'}
+                        </button>
+                      </div>
+                      <JobLine job={jobById(jobs, analyzeJobs[s.id])} onOpenJobs={onOpenJobs} />
                     </td>
                   </tr>
-                ) : null}
-              </Fragment>
-            ))}
-          </tbody>
-        </table>
+                  {analysing === s.id ? (
+                    <tr className="static">
+                      <td colSpan={3 + METRICS.length}>
+                        <AnalyzeForm
+                          sae={s}
+                          models={models}
+                          onStarted={(jobId) => {
+                            setAnalyzeJobs((m) => ({ ...m, [s.id]: jobId }));
+                            setAnalysing(null);
+                          }}
+                        />
+                      </td>
+                    </tr>
+                  ) : null}
+                </Fragment>
+              ))}
+            </tbody>
+          </table>
+        </div>
       ) : null}
       <div className="tabs" role="tablist" aria-label="Add an SAE">
         <button type="button" role="tab" aria-selected={tab === 'train'} className={`tab ${tab === 'train' ? 'active' : ''}`} onClick={() => setTab('train')}>
