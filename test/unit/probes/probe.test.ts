@@ -4,10 +4,12 @@
 
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../src/engine/backend';
 import { type LoadedModel, loadModel } from '../../../src/engine/model/load';
 import { SeededRandom } from '../../../src/engine/model/sampling';
+import { randomSae } from '../attribution/helpers';
 import { fitProbe, probeActivations, stratifiedSplit, trainProbe, type LabelledPrompt } from '../../../src/engine/probes/probe';
 
 const MODEL_DIR = resolve(__dirname, '../../../resources/models/featurescope-tiny');
@@ -62,7 +64,7 @@ describe('sparse probes', () => {
     afterAll(() => model.dispose());
 
     it('a few layer-1 MLP neurons tell Austen from Python on held-out windows', () => {
-      const result = trainProbe(model, prompts, { hook: 'blocks.1.mlp.hook_post', pooling: 'mean', seed: 1, targetAccuracy: 0.95, path: { nLambdas: 15 } });
+      const result = trainProbe(model, prompts, { hook: 'blocks.1.mlp.hook_post', pooling: 'mean', seed: 1, targetAccuracy: 0.95, path: { nLambdas: 10, lambdaMinRatio: 0.1 } });
       const smallest = result.smallest;
       console.log(`Austen vs Python, ${prompts.length} prompts: smallest set ${JSON.stringify(smallest?.features.map((f) => f.index))} at held-out accuracy ${smallest?.testAccuracy}`);
       expect(smallest).not.toBeNull();
@@ -83,6 +85,17 @@ describe('sparse probes', () => {
       for (const j of [0, 17, 127]) {
         expect(mean.x[j]).toBeCloseTo(act.reduce((s, row) => s + (row[j] as number), 0) / act.length, 4);
         expect(last.x[j]).toBeCloseTo(act[act.length - 1]?.[j] as number, 5);
+      }
+      // SAE features: the mean over tokens of the SAE's own encode of the captured activation.
+      const sae = randomSae(model.config.dModel, 48, hook, 5);
+      try {
+        const features = probeActivations(model, [tokens], { hook, sae, pooling: 'mean' });
+        expect(features.width).toBe(48);
+        const direct = tf.tidy(() => (sae.encode(tf.tensor2d(act)).mean(0).arraySync() as number[]));
+        direct.forEach((v, j) => expect(features.x[j]).toBeCloseTo(v, 4));
+        expect(direct.some((v) => v > 0)).toBe(true);
+      } finally {
+        sae.dispose();
       }
     });
   });
