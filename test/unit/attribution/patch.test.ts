@@ -3,6 +3,7 @@
 // distribution toward the source's.
 
 import { resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../src/engine/backend';
 import { type LoadedModel, loadModel } from '../../../src/engine/model/load';
@@ -67,7 +68,9 @@ describe('delta patching', () => {
 
   it('SAE features: the edit equals saeFeatures add interventions of the scaled deltas; scale 0 changes nothing', () => {
     const scale = 1.5;
+    const tensorsBefore = tf.memory().numTensors;
     const r = deltaPatch(tiny, { sourceTokens: SOURCE, targetTokens: TARGET, site: { kind: 'sae', sae }, topN: 8, scale, metric: { kind: 'logprob', token: topNextToken(tiny, SOURCE) } });
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
     const last = TARGET.length - 1;
     const adds = r.units.map((u) => ({ hook: u.hook, kind: 'add', target: { saeFeatures: [u.index] }, value: scale * (u.deltas[0] ?? 0), positions: [last] }));
     const expected = lastLogProbs(tiny, TARGET, adds, sae);

@@ -79,7 +79,9 @@ describe('sparse probes', () => {
       const act = (captured.get(hook)?.arraySync() as number[][][])[0] as number[][];
       logits.dispose();
       for (const t of captured.values()) t.dispose();
+      const tensorsBefore = tf.memory().numTensors;
       const mean = probeActivations(model, [tokens], { hook, pooling: 'mean' });
+      expect(tf.memory().numTensors).toBe(tensorsBefore);
       const last = probeActivations(model, [tokens], { hook, pooling: 'last' });
       expect(mean.width).toBe(model.config.dModel);
       for (const j of [0, 17, 127]) {
