@@ -69,4 +69,23 @@ test('first run: Get started captures, trains and analyses the bundled model ste
   await page.screenshot({ path: 'test-results/screenshots/home-first-run-done.png' });
   await panel.getByRole('button', { name: 'Open its features →' }).click();
   await expect(page.getByRole('heading', { name: 'Features', level: 1 })).toBeVisible();
+
+  // With an analysis, steering strength is in units of the feature's max activation (from catalog.feature).
+  await page.keyboard.press('Alt+4');
+  const form = page.getByRole('form', { name: 'Run a prompt' });
+  await form.getByLabel('SAE (optional)').selectOption({ label: 'first-sae · blocks.2.hook_resid_post · 512' });
+  await form.getByLabel('Probe kind').selectOption('feature');
+  await form.getByLabel('Probe index').fill('0');
+  await form.getByRole('button', { name: 'Run' }).click();
+  await expect(page.getByTestId('token-heat').first()).toHaveAttribute('data-probe', 'feature 0');
+  const edits = page.locator('[aria-label="SAE feature edits"]');
+  await edits.getByLabel('Feature').fill('0');
+  await edits.getByRole('button', { name: 'Add' }).click();
+  await expect(edits.getByTestId('feature-edit')).toContainText(/× max \d/);
+  const slider = page.getByLabel('Steering strength of feature 0');
+  await slider.focus();
+  await page.keyboard.press('End');
+  await expect(page.getByTestId('steer-strength')).toHaveText('+10.00');
+  await expect(page.getByTestId('kl')).toBeVisible();
+  expect(Number(await page.getByTestId('kl').textContent())).toBeGreaterThan(0);
 });
