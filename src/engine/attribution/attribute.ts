@@ -10,6 +10,12 @@
 // (the usual IG attribution (a_clean − a_patch)·avg grad is −score; completeness makes the sum of
 // a hook's IG scores ≈ the measured effect of patching the whole hook at once).
 //
+// Limits of the linear estimate: it is exact for small patches and ranks single units well, but
+// zeroing a whole layer is far from linear (see HookAttribution.measuredTotal beside
+// predictedTotal). Gemma-2 normalises the MLP output (post_feedforward_layernorm), so scaling all
+// of a layer's neurons together changes nothing and Σ a·∂m/∂a = 0: its whole-layer prediction is
+// 0 by construction, and IG cannot recover it either (the metric jumps at a = 0).
+//
 // Gradients: each site hook gets a HookFn that adds a zero tensor δ to its units (for an SAE,
 // x' = decode(f + δ) + error); ∂metric/∂δ is ∂metric/∂a with every later layer recomputed, so one
 // backward pass scores every neuron of every chosen layer. IG moves one hook at a time along
