@@ -2,6 +2,7 @@
 // attribution of the top 50 MLP neurons (all layers, one backward pass) must rank them like real
 // one-neuron ablations do (Spearman ≥ 0.6). Integrated gradients is measured beside it.
 
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../src/engine/backend';
@@ -14,7 +15,8 @@ const MODEL_DIR = resolve(__dirname, '../../../resources/models/featurescope-tin
 const PROMPTS = ['Elizabeth said to Mr. Darcy that she', 'def __init__(self', 'import os\nimport', 'She was very much'];
 const BAR = 0.6;
 
-describe('attribution on featurescope-tiny', () => {
+// The shipped weights are built by `npm run train:default-model`; without them this file is skipped (and says so).
+describe.skipIf(!existsSync(resolve(MODEL_DIR, 'model.safetensors')))('attribution on featurescope-tiny', () => {
   let model: LoadedModel;
   beforeAll(async () => {
     await initBackend({ prefer: 'wasm', threads: 1 });
