@@ -67,6 +67,13 @@ async function main(): Promise<void> {
   });
 
   const backend = await initBackend();
+  // Create and migrate the catalog before saying ready: the host's readers open it only after that.
+  // A catalog that cannot be opened must not keep the engine down; its commands report the error.
+  try {
+    services.catalog();
+  } catch (err) {
+    process.stderr.write(`featurescope engine: the workspace catalog is unavailable: ${toCommandError(err).message}\n`);
+  }
   ready = true;
   host.send({ kind: 'ready', backend, pid: process.pid });
   for (const message of queued.splice(0)) void handle(message);

@@ -9,19 +9,21 @@ export type CatalogReadHandlers = { [C in ReadCommand]: (input: ParsedInput<C>) 
 
 /**
  * The host's read-only view of the workspace catalog: its own connection (the engine is the
- * only writer), opened when first needed. Before anything was written there is no file: an
- * empty workspace, not an error.
+ * only writer, and migrates the file before it reports ready), opened when first needed.
+ * Before that there is nothing to read: an empty workspace, not an error.
  */
-export function catalogReader(catalogPath: string, appRoot: string): CatalogReadHandlers & { close(): void } {
+export function catalogReader(catalogPath: string, appRoot: string, writerReady: () => boolean): CatalogReadHandlers & { close(): void } {
   let catalog: Catalog | undefined;
   const open = (): Catalog | undefined => {
     if (catalog) return catalog;
-    if (!existsSync(catalogPath)) return undefined;
+    // Until the engine (the writer) has created and migrated the file, there is nothing to read.
+    if (!writerReady() || !existsSync(catalogPath)) return undefined;
     catalog = openCatalog(catalogPath, { readonly: true, nativeBinding: sqliteNativeBinding(appRoot) });
     return catalog;
   };
   const need = (): Catalog => {
     const c = open();
+    if (!c && !writerReady()) throw new FeaturescopeError('engine_unavailable', 'The engine is starting; the catalog opens when it is ready.');
     if (!c) throw new FeaturescopeError('not_found', 'The workspace catalog is empty: train or import an SAE and analyse it first.');
     return c;
   };

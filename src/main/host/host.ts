@@ -40,7 +40,14 @@ export function createHost({ mode, paths, spawnEngine }: HostOptions): Host {
 
   const engine = new EngineSupervisor(spawnEngine, {
     onMessage: (m) => fromEngine(m),
-    onStatus: (s) => emit('engine.status', { state: s.state, pid: s.pid, backend: s.backend, ...(s.message ? { message: s.message } : {}) }),
+    onStatus: (s) => {
+      emit('engine.status', { state: s.state, pid: s.pid, backend: s.backend, ...(s.message ? { message: s.message } : {}) });
+      if (s.state === 'ready') {
+        // The engine has (re)opened and migrated the catalog: whatever readers showed may be stale.
+        writerReadyOnce = true;
+        emit('catalog.changed', { tables: ['*'] });
+      }
+    },
     onExit: (reason) => {
       // Whatever the engine was doing is lost with it: say so on every running job.
       for (const job of jobs.running()) {
@@ -73,7 +80,8 @@ export function createHost({ mode, paths, spawnEngine }: HostOptions): Host {
     }
   }
 
-  const catalog = catalogReader(paths.catalog, paths.appRoot);
+  let writerReadyOnce = false;
+  const catalog = catalogReader(paths.catalog, paths.appRoot, () => writerReadyOnce);
   const { close: closeCatalog, ...catalogReads } = catalog;
 
   const hostHandlers: Partial<Record<CommandName, (input: never) => unknown>> = {

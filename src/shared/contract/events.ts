@@ -9,7 +9,7 @@ export const events = {
   'job.finished': z.object({ jobId: z.string(), result: z.unknown() }),
   'job.failed': z.object({ jobId: z.string(), error: CommandErrorSchema }),
   'job.cancelled': z.object({ jobId: z.string() }),
-  /** The engine (the only catalog writer) changed these tables; readers re-read. */
+  /** The engine (the only catalog writer) changed these tables ('*': any of them); readers re-read. */
   'catalog.changed': z.object({ tables: z.array(z.string()) }),
   'engine.status': z.object({
     state: EngineState,

@@ -1,7 +1,6 @@
 import { useEffect, useState } from 'react';
 import { call } from '../api/client';
 import { useCommand } from '../api/hooks';
-import { useRetry } from '../ui/useRetry';
 import { formatTime } from '../ui/format';
 import { describeIntervention } from '../playground/interventions';
 import { ExperimentDetail } from './ExperimentDetail';
@@ -14,7 +13,6 @@ const PAGE = 50;
 /** The experiment log, newest first: every ablation and steering run, citable and replayable. */
 export function ExperimentLogView() {
   const first = useCommand('catalog.experiments', { limit: PAGE }, ['catalog.changed']);
-  useRetry(first);
   const [older, setOlder] = useState<LoggedExperiment[]>([]);
   const [noMore, setNoMore] = useState(false);
   const [selectedId, setSelectedId] = useState<number | null>(null);

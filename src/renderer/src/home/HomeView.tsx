@@ -1,6 +1,5 @@
 import type { JobInfo } from '@shared/contract';
 import { useCommand } from '../api/hooks';
-import { useRetry } from '../ui/useRetry';
 import { CaptureForm } from './CaptureForm';
 import { GetStarted, gettingStartedVisible, useGetStartedFlow } from './GetStarted';
 import { ModelsPanel } from './ModelsPanel';
@@ -12,7 +11,6 @@ import './home.css';
 export function HomeView({ jobs, onOpenJobs, onOpenFeatures }: { jobs: JobInfo[]; onOpenJobs: () => void; onOpenFeatures: () => void }) {
   const models = useCommand('model.list', {}, ['catalog.changed']);
   const saes = useCommand('catalog.saes', {}, ['catalog.changed']);
-  useRetry(saes);
   const [flow, setFlow] = useGetStartedFlow();
   const starter = models.data?.find((m) => m.bundled) ?? models.data?.[0];
   const showStart = saes.data !== undefined && starter !== undefined && gettingStartedVisible(flow, saes.data.length);

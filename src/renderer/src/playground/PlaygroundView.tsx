@@ -2,7 +2,6 @@ import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react
 import type { CommandInput, ModelInfo, SaeSummary } from '@shared/contract';
 import { call } from '../api/client';
 import { useCommand } from '../api/hooks';
-import { useRetry } from '../ui/useRetry';
 import { Field, FormError, useAction } from '../ui/forms';
 import { buildInterventions, type FeatureEdit, type NeuronAblation } from './interventions';
 import { InterventionsPanel, newEditId } from './InterventionsPanel';
@@ -23,7 +22,6 @@ const FIELDS = ['model', 'prompt', 'sae', 'probe', 'generate', 'interventions'];
 export function PlaygroundView({ active }: { active: boolean }) {
   const models = useCommand('model.list', {}, ['catalog.changed']);
   const saes = useCommand('catalog.saes', {}, ['catalog.changed']);
-  useRetry(saes);
   const [modelPath, setModelPath] = useState('');
   const [saeId, setSaeId] = useState<number | null>(null);
   const [prompt, setPrompt] = useState('The cat sat on the mat because');
