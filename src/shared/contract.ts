@@ -6,12 +6,14 @@ import { appCommands } from './contract/app';
 import { catalogCommands } from './contract/catalog';
 import { experimentCommands, modelCommands } from './contract/model';
 import { saeCommands } from './contract/sae';
+import { attributionCommands } from './contract/attribution';
 
 export * from './contract/common';
 export * from './contract/app';
 export * from './contract/catalog';
 export * from './contract/model';
 export * from './contract/sae';
+export * from './contract/attribution';
 export * from './contract/events';
 export type { CommandSpec, RunsIn } from './contract/define';
 
@@ -21,6 +23,7 @@ export const commands = {
   ...modelCommands,
   ...experimentCommands,
   ...saeCommands,
+  ...attributionCommands,
 };
 
 export type Commands = typeof commands;

@@ -76,6 +76,22 @@ describe('model commands through the host and the engine process', () => {
     expect(!tooLong.ok && tooLong.error).toMatchObject({ code: 'invalid_input', field: 'prompt' });
   });
 
+  it('ranks neurons by attribution, verifies them with real ablations, and logs the experiment', async () => {
+    const run = await value<RunOutput>(host.call('model.run', { model: fixture, prompt: 'hello world', topK: 1 }));
+    const target = run.next[0]!.id;
+    type Out = { experiment: { citeId: string }; units: Array<{ hook: string; score: number; measured: number | null }>; verification: { spearman: number } };
+    const r = await value<Out>(host.call('attribution.run', { model: fixture, prompt: 'hello world', metric: { kind: 'logprob', token: target }, site: { kind: 'neurons' }, topN: 30, verify: true }));
+    expect(r.units).toHaveLength(30);
+    const abs = r.units.map((u) => Math.abs(u.score));
+    expect([...abs].sort((a, b) => b - a)).toEqual(abs);
+    expect(r.units.every((u) => u.measured !== null && /^blocks\.\d\.mlp\.hook_post$/.test(u.hook))).toBe(true);
+    expect(r.verification.spearman).toBeGreaterThan(0.6);
+    const logged = await value<{ kind: string }>(host.call('catalog.experiment', { ref: r.experiment.citeId }));
+    expect(logged.kind).toBe('attribution');
+    const bad = await host.call('attribution.run', { model: fixture, prompt: 'hello world', metric: { kind: 'logprob', token: 'hello world again' }, site: { kind: 'neurons' } });
+    expect(!bad.ok && bad.error.field).toBe('metric.token');
+  });
+
   it('the CLI prints tokens, next-token probabilities and hook shapes', async () => {
     const bin = resolve(__dirname, '../../bin/featurescope.js');
     const { stdout } = await promisify(execFile)(

@@ -4,6 +4,7 @@ import { benchmarkMatmul } from './benchmark';
 import { catalogEditHandlers } from './catalog';
 import { modelHandlers } from './model';
 import { saeHandlers } from './sae';
+import { attributionHandlers } from './attribution';
 import { ModelCache } from '../models/model-cache';
 import { SaeCache } from '../models/sae-cache';
 
@@ -17,6 +18,7 @@ export function createHandlers(services: EngineServices): { calls: CallHandlers;
       ...catalogEditHandlers(services),
       ...modelHandlers(services, models, saeCache),
       ...sae.calls,
+      ...attributionHandlers(services, models, saeCache),
     },
     jobs: {
       'engine.benchmark': benchmarkMatmul,

@@ -25,7 +25,7 @@ import type { Sae, SaeArchitecture } from '../../../src/engine/sae/sae';
 import { saveSaeLens } from '../../../src/engine/sae/io/saelens';
 import type { Progress } from '../../../src/shared/contract';
 import { FeaturescopeError } from '../../../src/shared/errors';
-import { seededFloats } from '../sae/useWasm';
+import { seededFloats } from '../sae/helpers/backend';
 
 const FIXTURES = resolve(__dirname, '../../fixtures/models');
 const EOT = 298;
