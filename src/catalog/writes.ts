@@ -297,3 +297,13 @@ function maxOf(values: readonly number[]): number {
   for (const v of values) if (v > m) m = v;
   return m;
 }
+
+/** Merge evaluation figures into an SAE's metrics (SAELens names); other metrics are kept. */
+export function updateSaeMetrics(catalog: Catalog, saeId: number, metrics: Record<string, number>): void {
+  const cat = writer(catalog);
+  requireRow(cat, 'saes', saeId, 'saeId');
+  for (const [k, v] of Object.entries(metrics)) {
+    if (!Number.isFinite(v)) throw new FeaturescopeError('invalid_input', `metric ${k} is not a finite number`, k);
+  }
+  cat.statement(`UPDATE saes SET metrics = json_patch(metrics, ?) WHERE id = ?`).run(JSON.stringify(metrics), saeId);
+}

@@ -214,6 +214,36 @@ const cliCommands: Record<string, CliCommand> = {
       return 0;
     },
   },
+  evaluate: {
+    summary: 'Evaluate an SAE spliced into its model: CE loss recovered, KL, reconstruction, density (stored in the catalog)',
+    usage: 'featurescope evaluate --sae ID|NAME --corpus PATH [--kind txt|jsonl|folder] [--model DIR] [--context N] [--windows 64] [--json]',
+    options: {
+      sae: { type: 'string' },
+      corpus: { type: 'string' },
+      kind: { type: 'string' },
+      'text-field': { type: 'string' },
+      recursive: { type: 'boolean' },
+      model: { type: 'string' },
+      context: { type: 'string' },
+      windows: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    async run(values, host) {
+      const h = await host();
+      const input = {
+        saeId: await resolveSae(h, requireString(values, 'sae')),
+        corpus: corpusFromFlags(values),
+        ...(values.model === undefined ? {} : { model: resolve(values.model as string) }),
+        ...(values.context === undefined ? {} : { contextLength: Number(values.context) }),
+        ...(values.windows === undefined ? {} : { windows: parseIntOption('windows', values.windows, 1, 4096) }),
+      };
+      const r = await runJob(h, 'sae.evaluate', input as never, progressToStderr());
+      clearProgress();
+      if (values.json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+      else process.stdout.write(`${Object.entries(r.metrics).map(([k, v]) => `${k}=${formatNumber(v)}`).join('\n')}\n`);
+      return 0;
+    },
+  },
   search: {
     summary: 'Search the features of an analysed SAE (labels, explanations, top tokens, example text)',
     usage: 'featurescope search --sae ID|NAME [--q TEXT] [--tag T]… [--sort idx|density|max_act|relevance] [--limit 20] [--offset 0] [--json]',

@@ -12,7 +12,7 @@ import { SaeCache } from '../models/sae-cache';
 export function createHandlers(services: EngineServices): { calls: CallHandlers; jobs: JobHandlers } {
   const models = new ModelCache();
   const saeCache = new SaeCache();
-  const sae = saeHandlers(services, models);
+  const sae = saeHandlers(services, models, saeCache);
   return {
     calls: {
       ...catalogEditHandlers(services),

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { insertSae } from '../../catalog';
+import { insertSae, updateSaeMetrics } from '../../catalog';
 import { FeaturescopeError } from '../../shared/errors';
 import { appVersion } from '../../main/host/versions';
 import { writeFileAtomic } from '../formats/atomic';
@@ -12,6 +12,11 @@ import { saveSaeLens } from '../sae/io/saelens';
 import { loadSae } from '../sae/io/loadSae';
 import { trainSae } from '../sae/train/trainer';
 import { analyzeSae } from '../analysis/analyze';
+import { readCorpus, scanCorpus } from '../capture/corpus';
+import { windowSettingsFor } from '../capture/model-windows';
+import { makeWindows } from '../capture/windows';
+import { evaluateSae } from '../sae/eval';
+import type { SaeCache } from '../models/sae-cache';
 import { realFolder, type ModelCache } from '../models/model-cache';
 import type { EngineServices } from '../services';
 import type { CallHandlers, JobHandlers } from './registry';
@@ -27,8 +32,20 @@ function readCaptureInfo(storeDir: string): z.infer<typeof CaptureInfo> | null {
   return parsed.success ? parsed.data : null;
 }
 
-export function saeHandlers(services: EngineServices, models: ModelCache): { calls: Pick<CallHandlers, 'sae.import'>; jobs: Pick<JobHandlers, 'capture.start' | 'sae.train' | 'sae.analyze'> } {
+export function saeHandlers(services: EngineServices, models: ModelCache, saeCache: SaeCache): { calls: Pick<CallHandlers, 'sae.import'>; jobs: Pick<JobHandlers, 'capture.start' | 'sae.train' | 'sae.analyze' | 'sae.evaluate'> } {
   const workspaceDir = (...parts: string[]) => join(services.paths.workspace, ...parts);
+  /** An SAE's catalog row and its model: the one given, else the one it was trained on if that folder is here. */
+  async function saeAndModel(saeId: number, given: string | undefined) {
+    const row = services.catalog().statement('SELECT name, weights_path AS path, provenance FROM saes WHERE id = ?').get(saeId) as { name: string; path: string; provenance: string } | undefined;
+    if (!row) throw new FeaturescopeError('not_found', `There is no SAE #${saeId} in the catalog.`, 'saeId');
+    const trainedOn = (JSON.parse(row.provenance) as { model?: string }).model;
+    const modelDir = given ?? trainedOn;
+    if (!modelDir || !existsSync(modelDir)) {
+      throw new FeaturescopeError('invalid_input', `The SAE was made for "${trainedOn ?? 'an unknown model'}", which is not a folder on this machine: pass the model folder.`, 'model');
+    }
+    return { row, model: await models.get(modelDir) };
+  }
+
   const nameTaken = (name: string) => services.catalog().statement('SELECT 1 FROM saes WHERE name = ?').get(name) !== undefined;
 
   return {
@@ -58,16 +75,30 @@ export function saeHandlers(services: EngineServices, models: ModelCache): { cal
         return { dir, tokens: result.tokens, stores: result.stores };
       },
 
+      'sae.evaluate': async (input, ctx) => {
+        const { row, model } = await saeAndModel(input.saeId, input.model);
+        const sae = saeCache.get(services.catalog(), input.saeId, 'saeId');
+        const settings = windowSettingsFor(model, { ...(input.contextLength === undefined ? {} : { contextLength: input.contextLength }) });
+        const scan = await scanCorpus(input.corpus, { signal: ctx.signal });
+        const windows: number[][] = [];
+        const encode = (text: string) => model.tokenizer.encode(text, { addSpecialTokens: false });
+        for (const w of makeWindows(readCorpus(input.corpus, scan), encode, settings)) {
+          // Only full windows, so every batch has one length and positions mean the same everywhere.
+          if (w.tokens.length === settings.contextLength) windows.push(w.tokens);
+          if (windows.length === input.windows) break;
+        }
+        if (windows.length === 0) throw new FeaturescopeError('invalid_input', `The corpus holds no full ${settings.contextLength}-token window.`, 'corpus');
+        ctx.meter('windows', windows.length).update(0, { message: `evaluating ${row.name} on ${windows.length} windows`, force: true });
+        const { feature_density: _density, density_histogram, tokens, predictions, ...figures } = evaluateSae(model, sae, windows);
+        const metrics = { ...figures, eval_tokens: tokens, eval_predictions: predictions };
+        updateSaeMetrics(services.catalog(), input.saeId, metrics);
+        services.catalogChanged(['saes']);
+        return { metrics, densityHistogram: density_histogram };
+      },
+
       'sae.analyze': async (input, ctx) => {
         const catalog = services.catalog();
-        const row = catalog.statement('SELECT weights_path AS path, provenance FROM saes WHERE id = ?').get(input.saeId) as { path: string; provenance: string } | undefined;
-        if (!row) throw new FeaturescopeError('not_found', `There is no SAE #${input.saeId} in the catalog.`, 'saeId');
-        const trainedOn = (JSON.parse(row.provenance) as { model?: string }).model;
-        const modelDir = input.model ?? trainedOn;
-        if (!modelDir || !existsSync(modelDir)) {
-          throw new FeaturescopeError('invalid_input', `The SAE was made for "${trainedOn ?? 'an unknown model'}", which is not a folder on this machine: pass the model folder.`, 'model');
-        }
-        const model = await models.get(modelDir);
+        const { row, model } = await saeAndModel(input.saeId, input.model);
         const result = await analyzeSae(
           {
             modelDir: model.dir,

@@ -90,7 +90,30 @@ export const AnalyzeResult = z.object({
   deadFeatures: z.number(),
 });
 
+export const EvaluateInput = z
+  .object({
+    saeId: z.number().int().positive(),
+    corpus: CorpusSpec,
+    /** Model folder; defaults to the model the SAE was trained on. */
+    model: z.string().min(1).optional(),
+    contextLength: z.number().int().min(2).max(8192).optional(),
+    windows: z.number().int().min(1).max(4096).default(64),
+  })
+  .strict();
+
+export const EvaluateResult = z.object({
+  /** SAELens names: ce_loss_score, kl_div_score, ce_loss_clean/with_sae/zero_ablation, l0, mse, explained_variance, dead_fraction… */
+  metrics: z.record(z.string(), z.number()),
+  densityHistogram: z.object({ log10Edges: z.array(z.number()), counts: z.array(z.number()), dead: z.number() }),
+});
+
 export const saeCommands = {
+  'sae.evaluate': jobCommand({
+    summary: 'Evaluate an SAE spliced into its model: CE-loss and KL recovered, reconstruction, feature density',
+    input: EvaluateInput,
+    output: JobRef,
+    result: EvaluateResult,
+  }),
   'sae.analyze': jobCommand({
     summary: 'Analyse an SAE over a corpus: density, histograms, top and quantile examples, logit effects, explanations',
     input: AnalyzeInput,

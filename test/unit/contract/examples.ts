@@ -43,5 +43,6 @@ export const validExamples: { [C in CommandName]: CommandInput<C> } = {
   'experiment.replay': { ref: 'exp-000001' },
   'sae.analyze': { saeId: 1, corpus: { kind: 'jsonl', path: '/data/eval.jsonl', textField: 'text' }, maxTokens: 20000, topExamples: 10 },
   'attribution.run': { model: '/models/gpt2', prompt: 'The capital of France is', metric: { kind: 'logit-diff', tokenA: ' Paris', tokenB: ' London' }, site: { kind: 'neurons', layers: [0, 1] }, method: 'gradient', topN: 20, verify: true },
+  'sae.evaluate': { saeId: 1, corpus: { kind: 'folder', path: '/data/texts', recursive: true }, windows: 32 },
   'sae.import': { path: '/saes/gemma-scope/params.npz', name: 'imported', hookName: 'blocks.12.hook_resid_post', modelName: 'gemma-2-2b' },
 };
