@@ -7,6 +7,7 @@ import { catalogCommands } from './contract/catalog';
 import { experimentCommands, modelCommands } from './contract/model';
 import { saeCommands } from './contract/sae';
 import { attributionCommands } from './contract/attribution';
+import { auditCommands } from './contract/audit';
 
 export * from './contract/common';
 export * from './contract/app';
@@ -14,6 +15,7 @@ export * from './contract/catalog';
 export * from './contract/model';
 export * from './contract/sae';
 export * from './contract/attribution';
+export * from './contract/audit';
 export * from './contract/events';
 export type { CommandSpec, RunsIn } from './contract/define';
 
@@ -24,6 +26,7 @@ export const commands = {
   ...experimentCommands,
   ...saeCommands,
   ...attributionCommands,
+  ...auditCommands,
 };
 
 export type Commands = typeof commands;

@@ -5,6 +5,7 @@ import { catalogEditHandlers } from './catalog';
 import { modelHandlers } from './model';
 import { saeHandlers } from './sae';
 import { attributionHandlers } from './attribution';
+import { auditHandlers } from './audit';
 import { ModelCache } from '../models/model-cache';
 import { SaeCache } from '../models/sae-cache';
 
@@ -13,16 +14,19 @@ export function createHandlers(services: EngineServices): { calls: CallHandlers;
   const models = new ModelCache();
   const saeCache = new SaeCache();
   const sae = saeHandlers(services, models, saeCache);
+  const audit = auditHandlers(services, models, saeCache);
   return {
     calls: {
       ...catalogEditHandlers(services),
       ...modelHandlers(services, models, saeCache),
       ...sae.calls,
       ...attributionHandlers(services, models, saeCache),
+      ...audit.calls,
     },
     jobs: {
       'engine.benchmark': benchmarkMatmul,
       ...sae.jobs,
+      ...audit.jobs,
     },
   };
 }

@@ -1,0 +1,176 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { addTag, getExperiment, logExperiment } from '../../catalog';
+import type { AuditRunInput, ProbeTrainInput } from '../../shared/contract';
+import { FeaturescopeError } from '../../shared/errors';
+import { appVersion } from '../../main/host/versions';
+import { runAudit, unitEvidence, type TokenPair } from '../audit/audit';
+import { loadContrastSet } from '../audit/contrast-set';
+import { renderAuditReport, type ReportFinding } from '../audit/report';
+import { writeFileAtomic } from '../formats/atomic';
+import type { LoadedModel } from '../model';
+import type { ModelCache } from '../models/model-cache';
+import type { SaeCache } from '../models/sae-cache';
+import { trainProbe, type LabelledPrompt } from '../probes';
+import type { EngineServices } from '../services';
+import type { CallHandlers, JobHandlers } from './registry';
+
+/** A metric token given as text must be exactly one token of this model's vocabulary. */
+function tokenId(model: LoadedModel, ref: string | number, field: string): number {
+  if (typeof ref === 'number') return ref;
+  const ids = model.tokenizer.encode(ref, { addSpecialTokens: false });
+  if (ids.length !== 1) throw new FeaturescopeError('invalid_input', `${field}: "${ref}" is ${ids.length} tokens for this model; a metric token must be one token.`, field);
+  return ids[0]!;
+}
+
+/** Labelled prompts given inline or as a .jsonl file of {text, label} lines. */
+function readExamples(examples: ProbeTrainInput['examples']): Array<{ text: string; label: 0 | 1 }> {
+  if (typeof examples !== 'string') return examples;
+  const path = resolve(examples);
+  if (!existsSync(path)) throw new FeaturescopeError('not_found', `examples: no file ${path}`, 'examples');
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .map((line, i) => [line.trim(), i + 1] as const)
+    .filter(([line]) => line !== '')
+    .map(([line, n]) => {
+      let row: unknown;
+      try {
+        row = JSON.parse(line);
+      } catch {
+        throw new FeaturescopeError('bad_file', `${path}:${n}: not a JSON line`, 'examples');
+      }
+      const r = row as { text?: unknown; label?: unknown };
+      if (typeof r.text !== 'string' || r.text === '' || (r.label !== 0 && r.label !== 1)) {
+        throw new FeaturescopeError('bad_file', `${path}:${n}: needs a non-empty "text" and a "label" of 0 or 1`, 'examples');
+      }
+      return { text: r.text, label: r.label };
+    });
+}
+
+export function auditHandlers(services: EngineServices, models: ModelCache, saes: SaeCache): { calls: Pick<CallHandlers, 'probe.train' | 'audit.replay'>; jobs: Pick<JobHandlers, 'audit.run'> } {
+  const contrastDir = () => join(services.paths.resources, 'contrast-sets');
+  const version = () => appVersion(services.paths.appRoot);
+
+  const tokenPairs = (model: LoadedModel, pairs: Array<{ a: string; b: string }>): TokenPair[] => pairs.map((p) => ({ a: model.tokenizer.encode(p.a), b: model.tokenizer.encode(p.b) }));
+
+  return {
+    calls: {
+      'probe.train': async (input) => {
+        const model = await models.get(input.model);
+        const sae = input.sae === undefined ? undefined : saes.get(services.catalog(), input.sae);
+        const examples = readExamples(input.examples);
+        const prompts: LabelledPrompt[] = examples.map((e) => ({ tokens: model.tokenizer.encode(e.text), label: e.label }));
+        const result = trainProbe(model, prompts, { hook: input.hook, pooling: input.pooling, testFraction: input.testFraction, seed: input.seed, targetAccuracy: input.targetAccuracy, ...(sae ? { sae } : {}) });
+        const outputs = { prompts: prompts.length, width: result.width, path: result.steps, smallest: result.smallest };
+        const catalog = services.catalog();
+        const experiment = logExperiment(catalog, {
+          kind: 'probe',
+          saeId: input.sae ?? null,
+          inputs: { ...input, model: model.dir, examples },
+          seed: input.seed,
+          outputs,
+          appVersion: version(),
+        });
+        const tagged: number[] = [];
+        if (input.sae !== undefined && result.smallest) {
+          for (const f of result.smallest.features) {
+            addTag(catalog, input.sae, f.index, `probe:${input.name}`);
+            tagged.push(f.index);
+          }
+        }
+        services.catalogChanged(tagged.length > 0 ? ['experiments', 'tags'] : ['experiments']);
+        return { experiment, ...outputs, tagged };
+      },
+
+      'audit.replay': async ({ ref }) => {
+        const logged = getExperiment(services.catalog(), ref);
+        const inputs = logged.inputs as { kind?: string; model?: string; sae?: number | null; hook?: string; index?: number; pooling?: 'mean' | 'last'; pairs?: Array<{ a: string; b: string }> };
+        if (logged.kind !== 'audit' || inputs.kind !== 'audit-finding' || !inputs.model || !inputs.hook || inputs.index === undefined || !inputs.pairs) {
+          throw new FeaturescopeError('unsupported', `${logged.citeId} is not an audit finding; replay it from its own page.`, 'ref');
+        }
+        const model = await models.get(inputs.model);
+        const sae = inputs.sae == null ? undefined : saes.get(services.catalog(), inputs.sae);
+        const again = unitEvidence(model, tokenPairs(model, inputs.pairs), inputs.hook, inputs.index, sae, inputs.pooling ?? 'mean');
+        const before = logged.outputs as { valuesA?: number[]; valuesB?: number[] };
+        const close = (x: number[] | undefined, y: number[]) => x !== undefined && x.length === y.length && x.every((v, i) => Math.abs(v - y[i]!) <= 1e-5 * Math.max(1, Math.abs(v)));
+        return { replayOf: logged.citeId, meanDiff: again.meanDiff, t: again.t, p: again.p, matches: close(before.valuesA, again.valuesA) && close(before.valuesB, again.valuesB) };
+      },
+    },
+    jobs: {
+      'audit.run': async (input: AuditRunInput, ctx) => {
+        const set = loadContrastSet(input.contrastSet, contrastDir());
+        const model = await models.get(input.model);
+        const catalog = services.catalog();
+        const sae = input.sae === undefined ? undefined : saes.get(catalog, input.sae);
+        const meter = ctx.meter('steps', 3);
+        meter.update(0, { message: `audit over ${set.pairs.length} pairs`, force: true });
+        const pairs = tokenPairs(model, set.pairs);
+        const metric = set.metric ? { kind: 'logit-diff' as const, tokenA: tokenId(model, set.metric.tokenA, 'contrastSet.metric.tokenA'), tokenB: tokenId(model, set.metric.tokenB, 'contrastSet.metric.tokenB') } : null;
+        ctx.throwIfCancelled();
+        const result = runAudit(model, pairs, {
+          site: sae ? { kind: 'sae', sae } : { kind: 'neurons', ...(input.layers ? { layers: input.layers } : {}) },
+          pooling: input.pooling,
+          metric,
+          topN: input.topN,
+          alpha: input.alpha,
+          seed: input.seed,
+          attributionPairs: input.attributionPairs,
+        });
+        meter.update(2, { message: 'logging findings and writing the report', force: true });
+        ctx.throwIfCancelled();
+        const findings: ReportFinding[] = [];
+        catalog.db
+          .transaction(() => {
+            for (const f of result.findings) {
+              const experiment = logExperiment(catalog, {
+                kind: 'audit',
+                saeId: input.sae ?? null,
+                // Everything the finding's evidence needs to be re-run by audit.replay.
+                inputs: { kind: 'audit-finding', model: model.dir, sae: input.sae ?? null, hook: f.hook, index: f.index, pooling: input.pooling, contrastSet: set.id, pairs: set.pairs.map((p) => ({ a: p.a, b: p.b })) },
+                seed: input.seed,
+                outputs: { ...f, contrastSet: set.id, unitsTested: result.unitsTested },
+                appVersion: version(),
+              });
+              const tagged = input.sae !== undefined && f.unitKind === 'sae-feature';
+              if (tagged) addTag(catalog, input.sae!, f.index, 'bias');
+              findings.push({ ...f, citeId: experiment.citeId, tagged });
+            }
+          })
+          .immediate();
+        ctx.catalogChanged(['experiments', 'tags']);
+        const createdAt = Date.now();
+        const html = renderAuditReport({
+          title: `Bias audit: ${set.title || set.id}`,
+          model: model.dir,
+          contrastSet: { id: set.id, title: set.title, sideA: set.sideA, sideB: set.sideB },
+          pairs: result.pairs,
+          unitsTested: result.unitsTested,
+          significant: result.significant,
+          alpha: input.alpha,
+          attributionPairs: result.attributionPairs,
+          probe: result.probe,
+          createdAt,
+          findings,
+        });
+        const reportPath = join(services.paths.workspace, 'audits', `audit-${set.id}-${new Date(createdAt).toISOString().replace(/[:.]/g, '-')}.html`);
+        mkdirSync(dirname(reportPath), { recursive: true });
+        writeFileAtomic(reportPath, html);
+        let exportedTo: string | null = null;
+        if (input.outPath !== undefined) {
+          exportedTo = resolve(input.outPath);
+          if (!existsSync(dirname(exportedTo))) throw new FeaturescopeError('not_found', `outPath: folder ${dirname(exportedTo)} does not exist`, 'outPath');
+          writeFileAtomic(exportedTo, html);
+        }
+        meter.update(3, { force: true });
+        return {
+          reportPath,
+          exportedTo,
+          pairs: result.pairs,
+          unitsTested: result.unitsTested,
+          significant: result.significant,
+          findings: findings.map(({ valuesA: _a, valuesB: _b, ...f }) => ({ ...f, tagged: f.tagged ?? false })),
+        };
+      },
+    },
+  };
+}

@@ -1,0 +1,114 @@
+import { z } from 'zod';
+import { JobRef } from './common';
+import { command, jobCommand } from './define';
+
+const Pooling = z.enum(['mean', 'last']).default('mean');
+const Cite = z.object({ id: z.number(), citeId: z.string() });
+
+export const ProbeTrainInput = z
+  .object({
+    model: z.string().min(1),
+    /** Used in the catalog: the experiment and the `probe:<name>` tag. */
+    name: z.string().regex(/^[A-Za-z0-9_.-]{1,60}$/, 'letters, digits, _ . - (1–60)'),
+    hook: z.string().min(1),
+    /** SAE id: rows are its feature activations at its hook (which must be `hook`). */
+    sae: z.number().int().positive().optional(),
+    pooling: Pooling,
+    /** Labelled prompts, or a .jsonl file with text and label fields. */
+    examples: z.union([z.array(z.object({ text: z.string().min(1).max(20_000), label: z.union([z.literal(0), z.literal(1)]) }).strict()).min(4).max(20_000), z.string().min(1)]),
+    targetAccuracy: z.number().gt(0).max(1).default(0.9),
+    testFraction: z.number().gt(0).lt(1).default(0.25),
+    seed: z.number().int().nonnegative().default(0),
+  })
+  .strict();
+
+export const ProbeTrainOutput = z.object({
+  experiment: Cite,
+  prompts: z.number(),
+  width: z.number(),
+  /** One entry per λ, high to low. */
+  path: z.array(z.object({ lambda: z.number(), features: z.array(z.number()), trainAccuracy: z.number(), testAccuracy: z.number() })),
+  smallest: z.object({ lambda: z.number(), testAccuracy: z.number(), features: z.array(z.object({ index: z.number(), coef: z.number() })) }).nullable(),
+  /** SAE features tagged `probe:<name>` (none without an SAE). */
+  tagged: z.array(z.number()),
+});
+
+export const AuditRunInput = z
+  .object({
+    model: z.string().min(1),
+    /** Audit this SAE's features; otherwise MLP neurons of `layers` (default all). */
+    sae: z.number().int().positive().optional(),
+    layers: z.array(z.number().int().nonnegative()).max(256).optional(),
+    /** A built-in set id (e.g. "gendered") or the path of a contrast-set JSON file. */
+    contrastSet: z.string().min(1),
+    pooling: Pooling,
+    topN: z.number().int().min(1).max(500).default(20),
+    alpha: z.number().gt(0).lt(1).default(0.05),
+    seed: z.number().int().nonnegative().default(0),
+    attributionPairs: z.number().int().min(0).max(5000).default(32),
+    /** Also write the report here (an .html path). */
+    outPath: z.string().min(1).optional(),
+  })
+  .strict();
+
+export const AuditFinding = z.object({
+  hook: z.string(),
+  index: z.number(),
+  unitKind: z.enum(['neuron', 'sae-feature']),
+  meanA: z.number(),
+  meanB: z.number(),
+  meanDiff: z.number(),
+  cohenD: z.number(),
+  t: z.number(),
+  p: z.number(),
+  q: z.number(),
+  attribution: z.number().nullable(),
+  probeWeight: z.number(),
+  citeId: z.string(),
+  tagged: z.boolean(),
+});
+
+export const AuditRunResult = z.object({
+  reportPath: z.string(),
+  exportedTo: z.string().nullable(),
+  pairs: z.number(),
+  unitsTested: z.number(),
+  significant: z.number(),
+  findings: z.array(AuditFinding),
+});
+
+export const AuditReplayOutput = z.object({
+  replayOf: z.string(),
+  meanDiff: z.number(),
+  t: z.number(),
+  p: z.number(),
+  /** Same pooled activations as logged (to float noise). */
+  matches: z.boolean(),
+});
+
+export const auditCommands = {
+  'probe.train': command({
+    summary: 'Sparse probe (lasso path) over neurons or SAE features at a hook on labelled prompts; logged, chosen SAE features tagged probe:<name>',
+    runsIn: 'engine',
+    input: ProbeTrainInput,
+    output: ProbeTrainOutput,
+  }),
+  'audit.run': jobCommand({
+    summary: 'Bias audit over a contrast set: per-unit paired test, attribution and probe weight; tags, logs and writes an HTML report',
+    input: AuditRunInput,
+    output: JobRef,
+    result: AuditRunResult,
+  }),
+  'audit.replay': command({
+    summary: "Re-run one logged audit finding's activation evidence and compare it with the log",
+    runsIn: 'engine',
+    input: z.object({ ref: z.union([z.number().int().positive(), z.string().regex(/^exp-\d{6,}$/)]) }).strict(),
+    output: AuditReplayOutput,
+  }),
+};
+
+export type ProbeTrainInput = z.infer<typeof ProbeTrainInput>;
+export type ProbeTrainOutput = z.infer<typeof ProbeTrainOutput>;
+export type AuditRunInput = z.infer<typeof AuditRunInput>;
+export type AuditRunResult = z.infer<typeof AuditRunResult>;
+export type AuditReplayOutput = z.infer<typeof AuditReplayOutput>;
