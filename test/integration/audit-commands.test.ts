@@ -1,0 +1,61 @@
+// probe.train, audit.run and audit.replay through a real host and engine process (the built
+// engine): the planted "dog" neuron tops the audit, findings are logged and replay, the report
+// is written to the workspace and to the requested path.
+
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runJob } from '../../src/main/host/run-job';
+import { PLANTED, PLANTED_PAIRS, writePlantedModel } from '../unit/audit/planted';
+import { startTestHost } from './helpers';
+
+describe('audit commands', () => {
+  let t: Awaited<ReturnType<typeof startTestHost>>;
+  let modelDir: string;
+  let work: string;
+  beforeAll(async () => {
+    t = await startTestHost();
+    modelDir = writePlantedModel();
+    work = mkdtempSync(join(tmpdir(), 'featurescope-audit-'));
+  }, 120_000);
+  afterAll(async () => {
+    await t?.dispose();
+    rmSync(modelDir, { recursive: true, force: true });
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('audit.run finds the planted neuron, logs replayable findings and writes the report', async () => {
+    const setPath = join(work, 'animals.json');
+    writeFileSync(setPath, JSON.stringify({ id: 'animals', title: 'cat vs dog', sideA: 'cat', sideB: 'dog', metric: { tokenA: 285, tokenB: 287 }, pairs: PLANTED_PAIRS }));
+    const outPath = join(work, 'report.html');
+    const r = await runJob(t.host, 'audit.run', { model: modelDir, contrastSet: setPath, topN: 5, outPath });
+    expect({ hook: r.findings[0]?.hook, index: r.findings[0]?.index }).toEqual(PLANTED);
+    expect(r.unitsTested).toBe(256);
+    expect(existsSync(r.reportPath)).toBe(true);
+    expect(r.exportedTo).toBe(outPath);
+    const html = readFileSync(outPath, 'utf8');
+    expect(html).toBe(readFileSync(r.reportPath, 'utf8'));
+    for (const f of r.findings) expect(html).toContain(`id="${f.citeId}"`);
+    expect(html).not.toMatch(/<script|https?:\/\//);
+
+    const replay = await t.host.call('audit.replay', { ref: r.findings[0]!.citeId });
+    expect(replay).toMatchObject({ ok: true, value: { replayOf: r.findings[0]!.citeId, matches: true } });
+    const logged = await t.host.call('catalog.experiment', { ref: r.findings[0]!.citeId });
+    expect(logged).toMatchObject({ ok: true, value: { kind: 'audit' } });
+  }, 120_000);
+
+  it('audit.run refuses an unknown contrast set by name', async () => {
+    await expect(runJob(t.host, 'audit.run', { model: modelDir, contrastSet: 'no-such-set' })).rejects.toThrow(/neither a built-in set \(gendered\)/);
+  }, 60_000);
+
+  it('probe.train separates dog from cat sentences with the planted neuron and logs a probe experiment', async () => {
+    const examples = PLANTED_PAIRS.flatMap((p) => [{ text: p.a, label: 0 as const }, { text: p.b, label: 1 as const }]);
+    const r = await t.host.call('probe.train', { model: modelDir, name: 'dog', hook: PLANTED.hook, examples, seed: 1 });
+    if (!r.ok) throw new Error(r.error.message);
+    const v = r.value as { smallest: { features: Array<{ index: number }>; testAccuracy: number } | null; experiment: { citeId: string } };
+    expect(v.smallest?.testAccuracy).toBeGreaterThanOrEqual(0.9);
+    expect(v.smallest?.features.map((f) => f.index)).toContain(PLANTED.index);
+    expect(await t.host.call('catalog.experiment', { ref: v.experiment.citeId })).toMatchObject({ ok: true, value: { kind: 'probe' } });
+  }, 60_000);
+});
