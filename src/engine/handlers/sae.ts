@@ -141,6 +141,9 @@ export function saeHandlers(services: EngineServices, models: ModelCache, saeCac
           ...(input.lr === undefined ? {} : { lr: input.lr }),
           ...(input.l1Coefficient === undefined ? {} : { l1Coefficient: input.l1Coefficient }),
           ...(input.l0Coefficient === undefined ? {} : { l0Coefficient: input.l0Coefficient }),
+          // OpenAI's 10M-token window is longer than most runs here; a run that never reaches it would
+          // call nothing dead and AuxK would never revive a latent.
+          deadTokens: input.deadTokens ?? Math.min(10_000_000, Math.max(input.batchSize, Math.floor((input.steps * input.batchSize) / 10))),
           checkpointDir: workspaceDir('checkpoints', input.name),
           checkpointEvery: input.checkpointEvery,
           onMetrics: ({ step, ...metrics }) => meter.update(step, { metrics }),

@@ -53,6 +53,8 @@ export const TrainInput = z
     l1Coefficient: z.number().nonnegative().optional(),
     l0Coefficient: z.number().nonnegative().optional(),
     seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
+    /** A latent is dead after this many tokens without firing (AuxK revives dead latents). Default: a tenth of the run, at most 10M. */
+    deadTokens: z.number().int().min(1).optional(),
     checkpointEvery: z.number().int().min(1).default(200),
   })
   .strict()
