@@ -6,7 +6,21 @@ import { RunResult } from '../playground/RunResult';
 import { useAction } from '../ui/forms';
 import { interventionsOf, type LoggedExperiment, type LoggedInputs, type LoggedOutputs } from './logged';
 
-type Replay = CommandOutput<'experiment.replay'>;
+/** What a replay says, whichever kind of experiment it re-ran. */
+type Replay = { matches: boolean; note: string };
+
+function replayRun(kind: string, citeId: string, loggedKl: number | undefined): Promise<Replay> {
+  if (kind === 'audit') {
+    return call('audit.replay', { ref: citeId }).then((r: CommandOutput<'audit.replay'>) => ({
+      matches: r.matches,
+      note: `Replayed now: mean difference ${r.meanDiff.toPrecision(4)}, t ${r.t.toPrecision(4)}, p ${r.p.toPrecision(3)}`,
+    }));
+  }
+  return call('experiment.replay', { ref: citeId }).then((r) => ({
+    matches: r.matches,
+    note: `Replayed now: KL ${r.kl.toPrecision(4)} nats (logged ${loggedKl?.toPrecision(4) ?? '—'})`,
+  }));
+}
 
 /** One logged experiment: what went in, what came out, and a replay that says whether it still matches. */
 export function ExperimentDetail({ experiment }: { experiment: LoggedExperiment }) {
@@ -17,10 +31,10 @@ export function ExperimentDetail({ experiment }: { experiment: LoggedExperiment 
   const gen = inputs.generate;
   const doReplay = async () => {
     setReplay(undefined);
-    const r = await action.run(() => call('experiment.replay', { ref: experiment.citeId }));
+    const r = await action.run(() => replayRun(experiment.kind, experiment.citeId, outputs.kl));
     if (r) setReplay(r);
   };
-  const replayable = experiment.kind === 'ablation' || experiment.kind === 'steering';
+  const replayable = experiment.kind === 'ablation' || experiment.kind === 'steering' || experiment.kind === 'audit';
 
   return (
     <section className="panel exp-detail" aria-label="Experiment detail">
@@ -44,8 +58,7 @@ export function ExperimentDetail({ experiment }: { experiment: LoggedExperiment 
       ) : null}
       {replay ? (
         <p className="muted exp-replay-note">
-          Replayed now: KL {replay.kl.toPrecision(4)} nats (logged {outputs.kl?.toPrecision(4) ?? '—'}){' '}
-          {replay.matches ? '— same tokens, probabilities, continuation and probe.' : '— the outputs changed since it was logged.'}
+          {replay.note} {replay.matches ? '— the same as logged.' : '— the outputs changed since it was logged.'}
         </p>
       ) : null}
       <dl className="kv exp-inputs">
