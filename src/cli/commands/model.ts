@@ -1,0 +1,110 @@
+// Commands that run prompts through a model.
+import type { CliCommand } from '../command';
+import { requireString, parseIntOption } from '../args';
+import { callOrThrow, resolveModel, resolveSae } from '../host-calls';
+import { formatNumber, formatRun } from '../format';
+import { parseInterventionFlags } from '../interventions';
+import { FeaturescopeError } from '../../shared/errors';
+import type { AttributionOutput, RunOutput } from '../../shared/contract';
+
+export const modelCommands: Record<string, CliCommand> = {
+  run: {
+    summary: 'Run a prompt through a model: tokens, top next-token probabilities, captured hooks, continuation',
+    usage: [
+      'featurescope run [--model DIR|NAME] --prompt TEXT [--hook NAME]… [--ablate HOOK:N,M]… [--steer HOOK:N=V]… [--clamp HOOK:N=V]…',
+      '                 [--generate N] [--temperature T] [--top-p P] [--seed S] [--top K] [--json]',
+      '',
+      'The model defaults to the bundled one. --hook captures a hook point (TransformerLens names:',
+      'blocks.0.hook_resid_post, blocks.1.mlp.hook_post, …) and prints its shape. Interventions apply to',
+      'this run only: --ablate zeroes neurons, --steer adds to one, --clamp sets one.',
+    ].join('\n'),
+    options: {
+      model: { type: 'string' },
+      prompt: { type: 'string' },
+      hook: { type: 'string', multiple: true },
+      ablate: { type: 'string', multiple: true },
+      steer: { type: 'string', multiple: true },
+      clamp: { type: 'string', multiple: true },
+      generate: { type: 'string' },
+      temperature: { type: 'string' },
+      'top-p': { type: 'string' },
+      seed: { type: 'string' },
+      top: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    async run(values, host) {
+      if (typeof values.prompt !== 'string') throw new FeaturescopeError('invalid_input', '--prompt is required.', 'prompt');
+      const h = await host();
+      const model = await resolveModel(h, values.model as string | undefined);
+      const input = {
+        model,
+        prompt: values.prompt,
+        capture: (values.hook as string[] | undefined) ?? [],
+        interventions: parseInterventionFlags(values as { ablate?: string[]; steer?: string[]; clamp?: string[] }),
+        topK: values.top === undefined ? 10 : parseIntOption('top', values.top, 1, 100),
+        ...(values.generate === undefined
+          ? {}
+          : {
+              generate: {
+                maxNewTokens: parseIntOption('generate', values.generate, 1, 1024),
+                temperature: values.temperature === undefined ? 0 : Number(values.temperature),
+                topP: values['top-p'] === undefined ? 1 : Number(values['top-p']),
+                seed: values.seed === undefined ? 0 : parseIntOption('seed', values.seed, 0, 2 ** 31 - 1),
+              },
+            }),
+      };
+      const out = (await callOrThrow(h, 'model.run', input)) as RunOutput;
+      process.stdout.write(values.json ? `${JSON.stringify(out, null, 2)}\n` : `${formatRun(out)}\n`);
+      return 0;
+    },
+  },
+  attribute: {
+    summary: 'Rank MLP neurons or SAE features by attribution patching for a next-token metric; --verify patches the top ones for real',
+    usage: [
+      'featurescope attribute --prompt TEXT --target TOKEN [--versus TOKEN] [--model DIR|NAME] [--layers 0,1,…] [--sae ID|NAME]',
+      '                       [--patch-prompt TEXT] [--method gradient|integrated-gradients] [--top 20] [--verify] [--json]',
+      '',
+      'The metric is log p(TARGET) after the prompt, or logit(TARGET) − logit(VERSUS). Scores predict',
+      'metric(unit zero-ablated or patched) − metric(clean).',
+    ].join('\n'),
+    options: {
+      model: { type: 'string' },
+      prompt: { type: 'string' },
+      'patch-prompt': { type: 'string' },
+      target: { type: 'string' },
+      versus: { type: 'string' },
+      layers: { type: 'string' },
+      sae: { type: 'string' },
+      method: { type: 'string' },
+      top: { type: 'string' },
+      verify: { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
+    async run(values, host) {
+      const h = await host();
+      const target = requireString(values, 'target');
+      const input = {
+        model: await resolveModel(h, values.model as string | undefined),
+        prompt: requireString(values, 'prompt'),
+        ...(values['patch-prompt'] === undefined ? {} : { patchPrompt: values['patch-prompt'] }),
+        metric: values.versus === undefined ? { kind: 'logprob', token: target } : { kind: 'logit-diff', tokenA: target, tokenB: values.versus },
+        site:
+          values.sae !== undefined
+            ? { kind: 'sae', saeId: await resolveSae(h, values.sae as string) }
+            : { kind: 'neurons', ...(values.layers === undefined ? {} : { layers: String(values.layers).split(',').map((l) => parseIntOption('layers', l, 0, 1023)) }) },
+        ...(values.method === undefined ? {} : { method: values.method }),
+        topN: values.top === undefined ? 20 : parseIntOption('top', values.top, 1, 500),
+        verify: values.verify === true,
+      };
+      const r = (await callOrThrow(h, 'attribution.run', input)) as AttributionOutput;
+      if (values.json) {
+        process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+        return 0;
+      }
+      process.stdout.write(`${r.experiment.citeId}  metric (clean) ${formatNumber(r.metricClean)}\n`);
+      for (const u of r.units) process.stdout.write(`  ${`${u.hook}[${u.index}]`.padEnd(34)} score ${formatNumber(u.score).padStart(9)}${u.measured === null ? '' : `  measured ${formatNumber(u.measured).padStart(9)}`}\n`);
+      if (r.verification) process.stdout.write(`Spearman ${r.verification.spearman.toFixed(3)}, Pearson ${r.verification.pearson.toFixed(3)}, sign agreement ${(r.verification.signAgreement * 100).toFixed(0)}% over ${r.units.length} units\n`);
+      return 0;
+    },
+  },
+};
