@@ -79,6 +79,33 @@ describe('capture → train → catalog, and import, as jobs of the engine proce
     expect(p.logitEffects?.promoted.length).toBeGreaterThan(0);
   });
 
+  it('exports the SAE as a SAELens folder and the features as CSV and Neuronpedia-like JSON Lines', async () => {
+    const saes = await host.call('catalog.saes', {});
+    const saeId = (saes as { value: Array<{ id: number; name: string }> }).value.find((s) => s.name === 'sae-a')!.id;
+    const out = mkdtempSync(join(tmpdir(), 'fs-export-'));
+    const folder = await host.call('sae.export', { saeId, dir: join(out, 'sae') });
+    expect(folder).toEqual({ ok: true, value: { dir: join(out, 'sae'), files: ['cfg.json', 'sae_weights.safetensors'] } });
+    expect(readFileSync(join(out, 'sae', 'sae_weights.safetensors')).equals(readFileSync(join(home, 'workspaces', 'default', 'saes', 'sae-a', 'sae_weights.safetensors')))).toBe(true);
+    const again = await host.call('sae.export', { saeId, dir: join(out, 'sae') });
+    expect(!again.ok && again.error.field).toBe('dir');
+
+    const csv = await runJob(host, 'catalog.export', { saeId, format: 'csv', path: join(out, 'features.csv') });
+    expect(csv.features).toBe(64);
+    const lines = readFileSync(join(out, 'features.csv'), 'utf8').trimEnd().split('\r\n');
+    expect(lines[0]).toBe('index,density,max_act,mean_act,user_label,explanation,top_tokens');
+    expect(lines).toHaveLength(65);
+    expect(lines.slice(1).map((l) => Number(l.split(',')[0]))).toEqual(Array.from({ length: 64 }, (_, i) => i));
+
+    const np = await runJob(host, 'catalog.export', { saeId, format: 'neuronpedia-jsonl', path: join(out, 'features.jsonl') });
+    const records = readFileSync(join(out, 'features.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { index: string; layer: string; frac_nonzero: number; activations: Array<{ tokens: string[]; values: number[] }> });
+    expect(records).toHaveLength(np.features);
+    expect(records[0]).toMatchObject({ index: '0', layer: HOOK });
+    const live = records.find((r) => r.frac_nonzero > 0)!;
+    expect(live.activations[0]!.values).toHaveLength(live.activations[0]!.tokens.length);
+    const relative = await host.call('catalog.export', { saeId, format: 'csv', path: 'features.csv' });
+    expect(!relative.ok && relative.error.field).toBe('path');
+  });
+
   it('imports a SAELens folder under a new name and refuses pickles with a way out', async () => {
     const saeDir = join(home, 'workspaces', 'default', 'saes', 'sae-a');
     const ok = await host.call('sae.import', { path: saeDir, name: 'sae-copy' });

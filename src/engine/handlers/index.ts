@@ -5,6 +5,7 @@ import { catalogEditHandlers } from './catalog';
 import { modelHandlers } from './model';
 import { saeHandlers } from './sae';
 import { attributionHandlers } from './attribution';
+import { exportHandlers } from './exports';
 import { auditHandlers } from './audit';
 import { ModelCache } from '../models/model-cache';
 import { SaeCache } from '../models/sae-cache';
@@ -14,18 +15,21 @@ export function createHandlers(services: EngineServices): { calls: CallHandlers;
   const models = new ModelCache();
   const saeCache = new SaeCache();
   const sae = saeHandlers(services, models, saeCache);
+  const exports = exportHandlers(services);
   const audit = auditHandlers(services, models, saeCache);
   return {
     calls: {
       ...catalogEditHandlers(services),
       ...modelHandlers(services, models, saeCache),
       ...sae.calls,
+      ...exports.calls,
       ...attributionHandlers(services, models, saeCache),
       ...audit.calls,
     },
     jobs: {
       'engine.benchmark': benchmarkMatmul,
       ...sae.jobs,
+      ...exports.jobs,
       ...audit.jobs,
     },
   };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { command } from './define';
-import { Empty } from './common';
+import { command, jobCommand } from './define';
+import { AbsolutePath, Empty, JobRef } from './common';
 import { AnalysisInfo, Experiment, ExperimentRef, FeaturePage, SearchQuery, SearchResult } from '../../catalog/types';
 
 const SaeId = z.number().int().positive();
@@ -75,6 +75,19 @@ export const catalogCommands = {
     runsIn: 'engine',
     input: z.object({ ...FeatureKey, tag: z.string().min(1).max(64) }).strict(),
     output: z.object({ removed: z.boolean() }),
+  }),
+  'catalog.export': jobCommand({
+    summary: 'Export an analysed SAE’s features: the feature table as CSV, or one Neuronpedia-like JSON object per feature (JSON Lines)',
+    input: z
+      .object({
+        saeId: SaeId,
+        format: z.enum(['csv', 'neuronpedia-jsonl']),
+        /** The file to write (absolute); written to a temporary file and renamed when complete. */
+        path: AbsolutePath,
+      })
+      .strict(),
+    output: JobRef,
+    result: z.object({ path: z.string(), features: z.number(), bytes: z.number() }),
   }),
   'catalog.addNote': command({
     summary: 'Add a note to a feature',

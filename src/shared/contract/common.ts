@@ -58,3 +58,10 @@ export const BackendInfo = z.object({
 export type JobInfo = z.infer<typeof JobInfo>;
 export type Progress = z.infer<typeof Progress>;
 export type BackendInfo = z.infer<typeof BackendInfo>;
+
+/** A path the engine writes to: absolute (POSIX or Windows), since the engine's working folder is not the user's. */
+export const AbsolutePath = z
+  .string()
+  .min(1)
+  .max(4096)
+  .regex(/^(\/|[A-Za-z]:[\\/])/, 'must be an absolute path');

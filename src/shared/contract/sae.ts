@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { command, jobCommand } from './define';
-import { JobRef } from './common';
+import { AbsolutePath, JobRef } from './common';
 
 /** Names become folder names in the workspace: keep them plain. */
 export const WorkspaceName = z
@@ -133,6 +133,12 @@ export const saeCommands = {
     input: TrainInput,
     output: JobRef,
     result: TrainResult,
+  }),
+  'sae.export': command({
+    summary: 'Export an SAE as a SAELens folder (cfg.json + sae_weights.safetensors) that SAELens loads',
+    runsIn: 'engine',
+    input: z.object({ saeId: z.number().int().positive(), dir: AbsolutePath }).strict(),
+    output: z.object({ dir: z.string(), files: z.array(z.string()) }),
   }),
   'sae.import': command({
     summary: 'Import an SAE: a SAELens folder, a Gemma Scope params.npz (pickled .pt files are refused)',

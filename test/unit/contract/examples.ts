@@ -47,5 +47,7 @@ export const validExamples: { [C in CommandName]: CommandInput<C> } = {
   'probe.train': { model: '/models/gpt2', name: 'austen-vs-python', hook: 'blocks.1.mlp.hook_post', pooling: 'mean', examples: [{ text: 'def f(x):', label: 0 }, { text: 'import os', label: 0 }, { text: 'Mr. Darcy bowed.', label: 1 }, { text: 'Emma smiled.', label: 1 }], targetAccuracy: 0.9, seed: 0 },
   'audit.run': { model: '/models/gpt2', contrastSet: 'gendered', layers: [0, 1], pooling: 'mean', topN: 20, alpha: 0.05, outPath: '/tmp/audit.html' },
   'audit.replay': { ref: 'exp-000001' },
+  'sae.export': { saeId: 1, dir: '/tmp/exported-sae' },
+  'catalog.export': { saeId: 1, format: 'neuronpedia-jsonl', path: '/tmp/features.jsonl' },
   'sae.import': { path: '/saes/gemma-scope/params.npz', name: 'imported', hookName: 'blocks.12.hook_resid_post', modelName: 'gemma-2-2b' },
 };

@@ -1,0 +1,60 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { exportFeatureCsv, exportNeuronpediaJsonl } from '../../catalog';
+import { FeaturescopeError } from '../../shared/errors';
+import { AtomicFileWriter, writeFileAtomic } from '../formats/atomic';
+import { CFG_FILE, WEIGHTS_FILE } from '../sae/io/saelens';
+import type { EngineServices } from '../services';
+import type { CallHandlers, JobHandlers } from './registry';
+
+export function exportHandlers(services: EngineServices): { calls: Pick<CallHandlers, 'sae.export'>; jobs: Pick<JobHandlers, 'catalog.export'> } {
+  return {
+    calls: {
+      'sae.export': ({ saeId, dir }) => {
+        const row = services.catalog().statement('SELECT weights_path AS path FROM saes WHERE id = ?').get(saeId) as { path: string } | undefined;
+        if (!row) throw new FeaturescopeError('not_found', `There is no SAE ${saeId} in the catalog.`, 'saeId');
+        if (existsSync(dir) && (!statSync(dir).isDirectory() || readdirSync(dir).length > 0)) {
+          throw new FeaturescopeError('invalid_input', `${dir} exists and is not an empty folder; nothing was written.`, 'dir');
+        }
+        mkdirSync(dir, { recursive: true });
+        // Each file lands whole or not at all; the weights go first so a cfg.json never points at nothing.
+        writeFileAtomic(join(dir, WEIGHTS_FILE), readFileSync(join(row.path, WEIGHTS_FILE)));
+        writeFileAtomic(join(dir, CFG_FILE), readFileSync(join(row.path, CFG_FILE)));
+        return { dir, files: [CFG_FILE, WEIGHTS_FILE] };
+      },
+    },
+    jobs: {
+      'catalog.export': async ({ saeId, format, path }, ctx) => {
+        const catalog = services.catalog();
+        const total = (catalog.statement('SELECT d_sae AS n FROM saes WHERE id = ?').get(saeId) as { n: number } | undefined)?.n ?? 0;
+        const meter = ctx.meter('features', total);
+        const out = AtomicFileWriter.create(path);
+        let bytes = 0;
+        let features = 0;
+        const write = (chunk: string) => {
+          const data = Buffer.from(chunk, 'utf8');
+          out.write(data);
+          bytes += data.length;
+          if (chunk.endsWith('\n')) {
+            features++;
+            if (features % 1024 === 0) {
+              ctx.throwIfCancelled();
+              meter.update(features);
+            }
+          }
+        };
+        try {
+          const model = (catalog.statement('SELECT provenance FROM saes WHERE id = ?').get(saeId) as { provenance: string } | undefined)?.provenance;
+          const modelId = model ? String((JSON.parse(model) as { model?: string }).model ?? '') : '';
+          const n = format === 'csv' ? exportFeatureCsv(catalog, saeId, write) : exportNeuronpediaJsonl(catalog, saeId, modelId, write);
+          out.commit();
+          meter.update(n, { force: true });
+          return { path, features: n, bytes };
+        } catch (err) {
+          out.abort();
+          throw err;
+        }
+      },
+    },
+  };
+}
