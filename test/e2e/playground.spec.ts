@@ -1,4 +1,4 @@
-import { mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect, test, type Locator, type Page } from '@playwright/test';
@@ -178,6 +178,20 @@ test('train an SAE from Home, then ablate, steer, and replay from the log', asyn
     await expect(page.getByTestId('replay-verdict')).toHaveText('matches');
   });
   await viewShot(page, 'experiments');
+
+  await test.step('the SAE exports from Home as a SAELens folder', async () => {
+    await page.keyboard.press('Alt+1');
+    await page.getByRole('tab', { name: 'Export' }).click();
+    const form = page.getByRole('form', { name: 'Export an SAE' });
+    const dir = join(mkdtempSync(join(tmpdir(), 'featurescope-export-')), 'sae');
+    await form.locator('input[name="export-path"]').fill('relative/folder');
+    await form.getByRole('button', { name: 'Export' }).click();
+    await expect(form.locator('input[name="export-path"]')).toHaveAttribute('aria-invalid', 'true');
+    await form.locator('input[name="export-path"]').fill(dir);
+    await form.getByRole('button', { name: 'Export' }).click();
+    await expect(form).toContainText(`Wrote cfg.json and sae_weights.safetensors to ${dir}`);
+    expect(existsSync(join(dir, 'sae_weights.safetensors'))).toBe(true);
+  });
 });
 
 function await0(v: number | null | undefined): number | null {

@@ -2,6 +2,7 @@ import { Fragment, useState } from 'react';
 import type { JobInfo, ModelInfo, SaeSummary } from '@shared/contract';
 import { formatNumber, formatTime } from '../ui/format';
 import { AnalyzeForm } from './AnalyzeForm';
+import { ExportForm } from './ExportForm';
 import { ImportForm } from './ImportForm';
 import { jobById } from './jobResults';
 import { JobLine } from './JobLine';
@@ -15,7 +16,7 @@ const METRICS: Array<[string, string]> = [
   ['mse', 'mse'],
 ];
 
-type FormTab = 'train' | 'import';
+type FormTab = 'train' | 'import' | 'export';
 
 export function SaesPanel({ saes, models, jobs, onOpenJobs }: { saes: SaeSummary[] | undefined; models: ModelInfo[]; jobs: JobInfo[]; onOpenJobs: () => void }) {
   const [tab, setTab] = useState<FormTab>('train');
@@ -95,12 +96,15 @@ export function SaesPanel({ saes, models, jobs, onOpenJobs }: { saes: SaeSummary
           </table>
         </div>
       ) : null}
-      <div className="tabs" role="tablist" aria-label="Add an SAE">
+      <div className="tabs" role="tablist" aria-label="Add or export an SAE">
         <button type="button" role="tab" aria-selected={tab === 'train'} className={`tab ${tab === 'train' ? 'active' : ''}`} onClick={() => setTab('train')}>
           Train
         </button>
         <button type="button" role="tab" aria-selected={tab === 'import'} className={`tab ${tab === 'import' ? 'active' : ''}`} onClick={() => setTab('import')}>
           Import
+        </button>
+        <button type="button" role="tab" aria-selected={tab === 'export'} className={`tab ${tab === 'export' ? 'active' : ''}`} onClick={() => setTab('export')}>
+          Export
         </button>
       </div>
       {/* Both stay mounted so a running job's line survives a look at the other tab. */}
@@ -109,6 +113,9 @@ export function SaesPanel({ saes, models, jobs, onOpenJobs }: { saes: SaeSummary
       </div>
       <div hidden={tab !== 'import'}>
         <ImportForm />
+      </div>
+      <div hidden={tab !== 'export'}>
+        <ExportForm saes={saes ?? []} jobs={jobs} onOpenJobs={onOpenJobs} />
       </div>
     </section>
   );
