@@ -108,17 +108,8 @@ function summarizeForward(out) {
 
 /** sae.ts ends with an indented JSON object. */
 function summarizeSae(out) {
-  const start = [...out.matchAll(/^\{/gm)].pop()?.index;
-  if (start === undefined) return [];
-  let r;
-  try {
-    r = JSON.parse(out.slice(start).trim());
-  } catch {
-    return [];
-  }
-  const shape = `${r.d_in}×${r.latents}, k ${r.k}, batch ${r.batch}`;
-  if (r.ratio_vs_peer == null) return [`sae topk train (${shape}): ours ${r.tokens_per_s} tok/s; peer not run`];
-  return [`sae topk train (${shape}): ours ${r.tokens_per_s} tok/s, torch ${Math.round(r.peer_tokens_per_s)} tok/s, ratio ${r.ratio_vs_peer}`];
+  // scripts/bench/sae.ts ends with one line: "sae-topk-train: ours N tokens/s (…), torch peer M tokens/s (…), ratio R".
+  return out.split('\n').filter((l) => l.startsWith('sae-topk-train:'));
 }
 
 /** catalog.ts judges itself against fixed latency targets (no peer). */
