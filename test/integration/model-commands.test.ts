@@ -92,6 +92,16 @@ describe('model commands through the host and the engine process', () => {
     expect(!bad.ok && bad.error.field).toBe('metric.token');
   });
 
+  it('patches a source prompt\'s neuron deltas into a target and moves it toward the source', async () => {
+    type Out = { experiment: { citeId: string }; units: unknown[]; klSourceBefore: number; klSourceAfter: number; klAfterBefore: number };
+    const r = await value<Out>(host.call('attribution.patch', { model: fixture, sourcePrompt: 'hello world', targetPrompt: 'the cat', site: { kind: 'neurons', layers: [1] }, topN: 128 }));
+    expect(r.units).toHaveLength(128);
+    expect(r.klAfterBefore).toBeGreaterThan(0);
+    expect(r.klSourceAfter).toBeLessThan(r.klSourceBefore);
+    const none = await value<Out>(host.call('attribution.patch', { model: fixture, sourcePrompt: 'hello world', targetPrompt: 'the cat', site: { kind: 'neurons', layers: [1] }, topN: 128, scale: 0 }));
+    expect(none.klAfterBefore).toBeLessThan(1e-9);
+  });
+
   it('the CLI prints tokens, next-token probabilities and hook shapes', async () => {
     const bin = resolve(__dirname, '../../bin/featurescope.js');
     const { stdout } = await promisify(execFile)(

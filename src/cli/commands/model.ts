@@ -5,7 +5,7 @@ import { callOrThrow, resolveModel, resolveSae } from '../host-calls';
 import { formatNumber, formatRun } from '../format';
 import { parseInterventionFlags } from '../interventions';
 import { FeaturescopeError } from '../../shared/errors';
-import type { AttributionOutput, RunOutput } from '../../shared/contract';
+import type { AttributionOutput, PatchOutput, RunOutput } from '../../shared/contract';
 
 export const modelCommands: Record<string, CliCommand> = {
   run: {
@@ -104,6 +104,44 @@ export const modelCommands: Record<string, CliCommand> = {
       process.stdout.write(`${r.experiment.citeId}  metric (clean) ${formatNumber(r.metricClean)}\n`);
       for (const u of r.units) process.stdout.write(`  ${`${u.hook}[${u.index}]`.padEnd(34)} score ${formatNumber(u.score).padStart(9)}${u.measured === null ? '' : `  measured ${formatNumber(u.measured).padStart(9)}`}\n`);
       if (r.verification) process.stdout.write(`Spearman ${r.verification.spearman.toFixed(3)}, Pearson ${r.verification.pearson.toFixed(3)}, sign agreement ${(r.verification.signAgreement * 100).toFixed(0)}% over ${r.units.length} units\n`);
+      return 0;
+    },
+  },
+  patch: {
+    summary: 'Patch the top-N neuron (or SAE feature) deltas of a source prompt into a target prompt and show the shift',
+    usage: 'featurescope patch --source TEXT --target-prompt TEXT [--model DIR|NAME] [--layers 0,1,…] [--sae ID|NAME] [--top 20] [--scale 1] [--json]',
+    options: {
+      model: { type: 'string' },
+      source: { type: 'string' },
+      'target-prompt': { type: 'string' },
+      layers: { type: 'string' },
+      sae: { type: 'string' },
+      top: { type: 'string' },
+      scale: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    async run(values, host) {
+      const h = await host();
+      const input = {
+        model: await resolveModel(h, values.model as string | undefined),
+        sourcePrompt: requireString(values, 'source'),
+        targetPrompt: requireString(values, 'target-prompt'),
+        site:
+          values.sae !== undefined
+            ? { kind: 'sae', saeId: await resolveSae(h, values.sae as string) }
+            : { kind: 'neurons', ...(values.layers === undefined ? {} : { layers: String(values.layers).split(',').map((l) => parseIntOption('layers', l, 0, 1023)) }) },
+        topN: values.top === undefined ? 20 : parseIntOption('top', values.top, 1, 100_000),
+        ...(values.scale === undefined ? {} : { scale: Number(values.scale) }),
+      };
+      const r = (await callOrThrow(h, 'attribution.patch', input)) as PatchOutput;
+      if (values.json) {
+        process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+        return 0;
+      }
+      const show = (list: PatchOutput['before']) => list.slice(0, 5).map((t) => `${JSON.stringify(t.text)} ${(t.prob * 100).toFixed(1)}%`).join(', ');
+      process.stdout.write(`${r.experiment.citeId}: moved ${r.units.length} units\n`);
+      process.stdout.write(`  source  ${show(r.source)}\n  before  ${show(r.before)}\n  after   ${show(r.after)}\n`);
+      process.stdout.write(`KL(source‖target) ${r.klSourceBefore.toFixed(3)} → ${r.klSourceAfter.toFixed(3)} nats; KL(after‖before) ${r.klAfterBefore.toFixed(3)}\n`);
       return 0;
     },
   },

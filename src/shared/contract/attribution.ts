@@ -4,20 +4,24 @@ import { command } from './define';
 /** A token given as text (must encode to exactly one token) or as its id. */
 const TokenRef = z.union([z.string().min(1), z.number().int().nonnegative()]);
 
+const Metric = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('logprob'), token: TokenRef }).strict(),
+  z.object({ kind: z.literal('logit-diff'), tokenA: TokenRef, tokenB: TokenRef }).strict(),
+]);
+
+const Site = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('neurons'), layers: z.array(z.number().int().nonnegative()).max(256).optional() }).strict(),
+  z.object({ kind: z.literal('sae'), saeId: z.number().int().positive() }).strict(),
+]);
+
 export const AttributionInput = z
   .object({
     model: z.string().min(1),
     prompt: z.string().min(1).max(20_000),
     /** Same token length as the prompt; its activations are patched in. Absent: zero-ablation. */
     patchPrompt: z.string().min(1).max(20_000).optional(),
-    metric: z.discriminatedUnion('kind', [
-      z.object({ kind: z.literal('logprob'), token: TokenRef }).strict(),
-      z.object({ kind: z.literal('logit-diff'), tokenA: TokenRef, tokenB: TokenRef }).strict(),
-    ]),
-    site: z.discriminatedUnion('kind', [
-      z.object({ kind: z.literal('neurons'), layers: z.array(z.number().int().nonnegative()).max(256).optional() }).strict(),
-      z.object({ kind: z.literal('sae'), saeId: z.number().int().positive() }).strict(),
-    ]),
+    metric: Metric,
+    site: Site,
     method: z.enum(['gradient', 'integrated-gradients']).default('gradient'),
     steps: z.number().int().min(1).max(512).default(16),
     topN: z.number().int().min(1).max(500).default(50),
@@ -34,7 +38,44 @@ export const AttributionOutput = z.object({
   verification: z.object({ spearman: z.number(), pearson: z.number(), signAgreement: z.number(), forwards: z.number() }).nullable(),
 });
 
+export const PatchInput = z
+  .object({
+    model: z.string().min(1),
+    /** The prompt whose activations are copied… */
+    sourcePrompt: z.string().min(1).max(20_000),
+    /** …into this one, at its last position (or the paired positions below). */
+    targetPrompt: z.string().min(1).max(20_000),
+    site: Site,
+    sourcePositions: z.array(z.number().int().nonnegative()).max(64).optional(),
+    targetPositions: z.array(z.number().int().nonnegative()).max(64).optional(),
+    topN: z.number().int().min(1).max(100_000).default(20),
+    scale: z.number().finite().default(1),
+    metric: Metric.optional(),
+    topK: z.number().int().min(1).max(100).default(10),
+  })
+  .strict();
+
+const TokenProb = z.object({ id: z.number(), text: z.string(), prob: z.number() });
+
+export const PatchOutput = z.object({
+  experiment: z.object({ id: z.number(), citeId: z.string() }),
+  units: z.array(z.object({ hook: z.string(), index: z.number(), deltas: z.array(z.number()) })),
+  source: z.array(TokenProb),
+  before: z.array(TokenProb),
+  after: z.array(TokenProb),
+  klAfterBefore: z.number(),
+  klSourceBefore: z.number(),
+  klSourceAfter: z.number(),
+  metric: z.object({ source: z.number(), before: z.number(), after: z.number() }).nullable(),
+});
+
 export const attributionCommands = {
+  'attribution.patch': command({
+    summary: 'Patch the top-N neuron or feature deltas of a source prompt into a target prompt and report the shift',
+    runsIn: 'engine',
+    input: PatchInput,
+    output: PatchOutput,
+  }),
   'attribution.run': command({
     summary: 'Rank MLP neurons or SAE features by attribution patching (delta × gradient), optionally verified by real patches',
     runsIn: 'engine',
@@ -45,3 +86,4 @@ export const attributionCommands = {
 
 export type AttributionInput = z.infer<typeof AttributionInput>;
 export type AttributionOutput = z.infer<typeof AttributionOutput>;
+export type PatchOutput = z.infer<typeof PatchOutput>;
