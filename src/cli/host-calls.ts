@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import type { ModelInfo } from '../shared/contract';
 import { FeaturescopeError } from '../shared/errors';
 import type { Host } from '../main/host/host';
+import { parseIntOption } from './args';
 
 /** An SAE by catalog id or by name. */
 export async function resolveSae(host: Host, given: string): Promise<number> {
@@ -34,4 +35,11 @@ export async function callOrThrow(host: Host, command: string, input: unknown): 
   const r = await host.call(command, input);
   if (!r.ok) throw new FeaturescopeError(r.error.code, r.error.message, r.error.field);
   return r.value;
+}
+
+/** --sae ID|NAME picks an SAE's features, else --layers 0,1,… (default: every layer) picks MLP neurons. */
+export async function siteFromFlags(host: Host, values: Record<string, unknown>): Promise<{ kind: 'sae'; saeId: number } | { kind: 'neurons'; layers?: number[] }> {
+  if (values.sae !== undefined) return { kind: 'sae', saeId: await resolveSae(host, values.sae as string) };
+  if (values.layers === undefined) return { kind: 'neurons' };
+  return { kind: 'neurons', layers: String(values.layers).split(',').map((l) => parseIntOption('layers', l, 0, 1023)) };
 }

@@ -6,7 +6,6 @@ import { progressToStderr, clearProgress } from '../progress';
 import { formatDoctor } from '../format';
 import { runJob } from '../../main/host/run-job';
 import { startServer } from '../../main/serve/server';
-import { resolve } from 'node:path';
 
 export const appCommands: Record<string, CliCommand> = {
   doctor: {

@@ -1,7 +1,7 @@
 // Commands that run prompts through a model.
 import type { CliCommand } from '../command';
 import { requireString, parseIntOption } from '../args';
-import { callOrThrow, resolveModel, resolveSae } from '../host-calls';
+import { callOrThrow, resolveModel, siteFromFlags } from '../host-calls';
 import { formatNumber, formatRun } from '../format';
 import { parseInterventionFlags } from '../interventions';
 import { FeaturescopeError } from '../../shared/errors';
@@ -88,10 +88,7 @@ export const modelCommands: Record<string, CliCommand> = {
         prompt: requireString(values, 'prompt'),
         ...(values['patch-prompt'] === undefined ? {} : { patchPrompt: values['patch-prompt'] }),
         metric: values.versus === undefined ? { kind: 'logprob', token: target } : { kind: 'logit-diff', tokenA: target, tokenB: values.versus },
-        site:
-          values.sae !== undefined
-            ? { kind: 'sae', saeId: await resolveSae(h, values.sae as string) }
-            : { kind: 'neurons', ...(values.layers === undefined ? {} : { layers: String(values.layers).split(',').map((l) => parseIntOption('layers', l, 0, 1023)) }) },
+        site: await siteFromFlags(h, values),
         ...(values.method === undefined ? {} : { method: values.method }),
         topN: values.top === undefined ? 20 : parseIntOption('top', values.top, 1, 500),
         verify: values.verify === true,
@@ -126,10 +123,7 @@ export const modelCommands: Record<string, CliCommand> = {
         model: await resolveModel(h, values.model as string | undefined),
         sourcePrompt: requireString(values, 'source'),
         targetPrompt: requireString(values, 'target-prompt'),
-        site:
-          values.sae !== undefined
-            ? { kind: 'sae', saeId: await resolveSae(h, values.sae as string) }
-            : { kind: 'neurons', ...(values.layers === undefined ? {} : { layers: String(values.layers).split(',').map((l) => parseIntOption('layers', l, 0, 1023)) }) },
+        site: await siteFromFlags(h, values),
         topN: values.top === undefined ? 20 : parseIntOption('top', values.top, 1, 100_000),
         ...(values.scale === undefined ? {} : { scale: Number(values.scale) }),
       };
