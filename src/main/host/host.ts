@@ -38,6 +38,9 @@ export function createHost({ mode, paths, spawnEngine }: HostOptions): Host {
     for (const l of listeners) l(event, payload);
   };
 
+  /** The engine migrates the catalog before its first ready; the host reads it only after that. */
+  let writerReadyOnce = false;
+
   const engine = new EngineSupervisor(spawnEngine, {
     onMessage: (m) => fromEngine(m),
     onStatus: (s) => {
@@ -80,7 +83,6 @@ export function createHost({ mode, paths, spawnEngine }: HostOptions): Host {
     }
   }
 
-  let writerReadyOnce = false;
   const catalog = catalogReader(paths.catalog, paths.appRoot, () => writerReadyOnce);
   const { close: closeCatalog, ...catalogReads } = catalog;
 
