@@ -184,6 +184,8 @@ test('train an SAE from Home, then ablate, steer, and replay from the log', asyn
     await page.getByRole('tab', { name: 'Export' }).click();
     const form = page.getByRole('form', { name: 'Export an SAE' });
     const dir = join(mkdtempSync(join(tmpdir(), 'featurescope-export-')), 'sae');
+    // Other specs may have added SAEs to this workspace: pick the one this spec trained.
+    await form.locator('select[name="export-sae"]').selectOption({ label: await form.locator('select[name="export-sae"] option', { hasText: 'e2e-sae' }).innerText() });
     await form.locator('input[name="export-path"]').fill('relative/folder');
     await form.getByRole('button', { name: 'Export' }).click();
     await expect(form.locator('input[name="export-path"]')).toHaveAttribute('aria-invalid', 'true');

@@ -13,6 +13,9 @@ export function exportHandlers(services: EngineServices): { calls: Pick<CallHand
       'sae.export': ({ saeId, dir }) => {
         const row = services.catalog().statement('SELECT weights_path AS path FROM saes WHERE id = ?').get(saeId) as { path: string } | undefined;
         if (!row) throw new FeaturescopeError('not_found', `There is no SAE ${saeId} in the catalog.`, 'saeId');
+        for (const file of [WEIGHTS_FILE, CFG_FILE]) {
+          if (!existsSync(join(row.path, file))) throw new FeaturescopeError('not_found', `SAE ${saeId}'s ${file} is missing from ${row.path}; nothing was written.`, 'saeId');
+        }
         if (existsSync(dir) && (!statSync(dir).isDirectory() || readdirSync(dir).length > 0)) {
           throw new FeaturescopeError('invalid_input', `${dir} exists and is not an empty folder; nothing was written.`, 'dir');
         }
