@@ -39,7 +39,6 @@ export function gpt2WeightShapes(c: ModelConfig): [string, number[]][] {
 export function gpt2Forward(step: ForwardStep): tf.Tensor3D {
   const { config: c, weight: w, hook } = step;
   const [batch, pos] = step.ids.shape;
-  const d = c.dModel;
   const positions = tf.tensor2d(step.positions.flat(), [batch, pos], 'int32'); // < n_positions, checked by the caller
 
   const embed = hook('hook_embed', embedTokens(step, 'wte.weight', c.tieWordEmbeddings)); // [batch, pos, d_model]

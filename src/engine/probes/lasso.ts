@@ -87,7 +87,7 @@ export function fitLassoPath(data: LassoData, opts: LassoPathOptions = {}): Lass
     // rounding-sized coefficients behind on the column that sets λ_max.
     const solved =
       lambda >= lambdaMax * (1 - 1e-12)
-        ? emptySolution(x, y, n, d, lambda, yMean)
+        ? emptySolution(x, y, n, d, yMean)
         : solveWithStrongRule(x, y, n, d, lambda, previousLambda, gradient, b, w, maxIterations, tolerance);
     b = solved.b;
     w = solved.w;
@@ -315,7 +315,8 @@ function fista(x: Float64Array, y: Float64Array, n: number, d: number, lambda: n
   return { b, w, objective: loss + lambda * l1(w), iterations: Math.max(0, maxIterations), converged: false, gradient: grad };
 }
 
-function emptySolution(x: Float64Array, y: Float64Array, n: number, d: number, lambda: number, yMean: number): Solved {
+/** All weights zero (λ ≥ λ_max): the objective is the intercept-only loss, the L1 term is 0. */
+function emptySolution(x: Float64Array, y: Float64Array, n: number, d: number, yMean: number): Solved {
   const b = Math.log(yMean / (1 - yMean));
   const w = new Float64Array(d);
   const gradient = new Float64Array(d);
