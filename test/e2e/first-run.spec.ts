@@ -70,6 +70,15 @@ test('first run: Get started captures, trains and analyses the bundled model ste
   await panel.getByRole('button', { name: 'Open its features →' }).click();
   await expect(page.getByRole('heading', { name: 'Features', level: 1 })).toBeVisible();
 
+  // Search the fresh catalog and open a feature: its page shows real top examples.
+  await page.getByLabel('Search features').fill('def');
+  const hits = page.locator('[role=option][data-idx]');
+  await expect(hits.first()).toBeVisible();
+  await page.getByLabel('Search features').press('Enter');
+  const featurePage = page.getByTestId('feature-page');
+  await expect(featurePage).toHaveAttribute('data-idx', /^\d+$/);
+  await expect(page.getByTestId('top-examples').locator('.fp-example').first()).toBeVisible();
+
   // With an analysis, steering strength is in units of the feature's max activation (from catalog.feature).
   await page.keyboard.press('Alt+4');
   const form = page.getByRole('form', { name: 'Run a prompt' });
@@ -88,4 +97,23 @@ test('first run: Get started captures, trains and analyses the bundled model ste
   await expect(page.getByTestId('steer-strength')).toHaveText('+10.00');
   await expect(page.getByTestId('kl')).toBeVisible();
   expect(Number(await page.getByTestId('kl').textContent())).toBeGreaterThan(0);
+  await expect(page.getByTestId('cite-id')).toHaveText(/^exp-\d{6,}$/);
+  // Steering at 10× the feature's max activation changes what the model generates.
+  expect(await page.getByTestId('continuation-intervened').textContent()).not.toBe(await page.getByTestId('continuation-baseline').textContent());
+  const steered = (await page.getByTestId('cite-id').textContent())!;
+
+  // An MLP-neuron ablation on top moves the distribution further: the KL shown changes.
+  const klSteered = Number(await page.getByTestId('kl').textContent());
+  const ablations = page.locator('[aria-label="MLP neuron ablations"]');
+  await ablations.getByLabel('Layer').selectOption('3');
+  await ablations.getByLabel(/^Neurons/).fill('0-255');
+  await ablations.getByRole('button', { name: 'Add' }).click();
+  await expect(page.getByTestId('cite-id')).not.toHaveText(steered);
+  expect(Number(await page.getByTestId('kl').textContent())).not.toBe(klSteered);
+
+  // The steered run replays from the experiment log and matches.
+  await page.keyboard.press('Alt+5');
+  await page.getByRole('table', { name: 'Experiment log' }).locator(`tbody tr[data-cite="${steered}"]`).click();
+  await page.getByRole('button', { name: 'Replay' }).click();
+  await expect(page.getByTestId('replay-verdict')).toHaveText('matches', { timeout: 60_000 });
 });
