@@ -6,7 +6,7 @@ export interface EngineProcess {
   readonly pid: number | undefined;
   send(message: HostToEngine): void;
   onMessage(listener: (message: EngineToHost) => void): void;
-  /** Called once when the process is gone, with a human reason ("exited with code 1", "killed by SIGKILL"). */
+  /** Called once when the process is gone, with a human reason ("exited with code 1", "was killed by SIGKILL"). */
   onExit(listener: (reason: string) => void): void;
   /** Lines the engine wrote to stderr, for the reason shown when it dies. */
   onStderr(listener: (text: string) => void): void;
@@ -28,7 +28,7 @@ export function forkNodeEngine(engineEntry: string, env: NodeJS.ProcessEnv = pro
     child.on('exit', (code, signal) => {
       if (exited) return;
       exited = true;
-      const reason = signal ? `killed by ${signal}` : `exited with code ${code}`;
+      const reason = signal ? `was killed by ${signal}` : `exited with code ${code}`;
       for (const l of exitListeners) l(reason);
     });
     return {
