@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import type { ModelInfo } from '../shared/contract';
 import { FeaturescopeError } from '../shared/errors';
 import type { Host } from '../main/host/host';
-import { parseIntOption } from './args';
+import { corpusFromFlags, parseIntOption, requireString } from './args';
 
 /** An SAE by catalog id or by name. */
 export async function resolveSae(host: Host, given: string): Promise<number> {
@@ -42,4 +42,14 @@ export async function siteFromFlags(host: Host, values: Record<string, unknown>)
   if (values.sae !== undefined) return { kind: 'sae', saeId: await resolveSae(host, values.sae as string) };
   if (values.layers === undefined) return { kind: 'neurons' };
   return { kind: 'neurons', layers: String(values.layers).split(',').map((l) => parseIntOption('layers', l, 0, 1023)) };
+}
+
+/** --sae, --corpus (with its kind flags), --model and --context: an SAE run over a corpus (analyze, evaluate). */
+export async function saeOnCorpusFromFlags(host: Host, values: Record<string, unknown>) {
+  return {
+    saeId: await resolveSae(host, requireString(values, 'sae')),
+    corpus: corpusFromFlags(values),
+    ...(values.model === undefined ? {} : { model: resolve(values.model as string) }),
+    ...(values.context === undefined ? {} : { contextLength: Number(values.context) }),
+  };
 }

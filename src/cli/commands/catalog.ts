@@ -1,11 +1,10 @@
 // Commands that fill and read the feature catalog.
 import type { CliCommand } from '../command';
-import { CORPUS_FLAGS, requireString, parseIntOption, corpusFromFlags } from '../args';
-import { callOrThrow, resolveSae } from '../host-calls';
+import { CORPUS_FLAGS, requireString, parseIntOption } from '../args';
+import { callOrThrow, resolveSae, saeOnCorpusFromFlags } from '../host-calls';
 import { progressToStderr, clearProgress } from '../progress';
 import { formatNumber } from '../format';
 import { runJob } from '../../main/host/run-job';
-import { resolve } from 'node:path';
 
 export const catalogCommands: Record<string, CliCommand> = {
   analyze: {
@@ -22,10 +21,7 @@ export const catalogCommands: Record<string, CliCommand> = {
     async run(values, host) {
       const h = await host();
       const input = {
-        saeId: await resolveSae(h, requireString(values, 'sae')),
-        corpus: corpusFromFlags(values),
-        ...(values.model === undefined ? {} : { model: resolve(values.model as string) }),
-        ...(values.context === undefined ? {} : { contextLength: Number(values.context) }),
+        ...(await saeOnCorpusFromFlags(h, values)),
         ...(values['max-tokens'] === undefined ? {} : { maxTokens: Number(values['max-tokens']) }),
         ...(values.top === undefined ? {} : { topExamples: Number(values.top) }),
       };

@@ -1,7 +1,7 @@
 // Commands that make SAEs: capture activations, train, evaluate, import.
 import type { CliCommand } from '../command';
 import { CORPUS_FLAGS, requireString, parseIntOption, corpusFromFlags } from '../args';
-import { callOrThrow, resolveModel, resolveSae } from '../host-calls';
+import { callOrThrow, resolveModel, saeOnCorpusFromFlags } from '../host-calls';
 import { progressToStderr, clearProgress } from '../progress';
 import { formatNumber } from '../format';
 import { runJob } from '../../main/host/run-job';
@@ -106,10 +106,7 @@ export const saeCommands: Record<string, CliCommand> = {
     async run(values, host) {
       const h = await host();
       const input = {
-        saeId: await resolveSae(h, requireString(values, 'sae')),
-        corpus: corpusFromFlags(values),
-        ...(values.model === undefined ? {} : { model: resolve(values.model as string) }),
-        ...(values.context === undefined ? {} : { contextLength: Number(values.context) }),
+        ...(await saeOnCorpusFromFlags(h, values)),
         ...(values.windows === undefined ? {} : { windows: parseIntOption('windows', values.windows, 1, 4096) }),
       };
       const r = await runJob(h, 'sae.evaluate', input as never, progressToStderr());

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ExperimentRef } from '../../catalog/types';
 import { JobRef } from './common';
 import { command, jobCommand } from './define';
 
@@ -102,7 +103,7 @@ export const auditCommands = {
   'audit.replay': command({
     summary: "Re-run one logged audit finding's activation evidence and compare it with the log",
     runsIn: 'engine',
-    input: z.object({ ref: z.union([z.number().int().positive(), z.string().regex(/^exp-\d{6,}$/)]) }).strict(),
+    input: z.object({ ref: ExperimentRef }).strict(),
     output: AuditReplayOutput,
   }),
 };

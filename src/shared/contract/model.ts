@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ExperimentRef } from '../../catalog/types';
 import { command } from './define';
 import { Empty } from './common';
 
@@ -156,7 +157,7 @@ export const experimentCommands = {
   'experiment.replay': command({
     summary: 'Run a logged experiment again from its inputs and say whether the outputs match',
     runsIn: 'engine',
-    input: z.object({ ref: z.union([z.number().int().positive(), z.string().regex(/^exp-\d{6,}$/, 'must look like exp-000123')]) }).strict(),
+    input: z.object({ ref: ExperimentRef }).strict(),
     output: ExperimentRunOutput.extend({ replayOf: z.string(), matches: z.boolean() }),
   }),
 };

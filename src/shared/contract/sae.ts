@@ -72,18 +72,20 @@ export const TrainResult = z.object({
   metrics: z.record(z.string(), z.number()),
 });
 
-export const AnalyzeInput = z
-  .object({
-    saeId: z.number().int().positive(),
-    corpus: CorpusSpec,
-    /** Model folder; defaults to the model the SAE was trained on, when that folder is on this machine. */
-    model: z.string().min(1).optional(),
-    contextLength: z.number().int().min(2).max(8192).optional(),
-    maxTokens: z.number().int().min(1).optional(),
-    topExamples: z.number().int().min(1).max(200).default(20),
-    seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
-  })
-  .strict();
+/** An SAE run over a corpus through its model (analysis, evaluation). */
+const SaeOnCorpus = z.object({
+  saeId: z.number().int().positive(),
+  corpus: CorpusSpec,
+  /** Model folder; defaults to the model the SAE was trained on, when that folder is on this machine. */
+  model: z.string().min(1).optional(),
+  contextLength: z.number().int().min(2).max(8192).optional(),
+});
+
+export const AnalyzeInput = SaeOnCorpus.extend({
+  maxTokens: z.number().int().min(1).optional(),
+  topExamples: z.number().int().min(1).max(200).default(20),
+  seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
+}).strict();
 
 export const AnalyzeResult = z.object({
   analysisId: z.number(),
@@ -92,16 +94,9 @@ export const AnalyzeResult = z.object({
   deadFeatures: z.number(),
 });
 
-export const EvaluateInput = z
-  .object({
-    saeId: z.number().int().positive(),
-    corpus: CorpusSpec,
-    /** Model folder; defaults to the model the SAE was trained on. */
-    model: z.string().min(1).optional(),
-    contextLength: z.number().int().min(2).max(8192).optional(),
-    windows: z.number().int().min(1).max(4096).default(64),
-  })
-  .strict();
+export const EvaluateInput = SaeOnCorpus.extend({
+  windows: z.number().int().min(1).max(4096).default(64),
+}).strict();
 
 export const EvaluateResult = z.object({
   /** SAELens names: ce_loss_score, kl_div_score, ce_loss_clean/with_sae/zero_ablation, l0, mse, explained_variance, dead_fraction… */
