@@ -26,9 +26,10 @@ export function modelHandlers(services: EngineServices, cache: ModelCache, saes:
   const rememberedDirs = (): string[] =>
     (services.catalog().statement('SELECT DISTINCT path FROM models ORDER BY id').all() as Array<{ path: string }>).map((r) => r.path);
 
-  async function info(dir: string): Promise<ModelInfo> {
+  /** `bundled` is the list of bundled folders, read once by the caller rather than once per model. */
+  async function info(dir: string, bundled: string[] = bundledDirs()): Promise<ModelInfo> {
     const model = await cache.get(dir);
-    return describeModel(model, bundledDirs().includes(model.dir));
+    return describeModel(model, bundled.includes(model.dir));
   }
 
   async function run(input: RunInput, withInterventions: boolean): Promise<PromptRun> {
@@ -46,10 +47,11 @@ export function modelHandlers(services: EngineServices, cache: ModelCache, saes:
 
   return {
     'model.list': async () => {
-      const dirs = [...new Set([...bundledDirs(), ...rememberedDirs()])];
+      const bundled = bundledDirs();
+      const dirs = [...new Set([...bundled, ...rememberedDirs()])];
       const out: ModelInfo[] = [];
       // A remembered folder that was moved or deleted since is left out, not an error for the whole list.
-      for (const dir of dirs) if (existsSync(dir)) out.push(await info(dir));
+      for (const dir of dirs) if (existsSync(dir)) out.push(await info(dir, bundled));
       return out;
     },
 
