@@ -4,7 +4,8 @@
 //    Benjamini–Hochberg q over every unit tested) with Cohen's d on the unit's own scale;
 //  - attribution patching of the attribute metric (logit(tokenA) − logit(tokenB) at the last
 //    token), patching side b's activations into side a, averaged over pairs of equal length;
-//  - the weight of the unit in a lasso probe separating side a from side b.
+//  - the weight of the unit in a lasso probe separating side a from side b, split train/test by
+//    pair (both sentences of a pair on one side, so the held-out accuracy is not read off a twin).
 // Findings are the significant units ranked by |Cohen's d|.
 
 import { FeaturescopeError } from '../../shared/errors';
@@ -61,7 +62,8 @@ export interface AuditResult {
   significant: number;
   attributionPairs: number;
   metricClean: number | null;
-  probe: { testAccuracy: number | null; features: number };
+  /** testPairs: the pairs (indices into the input) with a sentence held out by the probe; it holds out both or neither. */
+  probe: { testAccuracy: number | null; features: number; testPairs: number[] };
   findings: UnitEvidence[];
 }
 
@@ -123,7 +125,8 @@ export function runAudit(model: LoadedModel, pairs: TokenPair[], opts: AuditOpti
     }
   }
   const labels = [...new Array<number>(n).fill(0), ...new Array<number>(n).fill(1)];
-  const probe = fitProbe(x, width, labels, { seed: opts.seed ?? 0, targetAccuracy: 0.9 });
+  const pairOfRow = labels.map((_, row) => row % n);
+  const probe = fitProbe(x, width, labels, { seed: opts.seed ?? 0, targetAccuracy: 0.9, groups: pairOfRow });
   // The smallest set reaching the target, or the densest fit when none does.
   const chosenFit = (probe.smallest ? probe.path.fits.find((f) => f.lambda === probe.smallest?.lambda) : undefined) ?? probe.path.fits[probe.path.fits.length - 1];
   const probeWeights = chosenFit?.coef ?? new Float64Array(width);
@@ -174,7 +177,7 @@ export function runAudit(model: LoadedModel, pairs: TokenPair[], opts: AuditOpti
     significant: significant.length,
     attributionPairs,
     metricClean: attributionPairs > 0 ? metricSum / attributionPairs : null,
-    probe: { testAccuracy: probe.smallest?.testAccuracy ?? probe.steps[probe.steps.length - 1]?.testAccuracy ?? null, features: chosenFit?.active.length ?? 0 },
+    probe: { testAccuracy: probe.smallest?.testAccuracy ?? probe.steps[probe.steps.length - 1]?.testAccuracy ?? null, features: chosenFit?.active.length ?? 0, testPairs: [...new Set(probe.testRows.map((row) => row % n))].sort((a, b) => a - b) },
     findings,
   };
 }

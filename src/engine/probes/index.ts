@@ -3,6 +3,7 @@
 export { accuracy, fitLassoPath, predictProbability, type LassoData, type LassoFit, type LassoPath, type LassoPathOptions } from './lasso';
 export {
   fitProbe,
+  groupedSplit,
   probeActivations,
   stratifiedSplit,
   trainProbe,

@@ -1,6 +1,7 @@
 // Sparse probes: which few neurons or SAE features tell two labelled prompt sets apart?
 // One activation row per prompt (mean over its tokens, or its last token) at a hook, optionally
-// encoded by an SAE; a seeded stratified train/test split; the lasso path on the training rows
+// encoded by an SAE; a seeded stratified train/test split (or one by groups, keeping the rows of a
+// group together); the lasso path on the training rows
 // (standardised with training statistics only); accuracy per λ on both splits; and the smallest
 // feature set whose held-out accuracy reaches the target.
 
@@ -32,6 +33,11 @@ export interface ProbeSplitOptions {
   testFraction?: number;
   /** Seed of the split; default 0. */
   seed?: number;
+  /**
+   * Group id per row: rows of one group land on the same side of the split (the two sentences of a
+   * contrast pair share a group, so held-out accuracy is not read off a sentence's own twin).
+   */
+  groups?: number[];
   /** Held-out accuracy the smallest feature set must reach; default 0.9. */
   targetAccuracy?: number;
   path?: LassoPathOptions;
@@ -105,7 +111,8 @@ export function fitProbe(x: Float64Array, width: number, labels: number[], opts:
   if (x.length !== n * width) throw new FeaturescopeError('invalid_input', `x: has ${x.length} values, expected ${n}×${width}`, 'x');
   const targetAccuracy = opts.targetAccuracy ?? 0.9;
   if (!(targetAccuracy > 0 && targetAccuracy <= 1)) throw new FeaturescopeError('invalid_input', 'targetAccuracy: must be in (0, 1]', 'targetAccuracy');
-  const { train, test } = stratifiedSplit(labels, opts.testFraction ?? 0.25, opts.seed ?? 0);
+  const { train, test } =
+    opts.groups === undefined ? stratifiedSplit(labels, opts.testFraction ?? 0.25, opts.seed ?? 0) : groupedSplit(labels, opts.groups, opts.testFraction ?? 0.25, opts.seed ?? 0);
   const pick = (rows: number[]): Float64Array => {
     const out = new Float64Array(rows.length * width);
     rows.forEach((r, i) => out.set(x.subarray(r * width, (r + 1) * width), i * width));
@@ -166,4 +173,29 @@ export function stratifiedSplit(labels: number[], testFraction: number, seed: nu
     train.push(...rows.slice(held));
   }
   return { train: train.sort((a, b) => a - b), test: test.sort((a, b) => a - b) };
+}
+
+/**
+ * Seeded shuffle of the groups; the first ⌈fraction·groups⌉ groups are held out, every row of a
+ * group on the side of its group. Each class must still have rows on both sides.
+ */
+export function groupedSplit(labels: number[], groups: number[], testFraction: number, seed: number): { train: number[]; test: number[] } {
+  if (!(testFraction > 0 && testFraction < 1)) throw new FeaturescopeError('invalid_input', 'testFraction: must be in (0, 1)', 'testFraction');
+  if (groups.length !== labels.length) throw new FeaturescopeError('invalid_input', `groups: ${groups.length} group ids for ${labels.length} rows`, 'groups');
+  const ids = [...new Set(groups)].sort((a, b) => a - b);
+  const rng = new SeededRandom(seed);
+  for (let i = ids.length - 1; i > 0; i--) {
+    const j = Math.floor(rng.next() * (i + 1));
+    [ids[i], ids[j]] = [ids[j] as number, ids[i] as number];
+  }
+  const held = new Set(ids.slice(0, Math.ceil(testFraction * ids.length)));
+  const train: number[] = [];
+  const test: number[] = [];
+  groups.forEach((g, row) => (held.has(g) ? test : train).push(row));
+  for (const cls of [0, 1]) {
+    if (!train.some((r) => labels[r] === cls) || !test.some((r) => labels[r] === cls)) {
+      throw new FeaturescopeError('invalid_input', `labels: class ${cls} is missing from the training or held-out groups (${ids.length} groups); each class needs rows in groups on both sides`, 'labels');
+    }
+  }
+  return { train, test };
 }
