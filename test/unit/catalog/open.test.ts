@@ -6,6 +6,7 @@ import { migrate, openCatalog } from '../../../src/catalog/open';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../../src/catalog/migrations/index';
 import { searchFeatures } from '../../../src/catalog/queries';
 import { beginAnalysis, commitAnalysis, writeFeatures } from '../../../src/catalog/writes';
+import { saveWatchlist } from '../../../src/catalog/watchlists';
 import { addSae, feature, tempDir } from './helpers';
 
 const tmp = tempDir();
@@ -47,7 +48,7 @@ describe('openCatalog', () => {
     // FTS5 keeps its own shadow tables (features_fts_data, …); SQLite creates them, not us.
     const ours = tables.filter((t) => !/_fts_|^sqlite_/.test(t.name));
     expect(ours.map((t) => t.name).sort()).toEqual(
-      ['analyses', 'corpora', 'examples', 'experiments', 'feature_tags', 'features', 'labels', 'logit_effects', 'models', 'notes', 'saes', 'tags'].sort(),
+      ['analyses', 'corpora', 'examples', 'experiments', 'feature_tags', 'features', 'labels', 'logit_effects', 'models', 'notes', 'saes', 'tags', 'watchlist_entries', 'watchlists'].sort(),
     );
     for (const t of ours) expect({ name: t.name, strict: t.strict }).toEqual({ name: t.name, strict: 1 });
     cat.close();
@@ -85,6 +86,12 @@ describe('openCatalog', () => {
         `);
       }
       if (from >= 2) raw.exec(`INSERT INTO labels (sae_id, idx, user_label, updated_at) VALUES (1, 3, 'savanna animals', 5)`);
+      if (from >= 4) {
+        raw.exec(`
+          INSERT INTO watchlists (id, name, note, created_at, updated_at) VALUES (1, 'animals', '', 1, 1);
+          INSERT INTO watchlist_entries (watchlist_id, sae_id, idx, threshold, label) VALUES (1, 1, 3, 1.5, NULL);
+        `);
+      }
       raw.close();
 
       const cat = openCatalog(path);
@@ -95,6 +102,8 @@ describe('openCatalog', () => {
         expect(searchFeatures(cat, { saeId: 1, q: 'zebra' }).total).toBe(1);
       }
       if (from >= 2) expect(searchFeatures(cat, { saeId: 1, q: 'savanna' }).rows[0]?.userLabel).toBe('savanna animals');
+      // The watchlist tables work on migrated data: the default threshold comes from the old analysis.
+      if (from >= 1 && from < 4) expect(saveWatchlist(cat, { name: 'zebras', entries: [{ saeId: 1, idx: 3 }] }).entries[0]).toMatchObject({ threshold: 1, maxAct: 2 });
       cat.close();
     }
   });

@@ -1,0 +1,189 @@
+// Watchlists: named sets of SAE features to monitor, each with a threshold in activation units
+// (migrations/0004_watchlists.ts). Writes run in the engine (the one writer), each one
+// transaction; reads are safe on any connection.
+import { z } from 'zod';
+import { FeaturescopeError } from '../shared/errors';
+import type { Catalog } from './open';
+
+const Id = z.number().int().positive();
+const Idx = z.number().int().nonnegative();
+
+/** A watchlist by id or by name (names are unique, case-insensitively). */
+export const WatchlistRef = z.union([Id, z.string().trim().min(1).max(80)]);
+
+export const WatchlistEntryInput = z
+  .object({
+    saeId: Id,
+    idx: Idx,
+    /** Activation units; default: `defaultFraction` of the feature's max activation in the SAE's analysis. */
+    threshold: z.number().finite().positive().optional(),
+    label: z.string().trim().min(1).max(200).optional(),
+  })
+  .strict();
+
+export const WatchlistSaveInput = z
+  .object({
+    /** Rename or rewrite this watchlist; without it, the watchlist named `name` is created or replaced. */
+    id: Id.optional(),
+    name: z.string().trim().min(1).max(80),
+    note: z.string().trim().max(2000).default(''),
+    /** The whole new set of entries: what is not listed is no longer watched. */
+    entries: z.array(WatchlistEntryInput).max(1000),
+    /** Fraction of the analysed max activation used as a threshold when an entry gives none. */
+    defaultFraction: z.number().gt(0).max(1).default(0.5),
+  })
+  .strict();
+
+export const WatchlistEntry = z.object({
+  saeId: Id,
+  idx: Idx,
+  threshold: z.number(),
+  label: z.string().nullable(),
+  /** From the catalog, for display: the user's label, the automatic explanation and max activation of the SAE's active analysis. */
+  userLabel: z.string().nullable(),
+  explanation: z.string().nullable(),
+  maxAct: z.number().nullable(),
+});
+
+export const Watchlist = z.object({
+  id: Id,
+  name: z.string(),
+  note: z.string(),
+  createdAt: z.number().int(),
+  updatedAt: z.number().int(),
+  entries: z.array(WatchlistEntry),
+});
+
+export type WatchlistRef = z.infer<typeof WatchlistRef>;
+export type WatchlistEntryInput = z.input<typeof WatchlistEntryInput>;
+export type WatchlistSaveInput = z.input<typeof WatchlistSaveInput>;
+export type WatchlistEntry = z.infer<typeof WatchlistEntry>;
+export type Watchlist = z.infer<typeof Watchlist>;
+
+const ENTRIES_SQL = `
+  SELECT e.sae_id AS saeId, e.idx, e.threshold, e.label, l.user_label AS userLabel, f.explanation, f.max_act AS maxAct
+  FROM watchlist_entries e
+  LEFT JOIN saes s ON s.id = e.sae_id
+  LEFT JOIN features f ON f.analysis_id = s.active_analysis_id AND f.idx = e.idx
+  LEFT JOIN labels l ON l.sae_id = e.sae_id AND l.idx = e.idx
+  WHERE e.watchlist_id = ?`;
+
+interface WatchlistRow {
+  id: number;
+  name: string;
+  note: string;
+  createdAt: number;
+  updatedAt: number;
+}
+const WATCHLIST_COLUMNS = `id, name, note, created_at AS createdAt, updated_at AS updatedAt`;
+
+/** Every watchlist, by name; with `saeId`, only the entries of that SAE are listed. */
+export function listWatchlists(catalog: Catalog, args: { saeId?: number } = {}): Watchlist[] {
+  return catalog.db.transaction(() => {
+    const rows = catalog.statement(`SELECT ${WATCHLIST_COLUMNS} FROM watchlists ORDER BY name COLLATE NOCASE, id`).all() as WatchlistRow[];
+    return rows.map((w) => withEntries(catalog, w, args.saeId));
+  })();
+}
+
+/** One watchlist by id or name; not_found names what was asked for. */
+export function getWatchlist(catalog: Catalog, ref: WatchlistRef, field = 'watchlist'): Watchlist {
+  const row = findWatchlist(catalog, ref);
+  if (row === undefined) {
+    const known = (catalog.statement(`SELECT name FROM watchlists ORDER BY name COLLATE NOCASE`).pluck().all() as string[]).join(', ');
+    throw new FeaturescopeError('not_found', `There is no watchlist ${typeof ref === 'number' ? `#${ref}` : `"${ref}"`} (known: ${known || 'none'}).`, field);
+  }
+  return withEntries(catalog, row);
+}
+
+/**
+ * Create or replace a watchlist and its entries in one transaction. An entry without a threshold
+ * gets `defaultFraction` × the feature's max activation in its SAE's active analysis; a feature
+ * index outside the SAE, a duplicate entry, or a default that cannot be taken is refused.
+ */
+export function saveWatchlist(catalog: Catalog, input: WatchlistSaveInput): Watchlist {
+  const cat = writer(catalog);
+  const w = parse(WatchlistSaveInput, input);
+  return cat.db
+    .transaction(() => {
+      const now = Date.now();
+      const sameName = findWatchlist(cat, w.name);
+      let id: number;
+      if (w.id !== undefined) {
+        if (findWatchlist(cat, w.id) === undefined) throw new FeaturescopeError('not_found', `There is no watchlist #${w.id}.`, 'id');
+        if (sameName !== undefined && sameName.id !== w.id) throw new FeaturescopeError('invalid_input', `name: another watchlist is already called "${sameName.name}".`, 'name');
+        cat.statement(`UPDATE watchlists SET name = ?, note = ?, updated_at = ? WHERE id = ?`).run(w.name, w.note, now, w.id);
+        id = w.id;
+      } else if (sameName !== undefined) {
+        cat.statement(`UPDATE watchlists SET name = ?, note = ?, updated_at = ? WHERE id = ?`).run(w.name, w.note, now, sameName.id);
+        id = sameName.id;
+      } else {
+        id = Number(cat.statement(`INSERT INTO watchlists (name, note, created_at, updated_at) VALUES (?, ?, ?, ?)`).run(w.name, w.note, now, now).lastInsertRowid);
+      }
+      cat.statement(`DELETE FROM watchlist_entries WHERE watchlist_id = ?`).run(id);
+      const insert = cat.statement(`INSERT INTO watchlist_entries (watchlist_id, sae_id, idx, threshold, label) VALUES (?, ?, ?, ?, ?)`);
+      const seen = new Set<string>();
+      w.entries.forEach((e, i) => {
+        const key = `${e.saeId}:${e.idx}`;
+        if (seen.has(key)) throw new FeaturescopeError('invalid_input', `entries.${i}: feature ${e.idx} of SAE ${e.saeId} is listed twice.`, `entries.${i}.idx`);
+        seen.add(key);
+        const sae = cat.statement(`SELECT name, d_sae AS dSae, active_analysis_id AS analysisId FROM saes WHERE id = ?`).get(e.saeId) as
+          | { name: string; dSae: number; analysisId: number | null }
+          | undefined;
+        if (sae === undefined) throw new FeaturescopeError('not_found', `entries.${i}.saeId: there is no SAE ${e.saeId} in catalog ${cat.path}.`, `entries.${i}.saeId`);
+        if (e.idx >= sae.dSae) {
+          throw new FeaturescopeError('invalid_input', `entries.${i}.idx: SAE ${sae.name} has features 0–${sae.dSae - 1}, not ${e.idx}.`, `entries.${i}.idx`);
+        }
+        const threshold = e.threshold ?? defaultThreshold(cat, sae, e.idx, w.defaultFraction, i);
+        insert.run(id, e.saeId, e.idx, threshold, e.label ?? null);
+      });
+      return getWatchlist(cat, id);
+    })
+    .immediate();
+}
+
+/** Returns whether there was such a watchlist. */
+export function deleteWatchlist(catalog: Catalog, ref: WatchlistRef): boolean {
+  const cat = writer(catalog);
+  const row = findWatchlist(cat, ref);
+  if (row === undefined) return false;
+  return cat.statement(`DELETE FROM watchlists WHERE id = ?`).run(row.id).changes > 0;
+}
+
+function defaultThreshold(cat: Catalog, sae: { name: string; analysisId: number | null }, idx: number, fraction: number, i: number): number {
+  const field = `entries.${i}.threshold`;
+  if (sae.analysisId === null) {
+    throw new FeaturescopeError('invalid_input', `${field}: SAE ${sae.name} has no analysis to take a default threshold from; give a threshold in activation units or analyse the SAE first.`, field);
+  }
+  const maxAct = cat.statement(`SELECT max_act FROM features WHERE analysis_id = ? AND idx = ?`).pluck().get(sae.analysisId, idx) as number | undefined;
+  if (maxAct === undefined || !(maxAct > 0)) {
+    throw new FeaturescopeError('invalid_input', `${field}: feature ${idx} of SAE ${sae.name} never fired in its analysis, so it has no max activation to take a default from; give a threshold.`, field);
+  }
+  return fraction * maxAct;
+}
+
+function findWatchlist(cat: Catalog, ref: WatchlistRef): WatchlistRow | undefined {
+  return (
+    typeof ref === 'number'
+      ? cat.statement(`SELECT ${WATCHLIST_COLUMNS} FROM watchlists WHERE id = ?`).get(ref)
+      : cat.statement(`SELECT ${WATCHLIST_COLUMNS} FROM watchlists WHERE name = ? COLLATE NOCASE`).get(ref.trim())
+  ) as WatchlistRow | undefined;
+}
+
+function withEntries(cat: Catalog, w: WatchlistRow, saeId?: number): Watchlist {
+  const sql = saeId === undefined ? `${ENTRIES_SQL} ORDER BY e.sae_id, e.idx` : `${ENTRIES_SQL} AND e.sae_id = ? ORDER BY e.idx`;
+  const args = saeId === undefined ? [w.id] : [w.id, saeId];
+  return { ...w, entries: cat.statement(sql).all(...args) as WatchlistEntry[] };
+}
+
+function writer(catalog: Catalog): Catalog {
+  if (catalog.readonly) throw new FeaturescopeError('internal', `Catalog ${catalog.path} was opened read-only; only the engine writes.`);
+  return catalog;
+}
+
+function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  const field = issue.path.map(String).join('.');
+  throw new FeaturescopeError('invalid_input', `${field || 'watchlist'}: ${issue.message}`, field || undefined);
+}
