@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { AttributionView } from '../attribution/AttributionView';
 import { FeaturesView } from '../features/FeaturesView';
 import { ExperimentLogView } from '../experiments/ExperimentLogView';
 import { HomeView } from '../home/HomeView';
@@ -16,6 +17,7 @@ const VIEWS = [
   { id: 'playground', label: 'Playground', key: '4' },
   { id: 'experiments', label: 'Experiment log', key: '5' },
   { id: 'system', label: 'System', key: '6' },
+  { id: 'attribution', label: 'Attribution', key: '7' },
 ] as const;
 type ViewId = (typeof VIEWS)[number]['id'];
 
@@ -56,6 +58,7 @@ export function App() {
         {view === 'experiments' ? <ExperimentLogView /> : null}
         {/* Kept mounted: the prompt, the interventions and the last result survive a look at the log. */}
         <PlaygroundView active={view === 'playground'} />
+        <AttributionView active={view === 'attribution'} />
         {view === 'jobs' ? <JobsView jobs={jobs} /> : view === 'system' ? <SystemView onJobStarted={() => setView('jobs')} /> : null}
         {/* Kept mounted so the search, filters and scroll position survive a trip to another view. */}
         <div className="view-features" hidden={view !== 'features'}>
