@@ -8,6 +8,7 @@ import { experimentCommands, modelCommands } from './contract/model';
 import { saeCommands } from './contract/sae';
 import { attributionCommands } from './contract/attribution';
 import { auditCommands } from './contract/audit';
+import { watchCommands } from './contract/watch';
 
 export * from './contract/common';
 export * from './contract/app';
@@ -16,6 +17,7 @@ export * from './contract/model';
 export * from './contract/sae';
 export * from './contract/attribution';
 export * from './contract/audit';
+export * from './contract/watch';
 export * from './contract/events';
 export type { CommandSpec, RunsIn } from './contract/define';
 
@@ -27,6 +29,7 @@ export const commands = {
   ...saeCommands,
   ...attributionCommands,
   ...auditCommands,
+  ...watchCommands,
 };
 
 export type Commands = typeof commands;

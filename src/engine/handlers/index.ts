@@ -7,6 +7,7 @@ import { saeHandlers } from './sae';
 import { attributionHandlers } from './attribution';
 import { exportHandlers } from './exports';
 import { auditHandlers } from './audit';
+import { watchHandlers } from './watch';
 import { ModelCache } from '../models/model-cache';
 import { SaeCache } from '../models/sae-cache';
 
@@ -17,6 +18,7 @@ export function createHandlers(services: EngineServices): { calls: CallHandlers;
   const sae = saeHandlers(services, models, saeCache);
   const exports = exportHandlers(services);
   const audit = auditHandlers(services, models, saeCache);
+  const watch = watchHandlers(services, models, saeCache);
   return {
     calls: {
       ...catalogEditHandlers(services),
@@ -25,12 +27,14 @@ export function createHandlers(services: EngineServices): { calls: CallHandlers;
       ...exports.calls,
       ...attributionHandlers(services, models, saeCache),
       ...audit.calls,
+      ...watch.calls,
     },
     jobs: {
       'engine.benchmark': benchmarkMatmul,
       ...sae.jobs,
       ...exports.jobs,
       ...audit.jobs,
+      ...watch.jobs,
     },
   };
 }

@@ -1,0 +1,164 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { getExperiment, logExperiment } from '../../catalog';
+import { deleteWatchlist, getWatchlist, listWatchlists, saveWatchlist, type Watchlist } from '../../catalog/watchlists';
+import type { ScanRunInput, ScanRunResult } from '../../shared/contract';
+import { FeaturescopeError } from '../../shared/errors';
+import { appVersion } from '../../main/host/versions';
+import { writeFileAtomic } from '../formats/atomic';
+import type { ModelCache } from '../models/model-cache';
+import type { SaeCache } from '../models/sae-cache';
+import type { EngineServices } from '../services';
+import { renderScanReport } from '../watch/report';
+import { replayFlag, scanWatchedFeatures, type Flag } from '../watch/scan';
+import type { CallHandlers, JobHandlers } from './registry';
+
+/** Logged per flag besides its numbers: the window's ids up to the peak, so scan.replay can re-run it. */
+interface LoggedFlag {
+  doc: number;
+  position: number;
+  peak: number;
+  prefixIds: number[];
+}
+interface LoggedFeature {
+  idx: number;
+  threshold: number;
+  flagged: number;
+  flaggedTokens: number;
+  maxAct: number;
+  top: LoggedFlag[];
+}
+
+export function watchHandlers(
+  services: EngineServices,
+  models: ModelCache,
+  saes: SaeCache,
+): { calls: Pick<CallHandlers, 'watchlist.list' | 'watchlist.save' | 'watchlist.delete' | 'scan.replay'>; jobs: Pick<JobHandlers, 'scan.run'> } {
+  const version = () => appVersion(services.paths.appRoot);
+
+  /** The SAE's row and its model folder: the one given, else the one it was trained on if that folder is here. */
+  function saeRow(saeId: number, givenModel: string | undefined): { name: string; modelDir: string } {
+    const row = services.catalog().statement('SELECT name, provenance FROM saes WHERE id = ?').get(saeId) as { name: string; provenance: string } | undefined;
+    if (!row) throw new FeaturescopeError('not_found', `There is no SAE #${saeId} in the catalog.`, 'sae');
+    const trainedOn = (JSON.parse(row.provenance) as { model?: string }).model;
+    const modelDir = givenModel ?? trainedOn;
+    if (!modelDir || !existsSync(modelDir)) {
+      throw new FeaturescopeError('invalid_input', `The SAE was made for "${trainedOn ?? 'an unknown model'}", which is not a folder on this machine: pass the model folder.`, 'model');
+    }
+    return { name: row.name, modelDir };
+  }
+
+  /** A feature's title in results and the report: the entry's label, the user's label, else the explanation. */
+  const titleOf = (e: Watchlist['entries'][number]): string | null => e.label ?? e.userLabel ?? (e.explanation ? e.explanation : null);
+
+  return {
+    calls: {
+      'watchlist.list': ({ saeId }) => listWatchlists(services.catalog(), saeId === undefined ? {} : { saeId }),
+      'watchlist.save': (input) => {
+        const saved = saveWatchlist(services.catalog(), input);
+        services.catalogChanged(['watchlists']);
+        return saved;
+      },
+      'watchlist.delete': ({ watchlist }) => {
+        const deleted = deleteWatchlist(services.catalog(), watchlist);
+        if (deleted) services.catalogChanged(['watchlists']);
+        return { deleted };
+      },
+      'scan.replay': async ({ ref, idx, rank }) => {
+        const logged = getExperiment(services.catalog(), ref);
+        const inputs = logged.inputs as { model?: string; sae?: number };
+        const outputs = logged.outputs as { features?: LoggedFeature[] };
+        if (logged.kind !== 'scan' || !inputs.model || inputs.sae === undefined || !Array.isArray(outputs.features)) {
+          throw new FeaturescopeError('unsupported', `${logged.citeId} is not a watchlist scan; replay it from its own page.`, 'ref');
+        }
+        const feature = idx === undefined ? outputs.features.find((f) => f.top.length > 0) : outputs.features.find((f) => f.idx === idx);
+        if (!feature) throw new FeaturescopeError('not_found', idx === undefined ? `${logged.citeId} flagged no context.` : `${logged.citeId} did not watch feature ${idx}.`, 'idx');
+        const flag = feature.top[rank];
+        if (!flag) throw new FeaturescopeError('not_found', `${logged.citeId} kept ${feature.top.length} flagged contexts of feature ${feature.idx}; there is no rank ${rank}.`, 'rank');
+        const model = await models.get(inputs.model);
+        const sae = saes.get(services.catalog(), inputs.sae);
+        const value = replayFlag(model, sae, feature.idx, flag.prefixIds);
+        const matches = Math.abs(value - flag.peak) <= 1e-4 * Math.max(1, Math.abs(flag.peak)) && value > feature.threshold;
+        return { replayOf: logged.citeId, idx: feature.idx, rank, logged: flag.peak, value, matches };
+      },
+    },
+    jobs: {
+      'scan.run': async (input: ScanRunInput, ctx): Promise<ScanRunResult> => {
+        const catalog = services.catalog();
+        const watchlist = getWatchlist(catalog, input.watchlist);
+        const entries = watchlist.entries.filter((e) => e.saeId === input.sae);
+        if (entries.length === 0) throw new FeaturescopeError('invalid_input', `Watchlist "${watchlist.name}" has no features of SAE #${input.sae}; add some first.`, 'watchlist');
+        const { name: saeName, modelDir } = saeRow(input.sae, input.model);
+        if (input.outPath !== undefined && !existsSync(dirname(input.outPath))) throw new FeaturescopeError('not_found', `outPath: folder ${dirname(input.outPath)} does not exist.`, 'outPath');
+        const model = await models.get(modelDir);
+        const sae = saes.get(catalog, input.sae, 'sae');
+        const src = input.source;
+        const outcome = await scanWatchedFeatures(
+          model,
+          sae,
+          entries.map((e) => ({ idx: e.idx, threshold: e.threshold })),
+          src.kind === 'prompts' ? { kind: 'prompts', prompts: src.prompts } : { kind: 'corpus', corpus: src },
+          {
+            topPerFeature: input.topPerFeature,
+            ...(input.contextLength === undefined ? {} : { contextLength: input.contextLength }),
+            ...(input.maxTokens === undefined ? {} : { maxTokens: input.maxTokens }),
+          },
+          ctx,
+        );
+        ctx.throwIfCancelled();
+
+        const strip = ({ prefixIds: _ids, ...flag }: Flag) => flag;
+        const features = outcome.features.map((f, j) => ({ ...f, label: titleOf(entries[j]!), top: f.top.map(strip) }));
+        const experiment = logExperiment(catalog, {
+          kind: 'scan',
+          saeId: input.sae,
+          // Everything needed to run the scan again, with the thresholds as they were.
+          inputs: { ...input, model: model.dir, watchlist: { id: watchlist.id, name: watchlist.name }, entries: entries.map((e) => ({ idx: e.idx, threshold: e.threshold })) },
+          seed: null,
+          outputs: {
+            hook: outcome.hook,
+            tokens: outcome.tokens,
+            contexts: outcome.contexts,
+            features: outcome.features.map((f): LoggedFeature => ({ idx: f.idx, threshold: f.threshold, flagged: f.flagged, flaggedTokens: f.flaggedTokens, maxAct: f.maxAct, top: f.top.map((t) => ({ doc: t.doc, position: t.position, peak: t.peak, prefixIds: t.prefixIds })) })),
+          },
+          appVersion: version(),
+        });
+        ctx.catalogChanged(['experiments']);
+
+        const createdAt = Date.now();
+        const html = renderScanReport({
+          watchlist: watchlist.name,
+          sae: `${saeName} (#${input.sae})`,
+          hook: outcome.hook,
+          model: model.dir,
+          source: src.kind === 'prompts' ? `${src.prompts.length} prompts` : `${src.kind} corpus ${src.path}`,
+          tokens: outcome.tokens,
+          contexts: outcome.contexts,
+          seconds: outcome.seconds,
+          citeId: experiment.citeId,
+          createdAt,
+          features: features.map((f) => ({ ...f, title: f.label })),
+        });
+        const reportPath = join(services.paths.workspace, 'scans', `scan-${experiment.citeId}.html`);
+        mkdirSync(dirname(reportPath), { recursive: true });
+        writeFileAtomic(reportPath, html);
+        let exportedTo: string | null = null;
+        if (input.outPath !== undefined) {
+          writeFileAtomic(input.outPath, html);
+          exportedTo = input.outPath;
+        }
+        return {
+          experiment,
+          reportPath,
+          exportedTo,
+          watchlist: { id: watchlist.id, name: watchlist.name },
+          source: src.kind === 'prompts' ? 'prompts' : 'corpus',
+          tokens: outcome.tokens,
+          contexts: outcome.contexts,
+          seconds: outcome.seconds,
+          features,
+        };
+      },
+    },
+  };
+}

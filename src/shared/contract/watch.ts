@@ -1,0 +1,120 @@
+import { z } from 'zod';
+import { ExperimentRef } from '../../catalog/types';
+import { Watchlist, WatchlistRef, WatchlistSaveInput } from '../../catalog/watchlists';
+import { AbsolutePath, JobRef } from './common';
+import { command, jobCommand } from './define';
+import { CorpusSpec } from './sae';
+
+/** What a scan reads: a corpus (as capture and analysis read it) or a list of prompts, each scanned alone. */
+export const ScanSource = z.discriminatedUnion('kind', [
+  ...CorpusSpec.options,
+  z.object({ kind: z.literal('prompts'), prompts: z.array(z.string().min(1).max(20_000)).min(1).max(10_000) }).strict(),
+]);
+
+export const ScanRunInput = z
+  .object({
+    /** Model folder; defaults to the model the SAE was trained on, when that folder is on this machine. */
+    model: z.string().min(1).optional(),
+    sae: z.number().int().positive(),
+    /** Its entries of this SAE are scanned. */
+    watchlist: WatchlistRef,
+    source: ScanSource,
+    /** Tokens per corpus window (prompts are scanned whole). */
+    contextLength: z.number().int().min(2).max(8192).optional(),
+    maxTokens: z.number().int().min(1).optional(),
+    /** Flagged contexts kept per feature, highest peak first. */
+    topPerFeature: z.number().int().min(1).max(100).default(10),
+    /** Also write the report here (an .html path). */
+    outPath: AbsolutePath.optional(),
+  })
+  .strict();
+
+export const FlaggedContext = z.object({
+  /** Decoded tokens around the peak, and the feature's value at each (0 at special tokens). */
+  tokens: z.array(z.string()),
+  values: z.array(z.number()),
+  /** Index in `tokens` of the peak. */
+  peakIndex: z.number().int(),
+  peak: z.number(),
+  /** Document (corpus) or prompt index, and the peak's token offset in it. */
+  doc: z.number().int(),
+  position: z.number().int(),
+  /** Tokens of this context (window or prompt) over the threshold. */
+  tokensOver: z.number().int(),
+});
+
+export const ScanFeatureResult = z.object({
+  idx: z.number().int(),
+  threshold: z.number(),
+  label: z.string().nullable(),
+  /** Contexts (corpus windows or prompts) where the feature exceeds its threshold at least once. */
+  flagged: z.number().int(),
+  flaggedTokens: z.number().int(),
+  /** Highest activation over every scanned token, flagged or not. */
+  maxAct: z.number(),
+  top: z.array(FlaggedContext),
+});
+
+export const ScanRunResult = z.object({
+  experiment: z.object({ id: z.number(), citeId: z.string() }),
+  reportPath: z.string(),
+  exportedTo: z.string().nullable(),
+  watchlist: z.object({ id: z.number(), name: z.string() }),
+  source: z.enum(['corpus', 'prompts']),
+  /** Scanned (non-special) tokens and contexts. */
+  tokens: z.number().int(),
+  contexts: z.number().int(),
+  seconds: z.number(),
+  features: z.array(ScanFeatureResult),
+});
+
+export const ScanReplayOutput = z.object({
+  replayOf: z.string(),
+  idx: z.number().int(),
+  rank: z.number().int(),
+  logged: z.number(),
+  value: z.number(),
+  /** The context's peak value again (to float noise) and still over the threshold. */
+  matches: z.boolean(),
+});
+
+export const watchCommands = {
+  'watchlist.list': command({
+    summary: 'Watchlists with their entries (only those of one SAE when saeId is given), with each feature’s label and analysed max',
+    runsIn: 'engine',
+    input: z.object({ saeId: z.number().int().positive().optional() }).strict(),
+    output: z.array(Watchlist),
+  }),
+  'watchlist.save': command({
+    summary: 'Create or replace a watchlist and its entries; a threshold left out is a fraction of the feature’s analysed max activation',
+    runsIn: 'engine',
+    input: WatchlistSaveInput,
+    output: Watchlist,
+  }),
+  'watchlist.delete': command({
+    summary: 'Delete a watchlist by id or name',
+    runsIn: 'engine',
+    input: z.object({ watchlist: WatchlistRef }).strict(),
+    output: z.object({ deleted: z.boolean() }),
+  }),
+  'scan.run': jobCommand({
+    summary: 'Scan a corpus or prompt list for contexts where a watched feature exceeds its threshold; logged, with an HTML report',
+    input: ScanRunInput,
+    output: JobRef,
+    result: ScanRunResult,
+  }),
+  'scan.replay': command({
+    summary: 'Re-run one flagged context of a logged scan and compare the feature’s value with the log',
+    runsIn: 'engine',
+    input: z.object({ ref: ExperimentRef, idx: z.number().int().nonnegative().optional(), rank: z.number().int().nonnegative().default(0) }).strict(),
+    output: ScanReplayOutput,
+  }),
+};
+
+export type ScanSource = z.infer<typeof ScanSource>;
+export type ScanRunInput = z.infer<typeof ScanRunInput>;
+export type FlaggedContext = z.infer<typeof FlaggedContext>;
+export type ScanFeatureResult = z.infer<typeof ScanFeatureResult>;
+export type ScanRunResult = z.infer<typeof ScanRunResult>;
+export type ScanReplayOutput = z.infer<typeof ScanReplayOutput>;
+export type { Watchlist, WatchlistEntry, WatchlistSaveInput } from '../../catalog/watchlists';
