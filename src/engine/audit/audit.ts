@@ -34,7 +34,15 @@ export interface AuditOptions {
   seed?: number;
   /** Pairs used for attribution (one forward and backward each); default 32. */
   attributionPairs?: number;
+  /**
+   * Called between steps with the model runs done of the total (a prompt's forward, a pair's
+   * attribution); awaited, so a job can report progress, yield and stop there.
+   */
+  onProgress?: (done: number, total: number, message: string) => void | Promise<void>;
 }
+
+/** Prompts run per step between progress reports. */
+const PROMPTS_PER_STEP = 16;
 
 export interface UnitEvidence {
   hook: string;
@@ -85,21 +93,65 @@ export function sideActivations(model: LoadedModel, pairs: TokenPair[], hook: st
   return { a: a.x, b: b.x, width: a.width };
 }
 
+/** sideActivations in steps of PROMPTS_PER_STEP prompts, awaiting `step(prompts)` after each. */
+async function sideActivationsInSteps(
+  model: LoadedModel,
+  pairs: TokenPair[],
+  hook: string,
+  sae: Sae | undefined,
+  pooling: ProbePooling,
+  step: (prompts: number) => Promise<void>,
+): Promise<{ a: Float64Array; b: Float64Array; width: number }> {
+  const opts = { hook, pooling, ...(sae ? { sae } : {}) };
+  let width = 0;
+  const side = async (pick: (p: TokenPair) => number[]): Promise<Float64Array> => {
+    const parts: Float64Array[] = [];
+    for (let start = 0; start < pairs.length; start += PROMPTS_PER_STEP) {
+      const chunk = pairs.slice(start, start + PROMPTS_PER_STEP);
+      const r = probeActivations(model, chunk.map(pick), opts);
+      parts.push(r.x);
+      width = r.width;
+      await step(chunk.length);
+    }
+    const out = new Float64Array(pairs.length * width);
+    let offset = 0;
+    for (const part of parts) {
+      out.set(part, offset);
+      offset += part.length;
+    }
+    return out;
+  };
+  const a = await side((p) => p.a);
+  const b = await side((p) => p.b);
+  return { a, b, width };
+}
+
 export function column(x: Float64Array, width: number, j: number): number[] {
   const out = new Array<number>(x.length / width);
   for (let i = 0; i < out.length; i++) out[i] = x[i * width + j] as number;
   return out;
 }
 
-export function runAudit(model: LoadedModel, pairs: TokenPair[], opts: AuditOptions): AuditResult {
+export async function runAudit(model: LoadedModel, pairs: TokenPair[], opts: AuditOptions): Promise<AuditResult> {
   if (pairs.length < 3) throw new FeaturescopeError('invalid_input', `contrastSet: ${pairs.length} pairs; an audit needs at least 3`, 'contrastSet');
   const pooling = opts.pooling ?? 'mean';
   const alpha = opts.alpha ?? 0.05;
   const hooks = auditHooks(model, opts.site);
   const n = pairs.length;
+  const usable = opts.metric ? pairs.filter((p) => p.a.length === p.b.length).slice(0, opts.attributionPairs ?? 32) : [];
+  const totalRuns = hooks.length * 2 * n + usable.length;
+  let runsDone = 0;
+  const report = async (runs: number, message: string) => {
+    runsDone += runs;
+    await opts.onProgress?.(runsDone, totalRuns, message);
+  };
 
   // Activation difference per unit.
-  const sides = hooks.map(({ hook, sae }) => ({ hook, kind: (sae ? 'sae-feature' : 'neuron') as UnitEvidence['unitKind'], ...sideActivations(model, pairs, hook, sae, pooling) }));
+  const sides: Array<{ hook: string; kind: UnitEvidence['unitKind']; a: Float64Array; b: Float64Array; width: number }> = [];
+  for (const { hook, sae } of hooks) {
+    const acts = await sideActivationsInSteps(model, pairs, hook, sae, pooling, (runs) => report(runs, `activations at ${hook}`));
+    sides.push({ hook, kind: sae ? 'sae-feature' : 'neuron', ...acts });
+  }
   const units: Array<Omit<UnitEvidence, 'q' | 'attribution' | 'probeWeight' | 'valuesA' | 'valuesB'> & { col: number; side: (typeof sides)[number] }> = [];
   let col = 0;
   for (const side of sides) {
@@ -114,6 +166,7 @@ export function runAudit(model: LoadedModel, pairs: TokenPair[], opts: AuditOpti
   const q = benjaminiHochberg(units.map((u) => u.p));
 
   // Probe over every unit: side a = 0, side b = 1.
+  await report(0, `lasso probe over ${units.length} units`);
   const width = col;
   const x = new Float64Array(2 * n * width);
   for (let i = 0; i < n; i++) {
@@ -136,7 +189,7 @@ export function runAudit(model: LoadedModel, pairs: TokenPair[], opts: AuditOpti
   let attributionPairs = 0;
   let metricSum = 0;
   if (opts.metric) {
-    const usable = pairs.filter((p) => p.a.length === p.b.length).slice(0, opts.attributionPairs ?? 32);
+    await report(0, `attribution over ${usable.length} pairs`);
     const site = opts.site.kind === 'sae' ? { kind: 'sae' as const, sae: opts.site.sae } : { kind: 'neurons' as const, layers: hooks.map((h) => Number(h.hook.split('.')[1])) };
     for (const p of usable) {
       const r = attribute(model, { tokens: p.a, patchTokens: p.b, metric: opts.metric, site, method: 'gradient' });
@@ -147,6 +200,7 @@ export function runAudit(model: LoadedModel, pairs: TokenPair[], opts: AuditOpti
         attributionScores.set(h.hook, acc);
       }
       attributionPairs++;
+      await report(1, `attribution over ${usable.length} pairs`);
     }
   }
 

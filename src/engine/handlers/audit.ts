@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { addTag, getExperiment, logExperiment } from '../../catalog';
 import type { AuditRunInput, ProbeTrainInput } from '../../shared/contract';
@@ -12,6 +12,7 @@ import type { LoadedModel } from '../model';
 import type { ModelCache } from '../models/model-cache';
 import type { SaeCache } from '../models/sae-cache';
 import { trainProbe, type LabelledPrompt } from '../probes';
+import { yieldToEventLoop } from '../jobs/context';
 import type { EngineServices } from '../services';
 import type { CallHandlers, JobHandlers } from './registry';
 
@@ -47,7 +48,7 @@ function readExamples(examples: ProbeTrainInput['examples']): Array<{ text: stri
     });
 }
 
-export function auditHandlers(services: EngineServices, models: ModelCache, saes: SaeCache): { calls: Pick<CallHandlers, 'probe.train' | 'audit.replay'>; jobs: Pick<JobHandlers, 'audit.run'> } {
+export function auditHandlers(services: EngineServices, models: ModelCache, saes: SaeCache): { calls: Pick<CallHandlers, 'audit.contrastSets' | 'probe.train' | 'audit.replay'>; jobs: Pick<JobHandlers, 'audit.run'> } {
   const contrastDir = () => join(services.paths.resources, 'contrast-sets');
   const version = () => appVersion(services.paths.appRoot);
 
@@ -55,6 +56,18 @@ export function auditHandlers(services: EngineServices, models: ModelCache, saes
 
   return {
     calls: {
+      'audit.contrastSets': () => {
+        const dir = contrastDir();
+        if (!existsSync(dir)) return [];
+        return readdirSync(dir)
+          .filter((f) => f.endsWith('.json'))
+          .sort()
+          .map((f) => {
+            const set = loadContrastSet(join(dir, f), dir);
+            return { id: f.slice(0, -5), title: set.title, sideA: set.sideA, sideB: set.sideB, pairs: set.pairs.length, hasMetric: set.metric !== undefined };
+          });
+      },
+
       'probe.train': async (input) => {
         const model = await models.get(input.model);
         const sae = input.sae === undefined ? undefined : saes.get(services.catalog(), input.sae);
@@ -102,12 +115,14 @@ export function auditHandlers(services: EngineServices, models: ModelCache, saes
         const model = await models.get(input.model);
         const catalog = services.catalog();
         const sae = input.sae === undefined ? undefined : saes.get(catalog, input.sae);
-        const meter = ctx.meter('steps', 3);
+        // Counts model runs (a prompt's forward, a pair's attribution); runAudit sets the total.
+        const meter = ctx.meter('runs', 1);
         meter.update(0, { message: `audit over ${set.pairs.length} pairs`, force: true });
         const pairs = tokenPairs(model, set.pairs);
         const metric = set.metric ? { kind: 'logit-diff' as const, tokenA: tokenId(model, set.metric.tokenA, 'contrastSet.metric.tokenA'), tokenB: tokenId(model, set.metric.tokenB, 'contrastSet.metric.tokenB') } : null;
         ctx.throwIfCancelled();
-        const result = runAudit(model, pairs, {
+        let runs = 0;
+        const result = await runAudit(model, pairs, {
           site: sae ? { kind: 'sae', sae } : { kind: 'neurons', ...(input.layers ? { layers: input.layers } : {}) },
           pooling: input.pooling,
           metric,
@@ -115,8 +130,15 @@ export function auditHandlers(services: EngineServices, models: ModelCache, saes
           alpha: input.alpha,
           seed: input.seed,
           attributionPairs: input.attributionPairs,
+          onProgress: async (done, total, message) => {
+            runs = total;
+            meter.setTotal(total);
+            meter.update(done, { message });
+            await yieldToEventLoop();
+            ctx.throwIfCancelled();
+          },
         });
-        meter.update(2, { message: 'logging findings and writing the report', force: true });
+        meter.update(runs, { message: 'logging findings and writing the report', force: true });
         ctx.throwIfCancelled();
         const findings: ReportFinding[] = [];
         catalog.db
@@ -161,7 +183,7 @@ export function auditHandlers(services: EngineServices, models: ModelCache, saes
           if (!existsSync(dirname(exportedTo))) throw new FeaturescopeError('not_found', `outPath: folder ${dirname(exportedTo)} does not exist`, 'outPath');
           writeFileAtomic(exportedTo, html);
         }
-        meter.update(3, { force: true });
+        meter.update(runs, { force: true });
         return {
           reportPath,
           exportedTo,

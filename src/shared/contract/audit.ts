@@ -87,7 +87,24 @@ export const AuditReplayOutput = z.object({
   matches: z.boolean(),
 });
 
+export const ContrastSetInfo = z.object({
+  /** What audit.run takes as `contrastSet`. */
+  id: z.string(),
+  title: z.string(),
+  sideA: z.string(),
+  sideB: z.string(),
+  pairs: z.number(),
+  /** Whether the set names next tokens for attribution. */
+  hasMetric: z.boolean(),
+});
+
 export const auditCommands = {
+  'audit.contrastSets': command({
+    summary: 'The built-in contrast sets an audit can name by id (resources/contrast-sets)',
+    runsIn: 'engine',
+    input: z.object({}).strict(),
+    output: z.array(ContrastSetInfo),
+  }),
   'probe.train': command({
     summary: 'Sparse probe (lasso path) over neurons or SAE features at a hook on labelled prompts; logged, chosen SAE features tagged probe:<name>',
     runsIn: 'engine',
@@ -113,3 +130,4 @@ export type ProbeTrainOutput = z.infer<typeof ProbeTrainOutput>;
 export type AuditRunInput = z.infer<typeof AuditRunInput>;
 export type AuditRunResult = z.infer<typeof AuditRunResult>;
 export type AuditReplayOutput = z.infer<typeof AuditReplayOutput>;
+export type ContrastSetInfo = z.infer<typeof ContrastSetInfo>;

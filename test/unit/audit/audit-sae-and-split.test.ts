@@ -68,8 +68,10 @@ describe('audit over SAE features on the planted model', () => {
     rmSync(saeDir, { recursive: true, force: true });
   });
 
-  it('finds the planted feature and only it, with attribution and probe weight, and replays it', () => {
-    const result = runAudit(model, pairs, { site: { kind: 'sae', sae }, metric: { kind: 'logit-diff', tokenA: 285, tokenB: 287 }, topN: 10, seed: 2 });
+  it('finds the planted feature and only it, with attribution and probe weight, and replays it', async () => {
+    const progress: Array<[number, number, string]> = [];
+    const onProgress = (done: number, total: number, message: string) => void progress.push([done, total, message]);
+    const result = await runAudit(model, pairs, { site: { kind: 'sae', sae }, metric: { kind: 'logit-diff', tokenA: 285, tokenB: 287 }, topN: 10, seed: 2, onProgress });
     expect(result.unitsTested).toBe(SAE_WIDTH);
     // The other features read dims the two sides share: identical activations, p = 1.
     expect(result.significant).toBe(1);
@@ -84,6 +86,14 @@ describe('audit over SAE features on the planted model', () => {
     expect(result.probe.testAccuracy).toBeGreaterThanOrEqual(0.9);
     // The probe held out whole pairs: ⌈0.25·20⌉ of them (an unpaired split would touch ~10).
     expect(result.probe.testPairs).toHaveLength(Math.ceil(0.25 * pairs.length));
+    // Progress counts model runs: 20 prompts per side in steps of 16, then 20 attributions.
+    const total = 2 * pairs.length + result.attributionPairs;
+    expect(result.attributionPairs).toBe(pairs.length);
+    expect(progress.every(([, t]) => t === total)).toBe(true);
+    expect(progress.map(([done]) => done).filter((d, i, all) => i > 0 && d < all[i - 1]!)).toEqual([]);
+    expect(progress.slice(0, 4).map(([done]) => done)).toEqual([16, 20, 36, 40]);
+    expect(progress[progress.length - 1]?.[0]).toBe(total);
+    expect(progress.map(([, , m]) => m)).toContain('lasso probe over 16 units');
     const again = unitEvidence(model, pairs, f.hook, f.index, sae, 'mean');
     expect(again.valuesA).toEqual(f.valuesA);
     expect(again.valuesB).toEqual(f.valuesB);

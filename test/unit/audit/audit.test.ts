@@ -45,11 +45,11 @@ describe('audit on a planted neuron', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('puts the planted neuron first, with all three lines of evidence pointing at it', () => {
+  it('puts the planted neuron first, with all three lines of evidence pointing at it', async () => {
     expect(pairs.every((p) => p.a.length === p.b.length)).toBe(true);
     const catId = model.tokenizer.encode(' cat', { addSpecialTokens: false })[1]!;
     const dogId = model.tokenizer.encode(' dog', { addSpecialTokens: false })[1]!;
-    const result = runAudit(model, pairs, { site: { kind: 'neurons' }, metric: { kind: 'logit-diff', tokenA: catId, tokenB: dogId }, topN: 10 });
+    const result = await runAudit(model, pairs, { site: { kind: 'neurons' }, metric: { kind: 'logit-diff', tokenA: catId, tokenB: dogId }, topN: 10 });
     expect(result.unitsTested).toBe(2 * 128);
     const top = result.findings[0]!;
     expect({ hook: top.hook, index: top.index }).toEqual(PLANTED);
