@@ -38,3 +38,8 @@ export function checkIndices(indices: Int32Array, limit: number, what: string): 
     if (i < 0 || i >= limit) throw new Error(`kernel: ${what} index ${i} outside [0, ${limit})`);
   }
 }
+
+/** Where a heap view starts, in 4-byte elements: the offset the range loops index with. */
+export function at(view: Float32Array | Int32Array): number {
+  return view.byteOffset >> 2;
+}

@@ -1,13 +1,14 @@
 // Per-row top-k of pre-activations plus a bias, optionally over a masked subset of columns:
 // the selection step of TopK SAEs (k per token) and of AuxK (top k_aux among dead latents).
 //
-// Kernel (wasm): one pass over each row keeping a sorted list of the k best, so a [N, n] block
+// Kernel (wasm, rangeLoops.ts): one pass over each row keeping a sorted list of the k best, so a [N, n] block
 // costs about N·n compares and no [N, n] temporary for the bias sum; tfjs-wasm's TopK sorts much
 // more per row (measured ~0.6-2 s for [4096, 16384], k 32, against ~0.1-0.3 s for this loop).
 // Fallback: tf.topk(pre + bias + (mask − 1)·1e30), the formulation the trainer used before.
 // Both order values descending and break ties by the lower column index.
 import * as tf from '@tensorflow/tfjs';
-import { f32, heapOf, input } from './heap';
+import { at, f32, heapOf, input } from './heap';
+import { runRanges } from './kernelThreads';
 import { registerForWasm, useKernel } from './kernelChoice';
 
 export const TOPK_ROWS_KERNEL = 'FeaturescopeTopKRows';
@@ -60,30 +61,8 @@ const topKRowsKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
     for (let j = 0; j < n; j++) if (mask[j] === 1) eligible++;
   }
   if (eligible < k) throw new Error(`topKRows: ${eligible} eligible columns, fewer than k=${k}`);
-  const topV = new Float32Array(k);
-  const topI = new Int32Array(k);
-  for (let r = 0; r < N; r++) {
-    const base = r * n;
-    let count = 0;
-    let floor = -Infinity; // the k-th best so far once count = k
-    for (let j = 0; j < n; j++) {
-      if (mask !== undefined && mask[j] !== 1) continue;
-      const v = Math.fround(pre[base + j]! + bias[j]!);
-      if (count === k && !(v > floor)) continue;
-      // Insert after every kept value ≥ v, so ties keep the lower column first.
-      let pos = count === k ? k - 1 : count++;
-      while (pos > 0 && topV[pos - 1]! < v) {
-        topV[pos] = topV[pos - 1]!;
-        topI[pos] = topI[pos - 1]!;
-        pos--;
-      }
-      topV[pos] = v;
-      topI[pos] = j;
-      if (count === k) floor = topV[k - 1]!;
-    }
-    outV.set(topV, r * k);
-    outI.set(topI, r * k);
-  }
+  const args = [at(pre), at(bias), mask === undefined ? -1 : at(mask), at(outV), at(outI), n, k];
+  runRanges('topKRows', pre.buffer, args, N, N * n);
   return [valuesOut, indicesOut];
 };
 

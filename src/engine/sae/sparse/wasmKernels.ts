@@ -1,10 +1,12 @@
 // Sparse SAE kernels for the tfjs wasm backend, written as plain JS loops over the backend's
-// heap. They read rows of W/V in place (contiguous d floats each), so an M-entry code costs
-// M·d multiply-adds and no [M, d] temporary. Indices are checked in one pass before the loops
-// touch memory; the loops themselves hold only typed-array reads and writes. Registered once;
-// other backends use the tfjs-op fallbacks in sparseOps.ts, which the tests hold to the same numbers.
+// heap (rangeLoops.ts, split across cores by kernelThreads.ts). They read rows of W/V in place
+// (contiguous d floats each), so an M-entry code costs M·d multiply-adds and no [M, d] temporary.
+// Indices are checked in one pass before the loops touch memory; the loops themselves hold only
+// typed-array reads and writes. Registered once; other backends use the tfjs-op fallbacks in
+// sparseOps.ts, which the tests hold to the same numbers.
 import type * as tf from '@tensorflow/tfjs';
-import { checkIndices, f32, heapOf, i32, input } from './heap';
+import { at, checkIndices, f32, heapOf, i32, input } from './heap';
+import { runRanges } from './kernelThreads';
 import { registerForWasm } from './kernelChoice';
 
 export const SPARSE_KERNEL_NAMES = {
@@ -12,19 +14,6 @@ export const SPARSE_KERNEL_NAMES = {
   rowDots: 'FeaturescopeSparseRowDots',
   scatterOuter: 'FeaturescopeSparseScatterOuter',
 } as const;
-
-/** dst[dstIdx[m]] += vals[m] · src[srcIdx[m]] over rows of length d; dst starts zeroed. */
-function scatterAxpy(dst: Float32Array, dstIdx: Int32Array, src: Float32Array, srcIdx: Int32Array, vals: Float32Array, d: number): void {
-  dst.fill(0);
-  const M = vals.length;
-  for (let m = 0; m < M; m++) {
-    const v = vals[m]!;
-    if (v === 0) continue;
-    const ob = dstIdx[m]! * d;
-    const sb = srcIdx[m]! * d;
-    for (let j = 0; j < d; j++) dst[ob + j] = dst[ob + j]! + v * src[sb + j]!;
-  }
-}
 
 const decodeKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const be = heapOf(backend);
@@ -36,7 +25,8 @@ const decodeKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const cols = i32(be, input(inputs, 'cols'), 'cols');
   checkIndices(rows, numRows, 'row');
   checkIndices(cols, n, 'col');
-  scatterAxpy(f32(be, out, 'out'), rows, f32(be, Winfo, 'W'), cols, f32(be, input(inputs, 'vals'), 'vals'), d);
+  const o = f32(be, out, 'out'), W = f32(be, Winfo, 'W'), vals = f32(be, input(inputs, 'vals'), 'vals');
+  runRanges('scatterAxpyRows', o.buffer, [at(o), at(rows), at(W), at(cols), at(vals), vals.length, d], numRows, vals.length * d);
   return out;
 };
 
@@ -52,16 +42,8 @@ const rowDotsKernel: tf.KernelFunc = ({ inputs, backend }) => {
   const cols = i32(be, input(inputs, 'cols'), 'cols');
   checkIndices(rows, numRows, 'row');
   checkIndices(cols, n, 'col');
-  const W = f32(be, Winfo, 'W');
-  const V = f32(be, Vinfo, 'V');
-  const o = f32(be, out, 'out');
-  for (let m = 0; m < rows.length; m++) {
-    const vb = rows[m]! * d;
-    const wb = cols[m]! * d;
-    let s = 0;
-    for (let j = 0; j < d; j++) s += W[wb + j]! * V[vb + j]!;
-    o[m] = s;
-  }
+  const o = f32(be, out, 'out'), W = f32(be, Winfo, 'W'), V = f32(be, Vinfo, 'V');
+  runRanges('rowDots', o.buffer, [at(o), at(W), at(V), at(rows), at(cols), d], rows.length, rows.length * d);
   return out;
 };
 
@@ -75,7 +57,9 @@ const scatterOuterKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const cols = i32(be, input(inputs, 'cols'), 'cols');
   checkIndices(rows, numRows, 'row');
   checkIndices(cols, numCols, 'col');
-  scatterAxpy(f32(be, out, 'out'), cols, f32(be, Vinfo, 'V'), rows, f32(be, input(inputs, 'vals'), 'vals'), d);
+  const o = f32(be, out, 'out'), V = f32(be, Vinfo, 'V'), vals = f32(be, input(inputs, 'vals'), 'vals');
+  // Split by output row (latent): each thread owns a block of latents.
+  runRanges('scatterAxpyRows', o.buffer, [at(o), at(cols), at(V), at(rows), at(vals), vals.length, d], numCols, vals.length * d);
   return out;
 };
 

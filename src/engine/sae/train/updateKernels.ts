@@ -3,11 +3,13 @@
 // of these was 3-12 tfjs ops, each reading and writing 32 MB (Adam alone ~1-3 s per step for the
 // two weight matrices on a loaded 2-core machine); as wasm kernels each is one loop.
 //
-// Kernels: JS loops over tfjs-wasm's heap, registered for 'wasm'. Fallbacks: the same formulas
+// Kernels: JS loops over tfjs-wasm's heap (sparse/rangeLoops.ts, split across cores by
+// sparse/kernelThreads.ts), registered for 'wasm'. Fallbacks: the same formulas
 // in tfjs ops, for every other backend. test/unit/sae/updateKernels.test.ts holds them together.
 // Outputs are new tensors (never writes into inputs), so tfjs's immutability holds.
 import * as tf from '@tensorflow/tfjs';
-import { f32, heapOf, input } from '../sparse/heap';
+import { at, f32, heapOf, input } from '../sparse/heap';
+import { runRanges } from '../sparse/kernelThreads';
 import { registerForWasm, useKernel } from '../sparse/kernelChoice';
 
 const NAMES = {
@@ -86,38 +88,13 @@ const adamKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const p = f32(be, pInfo, 'p'), g = f32(be, input(inputs, 'g'), 'g');
   const m = f32(be, input(inputs, 'm'), 'm'), v = f32(be, input(inputs, 'v'), 'v');
   const p2 = f32(be, pOut, 'p out'), m2 = f32(be, mOut, 'm out'), v2 = f32(be, vOut, 'v out');
-  const c1 = 1 - beta1, c2 = 1 - beta2;
+  const args = [at(p), at(g), at(m), at(v), at(p2), at(m2), at(v2), beta1, beta2, stepSize, epsHat];
   if (!gradTransposed) {
-    for (let i = 0; i < p.length; i++) {
-      const gi = g[i]!;
-      const mi = beta1 * m[i]! + c1 * gi;
-      const vi = beta2 * v[i]! + c2 * gi * gi;
-      m2[i] = mi;
-      v2[i] = vi;
-      p2[i] = p[i]! - (stepSize * mi) / (Math.sqrt(vi) + epsHat);
-    }
-    return [pOut, mOut, vOut];
-  }
-  // p is [R, C], g is [C, R]: walk square tiles so both stay in cache.
-  const [R = 0, C = 0] = pInfo.shape;
-  const T = 64;
-  for (let r0 = 0; r0 < R; r0 += T) {
-    const r1 = Math.min(R, r0 + T);
-    for (let c0 = 0; c0 < C; c0 += T) {
-      const c1end = Math.min(C, c0 + T);
-      for (let r = r0; r < r1; r++) {
-        const rowBase = r * C;
-        for (let c = c0; c < c1end; c++) {
-          const i = rowBase + c;
-          const gi = g[c * R + r]!;
-          const mi = beta1 * m[i]! + c1 * gi;
-          const vi = beta2 * v[i]! + c2 * gi * gi;
-          m2[i] = mi;
-          v2[i] = vi;
-          p2[i] = p[i]! - (stepSize * mi) / (Math.sqrt(vi) + epsHat);
-        }
-      }
-    }
+    runRanges('adam', p.buffer, args, p.length, p.length);
+  } else {
+    // p is [R, C], g is [C, R]: split by rows of p.
+    const [R = 0, C = 0] = pInfo.shape;
+    runRanges('adamTransposedGrad', p.buffer, [...args, R, C], R, p.length);
   }
   return [pOut, mOut, vOut];
 };
@@ -128,19 +105,7 @@ const projectOutKernel: tf.KernelFunc = ({ inputs, backend }) => {
   const [rows = 0, d = 0] = GInfo.shape;
   const out = be.makeOutput([rows, d], 'float32');
   const G = f32(be, GInfo, 'G'), W = f32(be, input(inputs, 'W'), 'W'), o = f32(be, out, 'out');
-  for (let r = 0; r < rows; r++) {
-    const b = r * d;
-    let ww = 0, gw = 0;
-    for (let j = 0; j < d; j++) {
-      const w = W[b + j]!;
-      ww += w * w;
-      gw += G[b + j]! * w;
-    }
-    // (G·û)û = (G·w)/max(‖w‖, ε)² · w
-    const norm = Math.max(Math.sqrt(ww), MIN_NORM);
-    const f = gw / (norm * norm);
-    for (let j = 0; j < d; j++) o[b + j] = G[b + j]! - f * W[b + j]!;
-  }
+  runRanges('projectOutRows', o.buffer, [at(G), at(W), at(o), d, MIN_NORM], rows, rows * d);
   return out;
 };
 
@@ -150,13 +115,7 @@ const normalizeKernel: tf.KernelFunc = ({ inputs, backend }) => {
   const [rows = 0, d = 0] = WInfo.shape;
   const out = be.makeOutput([rows, d], 'float32');
   const W = f32(be, WInfo, 'W'), o = f32(be, out, 'out');
-  for (let r = 0; r < rows; r++) {
-    const b = r * d;
-    let ww = 0;
-    for (let j = 0; j < d; j++) ww += W[b + j]! * W[b + j]!;
-    const inv = 1 / Math.max(Math.sqrt(ww), MIN_NORM);
-    for (let j = 0; j < d; j++) o[b + j] = W[b + j]! * inv;
-  }
+  runRanges('normalizeRows', o.buffer, [at(W), at(o), d, MIN_NORM], rows, rows * d);
   return out;
 };
 
