@@ -6,5 +6,7 @@ export interface CliCommand {
   summary: string;
   usage: string;
   options: NonNullable<Parameters<typeof parseArgs>[0]>['options'];
-  run(values: Record<string, unknown>, host: () => Promise<Host>): Promise<number>;
+  /** Takes positional words (a sub-action such as `watchlist list`); others refuse any. */
+  positionals?: boolean;
+  run(values: Record<string, unknown>, host: () => Promise<Host>, positionals: string[]): Promise<number>;
 }

@@ -9,10 +9,11 @@ import { auditCommands } from './commands/audit';
 import { catalogCommands } from './commands/catalog';
 import { modelCommands } from './commands/model';
 import { saeCommands } from './commands/sae';
+import { watchCommands } from './commands/watch';
 import { clearProgress } from './progress';
 
 /** Every subcommand; `--help` lists them in this order. */
-const cliCommands: Record<string, CliCommand> = { ...appCommands, ...modelCommands, ...saeCommands, ...catalogCommands, ...auditCommands };
+const cliCommands: Record<string, CliCommand> = { ...appCommands, ...modelCommands, ...saeCommands, ...catalogCommands, ...auditCommands, ...watchCommands };
 
 function help(): string {
   const width = Math.max(...Object.keys(cliCommands).map((k) => k.length));
@@ -45,8 +46,9 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   let values: Record<string, unknown>;
+  let positionals: string[];
   try {
-    ({ values } = parseArgs({ args: rest, options: command.options, allowPositionals: false, strict: true }));
+    ({ values, positionals } = parseArgs({ args: rest, options: command.options, allowPositionals: command.positionals === true, strict: true }));
   } catch (err) {
     throw new FeaturescopeError('invalid_input', `${(err as Error).message} (see "featurescope ${name} --help")`);
   }
@@ -57,7 +59,7 @@ async function main(argv: string[]): Promise<number> {
     return host;
   };
   try {
-    return await command.run(values, getHost);
+    return await command.run(values, getHost, positionals);
   } finally {
     await host?.close();
   }
