@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { AttributionView } from '../attribution/AttributionView';
+import { ProbesAuditView } from '../audit/ProbesAuditView';
 import { FeaturesView } from '../features/FeaturesView';
 import { ExperimentLogView } from '../experiments/ExperimentLogView';
 import { HomeView } from '../home/HomeView';
@@ -18,6 +19,7 @@ const VIEWS = [
   { id: 'experiments', label: 'Experiment log', key: '5' },
   { id: 'system', label: 'System', key: '6' },
   { id: 'attribution', label: 'Attribution', key: '7' },
+  { id: 'audit', label: 'Probes & audit', key: '8' },
 ] as const;
 type ViewId = (typeof VIEWS)[number]['id'];
 
@@ -59,6 +61,7 @@ export function App() {
         {/* Kept mounted: the prompt, the interventions and the last result survive a look at the log. */}
         <PlaygroundView active={view === 'playground'} />
         <AttributionView active={view === 'attribution'} />
+        <ProbesAuditView active={view === 'audit'} jobs={jobs} onOpenJobs={() => setView('jobs')} />
         {view === 'jobs' ? <JobsView jobs={jobs} /> : view === 'system' ? <SystemView onJobStarted={() => setView('jobs')} /> : null}
         {/* Kept mounted so the search, filters and scroll position survive a trip to another view. */}
         <div className="view-features" hidden={view !== 'features'}>
