@@ -8,6 +8,7 @@ import { JobsView } from '../jobs/JobsView';
 import { useJobs } from '../jobs/useJobs';
 import { PlaygroundView } from '../playground/PlaygroundView';
 import { SystemView } from '../system/SystemView';
+import { WatchlistsView } from '../watch/WatchlistsView';
 import { StatusBar } from './StatusBar';
 
 // Features keeps Alt+3 (its specs and users' hands know it); Home comes first, System last.
@@ -20,6 +21,7 @@ const VIEWS = [
   { id: 'system', label: 'System', key: '6' },
   { id: 'attribution', label: 'Attribution', key: '7' },
   { id: 'audit', label: 'Probes & audit', key: '8' },
+  { id: 'watchlists', label: 'Watchlists', key: '9' },
 ] as const;
 type ViewId = (typeof VIEWS)[number]['id'];
 
@@ -62,6 +64,7 @@ export function App() {
         <PlaygroundView active={view === 'playground'} />
         <AttributionView active={view === 'attribution'} />
         <ProbesAuditView active={view === 'audit'} jobs={jobs} onOpenJobs={() => setView('jobs')} />
+        {view === 'watchlists' ? <WatchlistsView jobs={jobs} onOpenJobs={() => setView('jobs')} /> : null}
         {view === 'jobs' ? <JobsView jobs={jobs} /> : view === 'system' ? <SystemView onJobStarted={() => setView('jobs')} /> : null}
         {/* Kept mounted so the search, filters and scroll position survive a trip to another view. */}
         <div className="view-features" hidden={view !== 'features'}>

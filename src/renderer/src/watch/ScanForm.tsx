@@ -1,0 +1,94 @@
+import type { ModelInfo, SaeSummary, Watchlist } from '@shared/contract';
+import { call } from '../api/client';
+import { CorpusFields, corpusSpec, type CorpusDraft } from '../home/CorpusFields';
+import { useSessionState } from '../home/useSessionState';
+import { Field, FormError, numberOrUndefined, useAction } from '../ui/forms';
+
+interface ScanDraft {
+  source: 'prompts' | 'corpus';
+  prompts: string;
+  corpus: CorpusDraft;
+  model: string;
+  top: string;
+  maxTokens: string;
+}
+
+const FIELDS = ['source', 'model', 'topPerFeature', 'maxTokens', 'watchlist', 'sae'];
+
+/** scan.run: pasted prompts (one per line, each scanned alone) or a corpus path, with the SAE's model. */
+export function ScanForm({ sae, watchlist, models, onStarted }: { sae: SaeSummary; watchlist: Watchlist; models: ModelInfo[]; onStarted: (jobId: string) => void }) {
+  const trainedOn = typeof sae.provenance.model === 'string' ? sae.provenance.model : undefined;
+  const [d, setD] = useSessionState<ScanDraft>('featurescope.watch.scan', { source: 'prompts', prompts: '', corpus: { path: '', kind: 'txt' }, model: '', top: '10', maxTokens: '' });
+  const set = (patch: Partial<ScanDraft>) => setD((prev) => ({ ...prev, ...patch }));
+  const action = useAction();
+  const knownModel = trainedOn !== undefined && models.some((m) => m.path === trainedOn);
+  const model = d.model || (knownModel ? '' : (models[0]?.path ?? ''));
+
+  const submit = async () => {
+    const prompts = d.prompts.split('\n').filter((l) => l.trim() !== '');
+    const ref = await action.run(() =>
+      call('scan.run', {
+        sae: sae.id,
+        watchlist: watchlist.id,
+        source: d.source === 'prompts' ? { kind: 'prompts', prompts } : corpusSpec(d.corpus),
+        ...(model ? { model } : {}),
+        topPerFeature: numberOrUndefined(d.top),
+        maxTokens: numberOrUndefined(d.maxTokens),
+      }),
+    );
+    if (ref) onStarted(ref.jobId);
+  };
+
+  return (
+    <form
+      className="form-grid nested"
+      aria-label="Scan"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void submit();
+      }}
+    >
+      <div className="tabs watch-source" role="tablist" aria-label="Scan source">
+        {(['prompts', 'corpus'] as const).map((s) => (
+          <button key={s} type="button" role="tab" aria-selected={d.source === s} className={`tab ${d.source === s ? 'active' : ''}`} onClick={() => set({ source: s })}>
+            {s === 'prompts' ? 'Pasted prompts' : 'Corpus file or folder'}
+          </button>
+        ))}
+      </div>
+      {d.source === 'prompts' ? (
+        <Field label="Prompts, one per line (each is scanned alone)" field="source" error={action.error} wide>
+          <textarea rows={6} value={d.prompts} onChange={(e) => set({ prompts: e.target.value })} aria-invalid={action.error?.field?.startsWith('source') ?? false} placeholder={'The nurse said that she\nThe engineer said that he'} />
+        </Field>
+      ) : (
+        <CorpusFields value={d.corpus} onChange={(corpus) => set({ corpus })} error={action.error} idPrefix="scan" />
+      )}
+      <Field label="Model" field="model" error={action.error}>
+        <select value={model} onChange={(e) => set({ model: e.target.value })}>
+          {knownModel ? <option value="">the one it was trained on</option> : null}
+          {models.map((m) => (
+            <option key={m.path} value={m.path}>
+              {m.name}
+            </option>
+          ))}
+        </select>
+      </Field>
+      <Field label="Contexts kept per feature" field="topPerFeature" error={action.error}>
+        <input inputMode="numeric" value={d.top} onChange={(e) => set({ top: e.target.value })} aria-invalid={action.error?.field === 'topPerFeature'} />
+      </Field>
+      {d.source === 'corpus' ? (
+        <Field label="Max tokens (blank: all)" field="maxTokens" error={action.error}>
+          <input inputMode="numeric" value={d.maxTokens} onChange={(e) => set({ maxTokens: e.target.value })} aria-invalid={action.error?.field === 'maxTokens'} />
+        </Field>
+      ) : null}
+      <div className="form-actions">
+        <button className="btn primary" type="submit" disabled={action.busy}>
+          Run scan
+        </button>
+        <span className="muted">
+          {watchlist.entries.filter((e) => e.saeId === sae.id).length} watched features of {sae.name}
+        </span>
+      </div>
+      <FormError error={action.error} fields={FIELDS.filter((f) => f !== 'watchlist' && f !== 'sae')} />
+    </form>
+  );
+}
