@@ -1,4 +1,5 @@
 // Commands that make SAEs: capture activations, train, evaluate, import.
+import type { CommandOutput } from '../../shared/contract';
 import type { CliCommand } from '../command';
 import { CORPUS_FLAGS, requireString, parseIntOption, corpusFromFlags } from '../args';
 import { callOrThrow, resolveModel, saeOnCorpusFromFlags } from '../host-calls';
@@ -43,6 +44,23 @@ export const saeCommands: Record<string, CliCommand> = {
       const r = await runJob(h, 'capture.start', input as never, progressToStderr());
       clearProgress();
       for (const s of r.stores) process.stdout.write(`${s.hook}: ${s.tokens} tokens in ${s.shards} shards → ${s.storeDir}\n`);
+      return 0;
+    },
+  },
+  captures: {
+    summary: "List the workspace's activation captures and their stores (the folders `train --store` takes)",
+    usage: 'featurescope captures',
+    options: {},
+    async run(_values, host) {
+      const { captures } = (await callOrThrow(await host(), 'capture.list', {})) as CommandOutput<'capture.list'>;
+      if (captures.length === 0) process.stdout.write('No captures yet: run `featurescope capture …` first.\n');
+      for (const c of captures) {
+        process.stdout.write(`${c.name}  (${c.model ?? 'unknown model'}, ${new Date(c.updatedAt).toISOString().slice(0, 16).replace('T', ' ')})\n`);
+        for (const s of c.stores) {
+          const state = s.problem ?? (s.complete ? 'complete' : 'incomplete: capture again under the same --name to resume');
+          process.stdout.write(`  ${s.hook}: ${formatNumber(s.tokens)} tokens, ${s.shards} shards, d ${s.dIn ?? '?'} ${s.dtype ?? ''} — ${state}\n    ${s.storeDir}\n`);
+        }
+      }
       return 0;
     },
   },

@@ -13,6 +13,7 @@ import { loadSae } from '../sae/io/loadSae';
 import { trainSae } from '../sae/train/trainer';
 import { analyzeSae } from '../analysis/analyze';
 import { readCorpus, scanCorpus } from '../capture/corpus';
+import { listCaptures } from '../capture/list-captures';
 import { windowSettingsFor } from '../capture/model-windows';
 import { makeWindows } from '../capture/windows';
 import { evaluateSae } from '../sae/eval';
@@ -32,7 +33,7 @@ function readCaptureInfo(storeDir: string): z.infer<typeof CaptureInfo> | null {
   return parsed.success ? parsed.data : null;
 }
 
-export function saeHandlers(services: EngineServices, models: ModelCache, saeCache: SaeCache): { calls: Pick<CallHandlers, 'sae.import'>; jobs: Pick<JobHandlers, 'capture.start' | 'sae.train' | 'sae.analyze' | 'sae.evaluate'> } {
+export function saeHandlers(services: EngineServices, models: ModelCache, saeCache: SaeCache): { calls: Pick<CallHandlers, 'sae.import' | 'capture.list'>; jobs: Pick<JobHandlers, 'capture.start' | 'sae.train' | 'sae.analyze' | 'sae.evaluate'> } {
   const workspaceDir = (...parts: string[]) => join(services.paths.workspace, ...parts);
   /** An SAE's catalog row and its model: the one given, else the one it was trained on if that folder is here. */
   async function saeAndModel(saeId: number, given: string | undefined) {
@@ -181,6 +182,7 @@ export function saeHandlers(services: EngineServices, models: ModelCache, saeCac
     },
 
     calls: {
+      'capture.list': () => ({ captures: listCaptures(workspaceDir('activations')) }),
       'sae.import': ({ path, name, hookName, modelName }) => {
         if (nameTaken(name)) throw new FeaturescopeError('invalid_input', `An SAE named "${name}" is already in the catalog; pick another name.`, 'name');
         const names = hookName && modelName ? { hookName, modelName } : undefined;

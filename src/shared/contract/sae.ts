@@ -38,6 +38,30 @@ export const CaptureResult = z.object({
   stores: z.array(z.object({ hook: z.string(), storeDir: z.string(), tokens: z.number(), shards: z.number() })),
 });
 
+export const CaptureList = z.object({
+  captures: z.array(
+    z.object({
+      name: z.string(),
+      dir: z.string(),
+      model: z.string().nullable(),
+      updatedAt: z.number(),
+      stores: z.array(
+        z.object({
+          hook: z.string(),
+          storeDir: z.string(),
+          tokens: z.number(),
+          shards: z.number(),
+          dIn: z.number().nullable(),
+          dtype: z.string().nullable(),
+          complete: z.boolean(),
+          /** Why the store's manifest could not be read; null when it could. */
+          problem: z.string().nullable(),
+        }),
+      ),
+    }),
+  ),
+});
+
 export const TrainInput = z
   .object({
     /** An activation store folder (one hook), as written by capture. */
@@ -122,6 +146,12 @@ export const saeCommands = {
     input: CaptureInput,
     output: JobRef,
     result: CaptureResult,
+  }),
+  'capture.list': command({
+    summary: "List the workspace's activation captures (from this and earlier sessions), newest first",
+    runsIn: 'engine',
+    input: z.object({}).strict(),
+    output: CaptureList,
   }),
   'sae.train': jobCommand({
     summary: 'Train a sparse autoencoder on captured activations',

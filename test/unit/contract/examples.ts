@@ -31,6 +31,7 @@ export const validExamples: { [C in CommandName]: CommandInput<C> } = {
     generate: { maxNewTokens: 8, temperature: 0.8, topP: 0.9, seed: 1 },
   },
   'capture.start': { model: '/models/gpt2', corpus: { kind: 'txt', path: '/data/corpus.txt' }, hooks: ['blocks.0.hook_resid_post'], name: 'run-1', maxTokens: 1000 },
+  'capture.list': {},
   'sae.train': { store: '/ws/activations/run-1/blocks.0.hook_resid_post', name: 'sae-1', architecture: 'topk', dSae: 1024, k: 16, steps: 100, batchSize: 256, seed: 1 },
   'experiment.run': {
     model: '/models/gpt2',

@@ -1,16 +1,19 @@
 import { useEffect, useState } from 'react';
-import type { JobInfo, TrainInput } from '@shared/contract';
+import type { CommandOutput, JobInfo, TrainInput } from '@shared/contract';
 import { call } from '../api/client';
+import { useCommand } from '../api/hooks';
 import { Field, FormError, numberOrUndefined, useAction } from '../ui/forms';
-import { capturedStores, jobById } from './jobResults';
+import { jobById } from './jobResults';
 import { JobLine } from './JobLine';
 
 const FIELDS = ['store', 'name', 'architecture', 'dSae', 'k', 'steps', 'batchSize'];
 type Architecture = TrainInput['architecture'];
 
-/** sae.train on an activation store: this session's captures are offered, any store folder can be typed. */
+/** sae.train on an activation store: the workspace's complete captures are offered, any store folder can be typed. */
 export function TrainForm({ jobs, onOpenJobs }: { jobs: JobInfo[]; onOpenJobs: () => void }) {
-  const stores = capturedStores(jobs);
+  // Listed again whenever a job finishes, so a capture that just completed is offered at once.
+  const captures = useCommand('capture.list', {}, ['job.finished']);
+  const stores = completeStores(captures.data?.captures ?? []);
   const [store, setStore] = useState('');
   const [name, setName] = useState('sae-1');
   const [architecture, setArchitecture] = useState<Architecture>('topk');
@@ -55,7 +58,7 @@ export function TrainForm({ jobs, onOpenJobs }: { jobs: JobInfo[]; onOpenJobs: (
       <datalist id="captured-stores">
         {stores.map((s) => (
           <option key={s.storeDir} value={s.storeDir}>
-            {`${s.hook} · ${s.tokens} tokens`}
+            {`${s.capture} · ${s.hook} · ${s.tokens.toLocaleString()} tokens`}
           </option>
         ))}
       </datalist>
@@ -96,4 +99,11 @@ export function TrainForm({ jobs, onOpenJobs }: { jobs: JobInfo[]; onOpenJobs: (
       <FormError error={action.error} fields={FIELDS} />
     </form>
   );
+}
+
+type ListedCapture = CommandOutput<'capture.list'>['captures'][number];
+
+/** The complete, readable stores of the workspace's captures, newest capture first. */
+function completeStores(captures: ListedCapture[]): Array<{ storeDir: string; hook: string; tokens: number; capture: string }> {
+  return captures.flatMap((c) => c.stores.filter((s) => s.complete && s.problem === null).map((s) => ({ storeDir: s.storeDir, hook: s.hook, tokens: s.tokens, capture: c.name })));
 }

@@ -12,16 +12,6 @@ export function finishedResult<T>(job: JobInfo | undefined): T | undefined {
   return job?.state === 'finished' ? (job.result as T) : undefined;
 }
 
-/** Activation stores written by this session's finished captures, newest first. */
-export function capturedStores(jobs: JobInfo[]): Array<{ storeDir: string; hook: string; tokens: number }> {
-  const out: Array<{ storeDir: string; hook: string; tokens: number }> = [];
-  for (const job of jobs) {
-    if (job.command !== 'capture.start' || job.state !== 'finished') continue;
-    for (const s of (job.result as CaptureResult).stores) out.push({ storeDir: s.storeDir, hook: s.hook, tokens: s.tokens });
-  }
-  return out;
-}
-
 /** The hook most SAEs are trained at: the residual stream after the middle block. */
 export function defaultHook(hookNames: string[], nLayers: number): string {
   const mid = `blocks.${Math.floor(nLayers / 2)}.hook_resid_post`;
