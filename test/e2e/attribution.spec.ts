@@ -1,6 +1,8 @@
-import { realpathSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { expect, test, type Locator, type Page } from '@playwright/test';
+import { writeSafetensors } from '../../src/engine/formats/safetensors';
 
 const url = () => process.env.FEATURESCOPE_URL!;
 const GPT2 = realpathSync(resolve(__dirname, '../fixtures/models/gpt2'));
@@ -12,6 +14,34 @@ async function viewShot(page: Page, name: string) {
   await page.setViewportSize({ width: size.width, height: Math.min(2400, Math.max(size.height, height + 40)) });
   await page.screenshot({ path: `test-results/screenshots/${name}.png`, fullPage: true });
   await page.setViewportSize(size);
+}
+
+const SAE_HOOK = 'blocks.1.hook_resid_post';
+const D_IN = 32;
+const D_SAE = 48;
+
+/** A small ReLU SAE for the GPT-2 fixture as a SAELens folder: random unit decoder rows, W_enc = W_decᵀ. */
+function writeSae(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'featurescope-attr-sae-'));
+  let a = 99;
+  const rand = () => ((a = (Math.imul(a, 1103515245) + 12345) >>> 0) / 2 ** 32) * 2 - 1;
+  const wDec = new Float32Array(D_SAE * D_IN);
+  for (let f = 0; f < D_SAE; f++) {
+    const row = Array.from({ length: D_IN }, rand);
+    const norm = Math.hypot(...row);
+    row.forEach((v, k) => (wDec[f * D_IN + k] = v / norm));
+  }
+  const wEnc = new Float32Array(D_IN * D_SAE);
+  for (let f = 0; f < D_SAE; f++) for (let k = 0; k < D_IN; k++) wEnc[k * D_SAE + f] = wDec[f * D_IN + k]!;
+  writeSafetensors(join(dir, 'sae_weights.safetensors'), [
+    { name: 'W_enc', dtype: 'F32', shape: [D_IN, D_SAE], data: wEnc },
+    { name: 'W_dec', dtype: 'F32', shape: [D_SAE, D_IN], data: wDec },
+    { name: 'b_enc', dtype: 'F32', shape: [D_SAE], data: new Float32Array(D_SAE) },
+    { name: 'b_dec', dtype: 'F32', shape: [D_IN], data: new Float32Array(D_IN) },
+  ]);
+  const cfg = { architecture: 'standard', d_in: D_IN, d_sae: D_SAE, dtype: 'float32', apply_b_dec_to_input: false, normalize_activations: 'none', metadata: { hook_name: SAE_HOOK, model_name: 'gpt2-fixture' } };
+  writeFileSync(join(dir, 'cfg.json'), JSON.stringify(cfg));
+  return dir;
 }
 
 /** Opaque pixels on a chart's canvas: ECharts drew something. */
@@ -68,6 +98,13 @@ test('rank neurons with verification, patch between prompts, and point at a bad 
   await page.getByLabel('Model folder').fill(GPT2);
   await page.getByRole('button', { name: 'Open folder…' }).click();
   await expect(page.locator(`tr[data-model-path="${GPT2}"]`)).toBeVisible();
+
+  await page.getByRole('tab', { name: 'Import' }).click();
+  const importForm = page.getByRole('form', { name: 'Import an SAE' });
+  await importForm.getByLabel('SAE folder or params.npz').fill(writeSae());
+  await importForm.getByLabel('Name').fill('attr-sae');
+  await importForm.getByRole('button', { name: 'Import' }).click();
+  await expect(importForm.locator('.ok-text')).toContainText(`32 → 48 at ${SAE_HOOK}`);
 
   await page.keyboard.press('Alt+7');
   await expect(page.getByRole('heading', { name: 'Attribution', level: 1 })).toBeVisible();
@@ -137,6 +174,23 @@ test('rank neurons with verification, patch between prompts, and point at a bad 
     await rank.getByRole('button', { name: 'Rank' }).click();
     await expect(rank.locator('[data-field="patchPrompt"] [role=alert]')).toContainText('they must match position by position');
     await expect(tokenError).toHaveCount(0);
+    await page.screenshot({ path: 'test-results/screenshots/attribution-error.png' });
+  });
+
+  await test.step('rank the features of an SAE: the table and chart name features', async () => {
+    await rank.getByLabel('Patch prompt (optional)').fill('');
+    await rank.getByLabel('Units').selectOption({ label: `SAE features · attr-sae · ${SAE_HOOK} · ${D_SAE}` });
+    await expect(rank.getByLabel('Layers (blank = all)')).toHaveCount(0);
+    await rank.getByLabel('Top N', { exact: true }).fill('12');
+    await rank.getByRole('button', { name: 'Rank' }).click();
+    await expect(result.getByRole('columnheader', { name: 'Feature' })).toBeVisible();
+    const rows = result.getByTestId('unit-row');
+    await expect(rows).toHaveCount(12);
+    const cells = await rows.evaluateAll((els) => els.map((e) => [e.children[1]!.textContent!, Number(e.children[2]!.textContent)] as const));
+    expect(cells.every(([hook, idx]) => hook === 'blocks.1.hook_resid_post' && idx >= 0 && idx < 48)).toBe(true);
+    await expect(result.getByTestId('verify-scatter')).toHaveAttribute('data-points', '12');
+    await expect(result.getByTestId('spearman')).toHaveText(/^-?\d\.\d{3}$/);
+    await viewShot(page, 'attribution-sae');
   });
 
   await test.step('patch the layer-1 neuron deltas of one prompt into another and see the target move', async () => {
