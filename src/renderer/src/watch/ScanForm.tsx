@@ -21,8 +21,9 @@ export function ScanForm({ sae, watchlist, models, onStarted }: { sae: SaeSummar
   const [d, setD] = useSessionState<ScanDraft>('featurescope.watch.scan', { source: 'prompts', prompts: '', corpus: { path: '', kind: 'txt' }, model: '', top: '10', maxTokens: '' });
   const set = (patch: Partial<ScanDraft>) => setD((prev) => ({ ...prev, ...patch }));
   const action = useAction();
-  const knownModel = trainedOn !== undefined && models.some((m) => m.path === trainedOn);
-  const model = d.model || (knownModel ? '' : (models[0]?.path ?? ''));
+  // The model the SAE was trained on, by its folder: the engine says so if that folder is not on this machine.
+  const trainedOnName = trainedOn === undefined ? undefined : (models.find((m) => m.path === trainedOn)?.name ?? trainedOn);
+  const model = d.model || (trainedOn !== undefined ? '' : (models[0]?.path ?? ''));
 
   const submit = async () => {
     const prompts = d.prompts.split('\n').filter((l) => l.trim() !== '');
@@ -64,7 +65,7 @@ export function ScanForm({ sae, watchlist, models, onStarted }: { sae: SaeSummar
       )}
       <Field label="Model" field="model" error={action.error}>
         <select value={model} onChange={(e) => set({ model: e.target.value })}>
-          {knownModel ? <option value="">the one it was trained on</option> : null}
+          {trainedOnName !== undefined ? <option value="">the one it was trained on ({trainedOnName})</option> : null}
           {models.map((m) => (
             <option key={m.path} value={m.path}>
               {m.name}
