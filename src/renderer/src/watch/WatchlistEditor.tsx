@@ -42,7 +42,7 @@ export function WatchlistEditor({ saeId, dSae, watchlist, onSaved, onDeleted }: 
     setEntries(draftOf(watchlist, saeId));
     save.clear();
     add.clear();
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- reset when another watchlist or SAE is picked, or it was saved
+    // Reset when another watchlist or SAE is picked, or the saved one comes back from the catalog.
   }, [watchlist, saeId]);
 
   const addFeature = async () => {
