@@ -165,7 +165,12 @@ test('create a watchlist, scan pasted prompts, see exactly the flagged contexts 
   // The scan is in the experiment log.
   const cite = (await results.getByTestId('scan-cite-id').textContent())!;
   await page.keyboard.press('Alt+5');
-  await expect(page.getByRole('table', { name: 'Experiment log' }).locator(`tbody tr[data-cite="${cite}"]`)).toBeVisible();
+  const row = page.getByRole('table', { name: 'Experiment log' }).locator(`tbody tr[data-cite="${cite}"]`);
+  await expect(row).toBeVisible();
+  // …and replays: its strongest flagged context, run again, peaks as logged.
+  await row.click();
+  await page.getByRole('button', { name: 'Replay' }).click();
+  await expect(page.getByTestId('replay-verdict')).toHaveText('matches');
 
   expect(requests.length).toBeGreaterThan(0);
   for (const r of requests) expect(new URL(r).host, r).toBe(new URL(origin).host);

@@ -16,6 +16,13 @@ function replayRun(kind: string, citeId: string, loggedKl: number | undefined): 
       note: `Replayed now: mean difference ${r.meanDiff.toPrecision(4)}, t ${r.t.toPrecision(4)}, p ${r.p.toPrecision(3)}`,
     }));
   }
+  if (kind === 'scan') {
+    // The strongest context of the first watched feature that flagged any, run again.
+    return call('scan.replay', { ref: citeId }).then((r: CommandOutput<'scan.replay'>) => ({
+      matches: r.matches,
+      note: `Replayed feature ${r.idx}'s top flagged context now: peak ${r.value.toPrecision(4)} (logged ${r.logged.toPrecision(4)})`,
+    }));
+  }
   return call('experiment.replay', { ref: citeId }).then((r) => ({
     matches: r.matches,
     note: `Replayed now: KL ${r.kl.toPrecision(4)} nats (logged ${loggedKl?.toPrecision(4) ?? '—'})`,
@@ -34,7 +41,7 @@ export function ExperimentDetail({ experiment }: { experiment: LoggedExperiment 
     const r = await action.run(() => replayRun(experiment.kind, experiment.citeId, outputs.kl));
     if (r) setReplay(r);
   };
-  const replayable = experiment.kind === 'ablation' || experiment.kind === 'steering' || experiment.kind === 'audit';
+  const replayable = experiment.kind === 'ablation' || experiment.kind === 'steering' || experiment.kind === 'audit' || experiment.kind === 'scan';
 
   return (
     <section className="panel exp-detail" aria-label="Experiment detail">
