@@ -185,6 +185,7 @@ export function auditHandlers(services: EngineServices, models: ModelCache, saes
         }
         meter.update(runs, { force: true });
         return {
+          contrastSet: { id: set.id, title: set.title, sideA: set.sideA, sideB: set.sideB },
           reportPath,
           exportedTo,
           pairs: result.pairs,

@@ -70,6 +70,8 @@ export const AuditFinding = z.object({
 });
 
 export const AuditRunResult = z.object({
+  /** The set audited (a file's own id, title and side names, not only its path). */
+  contrastSet: z.object({ id: z.string(), title: z.string(), sideA: z.string(), sideB: z.string() }),
   reportPath: z.string(),
   exportedTo: z.string().nullable(),
   pairs: z.number(),

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { AuditRunResult, CommandInput, ContrastSetInfo, JobInfo, ModelInfo, SaeSummary } from '@shared/contract';
+import type { AuditRunResult, CommandInput, JobInfo, ModelInfo, SaeSummary } from '@shared/contract';
 import { call, CommandFailed } from '../api/client';
 import { useCommand } from '../api/hooks';
 import { ModelField, SiteFields } from '../attribution/fields';
@@ -13,11 +13,10 @@ type Pooling = CommandInput<'audit.run'>['pooling'];
 const FILE = '__file__';
 const FIELDS = ['model', 'sae', 'layers', 'site', 'contrastSet', 'pooling', 'topN', 'alpha', 'outPath'];
 
-/** What the result needs to name its columns: the sides of the set and the units audited. */
+/** What the result needs besides the job's own result: the input and the SAE audited. */
 export interface StartedAudit {
   jobId: string;
   input: CommandInput<'audit.run'>;
-  set: ContrastSetInfo | null;
   sae: SaeSummary | null;
 }
 
@@ -60,7 +59,7 @@ export function AuditPanel({ models, saes, model, onModel, jobs, onOpenJobs, hid
         ...(outPath.trim() !== '' ? { outPath: outPath.trim() } : {}),
       };
       const { jobId } = await call('audit.run', input);
-      return { jobId, input, set: chosenSet, sae: where.kind === 'sae' ? (saes.find((s) => s.id === where.saeId) ?? null) : null };
+      return { jobId, input, sae: where.kind === 'sae' ? (saes.find((s) => s.id === where.saeId) ?? null) : null };
     });
     if (ref) setStarted(ref);
   };

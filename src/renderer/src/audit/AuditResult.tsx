@@ -14,8 +14,7 @@ const CHART_FINDINGS = 30;
 /** Counts, the effect-size chart, and the findings with their cite ids and a replay each. */
 export function AuditResultView({ started, result }: { started: StartedAudit; result: AuditRunResult }) {
   const [replays, setReplays] = useState<Record<string, Replay>>({});
-  const sideA = started.set?.sideA ?? 'A';
-  const sideB = started.set?.sideB ?? 'B';
+  const { sideA, sideB } = result.contrastSet;
   const kind = started.sae ? `features of ${started.sae.name}` : started.input.layers ? `MLP neurons of layer${started.input.layers.length === 1 ? '' : 's'} ${started.input.layers.join(', ')}` : 'MLP neurons of every layer';
   const alpha = started.input.alpha ?? 0.05;
 
@@ -46,6 +45,10 @@ export function AuditResultView({ started, result }: { started: StartedAudit; re
         <span className="sep" />
         <span className="muted">
           {result.findings.length} shown, by |Cohen’s d|
+        </span>
+        <span className="sep" />
+        <span className="muted" title={result.contrastSet.title}>
+          set {result.contrastSet.id}: {sideA} vs {sideB}
         </span>
       </div>
       <div className="pa-report" data-testid="report-path">
@@ -132,7 +135,7 @@ export function AuditResultView({ started, result }: { started: StartedAudit; re
           </div>
           <div className="at-charts">
             <h4>
-              Effect sizes · <span className="pa-side-a">← higher on {sideA}</span> · <span className="pa-side-b">higher on {sideB} →</span>
+              Cohen’s d · <span className="pa-side-a pa-keepcase">← {sideA}</span> · <span className="pa-side-b pa-keepcase">{sideB} →</span>
             </h4>
             <EffectChart findings={result.findings.slice(0, CHART_FINDINGS)} sideA={sideA} sideB={sideB} />
           </div>

@@ -51,10 +51,10 @@ export function PathChart({ path, targetAccuracy, chosenLambda }: { path: Step[]
   const sparsity = useMemo(
     () => ({
       animation: false,
-      grid: { left: 40, right: 14, top: 26, bottom: 34 },
+      grid: { left: 46, right: 14, top: 26, bottom: 34 },
       tooltip: { trigger: 'item', formatter: (p: { data: [number, number] }) => `log10 λ ${p.data[0].toFixed(2)}<br/>${p.data[1]} units` },
-      xAxis: { type: 'value', name: 'log10 λ (strong penalty on the left)', nameLocation: 'middle', nameGap: 22, nameTextStyle: AXIS_TEXT, axisLabel: AXIS_TEXT, splitLine: { show: false }, inverse: true, scale: true },
-      yAxis: { type: 'value', name: 'units', nameTextStyle: AXIS_TEXT, axisLabel: AXIS_TEXT, splitLine: SPLIT_LINE, minInterval: 1 },
+      xAxis: { type: 'value', name: 'log10 λ (strong penalty on the left)', nameLocation: 'middle', nameGap: 22, nameTextStyle: AXIS_TEXT, axisLabel: { ...AXIS_TEXT, hideOverlap: true, formatter: (v: number) => v.toFixed(1) }, splitLine: { show: false }, inverse: true, min: 'dataMin', max: 'dataMax' },
+      yAxis: { type: 'value', name: 'units in the probe', nameLocation: 'middle', nameGap: 28, nameTextStyle: AXIS_TEXT, axisLabel: AXIS_TEXT, splitLine: SPLIT_LINE, minInterval: 1 },
       series: [
         {
           type: 'line',
@@ -64,7 +64,7 @@ export function PathChart({ path, targetAccuracy, chosenLambda }: { path: Step[]
           lineStyle: { width: 1.5, color: ACCURACY_COLORS.units },
           itemStyle: { color: ACCURACY_COLORS.units },
           markLine: chosen
-            ? { silent: true, symbol: 'none', label: { color: '#9aa3ad', fontSize: 10, formatter: 'smallest set', position: 'insideEndTop' }, lineStyle: { color: '#7d858f', type: 'dashed' }, data: [{ xAxis: Math.log10(chosen.lambda) }] }
+            ? { silent: true, symbol: 'none', label: { color: '#9aa3ad', fontSize: 10, formatter: 'smallest set', position: 'end' }, lineStyle: { color: '#7d858f', type: 'dashed' }, data: [{ xAxis: Math.log10(chosen.lambda) }] }
             : undefined,
         },
       ],

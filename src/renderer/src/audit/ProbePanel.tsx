@@ -116,9 +116,6 @@ export function ProbePanel({ models, saes, model, onModel, hidden }: { models: M
           <Field label="Name" field="name" error={action.error}>
             <input name="pa-probe-name" className="pa-name" value={name} onChange={(e) => setName(e.target.value)} aria-invalid={action.error?.field === 'name'} title="Names the experiment and the probe:<name> tag" />
           </Field>
-          <Field label="Target accuracy" field="targetAccuracy" error={action.error}>
-            <input name="pa-probe-target" className="at-num" inputMode="decimal" value={target} onChange={(e) => setTarget(e.target.value)} aria-invalid={action.error?.field === 'targetAccuracy'} />
-          </Field>
         </div>
         <div className="pa-source" role="radiogroup" aria-label="Examples from">
           <span className="field-label">Examples</span>
@@ -172,10 +169,12 @@ export function ProbePanel({ models, saes, model, onModel, hidden }: { models: M
           </div>
         ) : null}
         <div className="at-row">
-          <span className="muted at-hint">
+          <Field label="Target accuracy" field="targetAccuracy" error={action.error}>
+            <input name="pa-probe-target" className="at-num" inputMode="decimal" value={target} onChange={(e) => setTarget(e.target.value)} aria-invalid={action.error?.field === 'targetAccuracy'} />
+          </Field>
+          <span className="muted at-hint pa-hint">
             A quarter of each label is held out; the lasso path runs from no units to many, and the smallest set whose held-out accuracy reaches the target is kept{sae ? `, its features tagged probe:${name.trim() || '…'}` : ''}.
           </span>
-          <span className="grow" />
           {action.busy ? <BusyBar label="Training the probe" /> : null}
           <button className="btn primary" type="submit" disabled={!model || action.busy} title="Ctrl+Enter">
             {action.busy ? 'Training…' : 'Train probe'}

@@ -35,11 +35,15 @@ export function ProbeResult({ shown }: { shown: ShownProbe }) {
       </div>
       <div className="pa-probe-grid">
         <div className="at-charts">
-          <h4>Regularisation path · {output.path.length} values of λ</h4>
+          <h4>
+            Regularisation path · {output.path.length} values of <span className="pa-keepcase">λ</span>
+          </h4>
           <PathChart path={output.path} targetAccuracy={target} chosenLambda={smallest?.lambda ?? null} />
         </div>
         <div className="at-table-wrap">
-          <h4>Smallest set{smallest ? ` · λ ${smallest.lambda.toPrecision(3)}` : ''}</h4>
+          <h4>
+            Smallest set{smallest ? <span className="pa-keepcase"> · λ {smallest.lambda.toPrecision(3)}</span> : null}
+          </h4>
           {smallest ? (
             <>
               <table className="table compact" aria-label="Smallest set">
