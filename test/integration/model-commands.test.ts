@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelInfo, RunOutput } from '../../src/shared/contract';
@@ -90,6 +91,10 @@ describe('model commands through the host and the engine process', () => {
     expect(logged.kind).toBe('attribution');
     const bad = await host.call('attribution.run', { model: fixture, prompt: 'hello world', metric: { kind: 'logprob', token: 'hello world again' }, site: { kind: 'neurons' } });
     expect(!bad.ok && bad.error.field).toBe('metric.token');
+    // Replayed from the log: the same ranking, the same scores.
+    const replay = await value<{ of: string; matches: boolean; reordered: number; difference: number }>(host.call('attribution.replay', { ref: r.experiment.citeId }));
+    expect(replay).toMatchObject({ of: 'attribution.run', matches: true, reordered: 0 });
+    expect(replay.difference).toBeLessThan(1e-4);
   });
 
   it('patches a source prompt\'s neuron deltas into a target and moves it toward the source', async () => {
@@ -100,6 +105,25 @@ describe('model commands through the host and the engine process', () => {
     expect(r.klSourceAfter).toBeLessThan(r.klSourceBefore);
     const none = await value<Out>(host.call('attribution.patch', { model: fixture, sourcePrompt: 'hello world', targetPrompt: 'the cat', site: { kind: 'neurons', layers: [1] }, topN: 128, scale: 0 }));
     expect(none.klAfterBefore).toBeLessThan(1e-9);
+
+    type Replay = { of: string; matches: boolean; reordered: number; difference: number };
+    expect(await value<Replay>(host.call('attribution.replay', { ref: r.experiment.citeId }))).toMatchObject({ of: 'attribution.patch', matches: true, reordered: 0 });
+    // A log that no longer agrees with the model is reported, not waved through: nudge one logged probability.
+    const db = new Database(join(home, 'workspaces', 'default', 'catalog.sqlite'));
+    try {
+      const id = Number(r.experiment.citeId.slice('exp-'.length));
+      const row = db.prepare('SELECT outputs FROM experiments WHERE id = ?').get(id) as { outputs: string };
+      const outputs = JSON.parse(row.outputs) as { after: Array<{ prob: number }> };
+      outputs.after[0]!.prob += 0.01;
+      db.prepare('UPDATE experiments SET outputs = ? WHERE id = ?').run(JSON.stringify(outputs), id);
+    } finally {
+      db.close();
+    }
+    const changed = await value<Replay>(host.call('attribution.replay', { ref: r.experiment.citeId }));
+    expect(changed.matches).toBe(false);
+    expect(changed.difference).toBeCloseTo(0.01, 6);
+    const missing = await host.call('attribution.replay', { ref: 'exp-999999' });
+    expect(!missing.ok && missing.error.code).toBe('not_found');
   });
 
   it('the CLI prints tokens, next-token probabilities and hook shapes', async () => {

@@ -5,7 +5,7 @@ import { callOrThrow, resolveModel, siteFromFlags } from '../host-calls';
 import { formatNumber, formatRun } from '../format';
 import { parseInterventionFlags } from '../interventions';
 import { FeaturescopeError } from '../../shared/errors';
-import type { AttributionOutput, PatchOutput, RunOutput } from '../../shared/contract';
+import type { AttributionOutput, AttributionReplayOutput, PatchOutput, RunOutput } from '../../shared/contract';
 
 export const modelCommands: Record<string, CliCommand> = {
   run: {
@@ -63,6 +63,7 @@ export const modelCommands: Record<string, CliCommand> = {
     usage: [
       'featurescope attribute --prompt TEXT --target TOKEN [--versus TOKEN] [--model DIR|NAME] [--layers 0,1,…] [--sae ID|NAME]',
       '                       [--patch-prompt TEXT] [--method gradient|integrated-gradients] [--top 20] [--verify] [--json]',
+      'featurescope attribute --replay exp-000123   (re-run a logged ranking or patch and compare)',
       '',
       'The metric is log p(TARGET) after the prompt, or logit(TARGET) − logit(VERSUS). Scores predict',
       'metric(unit zero-ablated or patched) − metric(clean).',
@@ -78,10 +79,17 @@ export const modelCommands: Record<string, CliCommand> = {
       method: { type: 'string' },
       top: { type: 'string' },
       verify: { type: 'boolean' },
+      replay: { type: 'string' },
       json: { type: 'boolean' },
     },
     async run(values, host) {
       const h = await host();
+      if (typeof values.replay === 'string') {
+        const r = (await callOrThrow(h, 'attribution.replay', { ref: /^\d+$/.test(values.replay) ? Number(values.replay) : values.replay })) as AttributionReplayOutput;
+        const what = r.of === 'attribution.run' ? `${r.reordered} unit(s) moved, largest relative score change ${formatNumber(r.difference)}` : `${r.reordered} next token(s) moved, largest probability change ${formatNumber(r.difference)}`;
+        process.stdout.write(values.json ? `${JSON.stringify(r, null, 2)}\n` : `${r.replayOf} (${r.of}): ${r.matches ? 'matches the log' : 'DIFFERS from the log'} (${what})\n`);
+        return r.matches ? 0 : 1;
+      }
       const target = requireString(values, 'target');
       const input = {
         model: await resolveModel(h, values.model as string | undefined),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ExperimentRef } from '../../catalog/types';
 import { command } from './define';
 
 /** A token given as text (must encode to exactly one token) or as its id. */
@@ -69,7 +70,25 @@ export const PatchOutput = z.object({
   metric: z.object({ source: z.number(), before: z.number(), after: z.number() }).nullable(),
 });
 
+export const AttributionReplayOutput = z.object({
+  replayOf: z.string(),
+  /** Which command the logged run was. */
+  of: z.enum(['attribution.run', 'attribution.patch']),
+  /** Ranking: the same units in the same order, scores within 1e-4 (relative). Patch: the same top next tokens, probabilities within 1e-5. */
+  matches: z.boolean(),
+  /** Ranking: largest score change relative to the largest |score|. Patch: largest probability change. */
+  difference: z.number(),
+  /** Ranked units, or listed next tokens, no longer at their logged place. */
+  reordered: z.number(),
+});
+
 export const attributionCommands = {
+  'attribution.replay': command({
+    summary: 'Re-run a logged attribution ranking or delta patch and compare it with the log',
+    runsIn: 'engine',
+    input: z.object({ ref: ExperimentRef }).strict(),
+    output: AttributionReplayOutput,
+  }),
   'attribution.patch': command({
     summary: 'Patch the top-N neuron or feature deltas of a source prompt into a target prompt and report the shift',
     runsIn: 'engine',
@@ -87,3 +106,4 @@ export const attributionCommands = {
 export type AttributionInput = z.infer<typeof AttributionInput>;
 export type AttributionOutput = z.infer<typeof AttributionOutput>;
 export type PatchOutput = z.infer<typeof PatchOutput>;
+export type AttributionReplayOutput = z.infer<typeof AttributionReplayOutput>;

@@ -16,6 +16,15 @@ function replayRun(kind: string, citeId: string, loggedKl: number | undefined): 
       note: `Replayed now: mean difference ${r.meanDiff.toPrecision(4)}, t ${r.t.toPrecision(4)}, p ${r.p.toPrecision(3)}`,
     }));
   }
+  if (kind === 'attribution') {
+    return call('attribution.replay', { ref: citeId }).then((r: CommandOutput<'attribution.replay'>) => ({
+      matches: r.matches,
+      note:
+        r.of === 'attribution.run'
+          ? `Re-ranked now: ${r.reordered} unit(s) moved, largest score change ${(r.difference * 100).toPrecision(2)}% of the top score`
+          : `Re-patched now: ${r.reordered} next token(s) moved, largest probability change ${r.difference.toPrecision(2)}`,
+    }));
+  }
   if (kind === 'scan') {
     // The strongest context of the first watched feature that flagged any, run again.
     return call('scan.replay', { ref: citeId }).then((r: CommandOutput<'scan.replay'>) => ({
@@ -41,7 +50,7 @@ export function ExperimentDetail({ experiment }: { experiment: LoggedExperiment 
     const r = await action.run(() => replayRun(experiment.kind, experiment.citeId, outputs.kl));
     if (r) setReplay(r);
   };
-  const replayable = experiment.kind === 'ablation' || experiment.kind === 'steering' || experiment.kind === 'audit' || experiment.kind === 'scan';
+  const replayable = experiment.kind === 'ablation' || experiment.kind === 'steering' || experiment.kind === 'audit' || experiment.kind === 'scan' || experiment.kind === 'attribution';
 
   return (
     <section className="panel exp-detail" aria-label="Experiment detail">
