@@ -132,14 +132,24 @@ export function column(x: Float64Array, width: number, j: number): number[] {
   return out;
 }
 
+/** The pairs attribution runs on: equal-length ones (positions must line up), the first few. */
+function attributionSample(pairs: TokenPair[], opts: AuditOptions): TokenPair[] {
+  return opts.metric ? pairs.filter((p) => p.a.length === p.b.length).slice(0, opts.attributionPairs ?? 32) : [];
+}
+
+/** Model runs an audit makes (the total its progress counts to): every prompt at every hook, then attribution. */
+export function auditRunCount(model: LoadedModel, pairs: TokenPair[], opts: AuditOptions): number {
+  return auditHooks(model, opts.site).length * 2 * pairs.length + attributionSample(pairs, opts).length;
+}
+
 export async function runAudit(model: LoadedModel, pairs: TokenPair[], opts: AuditOptions): Promise<AuditResult> {
   if (pairs.length < 3) throw new FeaturescopeError('invalid_input', `contrastSet: ${pairs.length} pairs; an audit needs at least 3`, 'contrastSet');
   const pooling = opts.pooling ?? 'mean';
   const alpha = opts.alpha ?? 0.05;
   const hooks = auditHooks(model, opts.site);
   const n = pairs.length;
-  const usable = opts.metric ? pairs.filter((p) => p.a.length === p.b.length).slice(0, opts.attributionPairs ?? 32) : [];
-  const totalRuns = hooks.length * 2 * n + usable.length;
+  const usable = attributionSample(pairs, opts);
+  const totalRuns = auditRunCount(model, pairs, opts);
   let runsDone = 0;
   const report = async (runs: number, message: string) => {
     runsDone += runs;

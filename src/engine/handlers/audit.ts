@@ -4,7 +4,7 @@ import { addTag, getExperiment, logExperiment } from '../../catalog';
 import type { AuditRunInput, ProbeTrainInput } from '../../shared/contract';
 import { FeaturescopeError } from '../../shared/errors';
 import { appVersion } from '../../main/host/versions';
-import { runAudit, unitEvidence, type TokenPair } from '../audit/audit';
+import { auditRunCount, runAudit, unitEvidence, type AuditOptions, type TokenPair } from '../audit/audit';
 import { loadContrastSet } from '../audit/contrast-set';
 import { renderAuditReport, type ReportFinding } from '../audit/report';
 import { writeFileAtomic } from '../formats/atomic';
@@ -115,14 +115,9 @@ export function auditHandlers(services: EngineServices, models: ModelCache, saes
         const model = await models.get(input.model);
         const catalog = services.catalog();
         const sae = input.sae === undefined ? undefined : saes.get(catalog, input.sae);
-        // Counts model runs (a prompt's forward, a pair's attribution); runAudit sets the total.
-        const meter = ctx.meter('runs', 1);
-        meter.update(0, { message: `audit over ${set.pairs.length} pairs`, force: true });
         const pairs = tokenPairs(model, set.pairs);
         const metric = set.metric ? { kind: 'logit-diff' as const, tokenA: tokenId(model, set.metric.tokenA, 'contrastSet.metric.tokenA'), tokenB: tokenId(model, set.metric.tokenB, 'contrastSet.metric.tokenB') } : null;
-        ctx.throwIfCancelled();
-        let runs = 0;
-        const result = await runAudit(model, pairs, {
+        const options: AuditOptions = {
           site: sae ? { kind: 'sae', sae } : { kind: 'neurons', ...(input.layers ? { layers: input.layers } : {}) },
           pooling: input.pooling,
           metric,
@@ -130,9 +125,15 @@ export function auditHandlers(services: EngineServices, models: ModelCache, saes
           alpha: input.alpha,
           seed: input.seed,
           attributionPairs: input.attributionPairs,
-          onProgress: async (done, total, message) => {
-            runs = total;
-            meter.setTotal(total);
+        };
+        // Counts model runs: a prompt's forward, a pair's attribution.
+        const runs = auditRunCount(model, pairs, options);
+        const meter = ctx.meter('runs', runs);
+        meter.update(0, { message: `audit over ${set.pairs.length} pairs`, force: true });
+        ctx.throwIfCancelled();
+        const result = await runAudit(model, pairs, {
+          ...options,
+          onProgress: async (done, _total, message) => {
             meter.update(done, { message });
             await yieldToEventLoop();
             ctx.throwIfCancelled();

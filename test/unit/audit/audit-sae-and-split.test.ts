@@ -3,7 +3,7 @@
 
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runAudit, unitEvidence, type TokenPair } from '../../../src/engine/audit/audit';
+import { auditRunCount, runAudit, unitEvidence, type AuditOptions, type TokenPair } from '../../../src/engine/audit/audit';
 import { loadModel, type LoadedModel } from '../../../src/engine/model/load';
 import { fitProbe, groupedSplit } from '../../../src/engine/probes/probe';
 import { loadSaeLens } from '../../../src/engine/sae/io/saelens';
@@ -71,7 +71,8 @@ describe('audit over SAE features on the planted model', () => {
   it('finds the planted feature and only it, with attribution and probe weight, and replays it', async () => {
     const progress: Array<[number, number, string]> = [];
     const onProgress = (done: number, total: number, message: string) => void progress.push([done, total, message]);
-    const result = await runAudit(model, pairs, { site: { kind: 'sae', sae }, metric: { kind: 'logit-diff', tokenA: 285, tokenB: 287 }, topN: 10, seed: 2, onProgress });
+    const options: AuditOptions = { site: { kind: 'sae', sae }, metric: { kind: 'logit-diff', tokenA: 285, tokenB: 287 }, topN: 10, seed: 2 };
+    const result = await runAudit(model, pairs, { ...options, onProgress });
     expect(result.unitsTested).toBe(SAE_WIDTH);
     // The other features read dims the two sides share: identical activations, p = 1.
     expect(result.significant).toBe(1);
@@ -90,6 +91,7 @@ describe('audit over SAE features on the planted model', () => {
     const total = 2 * pairs.length + result.attributionPairs;
     expect(result.attributionPairs).toBe(pairs.length);
     expect(progress.every(([, t]) => t === total)).toBe(true);
+    expect(auditRunCount(model, pairs, options)).toBe(total); // what a job's meter starts from
     expect(progress.map(([done]) => done).filter((d, i, all) => i > 0 && d < all[i - 1]!)).toEqual([]);
     expect(progress.slice(0, 4).map(([done]) => done)).toEqual([16, 20, 36, 40]);
     expect(progress[progress.length - 1]?.[0]).toBe(total);
