@@ -106,7 +106,7 @@ test('rank neurons with verification, patch between prompts, and point at a bad 
   await importForm.getByRole('button', { name: 'Import' }).click();
   await expect(importForm.locator('.ok-text')).toContainText(`32 → 48 at ${SAE_HOOK}`);
 
-  await page.keyboard.press('Alt+7');
+  await page.keyboard.press('Alt+6');
   await expect(page.getByRole('heading', { name: 'Attribution', level: 1 })).toBeVisible();
   const rank = page.getByRole('form', { name: 'Rank units' });
   const result = page.getByTestId('rank-result');
@@ -157,7 +157,7 @@ test('rank neurons with verification, patch between prompts, and point at a bad 
     const cite = (await result.getByTestId('cite-id').textContent())!;
     await page.keyboard.press('Alt+5');
     await expect(page.locator(`tr[data-cite="${cite}"]`)).toBeVisible();
-    await page.keyboard.press('Alt+7');
+    await page.keyboard.press('Alt+6');
     await expect(result.getByTestId('cite-id')).toHaveText(cite);
   });
 

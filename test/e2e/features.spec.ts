@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { listSaes, openCatalog } from '../../src/catalog';
+import { openCatalog } from '../../src/catalog';
 import { FEATURE_COUNT, featuresWithToken, seedCatalog, ZEBRA_IDX, type SeededCatalog } from './feature-fixture';
 
 const url = () => process.env.FEATURESCOPE_URL!;
@@ -29,15 +29,6 @@ async function searchFor(page: Page, q: string) {
   await search(page).fill(q);
   await expect(list(page)).toHaveAttribute('data-results-for', q.trim());
 }
-
-test('with no SAE the Features view says what to do next', async ({ page }) => {
-  const existing = openCatalog(catalogPath());
-  const saes = listSaes(existing).length;
-  existing.close();
-  test.skip(saes > 0, 'another spec already put an SAE in the shared e2e workspace');
-  await openFeatures(page);
-  await expect(page.getByTestId('features-empty')).toContainText('train or import an SAE, then analyse it');
-});
 
 test.describe('a seeded catalog', () => {
   test.beforeAll(() => {

@@ -49,6 +49,10 @@ test('first run: Get started captures, trains and analyses the bundled model ste
   await expect(panel.getByRole('button', { name: 'Train' })).toBeDisabled();
   await expect(panel.getByRole('button', { name: 'Analyse' })).toBeDisabled();
   await expect(page.getByRole('region', { name: 'SAEs' })).toContainText('No SAE yet');
+  // With no SAE, the Features view says what to do next (this workspace is the only one surely empty).
+  await page.keyboard.press('Alt+3');
+  await expect(page.getByTestId('features-empty')).toContainText('train or import an SAE, then analyse it');
+  await page.keyboard.press('Alt+1');
 
   // A corpus that is not there is pointed at beside the corpus field.
   await panel.getByLabel('Corpus path').fill(join(home, 'missing.txt'));

@@ -1,4 +1,4 @@
-// The Probes & audit view (Alt+8) against the real engine in serve mode, on the planted-bias
+// The Probes & audit view (Alt+7) against the real engine in serve mode, on the planted-bias
 // fixture (a GPT-2 fixture whose neuron blocks.0.mlp.hook_post[37] fires on " dog", not " cat",
 // and an SAE whose feature 5 carries the same direction): a probe trained from pasted lines
 // finds neuron 37 and draws its path; audits over neurons and over the SAE's features show
@@ -54,7 +54,7 @@ test('train a probe from pasted lines, audit neurons and SAE features, replay a 
     await importForm.getByRole('button', { name: 'Import' }).click();
     await expect(importForm.locator('.ok-text')).toContainText(`at ${SAE_HOOK}`);
 
-    await page.keyboard.press('Alt+8');
+    await page.keyboard.press('Alt+7');
     await expect(page.getByRole('heading', { name: 'Probes & audit', level: 1 })).toBeVisible();
 
     await test.step('probe: bad lines are named, then the planted neuron separates dog from cat', async () => {

@@ -88,7 +88,7 @@ test.afterAll(() => rmSync(work, { recursive: true, force: true }));
 async function openWatchlists(page: Page) {
   await page.goto(url());
   await expect(page.getByTestId('status-engine')).toHaveText('engine ready');
-  await page.keyboard.press('Alt+9');
+  await page.keyboard.press('Alt+8');
   await expect(page.getByRole('heading', { name: 'Watchlists', level: 1 })).toBeVisible();
   await page.getByLabel('Watchlist SAE').selectOption(String(saeId));
 }
@@ -162,15 +162,32 @@ test('create a watchlist, scan pasted prompts, see exactly the flagged contexts 
   await page.screenshot(shot('watchlists-scan'));
   await results.screenshot({ path: 'test-results/screenshots/watchlists-scan-results.png' });
 
-  // The scan is in the experiment log.
+  // The scan is in the experiment log: "Open in log" selects it there…
   const cite = (await results.getByTestId('scan-cite-id').textContent())!;
-  await page.keyboard.press('Alt+5');
+  await results.getByRole('button', { name: 'Open in log' }).click();
+  await expect(page.getByRole('heading', { name: 'Experiment log', level: 1 })).toBeVisible();
   const row = page.getByRole('table', { name: 'Experiment log' }).locator(`tbody tr[data-cite="${cite}"]`);
-  await expect(row).toBeVisible();
+  await expect(row).toHaveClass(/selected/);
   // …and replays: its strongest flagged context, run again, peaks as logged.
-  await row.click();
   await page.getByRole('button', { name: 'Replay' }).click();
   await expect(page.getByTestId('replay-verdict')).toHaveText('matches');
+
+  // A flagged feature opens its feature page; from there, into the playground with it as probe and slider.
+  await page.keyboard.press('Alt+8');
+  await results.locator(`section[data-idx="${DOG_FEATURE}"]`).getByTestId('feature-link').click();
+  const featurePage = page.getByTestId('feature-page');
+  await expect(featurePage).toHaveAttribute('data-idx', String(DOG_FEATURE));
+  await expect(featurePage.getByRole('button', { name: 'Watched' })).toBeDisabled(); // already on "dogs"
+  await featurePage.getByLabel('Watchlist', { exact: true }).selectOption({ label: 'new watchlist…' });
+  await featurePage.getByLabel('New watchlist name').fill('dogs-2');
+  await featurePage.getByRole('button', { name: 'Watch' }).click();
+  await expect(featurePage.getByText('on dogs-2')).toBeVisible();
+  await expect(featurePage.getByLabel('Watchlist', { exact: true })).toContainText('dogs-2');
+  await featurePage.getByRole('button', { name: 'Try in playground' }).click();
+  await expect(page.getByRole('heading', { name: 'Playground', level: 1 })).toBeVisible();
+  await expect(page.getByLabel('Probe kind')).toHaveValue('feature');
+  await expect(page.getByLabel('Probe index')).toHaveValue(String(DOG_FEATURE));
+  await expect(page.getByLabel(`Steering strength of feature ${DOG_FEATURE}`)).toBeVisible();
 
   expect(requests.length).toBeGreaterThan(0);
   for (const r of requests) expect(new URL(r).host, r).toBe(new URL(origin).host);

@@ -1,4 +1,4 @@
-import { CiteLine } from './fields';
+import { CiteLine } from '../ui/CiteLine';
 import { signed } from './charts';
 import { DistributionsChart, patchRows } from './DistributionsChart';
 import { describeMetric } from './inputs';

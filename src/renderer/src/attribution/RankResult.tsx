@@ -1,5 +1,6 @@
 import type { CommandOutput } from '@shared/contract';
-import { CiteLine } from './fields';
+import { CiteLine } from '../ui/CiteLine';
+import { FeatureLink } from '../ui/FeatureLink';
 import { signed } from './charts';
 import { describeMetric } from './inputs';
 import type { ShownRank } from './RankPanel';
@@ -57,7 +58,7 @@ export function RankResult({ shown }: { shown: ShownRank }) {
                 <tr key={`${u.hook}#${u.index}`} className="static" data-testid="unit-row" data-score={u.score} data-measured={u.measured ?? ''}>
                   <td className="num muted">{i + 1}</td>
                   <td className="mono">{u.hook}</td>
-                  <td className="num mono">{u.index}</td>
+                  <td className="num mono">{input.site.kind === 'sae' ? <FeatureLink saeId={input.site.saeId} idx={u.index} /> : u.index}</td>
                   <td className={`num mono ${u.score >= 0 ? 'at-pos' : 'at-neg'}`}>{signed(u.score)}</td>
                   {verified ? <td className={`num mono ${u.measured === null ? 'muted' : u.measured >= 0 ? 'at-pos' : 'at-neg'}`}>{u.measured === null ? '—' : signed(u.measured)}</td> : null}
                 </tr>

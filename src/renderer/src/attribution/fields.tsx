@@ -100,29 +100,3 @@ export function BusyBar({ label }: { label: string }) {
   );
 }
 
-/** The experiment's cite id with a copy button; the log (Alt+5) lists it. */
-export function CiteLine({ citeId }: { citeId: string }) {
-  const [copied, setCopied] = useState(false);
-  const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(citeId);
-      setCopied(true);
-      setTimeout(() => setCopied(false), 1500);
-    } catch {
-      // Clipboard refused (no permission, plain http): select the text for a manual copy.
-      const el = document.querySelector(`[data-cite-id="${citeId}"]`);
-      if (el) window.getSelection()?.selectAllChildren(el);
-    }
-  };
-  return (
-    <span className="at-cite">
-      logged as{' '}
-      <span className="mono strong" data-testid="cite-id" data-cite-id={citeId} title="In the Experiment log (Alt+5)">
-        {citeId}
-      </span>
-      <button type="button" className="btn small" onClick={() => void copy()}>
-        {copied ? 'Copied' : 'Copy'}
-      </button>
-    </span>
-  );
-}

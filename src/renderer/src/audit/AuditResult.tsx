@@ -1,7 +1,9 @@
 import { useState } from 'react';
 import type { AuditReplayOutput, AuditRunResult } from '@shared/contract';
 import { call, CommandFailed } from '../api/client';
+import { useNavigate } from '../app/navigation';
 import { signed } from '../attribution/charts';
+import { FeatureLink } from '../ui/FeatureLink';
 import type { StartedAudit } from './AuditPanel';
 import { EffectChart } from './EffectChart';
 import { compact, unitLabel } from './units';
@@ -14,6 +16,7 @@ const CHART_FINDINGS = 30;
 /** Counts, the effect-size chart, and the findings with their cite ids and a replay each. */
 export function AuditResultView({ started, result }: { started: StartedAudit; result: AuditRunResult }) {
   const [replays, setReplays] = useState<Record<string, Replay>>({});
+  const navigate = useNavigate();
   const { sideA, sideB } = result.contrastSet;
   const kind = started.sae ? `features of ${started.sae.name}` : started.input.layers ? `MLP neurons of layer${started.input.layers.length === 1 ? '' : 's'} ${started.input.layers.join(', ')}` : 'MLP neurons of every layer';
   const alpha = started.input.alpha ?? 0.05;
@@ -102,7 +105,7 @@ export function AuditResultView({ started, result }: { started: StartedAudit; re
                     <tr key={f.citeId} className="static" data-testid="finding-row" data-cite={f.citeId} data-unit={`${f.hook}[${f.index}]`}>
                       <td className="num muted">{i + 1}</td>
                       <td className="mono" title={`${f.hook}[${f.index}]`}>
-                        {unitLabel(f)}
+                        {f.unitKind === 'sae-feature' && started.sae ? <FeatureLink saeId={started.sae.id} idx={f.index}>{unitLabel(f)}</FeatureLink> : unitLabel(f)}
                       </td>
                       <td className="num mono">{compact(f.meanA)}</td>
                       <td className="num mono">{compact(f.meanB)}</td>
@@ -111,7 +114,11 @@ export function AuditResultView({ started, result }: { started: StartedAudit; re
                       <td className="num mono">{f.attribution === null ? <span className="muted">—</span> : signed(f.attribution)}</td>
                       <td className="num mono">{f.probeWeight === 0 ? <span className="muted">0</span> : signed(f.probeWeight)}</td>
                       <td>{f.tagged ? <span className="badge pa-tag">bias</span> : <span className="muted">—</span>}</td>
-                      <td className="mono">{f.citeId}</td>
+                      <td className="mono">
+                        <button type="button" className="link-button mono" onClick={() => navigate({ to: 'experiment', citeId: f.citeId })} title="Open in the Experiment log">
+                          {f.citeId}
+                        </button>
+                      </td>
                       <td className="pa-replay">
                         {r?.state === 'done' ? (
                           <span className={r.out.matches ? 'ok-text' : 'warn-text'} data-testid="replay-verdict" title={`mean difference ${compact(r.out.meanDiff)}, t ${compact(r.out.t)}, p ${compact(r.out.p)}`}>

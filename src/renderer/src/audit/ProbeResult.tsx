@@ -1,4 +1,5 @@
-import { CiteLine } from '../attribution/fields';
+import { CiteLine } from '../ui/CiteLine';
+import { FeatureLink } from '../ui/FeatureLink';
 import { signed } from '../attribution/charts';
 import { PathChart } from './PathChart';
 import type { ShownProbe } from './ProbePanel';
@@ -61,7 +62,7 @@ export function ProbeResult({ shown }: { shown: ShownProbe }) {
                   {smallest.features.map((f, i) => (
                     <tr key={f.index} className="static" data-testid="smallest-row" data-index={f.index} data-coef={f.coef}>
                       <td className="num muted">{i + 1}</td>
-                      <td className="num mono">{f.index}</td>
+                      <td className="num mono">{sae ? <FeatureLink saeId={sae.id} idx={f.index} /> : f.index}</td>
                       <td className={`num mono ${f.coef >= 0 ? 'at-pos' : 'at-neg'}`}>{signed(f.coef)}</td>
                       <td className="pa-bar-cell">
                         <span className={`pa-bar ${f.coef >= 0 ? 'pos' : 'neg'}`} style={{ width: `${(Math.abs(f.coef) / maxCoef) * 100}%` }} />

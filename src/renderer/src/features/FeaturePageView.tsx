@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { useCommand } from '../api/hooks';
+import { useNavigate } from '../app/navigation';
 import { QuantileExamples, TopExamples } from './Examples';
 import { HistogramChart } from './HistogramChart';
 import { isEditable } from './keys';
@@ -9,6 +10,7 @@ import { NotesPanel } from './NotesPanel';
 import { TagsPanel } from './TagsPanel';
 import { formatAct, formatDensity } from './tokens';
 import { TokenText } from './TokenText';
+import { WatchlistAdd } from './WatchlistAdd';
 
 interface Props {
   saeId: number;
@@ -21,6 +23,7 @@ interface Props {
 /** Everything the catalog knows about one feature; re-read whenever the catalog changes. */
 export function FeaturePageView({ saeId, idx, active, onBack }: Props) {
   const page = useCommand('catalog.feature', { saeId, idx }, ['catalog.changed']);
+  const navigate = useNavigate();
 
   useEffect(() => {
     if (!active) return;
@@ -47,6 +50,12 @@ export function FeaturePageView({ saeId, idx, active, onBack }: Props) {
         </span>
       ) : null}
       {page.loading && page.data ? <span className="muted">refreshing…</span> : null}
+      <span className="fp-actions">
+        <button className="btn small" onClick={() => navigate({ to: 'playground', saeId, idx })} title="Open the playground with this feature as the probe and a steering slider for it">
+          Try in playground
+        </button>
+        <WatchlistAdd saeId={saeId} idx={idx} />
+      </span>
     </div>
   );
 

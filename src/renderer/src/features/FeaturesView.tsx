@@ -1,4 +1,5 @@
-import { useCallback, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
+import type { NavRequest } from '../app/navigation';
 import { useCommand } from '../api/hooks';
 import { FeatureExplorer } from './FeatureExplorer';
 import { FeaturePageView } from './FeaturePageView';
@@ -17,11 +18,19 @@ function describe(s: SaeSummary): string {
 }
 
 /** SAE picker, feature explorer, and the feature page that replaces the list while open. */
-export function FeaturesView({ active }: { active: boolean }) {
+export function FeaturesView({ active, request }: { active: boolean; request?: NavRequest<'feature'> | undefined }) {
   const saes = useCommand('catalog.saes', {}, ['catalog.changed']);
   const [saeId, setSaeId] = useState<number | null>(remembered);
   const [openIdx, setOpenIdx] = useState<number | null>(null);
   const back = useCallback(() => setOpenIdx(null), []);
+
+  // Another view asked for a feature page: switch to its SAE and open it.
+  useEffect(() => {
+    if (!request) return;
+    localStorage.setItem(REMEMBERED_SAE, String(request.saeId));
+    setSaeId(request.saeId);
+    setOpenIdx(request.idx);
+  }, [request]);
 
   if (saes.error && !saes.data) {
     return (

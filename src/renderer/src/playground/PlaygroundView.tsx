@@ -2,6 +2,7 @@ import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react
 import type { CommandInput, ModelInfo, SaeSummary } from '@shared/contract';
 import { call } from '../api/client';
 import { useCommand } from '../api/hooks';
+import type { NavRequest } from '../app/navigation';
 import { Field, FormError, useAction } from '../ui/forms';
 import { buildInterventions, type FeatureEdit, type NeuronAblation } from './interventions';
 import { InterventionsPanel, newEditId } from './InterventionsPanel';
@@ -19,7 +20,7 @@ const FIELDS = ['model', 'prompt', 'sae', 'probe', 'generate', 'interventions'];
  * One prompt, its tokens under a probe, its next-token distribution and continuation; with
  * interventions enabled every run is an experiment (baseline vs intervened, logged with a cite id).
  */
-export function PlaygroundView({ active }: { active: boolean }) {
+export function PlaygroundView({ active, request }: { active: boolean; request?: NavRequest<'playground'> | undefined }) {
   const models = useCommand('model.list', {}, ['catalog.changed']);
   const saes = useCommand('catalog.saes', {}, ['catalog.changed']);
   const [modelPath, setModelPath] = useState('');
@@ -90,10 +91,14 @@ export function PlaygroundView({ active }: { active: boolean }) {
 
   const addFeature = async (feature: number, mode: FeatureEdit['mode']): Promise<string | null> => {
     if (!sae) return 'pick an SAE first';
+    return addFeatureOf(sae, feature, mode);
+  };
+
+  async function addFeatureOf(of: SaeSummary, feature: number, mode: FeatureEdit['mode']): Promise<string | null> {
     let maxAct: number | null = null;
-    if (sae.analysis) {
+    if (of.analysis) {
       try {
-        maxAct = await featureMax(sae.id, feature);
+        maxAct = await featureMax(of.id, feature);
       } catch (err) {
         return `feature ${feature}: ${(err as Error).message}`;
       }
@@ -101,7 +106,26 @@ export function PlaygroundView({ active }: { active: boolean }) {
     setLists({ ...listsRef.current, features: [...listsRef.current.features, { id: newEditId(), feature, mode, strength: 0, enabled: true, maxAct }] });
     if (mode === 'ablate') rerunIfShown();
     return null;
-  };
+  }
+
+  // A feature page asked to try a feature here: its SAE (and the model it was trained on, when that
+  // model is listed), the feature as the probe, and a steering slider for it (once).
+  const handled = useRef<number | null>(null);
+  useEffect(() => {
+    if (!request || handled.current === request.serial || !saes.data || !models.data) return;
+    handled.current = request.serial;
+    const target = saes.data.find((s) => s.id === request.saeId);
+    if (!target) return;
+    const trainedOn = typeof target.provenance.model === 'string' ? models.data.find((m) => m.path === target.provenance.model) : undefined;
+    if (trainedOn) setModelPath(trainedOn.path);
+    setSaeId(target.id);
+    setProbeKind('feature');
+    setProbeIndex(String(request.idx));
+    if (target.id !== saeId) setLists({ neurons: listsRef.current.neurons, features: [] }); // edits of another SAE do not apply
+    const alreadySteered = target.id === saeId && listsRef.current.features.some((f) => f.feature === request.idx && f.mode === 'steer');
+    if (!alreadySteered) void addFeatureOf(target, request.idx, 'steer');
+    // Acts once per request (handled.current), as soon as both lists have loaded.
+  }, [request, saes.data, models.data]);
 
   // Mounted while hidden (to keep its state): the empty and error states show only when active.
   if (!active && (models.data?.length ?? 0) === 0) return null;

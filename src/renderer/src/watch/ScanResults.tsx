@@ -4,6 +4,8 @@ import { AXIS_TEXT, SPLIT_LINE, useEChart } from '../features/echarts';
 import { TopExamples } from '../features/Examples';
 import type { StoredExample } from '../features/types';
 import { formatAct } from '../features/tokens';
+import { useNavigate } from '../app/navigation';
+import { FeatureLink } from '../ui/FeatureLink';
 import { formatNumber } from '../ui/format';
 
 type FeatureResult = ScanRunResult['features'][number];
@@ -26,7 +28,7 @@ function CountsChart({ features }: { features: FeatureResult[] }) {
 }
 
 /** The flagged contexts of one feature, heat-highlighted like the feature page's examples. */
-function FeatureFlags({ f }: { f: FeatureResult }) {
+function FeatureFlags({ f, saeId }: { f: FeatureResult; saeId: number }) {
   const examples = useMemo(
     (): StoredExample[] => f.top.map((c, rank) => ({ kind: 'top', bucket: 0, rank, maxAct: c.peak, tokens: c.tokens, values: c.values, doc: c.doc, start: c.position })),
     [f],
@@ -34,7 +36,7 @@ function FeatureFlags({ f }: { f: FeatureResult }) {
   return (
     <section className="watch-feature" data-idx={f.idx} data-flagged={f.flagged} aria-label={`Flagged contexts of feature ${f.idx}`}>
       <h4 className="watch-feature-head">
-        <span className="mono">#{f.idx}</span> {f.label ? <span className="watch-title">{f.label}</span> : null}
+        <FeatureLink saeId={saeId} idx={f.idx}>#{f.idx}</FeatureLink> {f.label ? <span className="watch-title">{f.label}</span> : null}
         <span className="muted">
           {' '}
           · {f.flagged} flagged ({f.flaggedTokens} tokens &gt; {formatAct(f.threshold)}) · max {formatAct(f.maxAct)}
@@ -52,7 +54,8 @@ function FeatureFlags({ f }: { f: FeatureResult }) {
   );
 }
 
-export function ScanResults({ result }: { result: ScanRunResult }) {
+export function ScanResults({ result, saeId }: { result: ScanRunResult; saeId: number }) {
+  const navigate = useNavigate();
   const flaggedPairs = result.features.reduce((s, f) => s + f.flagged, 0);
   return (
     <section className="panel watch-results" aria-label="Scan results">
@@ -67,8 +70,13 @@ export function ScanResults({ result }: { result: ScanRunResult }) {
       <dl className="kv">
         <div className="kv-row">
           <dt>Experiment</dt>
-          <dd className="mono" data-testid="scan-cite-id">
-            {result.experiment.citeId}
+          <dd>
+            <span className="mono" data-testid="scan-cite-id">
+              {result.experiment.citeId}
+            </span>{' '}
+            <button type="button" className="btn small" onClick={() => navigate({ to: 'experiment', citeId: result.experiment.citeId })}>
+              Open in log
+            </button>
           </dd>
         </div>
         <div className="kv-row">
@@ -80,7 +88,7 @@ export function ScanResults({ result }: { result: ScanRunResult }) {
       </dl>
       <CountsChart features={result.features} />
       {result.features.map((f) => (
-        <FeatureFlags key={f.idx} f={f} />
+        <FeatureFlags key={f.idx} f={f} saeId={saeId} />
       ))}
     </section>
   );

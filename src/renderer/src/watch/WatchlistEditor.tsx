@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { Watchlist } from '@shared/contract';
 import { call } from '../api/client';
 import { formatAct } from '../features/tokens';
+import { FeatureLink } from '../ui/FeatureLink';
 import { Field, FormError, useAction } from '../ui/forms';
 
 /** One entry being edited: the threshold as typed (blank = default from the analysed max). */
@@ -119,7 +120,7 @@ export function WatchlistEditor({ saeId, dSae, watchlist, onSaved, onDeleted }: 
         <tbody>
           {entries.map((e, i) => (
             <tr key={e.idx} className="static" data-idx={e.idx}>
-              <td className="num mono">#{e.idx}</td>
+              <td className="num mono">{e.maxAct === null ? `#${e.idx}` : <FeatureLink saeId={saeId} idx={e.idx}>#{e.idx}</FeatureLink>}</td>
               <td className="watch-title">{e.title ?? <span className="muted">no analysis</span>}</td>
               <td className="num">{e.maxAct === null ? '—' : formatAct(e.maxAct)}</td>
               <td>

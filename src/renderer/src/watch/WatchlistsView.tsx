@@ -54,7 +54,7 @@ export function WatchlistsView({ jobs, onOpenJobs }: { jobs: JobInfo[]; onOpenJo
       <div className="fx-sae">
         <label>
           <span className="muted">SAE</span>
-          <select aria-label="Watchlist SAE" value={sae.id} onChange={(e) => setPicked((p) => ({ ...p, saeId: Number(e.target.value) }))}>
+          <select aria-label="Watchlist SAE" value={sae.id} onChange={(e) => setPicked((p) => ({ ...p, saeId: Number(e.target.value), jobId: null }))}>
             {saes.data.map((s) => (
               <option key={s.id} value={s.id}>
                 {s.name} · {s.hookName} · d_sae {s.dSae.toLocaleString()}
@@ -111,7 +111,7 @@ export function WatchlistsView({ jobs, onOpenJobs }: { jobs: JobInfo[]; onOpenJo
           <JobLine job={job} onOpenJobs={onOpenJobs} />
         </section>
       ) : null}
-      {result ? <ScanResults result={result} /> : null}
+      {result ? <ScanResults result={result} saeId={sae.id} /> : null}
     </div>
   );
 }
