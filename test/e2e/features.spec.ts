@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { openCatalog } from '../../src/catalog';
 import { FEATURE_COUNT, featuresWithToken, seedCatalog, ZEBRA_IDX, type SeededCatalog } from './feature-fixture';
 
 const url = () => process.env.FEATURESCOPE_URL!;
