@@ -1,6 +1,6 @@
 import { openCatalog, type Catalog } from '../catalog';
-import { resolvePaths, type AppPaths } from '../main/host/paths';
-import { sqliteNativeBinding } from '../main/host/native-binding';
+import { resolvePaths, type AppPaths } from '../node/paths';
+import { sqliteNativeBinding } from '../node/native-binding';
 
 /** What engine handlers share: where things live, the catalog (the engine is its only writer), change notices. */
 export interface EngineServices {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { getExperiment, logExperiment } from '../../catalog';
 import { AttributionInput, PatchInput } from '../../shared/contract';
 import { FeaturescopeError } from '../../shared/errors';
-import { appVersion } from '../../main/host/versions';
+import { appVersion } from '../../node/versions';
 import { attribute, deltaPatch, rankUnits, verifyAttribution, type AttributionMetric, type AttributionSite } from '../attribution';
 import type { LoadedModel } from '../model';
 import type { ModelCache } from '../models/model-cache';

@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { addTag, getExperiment, logExperiment } from '../../catalog';
 import type { AuditRunInput, ProbeTrainInput } from '../../shared/contract';
 import { FeaturescopeError } from '../../shared/errors';
-import { appVersion } from '../../main/host/versions';
+import { appVersion } from '../../node/versions';
 import { auditRunCount, runAudit, unitEvidence, type AuditOptions, type TokenPair } from '../audit/audit';
 import { loadContrastSet } from '../audit/contrast-set';
 import { renderAuditReport, type ReportFinding } from '../audit/report';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { getExperiment, logExperiment } from '../../catalog';
 import { RunInput, type ExperimentRunOutput, type ModelInfo, type RunOutput } from '../../shared/contract';
 import { FeaturescopeError } from '../../shared/errors';
-import { appVersion } from '../../main/host/versions';
+import { appVersion } from '../../node/versions';
 import { ModelCache, realFolder } from '../models/model-cache';
 import { describeModel } from '../models/model-info';
 import { runPrompt, type PromptRun } from '../models/run-prompt';

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { insertSae, updateSaeMetrics } from '../../catalog';
 import { FeaturescopeError } from '../../shared/errors';
-import { appVersion } from '../../main/host/versions';
+import { appVersion } from '../../node/versions';
 import { writeFileAtomic } from '../formats/atomic';
 import { captureActivations } from '../capture/capture-job';
 import { ActivationStore } from '../capture/store';

@@ -4,7 +4,7 @@ import { getExperiment, logExperiment } from '../../catalog';
 import { deleteWatchlist, getWatchlist, listWatchlists, saveWatchlist, type Watchlist } from '../../catalog/watchlists';
 import type { ScanRunInput, ScanRunResult } from '../../shared/contract';
 import { FeaturescopeError } from '../../shared/errors';
-import { appVersion } from '../../main/host/versions';
+import { appVersion } from '../../node/versions';
 import { writeFileAtomic } from '../formats/atomic';
 import type { ModelCache } from '../models/model-cache';
 import type { SaeCache } from '../models/sae-cache';

@@ -4,7 +4,7 @@ import { app, BrowserWindow, ipcMain, session, type IpcMainInvokeEvent, type Web
 import { pathToFileURL } from 'node:url';
 import { IPC_CALL, IPC_EVENT } from '../../shared/bridge';
 import { createHost, type Host } from '../host/host';
-import { resolvePaths } from '../host/paths';
+import { resolvePaths } from '../../node/paths';
 import { forkUtilityEngine } from './engine-process';
 import { createMainWindow, rendererIndex } from './window';
 

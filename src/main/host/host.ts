@@ -9,9 +9,9 @@ import { parseCommandInput } from '../../shared/validate';
 import type { SpawnEngine } from './engine-process';
 import { catalogReader } from './catalog-reader';
 import { JobRegistry } from './jobs';
-import type { AppPaths } from './paths';
+import type { AppPaths } from '../../node/paths';
 import { EngineSupervisor } from './supervisor';
-import { appVersion, packageVersions } from './versions';
+import { appVersion, packageVersions } from '../../node/versions';
 
 export type { CallResult } from '../../shared/bridge';
 import type { CallResult } from '../../shared/bridge';

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { FeaturescopeError } from '../../shared/errors';
+import { FeaturescopeError } from '../shared/errors';
 
 /**
  * better-sqlite3's native addon for the runtime we are in. Plain Node uses the one npm built in
