@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { ModelInfo } from '@shared/contract';
 import { useCommand } from '../api/hooks';
+import { Tabs } from '../ui/Tabs';
 import { PatchPanel } from './PatchPanel';
 import { RankPanel } from './RankPanel';
 import '../playground/playground.css';
@@ -37,24 +38,11 @@ export function AttributionView({ active }: { active: boolean }) {
     );
   }
 
-  const onKeyTabs = (e: React.KeyboardEvent) => {
-    if (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight') return;
-    e.preventDefault();
-    const next = TABS[(TABS.findIndex((t) => t.id === tab) + (e.key === 'ArrowRight' ? 1 : TABS.length - 1)) % TABS.length]!;
-    setTab(next.id);
-    document.getElementById(`at-tab-${next.id}`)?.focus();
-  };
   const panelProps = { models: models.data, saes: saes.data ?? [], model, onModel: setModelPath };
 
   return (
     <div className="attribution" hidden={!active}>
-      <div className="at-tabs" role="tablist" aria-label="Attribution tools" onKeyDown={onKeyTabs}>
-        {TABS.map((t) => (
-          <button key={t.id} id={`at-tab-${t.id}`} type="button" role="tab" aria-selected={tab === t.id} tabIndex={tab === t.id ? 0 : -1} className={`at-tab ${tab === t.id ? 'active' : ''}`} onClick={() => setTab(t.id)}>
-            {t.label}
-          </button>
-        ))}
-      </div>
+      <Tabs tabs={TABS} value={tab} onChange={setTab} label="Attribution tools" />
       <RankPanel {...panelProps} hidden={tab !== 'rank'} />
       <PatchPanel {...panelProps} hidden={tab !== 'patch'} />
     </div>

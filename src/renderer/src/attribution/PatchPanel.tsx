@@ -5,6 +5,7 @@ import { Field, FormError, numberOrUndefined, useAction } from '../ui/forms';
 import { BusyBar, MetricFields, ModelField, SiteFields } from './fields';
 import { metricInput, siteInput, type MetricDraft, type SiteDraft } from './inputs';
 import { PatchResult } from './PatchResult';
+import { RunForm } from '../ui/RunForm';
 
 export interface ShownPatch {
   input: CommandInput<'attribution.patch'>;
@@ -48,21 +49,7 @@ export function PatchPanel({ models, saes, model, onModel, hidden }: { models: M
 
   return (
     <div className="at-panel" hidden={hidden}>
-      <form
-        className="panel at-form"
-        aria-label="Patch between prompts"
-        aria-busy={action.busy}
-        onSubmit={(e) => {
-          e.preventDefault();
-          void execute();
-        }}
-        onKeyDown={(e) => {
-          if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
-            e.preventDefault();
-            void execute();
-          }
-        }}
-      >
+      <RunForm className="panel at-form" label="Patch between prompts" busy={action.busy} onRun={() => void execute()}>
         <div className="at-row">
           <ModelField name="pt-model" models={models} value={model?.path ?? ''} onChange={onModel} error={action.error} />
           <SiteFields name="pt" site={site} onChange={setSite} model={model} saes={saes} error={action.error} />
@@ -93,7 +80,7 @@ export function PatchPanel({ models, saes, model, onModel, hidden }: { models: M
           </button>
         </div>
         <FormError error={action.error} fields={FIELDS} />
-      </form>
+      </RunForm>
       {shown ? (
         <section className="panel" aria-label="Patch result">
           <PatchResult shown={shown} />

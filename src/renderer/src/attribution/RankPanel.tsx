@@ -5,6 +5,7 @@ import { Field, FormError, numberOrUndefined, useAction } from '../ui/forms';
 import { BusyBar, MetricFields, ModelField, SiteFields } from './fields';
 import { EMPTY_METRIC, metricInput, siteInput, type MetricDraft, type SiteDraft } from './inputs';
 import { RankResult } from './RankResult';
+import { RunForm } from '../ui/RunForm';
 
 type Method = CommandInput<'attribution.run'>['method'];
 export interface ShownRank {
@@ -53,21 +54,7 @@ export function RankPanel({ models, saes, model, onModel, hidden }: { models: Mo
 
   return (
     <div className="at-panel" hidden={hidden}>
-      <form
-        className="panel at-form"
-        aria-label="Rank units"
-        aria-busy={action.busy}
-        onSubmit={(e) => {
-          e.preventDefault();
-          void execute();
-        }}
-        onKeyDown={(e) => {
-          if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
-            e.preventDefault();
-            void execute();
-          }
-        }}
-      >
+      <RunForm className="panel at-form" label="Rank units" busy={action.busy} onRun={() => void execute()}>
         <div className="at-row">
           <ModelField name="at-model" models={models} value={model?.path ?? ''} onChange={onModel} error={action.error} />
           <SiteFields name="at" site={site} onChange={setSite} model={model} saes={saes} error={action.error} />
@@ -118,7 +105,7 @@ export function RankPanel({ models, saes, model, onModel, hidden }: { models: Mo
           </button>
         </div>
         <FormError error={action.error} fields={FIELDS} />
-      </form>
+      </RunForm>
       {shown ? (
         <section className="panel" aria-label="Attribution result">
           <RankResult shown={shown} />

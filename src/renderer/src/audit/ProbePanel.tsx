@@ -5,6 +5,7 @@ import { BusyBar, ModelField } from '../attribution/fields';
 import { Field, FormError, numberOrUndefined, useAction } from '../ui/forms';
 import { examplesProblem, parseExampleLines } from './examples';
 import { ProbeResult } from './ProbeResult';
+import { RunForm } from '../ui/RunForm';
 
 type Pooling = CommandInput<'probe.train'>['pooling'];
 export interface ShownProbe {
@@ -69,21 +70,7 @@ export function ProbePanel({ models, saes, model, onModel, hidden }: { models: M
   const lineCount = parsed.examples.length + parsed.errors.length;
   return (
     <div className="at-panel" hidden={hidden}>
-      <form
-        className="panel at-form"
-        aria-label="Train a probe"
-        aria-busy={action.busy}
-        onSubmit={(e) => {
-          e.preventDefault();
-          void execute();
-        }}
-        onKeyDown={(e) => {
-          if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
-            e.preventDefault();
-            void execute();
-          }
-        }}
-      >
+      <RunForm className="panel at-form" label="Train a probe" busy={action.busy} onRun={() => void execute()}>
         <div className="at-row">
           <ModelField name="pa-probe-model" models={models} value={model?.path ?? ''} onChange={onModel} error={action.error} />
           <Field label="Units" field="sae" error={action.error}>
@@ -181,7 +168,7 @@ export function ProbePanel({ models, saes, model, onModel, hidden }: { models: M
           </button>
         </div>
         <FormError error={action.error} fields={FIELDS} />
-      </form>
+      </RunForm>
       {shown ? (
         <section className="panel" aria-label="Probe result">
           <ProbeResult shown={shown} />

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { JobInfo, ModelInfo } from '@shared/contract';
 import { useCommand } from '../api/hooks';
+import { Tabs } from '../ui/Tabs';
 import { AuditPanel } from './AuditPanel';
 import { ProbePanel } from './ProbePanel';
 import '../home/home.css';
@@ -39,24 +40,11 @@ export function ProbesAuditView({ active, jobs, onOpenJobs }: { active: boolean;
     );
   }
 
-  const onKeyTabs = (e: React.KeyboardEvent) => {
-    if (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight') return;
-    e.preventDefault();
-    const next = TABS[(TABS.findIndex((t) => t.id === tab) + 1) % TABS.length]!;
-    setTab(next.id);
-    document.getElementById(`pa-tab-${next.id}`)?.focus();
-  };
   const panelProps = { models: models.data, saes: saes.data ?? [], model, onModel: setModelPath };
 
   return (
     <div className="probes-audit" hidden={!active}>
-      <div className="at-tabs" role="tablist" aria-label="Probes and audit" onKeyDown={onKeyTabs}>
-        {TABS.map((t) => (
-          <button key={t.id} id={`pa-tab-${t.id}`} type="button" role="tab" aria-selected={tab === t.id} tabIndex={tab === t.id ? 0 : -1} className={`at-tab ${tab === t.id ? 'active' : ''}`} onClick={() => setTab(t.id)}>
-            {t.label}
-          </button>
-        ))}
-      </div>
+      <Tabs tabs={TABS} value={tab} onChange={setTab} label="Probes and audit" />
       <ProbePanel {...panelProps} hidden={tab !== 'probe'} />
       <AuditPanel {...panelProps} jobs={jobs} onOpenJobs={onOpenJobs} hidden={tab !== 'audit'} />
     </div>

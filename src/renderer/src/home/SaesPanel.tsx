@@ -7,6 +7,7 @@ import { ImportForm } from './ImportForm';
 import { jobById } from './jobResults';
 import { JobLine } from './JobLine';
 import { TrainForm } from './TrainForm';
+import { Tabs, type Tab } from '../ui/Tabs';
 
 /** The metrics worth a column, in SAELens names, in the order a reader scans them. */
 const METRICS: Array<[string, string]> = [
@@ -17,6 +18,11 @@ const METRICS: Array<[string, string]> = [
 ];
 
 type FormTab = 'train' | 'import' | 'export';
+const SAE_TABS: ReadonlyArray<Tab<FormTab>> = [
+  { id: 'train', label: 'Train' },
+  { id: 'import', label: 'Import' },
+  { id: 'export', label: 'Export' },
+];
 
 export function SaesPanel({ saes, models, jobs, onOpenJobs }: { saes: SaeSummary[] | undefined; models: ModelInfo[]; jobs: JobInfo[]; onOpenJobs: () => void }) {
   const [tab, setTab] = useState<FormTab>('train');
@@ -96,17 +102,7 @@ export function SaesPanel({ saes, models, jobs, onOpenJobs }: { saes: SaeSummary
           </table>
         </div>
       ) : null}
-      <div className="tabs" role="tablist" aria-label="Add or export an SAE">
-        <button type="button" role="tab" aria-selected={tab === 'train'} className={`tab ${tab === 'train' ? 'active' : ''}`} onClick={() => setTab('train')}>
-          Train
-        </button>
-        <button type="button" role="tab" aria-selected={tab === 'import'} className={`tab ${tab === 'import' ? 'active' : ''}`} onClick={() => setTab('import')}>
-          Import
-        </button>
-        <button type="button" role="tab" aria-selected={tab === 'export'} className={`tab ${tab === 'export' ? 'active' : ''}`} onClick={() => setTab('export')}>
-          Export
-        </button>
-      </div>
+      <Tabs tabs={SAE_TABS} value={tab} onChange={setTab} label="Add or export an SAE" className="tabs-spaced" />
       {/* Both stay mounted so a running job's line survives a look at the other tab. */}
       <div hidden={tab !== 'train'}>
         <TrainForm jobs={jobs} onOpenJobs={onOpenJobs} />

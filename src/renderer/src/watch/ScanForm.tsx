@@ -3,6 +3,12 @@ import { call } from '../api/client';
 import { CorpusFields, corpusSpec, type CorpusDraft } from '../home/CorpusFields';
 import { useSessionState } from '../home/useSessionState';
 import { Field, FormError, numberOrUndefined, useAction } from '../ui/forms';
+import { Tabs, type Tab } from '../ui/Tabs';
+
+const SOURCE_TABS: ReadonlyArray<Tab<'prompts' | 'corpus'>> = [
+  { id: 'prompts', label: 'Pasted prompts' },
+  { id: 'corpus', label: 'Corpus file or folder' },
+];
 
 interface ScanDraft {
   source: 'prompts' | 'corpus';
@@ -49,13 +55,7 @@ export function ScanForm({ sae, watchlist, models, onStarted }: { sae: SaeSummar
         void submit();
       }}
     >
-      <div className="tabs watch-source" role="tablist" aria-label="Scan source">
-        {(['prompts', 'corpus'] as const).map((s) => (
-          <button key={s} type="button" role="tab" aria-selected={d.source === s} className={`tab ${d.source === s ? 'active' : ''}`} onClick={() => set({ source: s })}>
-            {s === 'prompts' ? 'Pasted prompts' : 'Corpus file or folder'}
-          </button>
-        ))}
-      </div>
+      <Tabs tabs={SOURCE_TABS} value={d.source} onChange={(source) => set({ source })} label="Scan source" className="watch-source" />
       {d.source === 'prompts' ? (
         <Field label="Prompts, one per line (each is scanned alone)" field="source" error={action.error} wide>
           <textarea rows={6} value={d.prompts} onChange={(e) => set({ prompts: e.target.value })} aria-invalid={action.error?.field?.startsWith('source') ?? false} placeholder={'The nurse said that she\nThe engineer said that he'} />
