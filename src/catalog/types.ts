@@ -163,7 +163,13 @@ export const SearchRow = z.object({
   score: z.number().nullable(),
 });
 
-export const SearchResult = z.object({ total: z.number().int(), rows: z.array(SearchRow) });
+export const SearchResult = z.object({
+  /** Matching features, counted up to a reach past the page (search.ts TOTAL_STEP); exact unless totalIsLowerBound. */
+  total: z.number().int(),
+  /** More features may match than `total` (shown as "10,000+"): the count stopped at its reach, or a very common word's example text was read only in part. */
+  totalIsLowerBound: z.boolean(),
+  rows: z.array(SearchRow),
+});
 
 export const StoredExample = z.object({
   kind: ExampleKind,

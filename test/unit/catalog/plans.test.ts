@@ -1,8 +1,9 @@
 // The hot queries must find their rows through indexes: a full SCAN of features or examples
-// is fine on 60 rows and fatal on a million. Checked on EXPLAIN QUERY PLAN of the exact SQL.
+// is fine on 60 rows and fatal on a million. Checked on EXPLAIN QUERY PLAN of the exact SQL, in
+// every form searchFeatures may pick (range or walk; with or without the analysis id range).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCatalog, type Catalog } from '../../../src/catalog/open';
-import { buildSearchSql, FEATURE_PAGE_SQL } from '../../../src/catalog/queries';
+import { analysisIdRange, buildSearchSql, ensureSearchHitsTable, FEATURE_PAGE_SQL } from '../../../src/catalog/queries';
 import { SearchQuery, type SearchQuery as SearchQueryInput } from '../../../src/catalog/types';
 import { addTag, beginAnalysis, commitAnalysis, writeFeatures } from '../../../src/catalog/writes';
 import { addSae, feature, tempDir } from './helpers';
@@ -79,25 +80,71 @@ describe('query plans', () => {
     { q: 'w5', sort: 'density', densityMin: 0.1 },
     { q: 'w5 quick', maxActMin: 3, sort: 'max_act', tagged: true },
   ];
+  const sortIndexOf = (sort: string | undefined) => ({ idx: 'features_idx_stats', density: 'features_density', max_act: 'features_max_act' })[sort ?? 'idx'] ?? 'features_idx_stats';
+  const idRange = () => analysisIdRange(cat, analysisId, 3000)!;
+
   for (const v of variants) {
-    it(`search ${JSON.stringify(v)} uses indexes for rows and count`, () => {
+    it(`search ${JSON.stringify(v)} uses indexes for rows and count, in every form`, () => {
       const { tagged, ...rest } = v;
       const query = SearchQuery.parse({ saeId, ...rest });
-      const sql = buildSearchSql(query, analysisId, tagged ? [tagId] : []);
-      expect(fullScans(sql.rowsSql, sql.params)).toEqual([]);
-      if (sql.countSql !== null) expect(fullScans(sql.countSql, sql.params)).toEqual([]);
-      if (v.q === undefined) {
-        const walk = buildSearchSql(query, analysisId, tagged ? [tagId] : [], { driveBySort: true });
-        expect(fullScans(walk.rowsSql, walk.params)).toEqual([]);
-        // The walk must really follow the sort column's index, with no sort of the whole range.
-        const walkPlan = planText(walk.rowsSql, walk.params);
-        const sortIndex = { idx: 'features_idx_stats', density: 'features_density', max_act: 'features_max_act', relevance: '' }[query.sort ?? 'idx'];
-        expect(walkPlan).toContain(`SEARCH f USING INDEX ${sortIndex} (analysis_id=?`);
-        expect(walkPlan).not.toMatch(/USE TEMP B-TREE FOR ORDER BY/);
+      const tags = tagged ? [tagId] : [];
+      ensureSearchHitsTable(cat);
+      const forms = [{}, { walk: true }, { idRange: idRange() }, { walk: true, idRange: idRange() }];
+      for (const form of forms) {
+        const sql = buildSearchSql(query, analysisId, tags, form);
+        for (const statement of [sql.fillSql, sql.rowsSql, sql.countSql]) {
+          if (statement !== null) expect({ form, scans: fullScans(statement, sql.params) }).toEqual({ form, scans: [] });
+        }
+        // A count never reads past its reach.
+        if (sql.countSql !== null) expect(sql.countSql).toMatch(/LIMIT @reach \+ 1\)$/);
+        const plan = planText(sql.rowsSql, sql.params);
+        // Late row lookup: the page is picked from index entries (or the hits table) alone, and
+        // only the page's rows are read from features and labels; the outer sort is of one page.
+        expect(sql.rowsSql).toMatch(/LIMIT @limit OFFSET @offset\) p\s+CROSS JOIN features f ON f.id = p.(fid|id) LEFT JOIN labels/);
+        if (form.walk && query.sort !== undefined && query.sort !== 'relevance') {
+          // The walk follows the sort column's index with no sort of what it reads.
+          expect(plan).toContain(`SEARCH f USING COVERING INDEX ${sortIndexOf(query.sort)} (analysis_id=?`);
+          expect(plan.match(/USE TEMP B-TREE FOR (RIGHT PART OF )?ORDER BY/g)?.length ?? 0).toBeLessThanOrEqual(1);
+        }
+        if (v.q === undefined) {
+          expect(sql.fillSql).toBeNull();
+          expect(plan).toMatch(/SEARCH f USING COVERING INDEX \w+ \(analysis_id=\?/);
+          continue;
+        }
+        const fill = planText(sql.fillSql!, sql.params);
+        expect(fill).toMatch(/SCAN features_fts VIRTUAL TABLE INDEX/);
+        expect(fill).toMatch(/SCAN examples_fts VIRTUAL TABLE INDEX/);
+        if (form.walk && query.sort !== undefined) expect(plan).toContain('SEARCH h USING INTEGER PRIMARY KEY (rowid=?)');
+        else if ((query.sort ?? 'relevance') === 'relevance') {
+          // Relevance order comes from the hits table's index: no sort of the matches.
+          expect(plan).toMatch(/SCAN h USING (COVERING )?INDEX search_hits_relevance/);
+          expect(plan.match(/USE TEMP B-TREE FOR ORDER BY/g)?.length ?? 0).toBeLessThanOrEqual(1);
+        } else expect(plan).toMatch(/SCAN h\b/);
+        // The count walks the hits in feature-id order (neighbouring pages of features).
+        const count = planText(sql.countSql!, sql.params);
+        const hitsOnly = 'idRange' in form && Object.keys(rest).length === 1 && !tagged;
+        expect(count).toMatch(hitsOnly ? /SCAN temp\.search_hits/ : /SCAN h\n.*SEARCH f USING INTEGER PRIMARY KEY/s);
       }
-      const plan = planText(sql.rowsSql, sql.params);
-      if (v.q !== undefined) expect(plan).toMatch(/SCAN (features_fts|examples_fts) VIRTUAL TABLE INDEX/);
-      else expect(plan).toMatch(/SEARCH f USING (COVERING )?INDEX \w+ \(analysis_id=\?/);
     });
   }
+
+  it('text hits are read only within the analysis id range when it is contiguous', () => {
+    ensureSearchHitsTable(cat);
+    const query = SearchQuery.parse({ saeId, q: 'w5' });
+    const sql = buildSearchSql(query, analysisId, [], { idRange: idRange() });
+    expect(sql.fillSql).toContain('rowid BETWEEN @idLo AND @idHi');
+    expect(sql.fillSql).toContain('rowid BETWEEN @exampleLo AND @exampleHi');
+    // No other filter: hits need no lookup into features to be counted or ranked.
+    expect(planText(sql.countSql!, sql.params)).not.toMatch(/\bf\b|features/);
+    expect(idRange().hi - idRange().lo + 1).toBe(3000);
+  });
+
+  it('an unfiltered idx-sorted browse of a dense analysis seeks to its page instead of stepping over it', () => {
+    for (const order of ['asc', 'desc'] as const) {
+      const sql = buildSearchSql(SearchQuery.parse({ saeId, order, offset: 2000, limit: 10 }), analysisId, [], { denseIdxCount: 3000 });
+      expect(sql.rowsSql).not.toContain('OFFSET');
+      expect(sql.params.seekIdx).toBe(order === 'asc' ? 2000 : 999);
+      expect(planText(sql.rowsSql, sql.params)).toMatch(new RegExp(`SEARCH f USING INDEX features_idx_stats \\(analysis_id=\\? AND idx${order === 'asc' ? '>' : '<'}\\?\\)`));
+    }
+  });
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCatalog, type Catalog } from '../../../src/catalog/open';
-import { buildSearchSql, getExperiment, getFeaturePage, listExperiments, listTags, searchFeatures, toFtsQuery } from '../../../src/catalog/queries';
+import { analysisIdRange, buildSearchSql, ensureSearchHitsTable, getExperiment, getFeaturePage, listExperiments, listTags, searchFeatures, toFtsQuery } from '../../../src/catalog/queries';
 import { SearchQuery, type FeatureRecord } from '../../../src/catalog/types';
 import {
   addNote,
@@ -122,7 +122,7 @@ describe('searchFeatures: filters, sorts and paging', () => {
     expect(idxs({ saeId, tags: ['code'] })).toEqual([0, 3, 6, 9]);
     expect(idxs({ saeId, tags: ['CODE', 'review'] })).toEqual([3, 9]);
     expect(idxs({ saeId, tags: ['review'], q: 'python' })).toEqual([3, 9, 12]);
-    expect(searchFeatures(cat, { saeId, tags: ['nope'] })).toEqual({ total: 0, rows: [] });
+    expect(searchFeatures(cat, { saeId, tags: ['nope'] })).toEqual({ total: 0, totalIsLowerBound: false, rows: [] });
     // An SAE whose analysis covers every idx counts a tag from feature_tags alone: same answer.
     const full = addSae(cat, 6, 'complete-coverage');
     analyse(cat, full, Array.from({ length: 6 }, (_, i) => feature(i, ' all')));
@@ -153,7 +153,7 @@ describe('searchFeatures: filters, sorts and paging', () => {
         seen.push(...page.rows.map((r) => r.idx));
       }
       expect(seen).toEqual(full.rows.map((r) => r.idx));
-      expect(searchFeatures(cat, { saeId, q, offset: 1000 })).toEqual({ total: full.total, rows: [] });
+      expect(searchFeatures(cat, { saeId, q, offset: 1000 })).toEqual({ total: full.total, totalIsLowerBound: false, rows: [] });
     }
   });
 
@@ -173,14 +173,103 @@ describe('searchFeatures: filters, sorts and paging', () => {
         offset: i % 11,
       });
       const tags = i % 5 === 0 ? [tagId] : [];
-      const run = (driveBySort: boolean) => {
-        const sql = buildSearchSql(query, analysisId, tags, { driveBySort });
+      const run = (walk: boolean) => {
+        const sql = buildSearchSql(query, analysisId, tags, { walk });
         return cat.db.prepare(sql.rowsSql).all(sql.params);
       };
       expect(run(true)).toEqual(run(false));
       compared++;
     }
     expect(compared).toBe(60);
+  });
+
+  it('counts a total only up to its reach and says when it is a lower bound; deeper pages count further', () => {
+    const small = { totalStep: 10, exampleHitBudget: 1_000_000 };
+    for (const q of [undefined, 'quick']) {
+      // 59 features match " quick" (all but feature 11); the first page counts to 10 and stops.
+      const matching = q ? N - 1 : N;
+      const first = searchFeatures(cat, { saeId, q, limit: 5 }, small);
+      expect(first.rows).toHaveLength(5);
+      if (q === undefined) expect(first).toMatchObject({ total: N, totalIsLowerBound: false }); // kept on the analysis row
+      else expect(first).toMatchObject({ total: 10, totalIsLowerBound: true });
+      // A page ending at row 28 counts to the next step past it.
+      expect(searchFeatures(cat, { saeId, q, offset: 20, limit: 8 }, small)).toMatchObject({ total: q ? 30 : N, totalIsLowerBound: !!q });
+      // Near the end the count is exact again.
+      expect(searchFeatures(cat, { saeId, q, offset: 50, limit: 8 }, small)).toMatchObject({ total: matching, totalIsLowerBound: false });
+    }
+    // A filtered browse stops counting the same way.
+    const wide = searchFeatures(cat, { saeId, densityMin: 0.05, limit: 5 }, small);
+    expect(wide).toMatchObject({ total: 10, totalIsLowerBound: true });
+    expect(wide.rows.map((r) => r.idx)).toEqual([4, 5, 6, 7, 8]);
+    expect(searchFeatures(cat, { saeId, densityMin: 0.05, limit: 500 }, small)).toMatchObject({ total: N - 4, totalIsLowerBound: false });
+  });
+
+  it('reads a common word\'s example text only up to the budget, and flags the total as incomplete', () => {
+    // Each feature has 3 examples containing " quick": a budget of 30 postings reaches 10 features.
+    const r = searchFeatures(cat, { saeId, q: 'quick', limit: 500 }, { totalStep: 10_000, exampleHitBudget: 30 });
+    expect(r.totalIsLowerBound).toBe(true);
+    expect(r.total).toBeGreaterThanOrEqual(10);
+    expect(r.total).toBeLessThan(N);
+    const full = searchFeatures(cat, { saeId, q: 'quick', limit: 500 });
+    expect(full).toMatchObject({ total: N - 1, totalIsLowerBound: false }); // feature 11's examples lack " quick"
+    // Words in a feature's own document are always found, whatever the example budget.
+    const python = searchFeatures(cat, { saeId, q: 'python', limit: 500 }, { totalStep: 10_000, exampleHitBudget: 1 });
+    expect(python.rows.map((x) => x.idx).sort((a, b) => a - b)).toEqual(all.filter((s) => s.word === ' python').map((s) => s.idx));
+  });
+
+  it('returns the same text-search rows in every plan form (walk or sort, with or without the id range)', () => {
+    const tagId = cat.db.prepare(`SELECT id FROM tags WHERE name = 'code'`).pluck().get() as number;
+    const analysisId = cat.db.prepare(`SELECT active_analysis_id FROM saes WHERE id = ?`).pluck().get(saeId) as number;
+    const range = analysisIdRange(cat, analysisId, N);
+    expect(range).not.toBeNull();
+    ensureSearchHitsTable(cat);
+    const sorts = ['relevance', 'idx', 'density', 'max_act'] as const;
+    let nonEmpty = 0;
+    for (let i = 0; i < 40; i++) {
+      const query = SearchQuery.parse({
+        saeId,
+        q: ['python', 'quick', 'zebra end', 'ban*'][i % 4],
+        sort: sorts[i % 4],
+        order: i % 3 ? 'asc' : 'desc',
+        ...(i % 5 === 0 ? { densityMin: 0.1, densityMax: 0.45 } : {}),
+        limit: 1 + (i % 9),
+        offset: i % 7,
+      });
+      const tags = i % 6 === 0 ? [tagId] : [];
+      const run = (plan: Parameters<typeof buildSearchSql>[3]) => {
+        const sql = buildSearchSql(query, analysisId, tags, plan);
+        cat.db.prepare('DELETE FROM temp.search_hits').run();
+        cat.db.prepare(sql.fillSql!).run(sql.params);
+        return { rows: cat.db.prepare(sql.rowsSql).all(sql.params), count: cat.db.prepare(sql.countSql!).pluck().get(sql.params) };
+      };
+      const reference = run({});
+      if (reference.rows.length > 0) nonEmpty++;
+      for (const plan of [{ walk: true }, { idRange: range! }, { walk: true, idRange: range! }]) expect({ i, plan, ...run(plan) }).toEqual({ i, plan, ...reference });
+    }
+    expect(nonEmpty).toBeGreaterThan(25);
+  });
+
+  it('keeps text search right when two analyses were written interleaved (no contiguous id range)', () => {
+    const [a, b] = [addSae(cat, 16, 'interleaved-a'), addSae(cat, 16, 'interleaved-b')];
+    const [runA, runB] = [beginAnalysis(cat, { saeId: a, corpusId: null }), beginAnalysis(cat, { saeId: b, corpusId: null })];
+    for (let i = 0; i < 4; i++) {
+      writeFeatures(cat, runA, [feature(i, ' mingled')]);
+      writeFeatures(cat, runB, [feature(i, ' mingled'), feature(i + 4, ' mingled')].sort((x, y) => x.idx - y.idx));
+    }
+    commitAnalysis(cat, runA);
+    commitAnalysis(cat, runB);
+    expect(analysisIdRange(cat, runA, 4)).toBeNull();
+    expect(searchFeatures(cat, { saeId: a, q: 'mingled' })).toMatchObject({ total: 4, totalIsLowerBound: false });
+    expect(searchFeatures(cat, { saeId: b, q: 'mingled', sort: 'idx' }).rows.map((r) => r.idx)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it('seeks an unfiltered idx page of a dense analysis: same rows as stepping over the offset', () => {
+    const dense = addSae(cat, 40, 'dense');
+    analyse(cat, dense, Array.from({ length: 40 }, (_, i) => feature(i, ' dense')));
+    for (const order of ['asc', 'desc'] as const) {
+      const rows = searchFeatures(cat, { saeId: dense, order, offset: 13, limit: 9 }).rows.map((r) => r.idx);
+      expect(rows).toEqual(order === 'asc' ? [13, 14, 15, 16, 17, 18, 19, 20, 21] : [26, 25, 24, 23, 22, 21, 20, 19, 18]);
+    }
   });
 
   it('rejects a malformed query with the field named', () => {
@@ -228,7 +317,7 @@ describe('getFeaturePage', () => {
     expect(() => getFeaturePage(cat, saeId, 100)).toThrow(/has no feature 100/);
     const empty = addSae(cat, 8, 'empty');
     expect(() => getFeaturePage(cat, empty, 0)).toThrow(/no completed analysis/);
-    expect(searchFeatures(cat, { saeId: empty })).toEqual({ total: 0, rows: [] });
+    expect(searchFeatures(cat, { saeId: empty })).toEqual({ total: 0, totalIsLowerBound: false, rows: [] });
   });
 });
 
