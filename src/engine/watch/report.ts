@@ -2,15 +2,10 @@
 // with the flagged count per watched feature and its top flagged contexts, heat-highlighted the
 // way the feature page shows examples, and the experiment id that reproduces the scan.
 
-export interface ReportContext {
-  tokens: string[];
-  values: number[];
-  peakIndex: number;
-  peak: number;
-  doc: number;
-  position: number;
-  tokensOver: number;
-}
+import type { Flag } from './scan';
+
+/** A flagged context as the report shows it (its token ids, kept for replay, are not shown). */
+export type ReportContext = Omit<Flag, 'prefixIds'>;
 
 export interface ReportFeature {
   idx: number;
