@@ -4,6 +4,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { FeaturescopeError } from '../shared/errors';
+import { checkIntegrity } from './integrity';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations/index';
 import { recoverInterruptedAnalyses } from './recovery';
 
@@ -42,7 +43,8 @@ export function openCatalog(path: string, options: OpenOptions = {}): Catalog {
   }
   try {
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    checkIntegrity(db, path);
+    // Full or per-table quick_check by file size and history: see integrity.ts.
+    checkIntegrity(db, path, readonly);
     const version = checkVersion(db, path, readonly);
     if (!readonly) {
       const mode = db.pragma('journal_mode = WAL', { simple: true });
@@ -84,26 +86,6 @@ function wrap(db: Database.Database, path: string, readonly: boolean): Catalog {
       if (db.open) db.close();
     },
   };
-}
-
-function checkIntegrity(db: Database.Database, path: string): void {
-  let problems: string[];
-  try {
-    const rows = db.pragma('quick_check') as Array<{ quick_check: string }>;
-    problems = rows.map((r) => r.quick_check).filter((s) => s !== 'ok');
-  } catch (err) {
-    // Damage bad enough that the check itself cannot walk the file (e.g. a broken schema page).
-    const code = (err as { code?: unknown }).code;
-    if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') problems = [messageOf(err)];
-    else throw err;
-  }
-  if (problems.length > 0) {
-    const shown = problems.slice(0, 3).join('; ');
-    throw new FeaturescopeError(
-      'bad_file',
-      `Catalog ${path} is damaged (quick_check: ${shown}${problems.length > 3 ? '; …' : ''}). Restore it from a backup or rebuild it.`,
-    );
-  }
 }
 
 function checkVersion(db: Database.Database, path: string, readonly: boolean): number {
