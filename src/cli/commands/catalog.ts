@@ -53,12 +53,13 @@ export const catalogCommands: Record<string, CliCommand> = {
         limit: values.limit === undefined ? 20 : parseIntOption('limit', values.limit, 1, 500),
         ...(values.offset === undefined ? {} : { offset: parseIntOption('offset', values.offset, 0, 1_000_000) }),
       };
-      const r = (await callOrThrow(h, 'catalog.search', input)) as { total: number; rows: Array<{ idx: number; density: number; maxAct: number; explanation: string; userLabel: string | null }> };
+      const r = (await callOrThrow(h, 'catalog.search', input)) as { total: number; totalIsLowerBound: boolean; rows: Array<{ idx: number; density: number; maxAct: number; explanation: string; userLabel: string | null }> };
       if (values.json) {
         process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
         return 0;
       }
-      process.stdout.write(`${r.total} feature${r.total === 1 ? '' : 's'}\n`);
+      // A lower-bound total ("10000+") means the search stopped counting there, to stay fast.
+      process.stdout.write(`${r.total}${r.totalIsLowerBound ? '+' : ''} feature${r.total === 1 && !r.totalIsLowerBound ? '' : 's'}\n`);
       for (const f of r.rows) {
         process.stdout.write(`${String(f.idx).padStart(7)}  density ${formatNumber(f.density).padStart(8)}  max ${formatNumber(f.maxAct).padStart(7)}  ${f.userLabel ?? f.explanation}\n`);
       }

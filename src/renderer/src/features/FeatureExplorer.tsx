@@ -161,8 +161,15 @@ export function FeatureExplorer({ sae, active, onOpen }: Props) {
           spellCheck={false}
           autoComplete="off"
         />
-        <span className="muted fx-count" data-testid="result-count" aria-live="polite">
-          {rows.queryKey === null ? '…' : `${rows.total.toLocaleString()} of ${sae.analysis?.featureCount.toLocaleString() ?? '?'} features`}
+        <span
+          className="muted fx-count"
+          data-testid="result-count"
+          aria-live="polite"
+          title={rows.totalIsLowerBound ? 'counted only this far, to stay fast; scroll on to count further, or narrow the search' : undefined}
+        >
+          {rows.queryKey === null
+            ? '…'
+            : `${rows.total.toLocaleString()}${rows.totalIsLowerBound ? '+' : ''} of ${sae.analysis?.featureCount.toLocaleString() ?? '?'} features`}
           {rows.loading ? ' · searching' : ''}
         </span>
       </div>
@@ -203,6 +210,7 @@ export function FeatureExplorer({ sae, active, onOpen }: Props) {
           aria-activedescendant={rows.total > 0 ? `fx-row-${selected}` : undefined}
           data-results-for={rows.queryKey === null ? undefined : rows.shownQ}
           data-total={rows.total}
+          data-total-lower-bound={rows.totalIsLowerBound || undefined}
           tabIndex={-1}
         >
           <div className="fx-list-content" style={{ height: list.contentHeight }}>

@@ -17,6 +17,8 @@ export interface FeatureRows {
   /** The text search the shown rows answer, for the list's data-results-for. */
   shownQ: string;
   total: number;
+  /** More rows may match than `total` (the server counted only so far): shown as "10,000+"; scrolling near the end counts further. */
+  totalIsLowerBound: boolean;
   /** Row at a position, or undefined while its page is loading. */
   rowAt: (index: number) => SearchRow | undefined;
   loading: boolean;
@@ -28,7 +30,18 @@ interface Shown {
   queryKey: string;
   q: string;
   total: number;
+  totalIsLowerBound: boolean;
   pages: Map<number, SearchRow[]>;
+}
+
+/**
+ * The total after a page's answer. An exact total wins; of lower bounds the larger wins, so
+ * scrolling back up (whose pages count less far) never shortens the list.
+ */
+function mergeTotal(prev: Pick<Shown, 'total' | 'totalIsLowerBound'>, next: { total: number; totalIsLowerBound: boolean }) {
+  if (!next.totalIsLowerBound) return { total: next.total, totalIsLowerBound: false };
+  if (!prev.totalIsLowerBound && prev.total >= next.total) return { total: prev.total, totalIsLowerBound: false };
+  return { total: Math.max(prev.total, next.total), totalIsLowerBound: true };
 }
 
 function pagesOf([first, last]: readonly [number, number]): number[] {
@@ -77,7 +90,8 @@ export function useFeatureRows(query: Omit<SearchQuery, 'limit' | 'offset'> | nu
     Promise.all(pages.map((p) => call('catalog.search', { ...query, limit: PAGE_SIZE, offset: p * PAGE_SIZE }))).then(
       (results) => {
         if (latest.current !== key) return; // stale: a newer query is on its way
-        setShown({ key, queryKey, q: query.q ?? '', total: results[0]!.total, pages: new Map(results.map((r, i) => [pages[i]!, r.rows])) });
+        const counted = results.reduce((acc, r) => mergeTotal(acc, r), { total: 0, totalIsLowerBound: true });
+        setShown({ key, queryKey, q: query.q ?? '', ...counted, pages: new Map(results.map((r, i) => [pages[i]!, r.rows])) });
         setError(undefined);
         setLoading(false);
       },
@@ -112,7 +126,7 @@ export function useFeatureRows(query: Omit<SearchQuery, 'limit' | 'offset'> | nu
                 const far = [...pages.keys()].sort((a, b) => Math.abs(b - page) - Math.abs(a - page));
                 for (const p of far.slice(0, pages.size - MAX_CACHED_PAGES)) pages.delete(p);
               }
-              return { ...prev, total: r.total, pages };
+              return { ...prev, ...mergeTotal(prev, r), pages };
             });
           },
           (err: unknown) => {
@@ -133,5 +147,13 @@ export function useFeatureRows(query: Omit<SearchQuery, 'limit' | 'offset'> | nu
     [shown],
   );
 
-  return { queryKey: shown?.queryKey ?? null, shownQ: shown?.q ?? '', total: shown?.total ?? 0, rowAt, loading, error };
+  return {
+    queryKey: shown?.queryKey ?? null,
+    shownQ: shown?.q ?? '',
+    total: shown?.total ?? 0,
+    totalIsLowerBound: shown?.totalIsLowerBound ?? false,
+    rowAt,
+    loading,
+    error,
+  };
 }
