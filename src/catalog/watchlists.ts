@@ -1,64 +1,12 @@
 // Watchlists: named sets of SAE features to monitor, each with a threshold in activation units
-// (migrations/0004_watchlists.ts). Writes run in the engine (the one writer), each one
-// transaction; reads are safe on any connection.
+// (migrations/0004_watchlists.ts; the schemas are the contract's, src/shared/contract/watch.ts).
+// Writes run in the engine (the one writer), each one transaction; reads are safe on any connection.
 import { z } from 'zod';
+import { WatchlistSaveInput, type Watchlist, type WatchlistEntry, type WatchlistRef } from '../shared/contract/watch';
 import { FeaturescopeError } from '../shared/errors';
 import type { Catalog } from './open';
 
-const Id = z.number().int().positive();
-const Idx = z.number().int().nonnegative();
-
-/** A watchlist by id or by name (names are unique, case-insensitively). */
-export const WatchlistRef = z.union([Id, z.string().trim().min(1).max(80)]);
-
-export const WatchlistEntryInput = z
-  .object({
-    saeId: Id,
-    idx: Idx,
-    /** Activation units; default: `defaultFraction` of the feature's max activation in the SAE's analysis. */
-    threshold: z.number().finite().positive().optional(),
-    label: z.string().trim().min(1).max(200).optional(),
-  })
-  .strict();
-
-export const WatchlistSaveInput = z
-  .object({
-    /** Rename or rewrite this watchlist; without it, the watchlist named `name` is created or replaced. */
-    id: Id.optional(),
-    name: z.string().trim().min(1).max(80),
-    note: z.string().trim().max(2000).default(''),
-    /** The whole new set of entries: what is not listed is no longer watched. */
-    entries: z.array(WatchlistEntryInput).max(1000),
-    /** Fraction of the analysed max activation used as a threshold when an entry gives none. */
-    defaultFraction: z.number().gt(0).max(1).default(0.5),
-  })
-  .strict();
-
-export const WatchlistEntry = z.object({
-  saeId: Id,
-  idx: Idx,
-  threshold: z.number(),
-  label: z.string().nullable(),
-  /** From the catalog, for display: the user's label, the automatic explanation and max activation of the SAE's active analysis. */
-  userLabel: z.string().nullable(),
-  explanation: z.string().nullable(),
-  maxAct: z.number().nullable(),
-});
-
-export const Watchlist = z.object({
-  id: Id,
-  name: z.string(),
-  note: z.string(),
-  createdAt: z.number().int(),
-  updatedAt: z.number().int(),
-  entries: z.array(WatchlistEntry),
-});
-
-export type WatchlistRef = z.infer<typeof WatchlistRef>;
-export type WatchlistEntryInput = z.input<typeof WatchlistEntryInput>;
-export type WatchlistSaveInput = z.input<typeof WatchlistSaveInput>;
-export type WatchlistEntry = z.infer<typeof WatchlistEntry>;
-export type Watchlist = z.infer<typeof Watchlist>;
+export type { Watchlist, WatchlistEntry, WatchlistRef, WatchlistSaveInput } from '../shared/contract/watch';
 
 const ENTRIES_SQL = `
   SELECT e.sae_id AS saeId, e.idx, e.threshold, e.label, l.user_label AS userLabel, f.explanation, f.max_act AS maxAct

@@ -1,9 +1,59 @@
 import { z } from 'zod';
 import { ExperimentRef } from '../../catalog/types';
-import { Watchlist, WatchlistRef, WatchlistSaveInput } from '../../catalog/watchlists';
 import { AbsolutePath, JobRef } from './common';
 import { command, jobCommand } from './define';
 import { CorpusSpec } from './sae';
+
+// Watchlists: named sets of SAE features to monitor, each with a threshold in activation units.
+// The catalog (src/catalog/watchlists.ts) stores them and parses its inputs with these schemas.
+const Id = z.number().int().positive();
+const Idx = z.number().int().nonnegative();
+
+/** A watchlist by id or by name (names are unique, case-insensitively). */
+export const WatchlistRef = z.union([Id, z.string().trim().min(1).max(80)]);
+
+export const WatchlistEntryInput = z
+  .object({
+    saeId: Id,
+    idx: Idx,
+    /** Activation units; default: `defaultFraction` of the feature's max activation in the SAE's analysis. */
+    threshold: z.number().finite().positive().optional(),
+    label: z.string().trim().min(1).max(200).optional(),
+  })
+  .strict();
+
+export const WatchlistSaveInput = z
+  .object({
+    /** Rename or rewrite this watchlist; without it, the watchlist named `name` is created or replaced. */
+    id: Id.optional(),
+    name: z.string().trim().min(1).max(80),
+    note: z.string().trim().max(2000).default(''),
+    /** The whole new set of entries: what is not listed is no longer watched. */
+    entries: z.array(WatchlistEntryInput).max(1000),
+    /** Fraction of the analysed max activation used as a threshold when an entry gives none. */
+    defaultFraction: z.number().gt(0).max(1).default(0.5),
+  })
+  .strict();
+
+export const WatchlistEntry = z.object({
+  saeId: Id,
+  idx: Idx,
+  threshold: z.number(),
+  label: z.string().nullable(),
+  /** From the catalog, for display: the user's label, the automatic explanation and max activation of the SAE's active analysis. */
+  userLabel: z.string().nullable(),
+  explanation: z.string().nullable(),
+  maxAct: z.number().nullable(),
+});
+
+export const Watchlist = z.object({
+  id: Id,
+  name: z.string(),
+  note: z.string(),
+  createdAt: z.number().int(),
+  updatedAt: z.number().int(),
+  entries: z.array(WatchlistEntry),
+});
 
 /** What a scan reads: a corpus (as capture and analysis read it) or a list of prompts, each scanned alone. */
 export const ScanSource = z.discriminatedUnion('kind', [
@@ -117,4 +167,8 @@ export type FlaggedContext = z.infer<typeof FlaggedContext>;
 export type ScanFeatureResult = z.infer<typeof ScanFeatureResult>;
 export type ScanRunResult = z.infer<typeof ScanRunResult>;
 export type ScanReplayOutput = z.infer<typeof ScanReplayOutput>;
-export type { Watchlist, WatchlistEntry, WatchlistSaveInput } from '../../catalog/watchlists';
+export type WatchlistRef = z.infer<typeof WatchlistRef>;
+export type WatchlistEntryInput = z.input<typeof WatchlistEntryInput>;
+export type WatchlistSaveInput = z.input<typeof WatchlistSaveInput>;
+export type WatchlistEntry = z.infer<typeof WatchlistEntry>;
+export type Watchlist = z.infer<typeof Watchlist>;
