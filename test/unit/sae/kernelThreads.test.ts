@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topKCode } from '../../../src/engine/sae/architectures/topk';
-import { kernelThreads, runRanges, setKernelThreads, stopKernelThreads } from '../../../src/engine/sae/sparse/kernelThreads';
+import { kernelHelperWorkers, kernelThreads, runRanges, setKernelThreads, stopKernelThreads } from '../../../src/engine/sae/sparse/kernelThreads';
 import { sparseDecode, sparseRowDots, sparseScatterOuter, type SparseCode } from '../../../src/engine/sae/sparse/sparseOps';
 import { topKRows } from '../../../src/engine/sae/sparse/topkRows';
 import { adamStep, normalizeRows, projectOutRows } from '../../../src/engine/sae/train/updateKernels';
@@ -55,7 +55,8 @@ function runAll(): Record<string, Float32Array | Int32Array> {
 
 describe('kernel threads', () => {
   it('split across two threads, every kernel equals its one-thread result exactly', async (ctx) => {
-    if (!kernelsAvailable()) ctx.skip(); // the JS kernels exist for the wasm backend only
+    // The JS kernels exist for the wasm backend only, and helpers share its heap only in the threaded build.
+    if (!kernelsAvailable() || getThreadsCount() < 2) ctx.skip();
     setKernelThreads(1);
     await stopKernelThreads();
     const one = runAll();
@@ -64,8 +65,7 @@ describe('kernel threads', () => {
     setKernelThreads(2);
     await stopKernelThreads();
     const two = runAll();
-    // The heap is shared only in the threaded wasm build; there the helpers must have started.
-    if (getThreadsCount() > 1) expect(kernelThreads()).toBe(2);
+    expect(kernelThreads()).toBe(2);
 
     for (const name of Object.keys(one)) {
       expect(two[name]!.length, name).toBe(one[name]!.length);
@@ -91,5 +91,34 @@ describe('kernel threads', () => {
       expect(call).toThrow(RangeError);
     }
     if (getThreadsCount() > 1) expect(kernelThreads()).toBe(2);
+  });
+
+  it('follows a new thread count, and drops a helper that died while the rest carry on', async (ctx) => {
+    if (!kernelsAvailable() || getThreadsCount() < 2) ctx.skip();
+    const heap = new SharedArrayBuffer(1 << 22);
+    const F = new Float32Array(heap);
+    // normalizeRows over 1024 rows of 256: rows r hold r + 1, so each normalised row is 1/16 everywhere.
+    const rows = 1024, d = 256, out = rows * d;
+    for (let r = 0; r < rows; r++) F.fill(r + 1, r * d, (r + 1) * d);
+    const run = () => {
+      F.fill(0, out, 2 * out);
+      runRanges('normalizeRows', heap, [0, out, d, 1e-12], rows, rows * d);
+      return F.subarray(out, 2 * out).every((v) => Math.abs(v - 1 / 16) < 1e-7);
+    };
+    setKernelThreads(2);
+    await stopKernelThreads();
+    expect(run()).toBe(true);
+    expect(kernelThreads()).toBe(2);
+    setKernelThreads(1);
+    expect(run()).toBe(true);
+    expect(kernelThreads()).toBe(1); // rebuilt without a stopKernelThreads()
+
+    setKernelThreads(2);
+    expect(run()).toBe(true);
+    const [worker] = kernelHelperWorkers();
+    await worker!.terminate(); // as if the thread had died
+    await new Promise((r) => setImmediate(r)); // its 'exit' event reaches the pool
+    expect(kernelThreads()).toBe(1);
+    expect(run()).toBe(true);
   });
 });
