@@ -21,6 +21,7 @@ import type { SaeCache } from '../models/sae-cache';
 import { realFolder, type ModelCache } from '../models/model-cache';
 import type { EngineServices } from '../services';
 import type { CallHandlers, JobHandlers } from './registry';
+import { saeModelRow } from './sae-model';
 
 /** Written beside a capture so training and analysis know which model folder and corpus it came from. */
 const CAPTURE_INFO = 'capture.json';
@@ -37,14 +38,8 @@ export function saeHandlers(services: EngineServices, models: ModelCache, saeCac
   const workspaceDir = (...parts: string[]) => join(services.paths.workspace, ...parts);
   /** An SAE's catalog row and its model: the one given, else the one it was trained on if that folder is here. */
   async function saeAndModel(saeId: number, given: string | undefined) {
-    const row = services.catalog().statement('SELECT name, weights_path AS path, provenance FROM saes WHERE id = ?').get(saeId) as { name: string; path: string; provenance: string } | undefined;
-    if (!row) throw new FeaturescopeError('not_found', `There is no SAE #${saeId} in the catalog.`, 'saeId');
-    const trainedOn = (JSON.parse(row.provenance) as { model?: string }).model;
-    const modelDir = given ?? trainedOn;
-    if (!modelDir || !existsSync(modelDir)) {
-      throw new FeaturescopeError('invalid_input', `The SAE was made for "${trainedOn ?? 'an unknown model'}", which is not a folder on this machine: pass the model folder.`, 'model');
-    }
-    return { row, model: await models.get(modelDir) };
+    const row = saeModelRow(services.catalog(), saeId, given, 'saeId');
+    return { row, model: await models.get(row.modelDir) };
   }
 
   const nameTaken = (name: string) => services.catalog().statement('SELECT 1 FROM saes WHERE name = ?').get(name) !== undefined;

@@ -12,6 +12,7 @@ import type { EngineServices } from '../services';
 import { renderScanReport } from '../watch/report';
 import { replayFlag, scanWatchedFeatures, type Flag } from '../watch/scan';
 import type { CallHandlers, JobHandlers } from './registry';
+import { saeModelRow } from './sae-model';
 
 /** Logged per flag besides its numbers: the window's ids up to the peak, so scan.replay can re-run it. */
 interface LoggedFlag {
@@ -35,18 +36,6 @@ export function watchHandlers(
   saes: SaeCache,
 ): { calls: Pick<CallHandlers, 'watchlist.list' | 'watchlist.save' | 'watchlist.delete' | 'scan.replay'>; jobs: Pick<JobHandlers, 'scan.run'> } {
   const version = () => appVersion(services.paths.appRoot);
-
-  /** The SAE's row and its model folder: the one given, else the one it was trained on if that folder is here. */
-  function saeRow(saeId: number, givenModel: string | undefined): { name: string; modelDir: string } {
-    const row = services.catalog().statement('SELECT name, provenance FROM saes WHERE id = ?').get(saeId) as { name: string; provenance: string } | undefined;
-    if (!row) throw new FeaturescopeError('not_found', `There is no SAE #${saeId} in the catalog.`, 'sae');
-    const trainedOn = (JSON.parse(row.provenance) as { model?: string }).model;
-    const modelDir = givenModel ?? trainedOn;
-    if (!modelDir || !existsSync(modelDir)) {
-      throw new FeaturescopeError('invalid_input', `The SAE was made for "${trainedOn ?? 'an unknown model'}", which is not a folder on this machine: pass the model folder.`, 'model');
-    }
-    return { name: row.name, modelDir };
-  }
 
   /** A feature's title in results and the report: the entry's label, the user's label, else the explanation. */
   const titleOf = (e: Watchlist['entries'][number]): string | null => e.label ?? e.userLabel ?? (e.explanation ? e.explanation : null);
@@ -88,7 +77,7 @@ export function watchHandlers(
         const watchlist = getWatchlist(catalog, input.watchlist);
         const entries = watchlist.entries.filter((e) => e.saeId === input.sae);
         if (entries.length === 0) throw new FeaturescopeError('invalid_input', `Watchlist "${watchlist.name}" has no features of SAE #${input.sae}; add some first.`, 'watchlist');
-        const { name: saeName, modelDir } = saeRow(input.sae, input.model);
+        const { name: saeName, modelDir } = saeModelRow(catalog, input.sae, input.model, 'sae');
         if (input.outPath !== undefined && !existsSync(dirname(input.outPath))) throw new FeaturescopeError('not_found', `outPath: folder ${dirname(input.outPath)} does not exist.`, 'outPath');
         const model = await models.get(modelDir);
         const sae = saes.get(catalog, input.sae, 'sae');
