@@ -86,32 +86,28 @@ export function auditHooks(model: LoadedModel, site: AuditSite): Array<{ hook: s
 }
 
 /** Pooled activations of one hook for both sides: [pairs, width] each, row-major. */
-export function sideActivations(model: LoadedModel, pairs: TokenPair[], hook: string, sae: Sae | undefined, pooling: ProbePooling): { a: Float64Array; b: Float64Array; width: number } {
-  const opts = { hook, pooling, ...(sae ? { sae } : {}) };
-  const a = probeActivations(model, pairs.map((p) => p.a), opts);
-  const b = probeActivations(model, pairs.map((p) => p.b), opts);
-  return { a: a.x, b: b.x, width: a.width };
+export interface SideActivations {
+  a: Float64Array;
+  b: Float64Array;
+  width: number;
 }
 
-/** sideActivations in steps of PROMPTS_PER_STEP prompts, awaiting `step(prompts)` after each. */
-async function sideActivationsInSteps(
-  model: LoadedModel,
-  pairs: TokenPair[],
-  hook: string,
-  sae: Sae | undefined,
-  pooling: ProbePooling,
-  step: (prompts: number) => Promise<void>,
-): Promise<{ a: Float64Array; b: Float64Array; width: number }> {
+/**
+ * The one computation of SideActivations, PROMPTS_PER_STEP prompts at a time: side a's prompts,
+ * then side b's. Yields the number of prompts run after each chunk, so a driver can report
+ * progress, yield to the event loop or stop there; returns the activations.
+ */
+function* sideActivationSteps(model: LoadedModel, pairs: TokenPair[], hook: string, sae: Sae | undefined, pooling: ProbePooling): Generator<number, SideActivations> {
   const opts = { hook, pooling, ...(sae ? { sae } : {}) };
   let width = 0;
-  const side = async (pick: (p: TokenPair) => number[]): Promise<Float64Array> => {
+  function* side(pick: (p: TokenPair) => number[]): Generator<number, Float64Array> {
     const parts: Float64Array[] = [];
     for (let start = 0; start < pairs.length; start += PROMPTS_PER_STEP) {
       const chunk = pairs.slice(start, start + PROMPTS_PER_STEP);
       const r = probeActivations(model, chunk.map(pick), opts);
       parts.push(r.x);
       width = r.width;
-      await step(chunk.length);
+      yield chunk.length;
     }
     const out = new Float64Array(pairs.length * width);
     let offset = 0;
@@ -120,10 +116,29 @@ async function sideActivationsInSteps(
       offset += part.length;
     }
     return out;
-  };
-  const a = await side((p) => p.a);
-  const b = await side((p) => p.b);
+  }
+  const a = yield* side((p) => p.a);
+  const b = yield* side((p) => p.b);
   return { a, b, width };
+}
+
+/** SideActivations in one go (a replay of one unit: no progress to report). */
+export function sideActivations(model: LoadedModel, pairs: TokenPair[], hook: string, sae: Sae | undefined, pooling: ProbePooling): SideActivations {
+  const steps = sideActivationSteps(model, pairs, hook, sae, pooling);
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+  }
+}
+
+/** SideActivations, awaiting `step(prompts)` after each chunk; a throwing step (a cancelled job) stops the runs there. */
+async function sideActivationsInSteps(model: LoadedModel, pairs: TokenPair[], hook: string, sae: Sae | undefined, pooling: ProbePooling, step: (prompts: number) => Promise<void>): Promise<SideActivations> {
+  const steps = sideActivationSteps(model, pairs, hook, sae, pooling);
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+    await step(next.value);
+  }
 }
 
 export function column(x: Float64Array, width: number, j: number): number[] {

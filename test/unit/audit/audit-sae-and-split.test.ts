@@ -2,7 +2,7 @@
 // the others are blind to it) and the probe's pair-respecting train/test split.
 
 import { rmSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { auditRunCount, runAudit, unitEvidence, type AuditOptions, type TokenPair } from '../../../src/engine/audit/audit';
 import { loadModel, type LoadedModel } from '../../../src/engine/model/load';
 import { fitProbe, groupedSplit } from '../../../src/engine/probes/probe';
@@ -99,5 +99,23 @@ describe('audit over SAE features on the planted model', () => {
     const again = unitEvidence(model, pairs, f.hook, f.index, sae, 'mean');
     expect(again.valuesA).toEqual(f.valuesA);
     expect(again.valuesB).toEqual(f.valuesB);
+  });
+
+  it('stops running prompts at the progress report that throws (a cancelled job)', async () => {
+    const runs = vi.spyOn(model, 'run');
+    try {
+      const cancelled = new Error('cancelled at the first report');
+      const reports: number[] = [];
+      const onProgress = (done: number) => {
+        reports.push(done);
+        throw cancelled;
+      };
+      await expect(runAudit(model, pairs, { site: { kind: 'sae', sae }, onProgress })).rejects.toBe(cancelled);
+      // One chunk of side a's prompts ran (16 of 20), then nothing more.
+      expect(reports).toEqual([16]);
+      expect(runs).toHaveBeenCalledTimes(16);
+    } finally {
+      runs.mockRestore();
+    }
   });
 });
