@@ -3,26 +3,16 @@ import { getExperiment, logExperiment } from '../../catalog';
 import { AttributionInput, PatchInput } from '../../shared/contract';
 import { FeaturescopeError } from '../../shared/errors';
 import { appVersion } from '../../node/versions';
-import { attribute, deltaPatch, rankUnits, verifyAttribution, type AttributionMetric, type AttributionSite } from '../attribution';
+import { attribute, deltaPatch, rankUnits, singleTokenId, verifyAttribution, type AttributionMetric, type AttributionSite } from '../attribution';
 import type { LoadedModel } from '../model';
 import type { ModelCache } from '../models/model-cache';
 import type { SaeCache } from '../models/sae-cache';
 import type { EngineServices } from '../services';
 import type { CallHandlers } from './registry';
 
-/** A metric token given as text must be exactly one token of this model's vocabulary. */
-function tokenId(model: LoadedModel, ref: string | number, field: string): number {
-  if (typeof ref === 'number') return ref;
-  const ids = model.tokenizer.encode(ref, { addSpecialTokens: false });
-  if (ids.length !== 1) {
-    throw new FeaturescopeError('invalid_input', `${field}: "${ref}" is ${ids.length} tokens for this model (${ids.map((id) => JSON.stringify(model.tokenizer.decode([id]))).join(' ')}); give one token or its id.`, field);
-  }
-  return ids[0]!;
-}
-
 /** The contract's metric and site, resolved against a model (token texts → ids, SAE ids → loaded SAEs). */
 function resolveMetric(model: LoadedModel, m: AttributionInput['metric']): AttributionMetric {
-  return m.kind === 'logprob' ? { kind: 'logprob', token: tokenId(model, m.token, 'metric.token') } : { kind: 'logit-diff', tokenA: tokenId(model, m.tokenA, 'metric.tokenA'), tokenB: tokenId(model, m.tokenB, 'metric.tokenB') };
+  return m.kind === 'logprob' ? { kind: 'logprob', token: singleTokenId(model.tokenizer, m.token, 'metric.token') } : { kind: 'logit-diff', tokenA: singleTokenId(model.tokenizer, m.tokenA, 'metric.tokenA'), tokenB: singleTokenId(model.tokenizer, m.tokenB, 'metric.tokenB') };
 }
 
 export function attributionHandlers(services: EngineServices, models: ModelCache, saes: SaeCache): Pick<CallHandlers, 'attribution.run' | 'attribution.patch' | 'attribution.replay'> {

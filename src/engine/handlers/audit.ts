@@ -4,6 +4,7 @@ import { addTag, getExperiment, logExperiment } from '../../catalog';
 import type { AuditRunInput, ProbeTrainInput } from '../../shared/contract';
 import { FeaturescopeError } from '../../shared/errors';
 import { appVersion } from '../../node/versions';
+import { singleTokenId } from '../attribution';
 import { auditRunCount, runAudit, unitEvidence, type AuditOptions, type TokenPair } from '../audit/audit';
 import { loadContrastSet } from '../audit/contrast-set';
 import { renderAuditReport, type ReportFinding } from '../audit/report';
@@ -15,14 +16,6 @@ import { trainProbe, type LabelledPrompt } from '../probes';
 import { yieldToEventLoop } from '../jobs/context';
 import type { EngineServices } from '../services';
 import type { CallHandlers, JobHandlers } from './registry';
-
-/** A metric token given as text must be exactly one token of this model's vocabulary. */
-function tokenId(model: LoadedModel, ref: string | number, field: string): number {
-  if (typeof ref === 'number') return ref;
-  const ids = model.tokenizer.encode(ref, { addSpecialTokens: false });
-  if (ids.length !== 1) throw new FeaturescopeError('invalid_input', `${field}: "${ref}" is ${ids.length} tokens for this model; a metric token must be one token.`, field);
-  return ids[0]!;
-}
 
 /** Labelled prompts given inline or as a .jsonl file of {text, label} lines. */
 function readExamples(examples: ProbeTrainInput['examples']): Array<{ text: string; label: 0 | 1 }> {
@@ -116,7 +109,7 @@ export function auditHandlers(services: EngineServices, models: ModelCache, saes
         const catalog = services.catalog();
         const sae = input.sae === undefined ? undefined : saes.get(catalog, input.sae);
         const pairs = tokenPairs(model, set.pairs);
-        const metric = set.metric ? { kind: 'logit-diff' as const, tokenA: tokenId(model, set.metric.tokenA, 'contrastSet.metric.tokenA'), tokenB: tokenId(model, set.metric.tokenB, 'contrastSet.metric.tokenB') } : null;
+        const metric = set.metric ? { kind: 'logit-diff' as const, tokenA: singleTokenId(model.tokenizer, set.metric.tokenA, 'contrastSet.metric.tokenA'), tokenB: singleTokenId(model.tokenizer, set.metric.tokenB, 'contrastSet.metric.tokenB') } : null;
         const options: AuditOptions = {
           site: sae ? { kind: 'sae', sae } : { kind: 'neurons', ...(input.layers ? { layers: input.layers } : {}) },
           pooling: input.pooling,
