@@ -2,11 +2,13 @@
 // (migrations/0004_watchlists.ts; the schemas are the contract's, src/shared/contract/watch.ts).
 // Writes run in the engine (the one writer), each one transaction; reads are safe on any connection.
 import { z } from 'zod';
-import { WatchlistSaveInput, type Watchlist, type WatchlistEntry, type WatchlistRef } from '../shared/contract/watch';
+import { WatchlistAddEntriesInput, WatchlistSaveInput, type Watchlist, type WatchlistEntry, type WatchlistRef } from '../shared/contract/watch';
+
+type WatchlistSaveOutput = z.output<typeof WatchlistSaveInput>;
 import { FeaturescopeError } from '../shared/errors';
 import type { Catalog } from './open';
 
-export type { Watchlist, WatchlistEntry, WatchlistRef, WatchlistSaveInput } from '../shared/contract/watch';
+export type { Watchlist, WatchlistAddEntriesInput, WatchlistEntry, WatchlistRef, WatchlistSaveInput } from '../shared/contract/watch';
 
 const ENTRIES_SQL = `
   SELECT e.sae_id AS saeId, e.idx, e.threshold, e.label, l.user_label AS userLabel, f.explanation, f.max_act AS maxAct
@@ -36,55 +38,90 @@ export function listWatchlists(catalog: Catalog, args: { saeId?: number } = {}):
 /** One watchlist by id or name; not_found names what was asked for. */
 export function getWatchlist(catalog: Catalog, ref: WatchlistRef, field = 'watchlist'): Watchlist {
   const row = findWatchlist(catalog, ref);
-  if (row === undefined) {
-    const known = (catalog.statement(`SELECT name FROM watchlists ORDER BY name COLLATE NOCASE`).pluck().all() as string[]).join(', ');
-    throw new FeaturescopeError('not_found', `There is no watchlist ${typeof ref === 'number' ? `#${ref}` : `"${ref}"`} (known: ${known || 'none'}).`, field);
-  }
+  if (row === undefined) throw notFound(catalog, ref, field);
   return withEntries(catalog, row);
 }
 
+function notFound(catalog: Catalog, ref: WatchlistRef, field: string): FeaturescopeError {
+  const known = (catalog.statement(`SELECT name FROM watchlists ORDER BY name COLLATE NOCASE`).pluck().all() as string[]).join(', ');
+  return new FeaturescopeError('not_found', `There is no watchlist ${typeof ref === 'number' ? `#${ref}` : `"${ref}"`} (known: ${known || 'none'}).`, field);
+}
+
 /**
- * Create or replace a watchlist and its entries in one transaction. An entry without a threshold
- * gets `defaultFraction` × the feature's max activation in its SAE's active analysis; a feature
- * index outside the SAE, a duplicate entry, or a default that cannot be taken is refused.
+ * Create or rewrite a watchlist and its entries in one transaction. Without `id` a name already
+ * taken (any case) is refused unless `replace` is set; with `expectedUpdatedAt`, a list written
+ * since the caller read it is refused. An entry without a threshold gets `defaultFraction` × the
+ * feature's max activation in its SAE's active analysis; a feature index outside the SAE, a
+ * duplicate entry, or a default that cannot be taken is refused.
  */
 export function saveWatchlist(catalog: Catalog, input: WatchlistSaveInput): Watchlist {
   const cat = writer(catalog);
   const w = parse(WatchlistSaveInput, input);
   return cat.db
     .transaction(() => {
-      const now = Date.now();
       const sameName = findWatchlist(cat, w.name);
-      let id: number;
+      let target: WatchlistRow | undefined;
       if (w.id !== undefined) {
-        if (findWatchlist(cat, w.id) === undefined) throw new FeaturescopeError('not_found', `There is no watchlist #${w.id}.`, 'id');
+        target = findWatchlist(cat, w.id);
+        if (target === undefined) throw new FeaturescopeError('not_found', `There is no watchlist #${w.id}; it may have been deleted elsewhere.`, 'id');
         if (sameName !== undefined && sameName.id !== w.id) throw new FeaturescopeError('invalid_input', `name: another watchlist is already called "${sameName.name}".`, 'name');
-        cat.statement(`UPDATE watchlists SET name = ?, note = ?, updated_at = ? WHERE id = ?`).run(w.name, w.note, now, w.id);
-        id = w.id;
       } else if (sameName !== undefined) {
-        cat.statement(`UPDATE watchlists SET name = ?, note = ?, updated_at = ? WHERE id = ?`).run(w.name, w.note, now, sameName.id);
-        id = sameName.id;
+        if (!w.replace) {
+          const count = cat.statement(`SELECT count(*) FROM watchlist_entries WHERE watchlist_id = ?`).pluck().get(sameName.id) as number;
+          throw new FeaturescopeError('invalid_input', `name: there is already a watchlist called "${sameName.name}" (#${sameName.id}, ${count} features); pick another name, or open "${sameName.name}" to edit it.`, 'name');
+        }
+        target = sameName;
+      }
+      if (w.expectedUpdatedAt !== undefined && target !== undefined && target.updatedAt !== w.expectedUpdatedAt) {
+        throw new FeaturescopeError('invalid_input', `Watchlist "${target.name}" changed elsewhere since it was read; reload it and make your edits again.`, 'expectedUpdatedAt');
+      }
+      let id: number;
+      if (target !== undefined) {
+        cat.statement(`UPDATE watchlists SET name = ?, note = ?, updated_at = ? WHERE id = ?`).run(w.name, w.note, nextStamp(target), target.id);
+        id = target.id;
       } else {
+        const now = Date.now();
         id = Number(cat.statement(`INSERT INTO watchlists (name, note, created_at, updated_at) VALUES (?, ?, ?, ?)`).run(w.name, w.note, now, now).lastInsertRowid);
       }
       cat.statement(`DELETE FROM watchlist_entries WHERE watchlist_id = ?`).run(id);
-      const insert = cat.statement(`INSERT INTO watchlist_entries (watchlist_id, sae_id, idx, threshold, label) VALUES (?, ?, ?, ?, ?)`);
-      const seen = new Set<string>();
-      w.entries.forEach((e, i) => {
-        const key = `${e.saeId}:${e.idx}`;
-        if (seen.has(key)) throw new FeaturescopeError('invalid_input', `entries.${i}: feature ${e.idx} of SAE ${e.saeId} is listed twice.`, `entries.${i}.idx`);
-        seen.add(key);
-        const sae = cat.statement(`SELECT name, d_sae AS dSae, active_analysis_id AS analysisId FROM saes WHERE id = ?`).get(e.saeId) as
-          | { name: string; dSae: number; analysisId: number | null }
-          | undefined;
-        if (sae === undefined) throw new FeaturescopeError('not_found', `entries.${i}.saeId: there is no SAE ${e.saeId} in catalog ${cat.path}.`, `entries.${i}.saeId`);
-        if (e.idx >= sae.dSae) {
-          throw new FeaturescopeError('invalid_input', `entries.${i}.idx: SAE ${sae.name} has features 0–${sae.dSae - 1}, not ${e.idx}.`, `entries.${i}.idx`);
-        }
-        const threshold = e.threshold ?? defaultThreshold(cat, sae, e.idx, w.defaultFraction, i);
-        insert.run(id, e.saeId, e.idx, threshold, e.label ?? null);
-      });
+      insertEntries(cat, id, w.entries, w.defaultFraction, new Set());
       return getWatchlist(cat, id);
+    })
+    .immediate();
+}
+
+export interface AddedEntries {
+  watchlist: Watchlist;
+  /** Entries of the input already on the list: left as they were (threshold and label kept). */
+  alreadyThere: Array<{ saeId: number; idx: number }>;
+  created: boolean;
+}
+
+/**
+ * Add entries to a watchlist in one transaction, keeping everything it holds: the read-modify-write
+ * happens inside the writer, so two callers adding at once both land. An entry already on the list
+ * is left as it is (adding is idempotent; thresholds change through `saveWatchlist`). With
+ * `create`, a name no list has creates the list.
+ */
+export function addWatchlistEntries(catalog: Catalog, input: WatchlistAddEntriesInput): AddedEntries {
+  const cat = writer(catalog);
+  const a = parse(WatchlistAddEntriesInput, input);
+  return cat.db
+    .transaction((): AddedEntries => {
+      let row = findWatchlist(cat, a.watchlist);
+      let created = false;
+      if (row === undefined) {
+        if (!a.create || typeof a.watchlist !== 'string') throw notFound(cat, a.watchlist, 'watchlist');
+        const now = Date.now();
+        const id = Number(cat.statement(`INSERT INTO watchlists (name, note, created_at, updated_at) VALUES (?, '', ?, ?)`).run(a.watchlist, now, now).lastInsertRowid);
+        row = findWatchlist(cat, id)!;
+        created = true;
+      }
+      const held = new Set((cat.statement(`SELECT sae_id || ':' || idx FROM watchlist_entries WHERE watchlist_id = ?`).pluck().all(row.id) as string[]));
+      const alreadyThere = a.entries.filter((e) => held.has(`${e.saeId}:${e.idx}`)).map((e) => ({ saeId: e.saeId, idx: e.idx }));
+      const fresh = insertEntries(cat, row.id, a.entries, a.defaultFraction, held);
+      if (fresh > 0 && !created) cat.statement(`UPDATE watchlists SET updated_at = ? WHERE id = ?`).run(nextStamp(row), row.id);
+      return { watchlist: getWatchlist(cat, row.id), alreadyThere, created };
     })
     .immediate();
 }
@@ -107,6 +144,34 @@ function defaultThreshold(cat: Catalog, sae: { name: string; analysisId: number 
     throw new FeaturescopeError('invalid_input', `${field}: feature ${idx} of SAE ${sae.name} never fired in its analysis, so it has no max activation to take a default from; give a threshold.`, field);
   }
   return fraction * maxAct;
+}
+
+/**
+ * Checks and inserts entries; a key in `held` (already on the list) is skipped, a key twice in
+ * `entries` is refused. Returns how many were inserted.
+ */
+function insertEntries(cat: Catalog, watchlistId: number, entries: WatchlistSaveOutput['entries'], fraction: number, held: ReadonlySet<string>): number {
+  const insert = cat.statement(`INSERT INTO watchlist_entries (watchlist_id, sae_id, idx, threshold, label) VALUES (?, ?, ?, ?, ?)`);
+  const seen = new Set<string>();
+  let inserted = 0;
+  entries.forEach((e, i) => {
+    const key = `${e.saeId}:${e.idx}`;
+    if (seen.has(key)) throw new FeaturescopeError('invalid_input', `entries.${i}: feature ${e.idx} of SAE ${e.saeId} is listed twice.`, `entries.${i}.idx`);
+    seen.add(key);
+    if (held.has(key)) return;
+    const sae = cat.statement(`SELECT name, d_sae AS dSae, active_analysis_id AS analysisId FROM saes WHERE id = ?`).get(e.saeId) as { name: string; dSae: number; analysisId: number | null } | undefined;
+    if (sae === undefined) throw new FeaturescopeError('not_found', `entries.${i}.saeId: there is no SAE ${e.saeId} in catalog ${cat.path}.`, `entries.${i}.saeId`);
+    if (e.idx >= sae.dSae) throw new FeaturescopeError('invalid_input', `entries.${i}.idx: SAE ${sae.name} has features 0–${sae.dSae - 1}, not ${e.idx}.`, `entries.${i}.idx`);
+    const threshold = e.threshold ?? defaultThreshold(cat, sae, e.idx, fraction, i);
+    insert.run(watchlistId, e.saeId, e.idx, threshold, e.label ?? null);
+    inserted++;
+  });
+  return inserted;
+}
+
+/** A new updated_at for a write to `row`: now, but always later than the last one, so a reader's stamp tells writes apart. */
+function nextStamp(row: WatchlistRow): number {
+  return Math.max(Date.now(), row.updatedAt + 1);
 }
 
 function findWatchlist(cat: Catalog, ref: WatchlistRef): WatchlistRow | undefined {

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { getExperiment, logExperiment } from '../../catalog';
-import { deleteWatchlist, getWatchlist, listWatchlists, saveWatchlist, type Watchlist } from '../../catalog/watchlists';
+import { addWatchlistEntries, deleteWatchlist, getWatchlist, listWatchlists, saveWatchlist, type Watchlist } from '../../catalog/watchlists';
 import type { ScanRunInput, ScanRunResult } from '../../shared/contract';
 import { FeaturescopeError } from '../../shared/errors';
 import { appVersion } from '../../node/versions';
@@ -34,7 +34,7 @@ export function watchHandlers(
   services: EngineServices,
   models: ModelCache,
   saes: SaeCache,
-): { calls: Pick<CallHandlers, 'watchlist.list' | 'watchlist.save' | 'watchlist.delete' | 'scan.replay'>; jobs: Pick<JobHandlers, 'scan.run'> } {
+): { calls: Pick<CallHandlers, 'watchlist.list' | 'watchlist.save' | 'watchlist.addEntries' | 'watchlist.delete' | 'scan.replay'>; jobs: Pick<JobHandlers, 'scan.run'> } {
   const version = () => appVersion(services.paths.appRoot);
 
   /** A feature's title in results and the report: the entry's label, the user's label, else the explanation. */
@@ -47,6 +47,11 @@ export function watchHandlers(
         const saved = saveWatchlist(services.catalog(), input);
         services.catalogChanged(['watchlists']);
         return saved;
+      },
+      'watchlist.addEntries': (input) => {
+        const added = addWatchlistEntries(services.catalog(), input);
+        services.catalogChanged(['watchlists']);
+        return added;
       },
       'watchlist.delete': ({ watchlist }) => {
         const deleted = deleteWatchlist(services.catalog(), watchlist);

@@ -24,7 +24,7 @@ export const WatchlistEntryInput = z
 
 export const WatchlistSaveInput = z
   .object({
-    /** Rename or rewrite this watchlist; without it, the watchlist named `name` is created or replaced. */
+    /** Rename or rewrite this watchlist; without it, a watchlist called `name` is created. */
     id: Id.optional(),
     name: z.string().trim().min(1).max(80),
     note: z.string().trim().max(2000).default(''),
@@ -32,6 +32,27 @@ export const WatchlistSaveInput = z
     entries: z.array(WatchlistEntryInput).max(1000),
     /** Fraction of the analysed max activation used as a threshold when an entry gives none. */
     defaultFraction: z.number().gt(0).max(1).default(0.5),
+    /**
+     * Without `id`: rewrite the watchlist already called `name` (any case) instead of refusing the
+     * name. Off by default, so creating a list never silently drops another list's entries.
+     */
+    replace: z.boolean().default(false),
+    /**
+     * The `updatedAt` of the watchlist as the caller read it: the save is refused when the list was
+     * written since (an editor's stale copy would otherwise undo that write).
+     */
+    expectedUpdatedAt: z.number().int().optional(),
+  })
+  .strict();
+
+export const WatchlistAddEntriesInput = z
+  .object({
+    watchlist: WatchlistRef,
+    /** Added to what the list holds; an entry already on it is left as it is (its threshold and label kept). */
+    entries: z.array(WatchlistEntryInput).min(1).max(1000),
+    defaultFraction: z.number().gt(0).max(1).default(0.5),
+    /** When `watchlist` is a name no list has, create the list with these entries (otherwise not_found). */
+    create: z.boolean().default(false),
   })
   .strict();
 
@@ -136,10 +157,21 @@ export const watchCommands = {
     output: z.array(Watchlist),
   }),
   'watchlist.save': command({
-    summary: 'Create or replace a watchlist and its entries; a threshold left out is a fraction of the feature’s analysed max activation',
+    summary: 'Create or rewrite a watchlist and its entries (a taken name is refused unless replace is set; a stale expectedUpdatedAt is refused); a threshold left out is a fraction of the feature’s analysed max activation',
     runsIn: 'engine',
     input: WatchlistSaveInput,
     output: Watchlist,
+  }),
+  'watchlist.addEntries': command({
+    summary: 'Add features to a watchlist in one transaction, keeping what it holds; a feature already on it is left as it is',
+    runsIn: 'engine',
+    input: WatchlistAddEntriesInput,
+    output: z.object({
+      watchlist: Watchlist,
+      /** Entries of the input that were already on the list, left as they were. */
+      alreadyThere: z.array(z.object({ saeId: Id, idx: Idx })),
+      created: z.boolean(),
+    }),
   }),
   'watchlist.delete': command({
     summary: 'Delete a watchlist by id or name',
@@ -170,5 +202,6 @@ export type ScanReplayOutput = z.infer<typeof ScanReplayOutput>;
 export type WatchlistRef = z.infer<typeof WatchlistRef>;
 export type WatchlistEntryInput = z.input<typeof WatchlistEntryInput>;
 export type WatchlistSaveInput = z.input<typeof WatchlistSaveInput>;
+export type WatchlistAddEntriesInput = z.input<typeof WatchlistAddEntriesInput>;
 export type WatchlistEntry = z.infer<typeof WatchlistEntry>;
 export type Watchlist = z.infer<typeof Watchlist>;

@@ -1,8 +1,9 @@
 // Watchlists on a real SQLite file: defaults from the analysed max activation, refusals that name
-// the entry, create-or-replace by name, rename by id, cascade when an SAE goes, read-only refusal.
+// the entry, a taken name refused unless replacing, rename by id, adding entries in one write, stale
+// saves refused, cascade when an SAE goes, read-only refusal.
 import { afterAll, describe, expect, it } from 'vitest';
 import { openCatalog } from '../../../src/catalog/open';
-import { deleteWatchlist, getWatchlist, listWatchlists, saveWatchlist } from '../../../src/catalog/watchlists';
+import { addWatchlistEntries, deleteWatchlist, getWatchlist, listWatchlists, saveWatchlist } from '../../../src/catalog/watchlists';
 import { beginAnalysis, commitAnalysis, setUserLabel, writeFeatures } from '../../../src/catalog/writes';
 import { FeaturescopeError } from '../../../src/shared/errors';
 import { addSae, feature, newCatalog, tempDir } from './helpers';
@@ -55,10 +56,14 @@ describe('watchlists', () => {
     cat.close();
   });
 
-  it('saving under an existing name (any case) replaces its entries and note; saving by id renames', () => {
+  it('a new watchlist under a taken name (any case) is refused and the list kept; replace: true rewrites it; saving by id renames', () => {
     const { cat, saeId } = setup('replace.db');
     const first = saveWatchlist(cat, { name: 'watch', entries: [{ saeId, idx: 0 }, { saeId, idx: 1 }] });
-    const again = saveWatchlist(cat, { name: 'WATCH', note: 'v2', entries: [{ saeId, idx: 3, threshold: 9 }] });
+    const taken = thrown(() => saveWatchlist(cat, { name: 'WATCH', note: 'v2', entries: [{ saeId, idx: 3, threshold: 9 }] }));
+    expect(taken).toMatchObject({ code: 'invalid_input', field: 'name' });
+    expect(taken.message).toContain('already a watchlist called "watch"');
+    expect(getWatchlist(cat, first.id).entries.map((e) => e.idx)).toEqual([0, 1]);
+    const again = saveWatchlist(cat, { name: 'WATCH', note: 'v2', entries: [{ saeId, idx: 3, threshold: 9 }], replace: true });
     expect(again.id).toBe(first.id);
     expect(again.entries.map((e) => e.idx)).toEqual([3]);
     expect(again.note).toBe('v2');
@@ -68,6 +73,51 @@ describe('watchlists', () => {
     saveWatchlist(cat, { name: 'other', entries: [] });
     expect(thrown(() => saveWatchlist(cat, { id: first.id, name: 'Other', entries: [] }))).toMatchObject({ code: 'invalid_input', field: 'name' });
     expect(thrown(() => saveWatchlist(cat, { id: 999, name: 'x', entries: [] }))).toMatchObject({ code: 'not_found', field: 'id' });
+    cat.close();
+  });
+
+  it('adds entries in one write, keeping what the list holds; one already there is left as it is; a name no list has is created only when asked', () => {
+    const { cat, saeId, bare } = setup('add.db');
+    const w = saveWatchlist(cat, { name: 'w', note: 'kept', entries: [{ saeId, idx: 0, threshold: 1.5, label: 'mine' }] });
+    // Two writers, each adding to the list as it stands in the file (not to a copy they read earlier).
+    const other = openCatalog(cat.path);
+    addWatchlistEntries(other, { watchlist: 'W', entries: [{ saeId, idx: 1 }] });
+    other.close();
+    const r = addWatchlistEntries(cat, { watchlist: w.id, entries: [{ saeId, idx: 0, threshold: 99 }, { saeId: bare, idx: 4, threshold: 2 }] });
+    expect(r.watchlist.entries.map((e) => [e.saeId, e.idx, e.threshold, e.label])).toEqual([
+      [saeId, 0, 1.5, 'mine'],
+      [saeId, 1, 4, null],
+      [bare, 4, 2, null],
+    ]);
+    expect(r).toMatchObject({ alreadyThere: [{ saeId, idx: 0 }], created: false });
+    expect(r.watchlist.note).toBe('kept');
+    expect(r.watchlist.updatedAt).toBeGreaterThan(w.updatedAt);
+    // Nothing new: the list is not touched.
+    expect(addWatchlistEntries(cat, { watchlist: w.id, entries: [{ saeId, idx: 1 }] }).watchlist.updatedAt).toBe(r.watchlist.updatedAt);
+    // A refused entry adds nothing, not even the good ones before it.
+    expect(thrown(() => addWatchlistEntries(cat, { watchlist: w.id, entries: [{ saeId, idx: 3 }, { saeId, idx: 16 }] })).field).toBe('entries.1.idx');
+    expect(thrown(() => addWatchlistEntries(cat, { watchlist: w.id, entries: [{ saeId, idx: 3 }, { saeId, idx: 3 }] })).field).toBe('entries.1.idx');
+    expect(getWatchlist(cat, w.id).entries).toHaveLength(3);
+    const missing = thrown(() => addWatchlistEntries(cat, { watchlist: 'fresh', entries: [{ saeId, idx: 3 }] }));
+    expect(missing).toMatchObject({ code: 'not_found', field: 'watchlist' });
+    expect(missing.message).toContain('known: w');
+    const created = addWatchlistEntries(cat, { watchlist: ' fresh ', entries: [{ saeId, idx: 3 }], create: true });
+    expect(created).toMatchObject({ created: true, watchlist: { name: 'fresh', note: '' } });
+    expect(created.watchlist.entries.map((e) => e.threshold)).toEqual([1]);
+    cat.close();
+  });
+
+  it('a save carrying the updatedAt it read is refused when the list was written since, even within the same millisecond', () => {
+    const { cat, saeId } = setup('stale.db');
+    const read = saveWatchlist(cat, { name: 'w', entries: [{ saeId, idx: 0 }] });
+    const entries = [{ saeId, idx: 0 }, { saeId, idx: 3 }];
+    const fresh = saveWatchlist(cat, { id: read.id, name: 'w', entries, expectedUpdatedAt: read.updatedAt });
+    expect(fresh.updatedAt).toBeGreaterThan(read.updatedAt);
+    addWatchlistEntries(cat, { watchlist: read.id, entries: [{ saeId, idx: 1 }] });
+    const stale = thrown(() => saveWatchlist(cat, { id: read.id, name: 'w', entries, expectedUpdatedAt: fresh.updatedAt }));
+    expect(stale).toMatchObject({ code: 'invalid_input', field: 'expectedUpdatedAt' });
+    expect(stale.message).toContain('"w" changed elsewhere since it was read; reload');
+    expect(getWatchlist(cat, read.id).entries.map((e) => e.idx)).toEqual([0, 1, 3]);
     cat.close();
   });
 

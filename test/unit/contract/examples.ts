@@ -52,6 +52,7 @@ export const validExamples: { [C in CommandName]: CommandInput<C> } = {
   'audit.contrastSets': {},
   'watchlist.list': { saeId: 1 },
   'watchlist.save': { name: 'pronouns', note: 'gendered pronoun features', entries: [{ saeId: 1, idx: 12, threshold: 2.5, label: 'she/her' }, { saeId: 1, idx: 40 }], defaultFraction: 0.5 },
+  'watchlist.addEntries': { watchlist: 'pronouns', entries: [{ saeId: 1, idx: 77 }], defaultFraction: 0.5, create: false },
   'watchlist.delete': { watchlist: 'pronouns' },
   'scan.run': { model: '/models/gpt2', sae: 1, watchlist: 'pronouns', source: { kind: 'prompts', prompts: ['The nurse said that she', 'The engineer said that he'] }, topPerFeature: 10, outPath: '/tmp/scan.html' },
   'scan.replay': { ref: 'exp-000001', idx: 12, rank: 0 },
