@@ -49,7 +49,8 @@ export const watchCommands: Record<string, CliCommand> = {
     usage: [
       'featurescope watchlist list [--sae ID|NAME] [--json]',
       'featurescope watchlist save --name NAME --sae ID|NAME --feature IDX[:THRESHOLD]… [--note TEXT] [--fraction 0.5]',
-      'featurescope watchlist add  --name NAME --sae ID|NAME --feature IDX[:THRESHOLD]…   (keeps the entries it has)',
+      'featurescope watchlist add  --name NAME --sae ID|NAME --feature IDX[:THRESHOLD]… [--fraction 0.5]',
+      '                             (keeps the entries it has; a feature already on it is left as it is; creates the list if needed)',
       'featurescope watchlist delete --name NAME',
       '',
       'A threshold is in activation units; left out, it is --fraction of the feature’s max activation in the SAE’s analysis.',
@@ -86,20 +87,18 @@ export const watchCommands: Record<string, CliCommand> = {
       const saeId = await resolveSae(h, requireString(values, 'sae'));
       const given = entriesFromFlags(values, saeId);
       if (given.length === 0) throw new FeaturescopeError('invalid_input', '--feature IDX[:THRESHOLD] is required (repeat it for more features).', 'feature');
-      let entries = given;
-      let note = values.note as string | undefined;
+      const defaultFraction = values.fraction === undefined ? {} : { defaultFraction: Number(values.fraction) };
       if (action === 'add') {
-        const existing = ((await callOrThrow(h, 'watchlist.list', {})) as Watchlist[]).find((w) => w.name.toLowerCase() === name.toLowerCase());
-        const kept = (existing?.entries ?? []).filter((e) => !given.some((g) => g.saeId === e.saeId && g.idx === e.idx)).map((e) => ({ saeId: e.saeId, idx: e.idx, threshold: e.threshold, ...(e.label ? { label: e.label } : {}) }));
-        entries = [...kept, ...given];
-        note ??= existing?.note;
+        // One engine write adds to the list as it stands (creating it if needed): nothing read here is written back.
+        const r = (await callOrThrow(h, 'watchlist.addEntries', { watchlist: name, entries: given, create: true, ...defaultFraction })) as { watchlist: Watchlist; alreadyThere: Array<{ saeId: number; idx: number }> };
+        if (values.json) process.stdout.write(`${JSON.stringify(r.watchlist, null, 2)}\n`);
+        else printWatchlist(r.watchlist);
+        for (const e of r.alreadyThere) process.stderr.write(`Feature ${e.idx} of SAE ${e.saeId} was already on ${r.watchlist.name}: left as it was (watchlist save rewrites thresholds).\n`);
+        return 0;
       }
-      const saved = (await callOrThrow(h, 'watchlist.save', {
-        name,
-        entries,
-        ...(note === undefined ? {} : { note }),
-        ...(values.fraction === undefined ? {} : { defaultFraction: Number(values.fraction) }),
-      })) as Watchlist;
+      const note = values.note as string | undefined;
+      // `save` is documented to replace: a list of that name is rewritten, not refused.
+      const saved = (await callOrThrow(h, 'watchlist.save', { name, entries: given, replace: true, ...(note === undefined ? {} : { note }), ...defaultFraction })) as Watchlist;
       if (values.json) process.stdout.write(`${JSON.stringify(saved, null, 2)}\n`);
       else printWatchlist(saved);
       return 0;
