@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { Watchlist } from '@shared/contract';
 import { call } from '../api/client';
 import { formatAct } from '../features/tokens';
@@ -37,14 +37,24 @@ export function WatchlistEditor({ saeId, dSae, watchlist, onSaved, onDeleted }: 
   const save = useAction();
   const add = useAction();
 
+  // The list is re-read after every catalog write (a scan, a label, anything): only a different
+  // list, a different SAE or a new version of this list (its updatedAt) resets the form.
+  const id = watchlist?.id;
+  const stamp = watchlist?.updatedAt;
+  const latest = useRef(watchlist);
+  latest.current = watchlist;
+  const shown = useRef({ id, stamp, saeId });
   useEffect(() => {
-    setName(watchlist?.name ?? '');
-    setNote(watchlist?.note ?? '');
-    setEntries(draftOf(watchlist, saeId));
+    const before = shown.current;
+    shown.current = { id, stamp, saeId };
+    if (before.id === id && before.stamp === stamp && before.saeId === saeId) return; // the state was initialised from these
+    const w = latest.current;
+    setName(w?.name ?? '');
+    setNote(w?.note ?? '');
+    setEntries(draftOf(w, saeId));
     save.clear();
     add.clear();
-    // Reset when another watchlist or SAE is picked, or the saved one comes back from the catalog.
-  }, [watchlist, saeId]);
+  }, [id, stamp, saeId]);
 
   const addFeature = async () => {
     const idx = Number(addIdx.trim());
