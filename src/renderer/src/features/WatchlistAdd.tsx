@@ -23,11 +23,10 @@ export function WatchlistAdd({ saeId, idx }: { saeId: number; idx: number }) {
 
   const add = async () => {
     setDone(undefined);
-    const saved = await action.run(() => {
-      if (target) {
-        const entries = target.entries.map((e) => ({ saeId: e.saeId, idx: e.idx, threshold: e.threshold, ...(e.label ? { label: e.label } : {}) }));
-        return call('watchlist.save', { id: target.id, name: target.name, note: target.note, entries: [...entries, { saeId, idx }] });
-      }
+    const saved = await action.run(async () => {
+      // The engine adds to the list as it stands: nothing read here is written back, so a concurrent edit is kept.
+      if (target) return (await call('watchlist.addEntries', { watchlist: target.id, entries: [{ saeId, idx }] })).watchlist;
+      // A new list: a name already taken is refused (beside the name), never merged into or replaced.
       return call('watchlist.save', { name: newName.trim(), entries: [{ saeId, idx }] });
     });
     if (saved) setDone(`on ${saved.name}`);

@@ -44,6 +44,10 @@ export function WatchlistEditor({ saeId, dSae, watchlist, onSaved, onDeleted }: 
   const latest = useRef(watchlist);
   latest.current = watchlist;
   const shown = useRef({ id, stamp, saeId });
+  /** The updatedAt of this form's last save, and whether one is in flight: a reset to it is not news. */
+  const ownSave = useRef<number | undefined>(undefined);
+  const saving = useRef(false);
+  const [notice, setNotice] = useState<string>();
   useEffect(() => {
     const before = shown.current;
     shown.current = { id, stamp, saeId };
@@ -54,6 +58,9 @@ export function WatchlistEditor({ saeId, dSae, watchlist, onSaved, onDeleted }: 
     setEntries(draftOf(w, saeId));
     save.clear();
     add.clear();
+    // A new version of this list that this form did not save was written elsewhere (the feature page, the CLI): say why the form changed.
+    const elsewhere = before.id === id && before.saeId === saeId && stamp !== undefined && stamp !== ownSave.current && !saving.current;
+    setNotice(elsewhere ? `${w?.name ?? 'This watchlist'} was changed elsewhere; the form now shows it as it is.` : undefined);
   }, [id, stamp, saeId]);
 
   const addFeature = async () => {
@@ -73,6 +80,8 @@ export function WatchlistEditor({ saeId, dSae, watchlist, onSaved, onDeleted }: 
   };
 
   const submit = async () => {
+    saving.current = true;
+    setNotice(undefined);
     const saved = await save.run(async () => {
       // The whole watchlist is replaced on save: keep the entries of other SAEs.
       const others = (watchlist?.entries ?? []).filter((e) => e.saeId !== saeId).map((e) => ({ saeId: e.saeId, idx: e.idx, threshold: e.threshold, ...(e.label ? { label: e.label } : {}) }));
@@ -82,8 +91,11 @@ export function WatchlistEditor({ saeId, dSae, watchlist, onSaved, onDeleted }: 
         ...(e.threshold.trim() === '' ? {} : { threshold: Number(e.threshold) }),
         ...(e.label.trim() === '' ? {} : { label: e.label.trim() }),
       }));
-      return call('watchlist.save', { ...(watchlist ? { id: watchlist.id } : {}), name, note, entries: [...others, ...mine] });
+      // With the version this form was filled from: the engine refuses the save if the list was written since.
+      return call('watchlist.save', { ...(watchlist ? { id: watchlist.id, expectedUpdatedAt: watchlist.updatedAt } : {}), name, note, entries: [...others, ...mine] });
     });
+    if (saved) ownSave.current = saved.updatedAt;
+    saving.current = false;
     if (saved) onSaved(saved);
   };
 
@@ -199,6 +211,11 @@ export function WatchlistEditor({ saeId, dSae, watchlist, onSaved, onDeleted }: 
           </button>
         ) : null}
       </div>
+      {notice && !save.error ? (
+        <p className="muted form-error" role="status">
+          {notice}
+        </p>
+      ) : null}
       {save.error?.field?.startsWith('entries.') ? (
         <p className="error-text form-error" role="alert">
           {save.error.message}
