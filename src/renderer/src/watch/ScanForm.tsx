@@ -40,7 +40,8 @@ export function ScanForm({ sae, watchlist, models, onStarted }: { sae: SaeSummar
         source: d.source === 'prompts' ? { kind: 'prompts', prompts } : corpusSpec(d.corpus),
         ...(model ? { model } : {}),
         topPerFeature: numberOrUndefined(d.top),
-        maxTokens: numberOrUndefined(d.maxTokens),
+        // Its field shows for a corpus only: a value kept from a corpus scan must not cut a prompt scan short.
+        ...(d.source === 'corpus' ? { maxTokens: numberOrUndefined(d.maxTokens) } : {}),
       }),
     );
     if (ref) onStarted(ref.jobId);
