@@ -2,7 +2,8 @@
 // fixture (a GPT-2 fixture whose neuron blocks.0.mlp.hook_post[37] fires on " dog", not " cat",
 // and an SAE whose feature 5 carries the same direction): a probe trained from pasted lines
 // finds neuron 37 and draws its path; audits over neurons and over the SAE's features show
-// progress, findings, effect sizes and counts, tag the SAE feature bias, and replay as matching.
+// progress, findings, effect sizes and counts, tag the SAE feature bias, and replay as matching;
+// side names with markup in them stay text in the table and the chart's tooltip.
 
 import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -147,6 +148,38 @@ test('train a probe from pasted lines, audit neurons and SAE features, replay a 
       await row.getByRole('button', { name: /^Replay exp-/ }).click();
       await expect(row.getByTestId('replay-verdict')).toHaveText('matches', { timeout: 30_000 });
       await viewShot(page, 'probes-audit-sae');
+    });
+
+    await test.step('side names from a contrast-set file are text everywhere, the chart tooltip too', async () => {
+      // A hostile file: if a side name reached innerHTML, the image would fail to load and set window.__xss.
+      const hostileA = '<img src=x onerror="window.__xss=1">cat';
+      const hostileB = '<b>dog</b>';
+      const hostilePath = join(work, 'hostile.json');
+      writeFileSync(hostilePath, JSON.stringify({ id: 'hostile', title: 'markup in the side names', sideA: hostileA, sideB: hostileB, pairs: PLANTED_PAIRS }));
+      const form = page.getByRole('form', { name: 'Run an audit' });
+      await form.getByLabel('Contrast set file').fill(hostilePath);
+      await form.getByRole('button', { name: 'Run audit' }).click();
+      const result = page.getByTestId('audit-result');
+      await expect(result.getByRole('columnheader', { name: `Mean ${hostileA}` })).toBeVisible({ timeout: 90_000 });
+      await expect(result.getByTestId('finding-row')).toHaveCount(1);
+
+      // Sweep the plot band down the chart's middle until ECharts shows the bar's item tooltip
+      // (the one bar runs from 0 to d, past the middle; its row is a few pixels tall).
+      const chart = result.getByTestId('effect-chart');
+      const tip = chart.locator(':scope > div', { hasText: "Cohen's d" });
+      await chart.scrollIntoViewIfNeeded();
+      const box = (await chart.boundingBox())!;
+      for (let y = 4; y < box.height - 16 && !(await tip.isVisible()); y += 2) {
+        await page.mouse.move(box.x + box.width * 0.6, box.y + y);
+        await page.waitForTimeout(50);
+      }
+      await expect(tip).toBeVisible();
+      await expect(tip).toContainText(`mean ${hostileA} 0`);
+      await expect(tip).toContainText(hostileB);
+      await expect(tip.locator('img, b')).toHaveCount(0);
+      await expect(page.locator('img[src="x"]')).toHaveCount(0);
+      expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+      await page.screenshot({ path: 'test-results/screenshots/probes-audit-hostile-tooltip.png' });
     });
   } finally {
     for (const dir of [work, saeDir, modelDir]) rmSync(dir, { recursive: true, force: true });

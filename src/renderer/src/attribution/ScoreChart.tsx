@@ -1,6 +1,7 @@
 import { useMemo } from 'react';
 import type { CommandOutput } from '@shared/contract';
 import { AXIS_TEXT, MONO_LABEL, NEGATIVE, POSITIVE, signed, SPLIT_LINE, useEChart } from './charts';
+import { htmlText } from '../ui/html-text';
 import { shortUnit } from './inputs';
 
 type Unit = CommandOutput<'attribution.run'>['units'][number];
@@ -15,7 +16,7 @@ export function ScoreChart({ units, kind }: { units: Unit[]; kind: 'neurons' | '
         trigger: 'item',
         formatter: (p: { dataIndex: number }) => {
           const u = units[p.dataIndex]!;
-          return `${u.hook}[${u.index}]<br/>score ${signed(u.score)}${u.measured !== null ? `<br/>measured ${signed(u.measured)}` : ''}`;
+          return `${htmlText(u.hook)}[${u.index}]<br/>score ${signed(u.score)}${u.measured !== null ? `<br/>measured ${signed(u.measured)}` : ''}`;
         },
       },
       xAxis: { type: 'value', axisLabel: { ...AXIS_TEXT, formatter: signed }, splitLine: SPLIT_LINE },

@@ -1,6 +1,7 @@
 import { useMemo } from 'react';
 import type { CommandOutput } from '@shared/contract';
 import { AXIS_TEXT, signed, SPLIT_LINE, useEChart } from './charts';
+import { htmlText } from '../ui/html-text';
 import { shortUnit } from './inputs';
 
 type Unit = CommandOutput<'attribution.run'>['units'][number];
@@ -36,7 +37,7 @@ export function VerifyScatter({ units, kind }: { units: Unit[]; kind: 'neurons' 
         formatter: (p: { seriesIndex: number; dataIndex: number }) => {
           if (p.seriesIndex !== 0) return 'y = x: measured equals predicted';
           const u = points[p.dataIndex]!;
-          return `${u.hook}[${u.index}]<br/>predicted ${signed(u.score)}<br/>measured ${signed(u.measured!)}`;
+          return `${htmlText(u.hook)}[${u.index}]<br/>predicted ${signed(u.score)}<br/>measured ${signed(u.measured!)}`;
         },
       },
       xAxis: axis('predicted (score)'),

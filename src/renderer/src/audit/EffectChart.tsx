@@ -1,6 +1,7 @@
 import { useMemo } from 'react';
 import type { AuditRunResult } from '@shared/contract';
 import { AXIS_TEXT, MONO_LABEL, signed, SPLIT_LINE, useEChart } from '../attribution/charts';
+import { htmlText } from '../ui/html-text';
 import { SIDE_COLORS } from './charts';
 import { unitLabel } from './units';
 
@@ -16,7 +17,7 @@ export function EffectChart({ findings, sideA, sideB }: { findings: Finding[]; s
         trigger: 'item',
         formatter: (p: { dataIndex: number }) => {
           const f = findings[p.dataIndex]!;
-          return `${f.hook}[${f.index}]<br/>Cohen's d ${signed(f.cohenD)} · q ${f.q.toExponential(1)}<br/>mean ${sideA} ${f.meanA.toPrecision(3)} · ${sideB} ${f.meanB.toPrecision(3)}`;
+          return `${htmlText(f.hook)}[${f.index}]<br/>Cohen's d ${signed(f.cohenD)} · q ${f.q.toExponential(1)}<br/>mean ${htmlText(sideA)} ${f.meanA.toPrecision(3)} · ${htmlText(sideB)} ${f.meanB.toPrecision(3)}`;
         },
       },
       xAxis: { type: 'value', axisLabel: { ...AXIS_TEXT, formatter: signed }, splitLine: SPLIT_LINE },

@@ -1,6 +1,7 @@
 import { useMemo } from 'react';
 import type { LogitEffects } from './types';
 import { AXIS_TEXT, SPLIT_LINE, useEChart } from './echarts';
+import { htmlText } from '../ui/html-text';
 import { formatAct, visibleToken } from './tokens';
 
 const POSITIVE = '#5bbf7a';
@@ -17,7 +18,7 @@ export function LogitChart({ effects }: { effects: LogitEffects }) {
         trigger: 'item',
         formatter: (p: { dataIndex: number }) => {
           const [token, value] = rows[p.dataIndex]!;
-          return `${visibleToken(token).replace(/</g, '&lt;')}: ${value > 0 ? '+' : ''}${formatAct(value)}`;
+          return `${htmlText(visibleToken(token))}: ${value > 0 ? '+' : ''}${formatAct(value)}`;
         },
       },
       xAxis: { type: 'value', axisLabel: AXIS_TEXT, splitLine: SPLIT_LINE },
