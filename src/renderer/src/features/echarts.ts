@@ -4,6 +4,7 @@ import * as echarts from 'echarts/core';
 import { BarChart } from 'echarts/charts';
 import { GridComponent, TooltipComponent } from 'echarts/components';
 import { CanvasRenderer } from 'echarts/renderers';
+import { THEME } from '../ui/chart-theme';
 
 echarts.use([BarChart, GridComponent, TooltipComponent, CanvasRenderer]);
 
@@ -19,7 +20,7 @@ export function useEChart(option: ChartOption) {
 
   useEffect(() => {
     const node = el.current!;
-    chart.current = echarts.init(node, undefined, { renderer: 'canvas' });
+    chart.current = echarts.init(node, THEME, { renderer: 'canvas' });
     const observer = new ResizeObserver(() => chart.current?.resize());
     observer.observe(node);
     return () => {

@@ -3,6 +3,7 @@ import * as echarts from 'echarts/core';
 import { LineChart as ELine } from 'echarts/charts';
 import { GridComponent, TooltipComponent, LegendComponent } from 'echarts/components';
 import { CanvasRenderer } from 'echarts/renderers';
+import { THEME } from './chart-theme';
 
 echarts.use([ELine, GridComponent, TooltipComponent, LegendComponent, CanvasRenderer]);
 
@@ -17,7 +18,7 @@ export function LineChart({ title, xLabel, series, height = 160 }: { title: stri
   const chart = useRef<echarts.ECharts | undefined>(undefined);
 
   useEffect(() => {
-    chart.current = echarts.init(el.current!, undefined, { renderer: 'canvas' });
+    chart.current = echarts.init(el.current!, THEME, { renderer: 'canvas' });
     const resize = () => chart.current?.resize();
     window.addEventListener('resize', resize);
     return () => {
