@@ -68,6 +68,15 @@ describe('watchlists and scans in the engine process and the CLI', () => {
     const refused = await t.host.call('watchlist.save', { name: 'bad', entries: [{ saeId, idx: 16 }] });
     expect(refused).toMatchObject({ ok: false, error: { code: 'invalid_input', field: 'entries.0.idx' } });
 
+    // A report path that cannot be written is refused before the scan (or an audit) runs, and nothing is logged.
+    const logSize = async () => ((await t.host.call('catalog.experiments', { limit: 500 })) as { value: unknown[] }).value.length;
+    const loggedBefore = await logSize();
+    const missing = join(work, 'missing', 'r.html');
+    await expect(runJob(t.host, 'scan.run', { sae: saeId, watchlist: 'animals', source: { kind: 'prompts', prompts: ['a dog'] }, outPath: missing })).rejects.toThrow(/outPath: folder .*missing does not exist/);
+    await expect(runJob(t.host, 'audit.run', { model: fixture, contrastSet: 'gendered', outPath: missing })).rejects.toThrow(/outPath: folder .*missing does not exist/);
+    await expect(runJob(t.host, 'scan.run', { sae: saeId, watchlist: 'animals', source: { kind: 'prompts', prompts: ['a dog'] }, outPath: join(work, 'r.txt') })).rejects.toThrow(/must end in \.html/);
+    expect(await logSize()).toBe(loggedBefore);
+
     const units: string[] = [];
     const outPath = join(work, 'scan.html');
     const r = await runJob(t.host, 'scan.run', { sae: saeId, watchlist: 'animals', source: { kind: 'txt', path: corpus }, maxTokens: 1500, topPerFeature: 5, outPath }, (p) => units.push(p.unit));

@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { addTag, getExperiment, logExperiment } from '../../catalog';
 import type { AuditRunInput, ProbeTrainInput } from '../../shared/contract';
 import { FeaturescopeError } from '../../shared/errors';
@@ -8,7 +8,6 @@ import { singleTokenId } from '../attribution';
 import { auditRunCount, runAudit, unitEvidence, type AuditOptions, type TokenPair } from '../audit/audit';
 import { loadContrastSet } from '../audit/contrast-set';
 import { renderAuditReport, type ReportFinding } from '../audit/report';
-import { writeFileAtomic } from '../formats/atomic';
 import type { LoadedModel } from '../model';
 import type { ModelCache } from '../models/model-cache';
 import type { SaeCache } from '../models/sae-cache';
@@ -16,6 +15,7 @@ import { trainProbe, type LabelledPrompt } from '../probes';
 import { yieldToEventLoop } from '../jobs/context';
 import type { EngineServices } from '../services';
 import type { CallHandlers, JobHandlers } from './registry';
+import { checkReportOutPath, logWithReport } from './report-out';
 
 /** Labelled prompts given inline or as a .jsonl file of {text, label} lines. */
 function readExamples(examples: ProbeTrainInput['examples']): Array<{ text: string; label: 0 | 1 }> {
@@ -104,6 +104,7 @@ export function auditHandlers(services: EngineServices, models: ModelCache, saes
     },
     jobs: {
       'audit.run': async (input: AuditRunInput, ctx) => {
+        if (input.outPath !== undefined) checkReportOutPath(input.outPath);
         const set = loadContrastSet(input.contrastSet, contrastDir());
         const model = await models.get(input.model);
         const catalog = services.catalog();
@@ -134,10 +135,10 @@ export function auditHandlers(services: EngineServices, models: ModelCache, saes
         });
         meter.update(runs, { message: 'logging findings and writing the report', force: true });
         ctx.throwIfCancelled();
-        const findings: ReportFinding[] = [];
-        catalog.db
-          .transaction(() => {
-            for (const f of result.findings) {
+        const { logged: findings, reportPath, exportedTo } = logWithReport(
+          catalog,
+          () =>
+            result.findings.map((f): ReportFinding => {
               const experiment = logExperiment(catalog, {
                 kind: 'audit',
                 saeId: input.sae ?? null,
@@ -149,34 +150,30 @@ export function auditHandlers(services: EngineServices, models: ModelCache, saes
               });
               const tagged = input.sae !== undefined && f.unitKind === 'sae-feature';
               if (tagged) addTag(catalog, input.sae!, f.index, 'bias');
-              findings.push({ ...f, citeId: experiment.citeId, tagged });
-            }
-          })
-          .immediate();
+              return { ...f, citeId: experiment.citeId, tagged };
+            }),
+          (findings) => {
+            const createdAt = Date.now();
+            return {
+              reportPath: join(services.paths.workspace, 'audits', `audit-${set.id}-${new Date(createdAt).toISOString().replace(/[:.]/g, '-')}.html`),
+              html: renderAuditReport({
+                title: `Bias audit: ${set.title || set.id}`,
+                model: model.dir,
+                contrastSet: { id: set.id, title: set.title, sideA: set.sideA, sideB: set.sideB },
+                pairs: result.pairs,
+                unitsTested: result.unitsTested,
+                significant: result.significant,
+                alpha: input.alpha,
+                attributionPairs: result.attributionPairs,
+                probe: result.probe,
+                createdAt,
+                findings,
+              }),
+            };
+          },
+          input.outPath,
+        );
         ctx.catalogChanged(['experiments', 'tags']);
-        const createdAt = Date.now();
-        const html = renderAuditReport({
-          title: `Bias audit: ${set.title || set.id}`,
-          model: model.dir,
-          contrastSet: { id: set.id, title: set.title, sideA: set.sideA, sideB: set.sideB },
-          pairs: result.pairs,
-          unitsTested: result.unitsTested,
-          significant: result.significant,
-          alpha: input.alpha,
-          attributionPairs: result.attributionPairs,
-          probe: result.probe,
-          createdAt,
-          findings,
-        });
-        const reportPath = join(services.paths.workspace, 'audits', `audit-${set.id}-${new Date(createdAt).toISOString().replace(/[:.]/g, '-')}.html`);
-        mkdirSync(dirname(reportPath), { recursive: true });
-        writeFileAtomic(reportPath, html);
-        let exportedTo: string | null = null;
-        if (input.outPath !== undefined) {
-          exportedTo = resolve(input.outPath);
-          if (!existsSync(dirname(exportedTo))) throw new FeaturescopeError('not_found', `outPath: folder ${dirname(exportedTo)} does not exist`, 'outPath');
-          writeFileAtomic(exportedTo, html);
-        }
         meter.update(runs, { force: true });
         return {
           contrastSet: { id: set.id, title: set.title, sideA: set.sideA, sideB: set.sideB },

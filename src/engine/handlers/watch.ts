@@ -1,17 +1,16 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { getExperiment, logExperiment } from '../../catalog';
 import { addWatchlistEntries, deleteWatchlist, getWatchlist, listWatchlists, saveWatchlist, type Watchlist } from '../../catalog/watchlists';
 import type { ScanRunInput, ScanRunResult } from '../../shared/contract';
 import { FeaturescopeError } from '../../shared/errors';
 import { appVersion } from '../../node/versions';
-import { writeFileAtomic } from '../formats/atomic';
 import type { ModelCache } from '../models/model-cache';
 import type { SaeCache } from '../models/sae-cache';
 import type { EngineServices } from '../services';
 import { renderScanReport } from '../watch/report';
 import { replayFlag, scanWatchedFeatures, type Flag } from '../watch/scan';
 import type { CallHandlers, JobHandlers } from './registry';
+import { checkReportOutPath, logWithReport } from './report-out';
 import { saeModelRow } from './sae-model';
 
 /** Logged per flag besides its numbers: the window's ids up to the peak, so scan.replay can re-run it. */
@@ -78,12 +77,12 @@ export function watchHandlers(
     },
     jobs: {
       'scan.run': async (input: ScanRunInput, ctx): Promise<ScanRunResult> => {
+        if (input.outPath !== undefined) checkReportOutPath(input.outPath);
         const catalog = services.catalog();
         const watchlist = getWatchlist(catalog, input.watchlist);
         const entries = watchlist.entries.filter((e) => e.saeId === input.sae);
         if (entries.length === 0) throw new FeaturescopeError('invalid_input', `Watchlist "${watchlist.name}" has no features of SAE #${input.sae}; add some first.`, 'watchlist');
         const { name: saeName, modelDir } = saeModelRow(catalog, input.sae, input.model, 'sae');
-        if (input.outPath !== undefined && !existsSync(dirname(input.outPath))) throw new FeaturescopeError('not_found', `outPath: folder ${dirname(input.outPath)} does not exist.`, 'outPath');
         const model = await models.get(modelDir);
         const sae = saes.get(catalog, input.sae, 'sae');
         const src = input.source;
@@ -103,44 +102,43 @@ export function watchHandlers(
 
         const strip = ({ prefixIds: _ids, ...flag }: Flag) => flag;
         const features = outcome.features.map((f, j) => ({ ...f, label: titleOf(entries[j]!), top: f.top.map(strip) }));
-        const experiment = logExperiment(catalog, {
-          kind: 'scan',
-          saeId: input.sae,
-          // Everything needed to run the scan again, with the thresholds as they were.
-          inputs: { ...input, model: model.dir, watchlist: { id: watchlist.id, name: watchlist.name }, entries: entries.map((e) => ({ idx: e.idx, threshold: e.threshold })) },
-          seed: null,
-          outputs: {
-            hook: outcome.hook,
-            tokens: outcome.tokens,
-            contexts: outcome.contexts,
-            features: outcome.features.map((f): LoggedFeature => ({ idx: f.idx, threshold: f.threshold, flagged: f.flagged, flaggedTokens: f.flaggedTokens, maxAct: f.maxAct, top: f.top.map((t) => ({ doc: t.doc, position: t.position, peak: t.peak, prefixIds: t.prefixIds })) })),
-          },
-          appVersion: version(),
-        });
+        const logged = logWithReport(
+          catalog,
+          () =>
+            logExperiment(catalog, {
+              kind: 'scan',
+              saeId: input.sae,
+              // Everything needed to run the scan again, with the thresholds as they were.
+              inputs: { ...input, model: model.dir, watchlist: { id: watchlist.id, name: watchlist.name }, entries: entries.map((e) => ({ idx: e.idx, threshold: e.threshold })) },
+              seed: null,
+              outputs: {
+                hook: outcome.hook,
+                tokens: outcome.tokens,
+                contexts: outcome.contexts,
+                features: outcome.features.map((f): LoggedFeature => ({ idx: f.idx, threshold: f.threshold, flagged: f.flagged, flaggedTokens: f.flaggedTokens, maxAct: f.maxAct, top: f.top.map((t) => ({ doc: t.doc, position: t.position, peak: t.peak, prefixIds: t.prefixIds })) })),
+              },
+              appVersion: version(),
+            }),
+          (experiment) => ({
+            reportPath: join(services.paths.workspace, 'scans', `scan-${experiment.citeId}.html`),
+            html: renderScanReport({
+              watchlist: watchlist.name,
+              sae: `${saeName} (#${input.sae})`,
+              hook: outcome.hook,
+              model: model.dir,
+              source: src.kind === 'prompts' ? `${src.prompts.length} prompts` : `${src.kind} corpus ${src.path}`,
+              tokens: outcome.tokens,
+              contexts: outcome.contexts,
+              seconds: outcome.seconds,
+              citeId: experiment.citeId,
+              createdAt: Date.now(),
+              features: features.map((f) => ({ ...f, title: f.label })),
+            }),
+          }),
+          input.outPath,
+        );
         ctx.catalogChanged(['experiments']);
-
-        const createdAt = Date.now();
-        const html = renderScanReport({
-          watchlist: watchlist.name,
-          sae: `${saeName} (#${input.sae})`,
-          hook: outcome.hook,
-          model: model.dir,
-          source: src.kind === 'prompts' ? `${src.prompts.length} prompts` : `${src.kind} corpus ${src.path}`,
-          tokens: outcome.tokens,
-          contexts: outcome.contexts,
-          seconds: outcome.seconds,
-          citeId: experiment.citeId,
-          createdAt,
-          features: features.map((f) => ({ ...f, title: f.label })),
-        });
-        const reportPath = join(services.paths.workspace, 'scans', `scan-${experiment.citeId}.html`);
-        mkdirSync(dirname(reportPath), { recursive: true });
-        writeFileAtomic(reportPath, html);
-        let exportedTo: string | null = null;
-        if (input.outPath !== undefined) {
-          writeFileAtomic(input.outPath, html);
-          exportedTo = input.outPath;
-        }
+        const { logged: experiment, reportPath, exportedTo } = logged;
         return {
           experiment,
           reportPath,

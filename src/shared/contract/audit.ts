@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ExperimentRef } from '../../catalog/types';
 import { JobRef } from './common';
 import { command, jobCommand } from './define';
+import { HtmlReportPath } from './report-path';
 
 const Pooling = z.enum(['mean', 'last']).default('mean');
 const Cite = z.object({ id: z.number(), citeId: z.string() });
@@ -47,8 +48,8 @@ export const AuditRunInput = z
     alpha: z.number().gt(0).lt(1).default(0.05),
     seed: z.number().int().nonnegative().default(0),
     attributionPairs: z.number().int().min(0).max(5000).default(32),
-    /** Also write the report here (an .html path). */
-    outPath: z.string().min(1).optional(),
+    /** Also write the report here (an absolute .html path, its folder checked before the audit starts). */
+    outPath: HtmlReportPath.optional(),
   })
   .strict();
 

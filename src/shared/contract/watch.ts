@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { ExperimentRef } from '../../catalog/types';
-import { AbsolutePath, JobRef } from './common';
+import { JobRef } from './common';
 import { command, jobCommand } from './define';
+import { HtmlReportPath } from './report-path';
 import { CorpusSpec } from './sae';
 
 // Watchlists: named sets of SAE features to monitor, each with a threshold in activation units.
@@ -95,8 +96,8 @@ export const ScanRunInput = z
     maxTokens: z.number().int().min(1).optional(),
     /** Flagged contexts kept per feature, highest peak first. */
     topPerFeature: z.number().int().min(1).max(100).default(10),
-    /** Also write the report here (an .html path). */
-    outPath: AbsolutePath.optional(),
+    /** Also write the report here (an absolute .html path, its folder checked before the scan starts). */
+    outPath: HtmlReportPath.optional(),
   })
   .strict();
 
