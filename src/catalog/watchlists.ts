@@ -2,7 +2,7 @@
 // (migrations/0004_watchlists.ts; the schemas are the contract's, src/shared/contract/watch.ts).
 // Writes run in the engine (the one writer), each one transaction; reads are safe on any connection.
 import { z } from 'zod';
-import { WatchlistAddEntriesInput, WatchlistSaveInput, type Watchlist, type WatchlistEntry, type WatchlistRef } from '../shared/contract/watch';
+import { WATCHLIST_MAX_ENTRIES, WatchlistAddEntriesInput, WatchlistSaveInput, type Watchlist, type WatchlistEntry, type WatchlistRef } from '../shared/contract/watch';
 
 type WatchlistSaveOutput = z.output<typeof WatchlistSaveInput>;
 import { FeaturescopeError } from '../shared/errors';
@@ -120,6 +120,9 @@ export function addWatchlistEntries(catalog: Catalog, input: WatchlistAddEntries
       const held = new Set((cat.statement(`SELECT sae_id || ':' || idx FROM watchlist_entries WHERE watchlist_id = ?`).pluck().all(row.id) as string[]));
       const alreadyThere = a.entries.filter((e) => held.has(`${e.saeId}:${e.idx}`)).map((e) => ({ saeId: e.saeId, idx: e.idx }));
       const fresh = insertEntries(cat, row.id, a.entries, a.defaultFraction, held);
+      if (held.size + fresh > WATCHLIST_MAX_ENTRIES) {
+        throw new FeaturescopeError('invalid_input', `entries: watchlist "${row.name}" holds ${held.size} features and would hold ${held.size + fresh}; a watchlist holds at most ${WATCHLIST_MAX_ENTRIES}.`, 'entries');
+      }
       if (fresh > 0 && !created) cat.statement(`UPDATE watchlists SET updated_at = ? WHERE id = ?`).run(nextStamp(row), row.id);
       return { watchlist: getWatchlist(cat, row.id), alreadyThere, created };
     })

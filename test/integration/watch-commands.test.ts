@@ -119,5 +119,9 @@ describe('watchlists and scans in the engine process and the CLI', () => {
     expect(scanned.stdout).toMatch(/#5 +\d+ flagged/);
     expect(scanned.stderr).toMatch(/tokens\/s/);
     expect(existsSync(out)).toBe(true);
+    // A prompt scan's log keeps the prompts, not their ids: replay encodes the prompt again.
+    const cite = /^(exp-\d+)/.exec(scanned.stdout)![1]!;
+    const replayed = await run(['scan', '--replay', cite]);
+    expect(replayed.stdout).toMatch(new RegExp(`^${cite} feature \\d+ rank 0: matches the log`));
   }, 120_000);
 });

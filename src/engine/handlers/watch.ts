@@ -8,26 +8,11 @@ import type { ModelCache } from '../models/model-cache';
 import type { SaeCache } from '../models/sae-cache';
 import type { EngineServices } from '../services';
 import { renderScanReport } from '../watch/report';
-import { replayFlag, scanWatchedFeatures, type Flag } from '../watch/scan';
+import { encodePrompt, replayFlag, scanWatchedFeatures, type Flag } from '../watch/scan';
+import { loggedPrefix, scanLogOutputs, type LoggedScan } from '../watch/scan-log';
 import type { CallHandlers, JobHandlers } from './registry';
 import { checkReportOutPath, logWithReport } from './report-out';
 import { saeModelRow } from './sae-model';
-
-/** Logged per flag besides its numbers: the window's ids up to the peak, so scan.replay can re-run it. */
-interface LoggedFlag {
-  doc: number;
-  position: number;
-  peak: number;
-  prefixIds: number[];
-}
-interface LoggedFeature {
-  idx: number;
-  threshold: number;
-  flagged: number;
-  flaggedTokens: number;
-  maxAct: number;
-  top: LoggedFlag[];
-}
 
 export function watchHandlers(
   services: EngineServices,
@@ -60,7 +45,7 @@ export function watchHandlers(
       'scan.replay': async ({ ref, idx, rank }) => {
         const logged = getExperiment(services.catalog(), ref);
         const inputs = logged.inputs as { model?: string; sae?: number };
-        const outputs = logged.outputs as { features?: LoggedFeature[] };
+        const outputs = logged.outputs as Partial<LoggedScan>;
         if (logged.kind !== 'scan' || !inputs.model || inputs.sae === undefined || !Array.isArray(outputs.features)) {
           throw new FeaturescopeError('unsupported', `${logged.citeId} is not a watchlist scan; replay it from its own page.`, 'ref');
         }
@@ -69,8 +54,11 @@ export function watchHandlers(
         const flag = feature.top[rank];
         if (!flag) throw new FeaturescopeError('not_found', `${logged.citeId} kept ${feature.top.length} flagged contexts of feature ${feature.idx}; there is no rank ${rank}.`, 'rank');
         const model = await models.get(inputs.model);
+        const source = (logged.inputs as { source?: { kind?: string; prompts?: string[] } }).source;
+        const ids = loggedPrefix(outputs as LoggedScan, flag, source?.kind === 'prompts' ? source.prompts : undefined, (text) => encodePrompt(model, text));
+        if (typeof ids === 'string') throw new FeaturescopeError('unsupported', `${logged.citeId}: flagged context ${rank} of feature ${feature.idx} cannot be replayed: ${ids}.`, 'rank');
         const sae = saes.get(services.catalog(), inputs.sae);
-        const value = replayFlag(model, sae, feature.idx, flag.prefixIds);
+        const value = replayFlag(model, sae, feature.idx, ids);
         const matches = Math.abs(value - flag.peak) <= 1e-4 * Math.max(1, Math.abs(flag.peak)) && value > feature.threshold;
         return { replayOf: logged.citeId, idx: feature.idx, rank, logged: flag.peak, value, matches };
       },
@@ -100,7 +88,7 @@ export function watchHandlers(
         );
         ctx.throwIfCancelled();
 
-        const strip = ({ prefixIds: _ids, ...flag }: Flag) => flag;
+        const strip = ({ scanned: _at, ...flag }: Flag) => flag;
         const features = outcome.features.map((f, j) => ({ ...f, label: titleOf(entries[j]!), top: f.top.map(strip) }));
         const logged = logWithReport(
           catalog,
@@ -111,12 +99,8 @@ export function watchHandlers(
               // Everything needed to run the scan again, with the thresholds as they were.
               inputs: { ...input, model: model.dir, watchlist: { id: watchlist.id, name: watchlist.name }, entries: entries.map((e) => ({ idx: e.idx, threshold: e.threshold })) },
               seed: null,
-              outputs: {
-                hook: outcome.hook,
-                tokens: outcome.tokens,
-                contexts: outcome.contexts,
-                features: outcome.features.map((f): LoggedFeature => ({ idx: f.idx, threshold: f.threshold, flagged: f.flagged, flaggedTokens: f.flaggedTokens, maxAct: f.maxAct, top: f.top.map((t) => ({ doc: t.doc, position: t.position, peak: t.peak, prefixIds: t.prefixIds })) })),
-              },
+              // Bounded whatever the scan (see scan-log.ts): windows' ids once each, prompts by index.
+              outputs: scanLogOutputs(outcome, src.kind === 'prompts' ? 'prompts' : 'corpus'),
               appVersion: version(),
             }),
           (experiment) => ({

@@ -5,7 +5,7 @@
 import type { Flag } from './scan';
 
 /** A flagged context as the report shows it (its token ids, kept for replay, are not shown). */
-export type ReportContext = Omit<Flag, 'prefixIds'>;
+export type ReportContext = Omit<Flag, 'scanned'>;
 
 export interface ReportFeature {
   idx: number;

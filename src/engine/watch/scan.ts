@@ -9,8 +9,9 @@
 // Memory is bounded by the batch and by n × topPerFeature kept contexts, never by the corpus.
 // Windows are cut exactly as capture and analysis cut them (windowSettingsFor, makeWindows), and
 // special tokens (BOS, separators) are context for the model but never flagged, as in analysis.
-// Each kept context also keeps its window's token ids up to the peak, so one flag can be re-run
-// alone (replayFlag): the model is causal, so the prefix gives the same value.
+// Each kept flag also points at its context's token ids (one array per context, shared by its
+// flags), so one flag can be re-run alone from the prefix up to its peak (replayFlag): the model is
+// causal, so the prefix gives the same value. scan-log.ts decides what of this the log keeps.
 
 import * as tf from '@tensorflow/tfjs';
 import { FeaturescopeError } from '../../shared/errors';
@@ -53,9 +54,21 @@ export interface Flag {
   doc: number;
   position: number;
   tokensOver: number;
-  /** The context's token ids up to and including the peak: enough to re-run it (replayFlag). */
-  prefixIds: number[];
+  /**
+   * Where it was scanned: the context's number in scan order, its token ids (the same array for
+   * every flag of that context) and the peak's index in them; ids[0..at] re-run it (replayFlag).
+   */
+  scanned: ScannedAt;
 }
+
+export interface ScannedAt {
+  context: number;
+  ids: readonly number[];
+  at: number;
+}
+
+/** The token ids that re-run a flag: its context up to and including the peak. */
+export const prefixOf = (flag: Pick<Flag, 'scanned'>): number[] => flag.scanned.ids.slice(0, flag.scanned.at + 1);
 
 export interface FeatureScan {
   idx: number;
@@ -156,7 +169,7 @@ export async function scanWatchedFeatures(model: LoadedModel, sae: Sae, watched:
           flagged[j]!++;
           flaggedTokens[j]! += over;
           if (heap.offer(j, peak, contexts, peakPos)) {
-            kept[j]!.set(contexts, flagOf(c, data, b, L, n, j, peakPos, over, contextWindow, text));
+            kept[j]!.set(contexts, flagOf(c, contexts, data, b, L, n, j, peakPos, over, contextWindow, text));
             if (kept[j]!.size > 2 * topPerFeature) prune(heap, kept, j);
           }
         }
@@ -203,11 +216,11 @@ export async function scanWatchedFeatures(model: LoadedModel, sae: Sae, watched:
 }
 
 /** The feature's value at the last token of `ids`, the model run on `ids` alone: one flag re-run. */
-export function replayFlag(model: LoadedModel, sae: Sae, idx: number, ids: number[]): number {
+export function replayFlag(model: LoadedModel, sae: Sae, idx: number, ids: readonly number[]): number {
   const hook = saeHookOn(model, sae);
   const columns = tf.tensor1d([idx], 'int32');
   try {
-    const acts = watchedActivations(model, sae, hook, [ids], columns); // [1, L, 1]
+    const acts = watchedActivations(model, sae, hook, [[...ids]], columns); // [1, L, 1]
     try {
       const data = acts.dataSync();
       return data[data.length - 1]!;
@@ -217,6 +230,11 @@ export function replayFlag(model: LoadedModel, sae: Sae, idx: number, ids: numbe
   } finally {
     columns.dispose();
   }
+}
+
+/** A prompt's ids as a prompt scan reads them (with the tokenizer's special tokens): replay encodes logged prompts the same way. */
+export function encodePrompt(model: LoadedModel, prompt: string): number[] {
+  return model.tokenizer.encode(prompt);
 }
 
 /** The SAE's hook must be a hook point of the model, with the SAE's d_in as its width. */
@@ -242,7 +260,7 @@ function watchedActivations(model: LoadedModel, sae: Sae, hook: string, batch: n
   }
 }
 
-function flagOf(c: Context, data: Float32Array, b: number, L: number, n: number, j: number, pos: number, over: number, size: number, text: TokenTextCache): Flag {
+function flagOf(c: Context, context: number, data: Float32Array, b: number, L: number, n: number, j: number, pos: number, over: number, size: number, text: TokenTextCache): Flag {
   const [from, to] = contextSlice(L, pos, size);
   const values: number[] = [];
   for (let p = from; p < to; p++) values.push(c.keep[p] === 1 ? data[(b * L + p) * n + j]! : 0);
@@ -255,7 +273,7 @@ function flagOf(c: Context, data: Float32Array, b: number, L: number, n: number,
     doc: origin.doc,
     position: Math.max(0, origin.offset),
     tokensOver: over,
-    prefixIds: c.tokens.slice(0, pos + 1),
+    scanned: { context, ids: c.tokens, at: pos },
   };
 }
 
@@ -277,7 +295,7 @@ async function contextSource(model: LoadedModel, settings: WindowSettings, sourc
   if (source.kind === 'prompts') {
     const maxPositions = model.config.maxPositions;
     const all = source.prompts.map((prompt, i): Context => {
-      const tokens = model.tokenizer.encode(prompt);
+      const tokens = encodePrompt(model, prompt);
       if (tokens.length === 0) throw new FeaturescopeError('invalid_input', `source.prompts.${i}: the prompt encodes to no tokens.`, `source.prompts.${i}`);
       if (maxPositions !== null && tokens.length > maxPositions) {
         throw new FeaturescopeError('invalid_input', `source.prompts.${i}: the prompt is ${tokens.length} tokens; this model reads at most ${maxPositions}. Split it, or scan the text as a corpus.`, `source.prompts.${i}`);

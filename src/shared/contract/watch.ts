@@ -10,6 +10,9 @@ import { CorpusSpec } from './sae';
 const Id = z.number().int().positive();
 const Idx = z.number().int().nonnegative();
 
+/** Features one watchlist holds at most: it bounds a scan's work and the size of its log. */
+export const WATCHLIST_MAX_ENTRIES = 1000;
+
 /** A watchlist by id or by name (names are unique, case-insensitively). */
 export const WatchlistRef = z.union([Id, z.string().trim().min(1).max(80)]);
 
@@ -30,7 +33,7 @@ export const WatchlistSaveInput = z
     name: z.string().trim().min(1).max(80),
     note: z.string().trim().max(2000).default(''),
     /** The whole new set of entries: what is not listed is no longer watched. */
-    entries: z.array(WatchlistEntryInput).max(1000),
+    entries: z.array(WatchlistEntryInput).max(WATCHLIST_MAX_ENTRIES),
     /** Fraction of the analysed max activation used as a threshold when an entry gives none. */
     defaultFraction: z.number().gt(0).max(1).default(0.5),
     /**
@@ -50,7 +53,7 @@ export const WatchlistAddEntriesInput = z
   .object({
     watchlist: WatchlistRef,
     /** Added to what the list holds; an entry already on it is left as it is (its threshold and label kept). */
-    entries: z.array(WatchlistEntryInput).min(1).max(1000),
+    entries: z.array(WatchlistEntryInput).min(1).max(WATCHLIST_MAX_ENTRIES),
     defaultFraction: z.number().gt(0).max(1).default(0.5),
     /** When `watchlist` is a name no list has, create the list with these entries (otherwise not_found). */
     create: z.boolean().default(false),
@@ -77,11 +80,19 @@ export const Watchlist = z.object({
   entries: z.array(WatchlistEntry),
 });
 
+/** Characters of all prompts of one scan together: they are logged with it (see src/engine/watch/scan-log.ts); more text is a corpus. */
+export const PROMPT_CHARS_MAX = 4_000_000;
+
+const Prompts = z
+  .array(z.string().min(1).max(20_000))
+  .min(1)
+  .max(10_000)
+  .refine((ps) => ps.reduce((n, p) => n + p.length, 0) <= PROMPT_CHARS_MAX, {
+    message: `the prompts hold more than ${PROMPT_CHARS_MAX.toLocaleString('en-US')} characters in all; scan that much text as a corpus file`,
+  });
+
 /** What a scan reads: a corpus (as capture and analysis read it) or a list of prompts, each scanned alone. */
-export const ScanSource = z.discriminatedUnion('kind', [
-  ...CorpusSpec.options,
-  z.object({ kind: z.literal('prompts'), prompts: z.array(z.string().min(1).max(20_000)).min(1).max(10_000) }).strict(),
-]);
+export const ScanSource = z.discriminatedUnion('kind', [...CorpusSpec.options, z.object({ kind: z.literal('prompts'), prompts: Prompts }).strict()]);
 
 export const ScanRunInput = z
   .object({

@@ -107,6 +107,18 @@ describe('watchlists', () => {
     cat.close();
   });
 
+  it('a watchlist holds at most 1000 features, however they are added', () => {
+    const { cat } = setup('cap.db');
+    const wide = addSae(cat, 2000, 'wide');
+    const many = (from: number, n: number) => Array.from({ length: n }, (_, i) => ({ saeId: wide, idx: from + i, threshold: 1 }));
+    const w = saveWatchlist(cat, { name: 'big', entries: many(0, 999) });
+    const over = thrown(() => addWatchlistEntries(cat, { watchlist: w.id, entries: many(999, 2) }));
+    expect(over).toMatchObject({ code: 'invalid_input', field: 'entries' });
+    expect(over.message).toContain('would hold 1001');
+    expect(addWatchlistEntries(cat, { watchlist: w.id, entries: many(998, 2) }).watchlist.entries).toHaveLength(1000);
+    cat.close();
+  });
+
   it('a save carrying the updatedAt it read is refused when the list was written since, even within the same millisecond', () => {
     const { cat, saeId } = setup('stale.db');
     const read = saveWatchlist(cat, { name: 'w', entries: [{ saeId, idx: 0 }] });

@@ -15,8 +15,9 @@ import { createJobContext } from '../../../src/engine/jobs/context';
 import { type LoadedModel, loadModel } from '../../../src/engine/model/load';
 import { createSae } from '../../../src/engine/sae/registry';
 import type { Sae } from '../../../src/engine/sae/sae';
-import { replayFlag, scanWatchedFeatures, type FeatureScan, type WatchedFeature } from '../../../src/engine/watch/scan';
-import type { Progress } from '../../../src/shared/contract';
+import { encodePrompt, prefixOf, replayFlag, scanWatchedFeatures, type FeatureScan, type WatchedFeature } from '../../../src/engine/watch/scan';
+import { loggedPrefix, scanLogOutputs } from '../../../src/engine/watch/scan-log';
+import { PROMPT_CHARS_MAX, ScanRunInput, type Progress } from '../../../src/shared/contract';
 import { seededFloats } from '../sae/helpers/backend';
 
 const FIXTURE = resolve(__dirname, '../../fixtures/models/gpt2');
@@ -168,7 +169,7 @@ function checkFeature(got: FeatureScan, want: Expected, contexts: RefContext[], 
     expect(flag.peakIndex).toBe(w.pos - from);
     expect(flag.tokens).toEqual(c.tokens.slice(from, to).map((id) => model.tokenizer.decode([id])));
     flag.values.forEach((v, i) => expect(close(v, c.keep[from + i] === 1 ? acts[w.context]![from + i]![j]! : 0)).toBe(true));
-    expect(flag.prefixIds).toEqual(c.tokens.slice(0, w.pos + 1));
+    expect(prefixOf(flag)).toEqual(c.tokens.slice(0, w.pos + 1));
     // doc/position point at the peak token in its document's own token stream (or prompt).
     if (docTokens) expect(docTokens[flag.doc]![flag.position]).toBe(c.tokens[w.pos]);
     else expect({ doc: flag.doc, position: flag.position }).toEqual({ doc: w.context, position: w.pos });
@@ -222,6 +223,30 @@ describe('scanWatchedFeatures', () => {
     const planted = r.features[0]!;
     expect(planted.flagged).toBeGreaterThan(TOP);
     for (const flag of planted.top) expect(flag.tokens[flag.peakIndex]).toBe('dog'); // the fixture splits " dog" into " " and "dog"
+    // The log keeps each flagged window's ids once, up to the furthest kept peak in it, and every flag is replayable from it.
+    const log = scanLogOutputs(r, 'corpus');
+    const flags = r.features.flatMap((f, j) => f.top.map((t, rank) => ({ t, logged: log.features[j]!.top[rank]! })));
+    const distinct = new Set(flags.map(({ t }) => t.scanned.context));
+    expect(log.windows).toHaveLength(distinct.size);
+    // Two features flagging the same windows store them once.
+    const twice = scanLogOutputs({ ...r, features: [r.features[0]!, { ...r.features[0]!, idx: 99 }] }, 'corpus');
+    expect(twice.windows).toHaveLength(r.features[0]!.top.length);
+    expect(twice.features[1]!.top.map((t) => t.window)).toEqual(twice.features[0]!.top.map((t) => t.window));
+    for (const { t, logged } of flags) {
+      expect(logged).toMatchObject({ doc: t.doc, position: t.position, peak: t.peak, at: t.scanned.at });
+      expect(loggedPrefix(log, logged, undefined, () => [])).toEqual(prefixOf(t));
+    }
+    const stored = log.windows!.reduce((n, w) => n + w.length, 0);
+    expect(stored).toBe([...distinct].reduce((n, k) => n + Math.max(...flags.filter(({ t }) => t.scanned.context === k).map(({ t }) => t.scanned.at + 1)), 0));
+    // Over a budget, the best ranks keep their windows and the rest are logged without ids, not replayable.
+    const best = r.features.map((f) => f.top[0]!.scanned.at + 1);
+    const tight = scanLogOutputs(r, 'corpus', best.reduce((a, b) => a + b, 0));
+    tight.features.forEach((f) => expect(f.top[0]!.window).not.toBeNull());
+    const dropped = tight.features.flatMap((f) => f.top.filter((t) => t.window === null));
+    expect(dropped.length).toBeGreaterThan(0);
+    expect(loggedPrefix(tight, dropped[0]!, undefined, () => [])).toMatch(/kept no tokens/);
+    expect(tight.windows!.reduce((n, w) => n + w.length, 0)).toBeLessThanOrEqual(best.reduce((a, b) => a + b, 0));
+
     const last = progress.at(-1)!;
     expect(last).toMatchObject({ unit: 'tokens', done: tokens, total: tokens, fraction: 1 });
   });
@@ -240,11 +265,24 @@ describe('scanWatchedFeatures', () => {
     r.features.forEach((f, j) => checkFeature(f, expected(promptContexts, promptActs, j, watched[j]!.threshold), promptContexts, promptActs, j, null));
 
     const flag = r.features[0]!.top[0]!;
-    expect(close(replayFlag(model, sae, PLANTED, flag.prefixIds), flag.peak)).toBe(true);
+    expect(close(replayFlag(model, sae, PLANTED, prefixOf(flag)), flag.peak)).toBe(true);
+    // The log keeps no ids for prompts: a flag is its prompt's index and peak position, cut from the prompt encoded again.
+    const log = scanLogOutputs(r, 'prompts');
+    expect(log.windows).toBeUndefined();
+    expect(JSON.stringify(log)).not.toContain('"ids"');
+    r.features.forEach((f, j) => f.top.forEach((t, rank) => expect(loggedPrefix(log, log.features[j]!.top[rank]!, prompts, (text) => encodePrompt(model, text))).toEqual(prefixOf(t))));
 
     const limited = await scanWatchedFeatures(model, sae, watched, { kind: 'corpus', corpus: spec }, { contextLength: 16, maxTokens: 50 }, ctx);
     expect(limited.tokens).toBe(50);
     sae.dispose();
+  });
+
+  it('the contract caps the prompt text a scan logs (PROMPT_CHARS_MAX in all)', () => {
+    const input = (prompts: string[]) => ScanRunInput.safeParse({ sae: 1, watchlist: 'w', source: { kind: 'prompts', prompts } });
+    const prompt = 'x'.repeat(20_000);
+    expect(input(Array.from({ length: PROMPT_CHARS_MAX / prompt.length }, () => prompt)).success).toBe(true);
+    const over = input(Array.from({ length: PROMPT_CHARS_MAX / prompt.length + 1 }, () => prompt));
+    expect(over.success ? null : over.error.issues[0]).toMatchObject({ path: ['source', 'prompts'], message: expect.stringContaining('as a corpus file') });
   });
 
   it('stops when cancelled and refuses a feature outside the SAE', async () => {
