@@ -4,8 +4,8 @@
 // An entry is (activation, window id, position): the feature's peak in one window. Keeping one
 // entry per window (not per token) stops a feature that fires on a long run of tokens from
 // filling its top examples with the same context shown k times (Neuronpedia also ranks
-// sequences by their max). Order: higher activation first, then the earlier window. Windows
-// arrive in increasing id order, so a newcomer that only ties the current worst never replaces it.
+// sequences by their max). Order: higher activation first, then the earlier window, in whatever
+// order windows arrive.
 
 export interface TopEntry {
   act: number;
@@ -52,8 +52,10 @@ export class FeatureTopK {
       this.siftUp(base, n);
       return true;
     }
-    // Root = the worst kept entry; equal activation loses to the earlier window already kept.
-    if (!(act > this.acts[base]!)) return false;
+    // Root = the worst kept entry; on equal activation the earlier window wins, whichever arrived
+    // first (analysis offers windows in order; a prompt scan offers prompts sorted by length).
+    const root = this.acts[base]!;
+    if (!(act > root || (act === root && window < this.windows[base]!))) return false;
     this.acts[base] = act;
     this.windows[base] = window;
     this.positions[base] = pos;

@@ -2,7 +2,8 @@
 // SAE's hook, encode, keep only the watched columns, and flag every context — a corpus window or
 // one prompt — where a watched feature exceeds its threshold.
 //
-//   source → contexts (token ids, keep mask, origin of each token) → batches of equal length →
+//   source → contexts (token ids, keep mask, origin of each token; prompts sorted by length) →
+//   batches of equal length →
 //   model forward (capture the hook) → SAE encode → gather the watched features: [B, L, n] →
 //   per feature: max over every token, tokens over threshold, the context's peak → bounded top-k
 //
@@ -90,9 +91,13 @@ export interface ScanOutcome {
 export type ScanContext = Pick<JobContext, 'signal' | 'meter'>;
 
 interface Context {
+  /** A corpus window's number in reading order, or a prompt's index: ties between equal peaks go to the lower id. */
+  id: number;
   tokens: number[];
   keep: Uint8Array;
   origins: TokenOrigin[];
+  /** Positions from here on are read by the model but not scanned (a prompt cut by maxTokens). */
+  end?: number;
 }
 
 const GUESS_TOKENS_PER_BYTE = 0.25;
@@ -108,7 +113,8 @@ export async function scanWatchedFeatures(model: LoadedModel, sae: Sae, watched:
   const topPerFeature = opts.topPerFeature ?? 10;
   const contextWindow = opts.contextWindow ?? 32;
   const batchSize = opts.batchSize ?? 8;
-  const maxTokens = opts.maxTokens ?? Infinity;
+  // A prompt list is cut to maxTokens before it is sorted for batching (contextSource), so the same prompts are scanned.
+  const maxTokens = source.kind === 'prompts' ? Infinity : (opts.maxTokens ?? Infinity);
   const settings = windowSettingsFor(model, { ...(opts.contextLength === undefined ? {} : { contextLength: opts.contextLength }), maskSpecialTokens: true });
 
   const n = watched.length;
@@ -121,7 +127,7 @@ export async function scanWatchedFeatures(model: LoadedModel, sae: Sae, watched:
   const text = new TokenTextCache((ids) => model.tokenizer.decode(ids));
   const columns = tf.tensor1d(Int32Array.from(watched, (w) => w.idx), 'int32');
 
-  const progress = await contextSource(model, settings, source, ctx);
+  const progress = await contextSource(model, settings, source, opts.maxTokens ?? Infinity, ctx);
   const meter = ctx.meter('tokens', Math.max(1, Math.min(maxTokens, progress.expectedTokens())));
   let tokens = 0;
   let contexts = 0;
@@ -136,9 +142,9 @@ export async function scanWatchedFeatures(model: LoadedModel, sae: Sae, watched:
       const data = acts.dataSync() as Float32Array;
       for (let b = 0; b < batch.length && !reachedLimit; b++) {
         const c = batch[b]!;
-        // Positions this context scans: kept tokens, up to the token limit.
-        let last = L;
-        for (let p = 0; p < L; p++) {
+        // Positions this context scans: kept tokens, up to its end and the token limit.
+        let last = c.end ?? L;
+        for (let p = 0; p < last; p++) {
           if (c.keep[p] !== 1) continue;
           if (tokens >= maxTokens) {
             last = p;
@@ -168,8 +174,8 @@ export async function scanWatchedFeatures(model: LoadedModel, sae: Sae, watched:
           if (over === 0) continue;
           flagged[j]!++;
           flaggedTokens[j]! += over;
-          if (heap.offer(j, peak, contexts, peakPos)) {
-            kept[j]!.set(contexts, flagOf(c, contexts, data, b, L, n, j, peakPos, over, contextWindow, text));
+          if (heap.offer(j, peak, c.id, peakPos)) {
+            kept[j]!.set(c.id, flagOf(c, data, b, L, n, j, peakPos, over, contextWindow, text));
             if (kept[j]!.size > 2 * topPerFeature) prune(heap, kept, j);
           }
         }
@@ -260,7 +266,7 @@ function watchedActivations(model: LoadedModel, sae: Sae, hook: string, batch: n
   }
 }
 
-function flagOf(c: Context, context: number, data: Float32Array, b: number, L: number, n: number, j: number, pos: number, over: number, size: number, text: TokenTextCache): Flag {
+function flagOf(c: Context, data: Float32Array, b: number, L: number, n: number, j: number, pos: number, over: number, size: number, text: TokenTextCache): Flag {
   const [from, to] = contextSlice(L, pos, size);
   const values: number[] = [];
   for (let p = from; p < to; p++) values.push(c.keep[p] === 1 ? data[(b * L + p) * n + j]! : 0);
@@ -273,7 +279,7 @@ function flagOf(c: Context, context: number, data: Float32Array, b: number, L: n
     doc: origin.doc,
     position: Math.max(0, origin.offset),
     tokensOver: over,
-    scanned: { context, ids: c.tokens, at: pos },
+    scanned: { context: c.id, ids: c.tokens, at: pos },
   };
 }
 
@@ -289,8 +295,12 @@ interface ContextSource {
   expectedTokens(): number;
 }
 
-/** Contexts of a corpus (windows cut as capture cuts them) or of a prompt list (one per prompt). */
-async function contextSource(model: LoadedModel, settings: WindowSettings, source: ScanSourceInput, ctx: ScanContext): Promise<ContextSource> {
+/**
+ * Contexts of a corpus (windows cut as capture cuts them, in reading order) or of a prompt list
+ * (one per prompt, cut to maxTokens in the given order, then sorted by length so prompts of one
+ * length share forward passes; each keeps its index for ids and doc numbers).
+ */
+async function contextSource(model: LoadedModel, settings: WindowSettings, source: ScanSourceInput, maxTokens: number, ctx: ScanContext): Promise<ContextSource> {
   const special = new Set(settings.specialTokenIds);
   if (source.kind === 'prompts') {
     const maxPositions = model.config.maxPositions;
@@ -300,10 +310,12 @@ async function contextSource(model: LoadedModel, settings: WindowSettings, sourc
       if (maxPositions !== null && tokens.length > maxPositions) {
         throw new FeaturescopeError('invalid_input', `source.prompts.${i}: the prompt is ${tokens.length} tokens; this model reads at most ${maxPositions}. Split it, or scan the text as a corpus.`, `source.prompts.${i}`);
       }
-      return { tokens, keep: Uint8Array.from(tokens, (id) => (special.has(id) ? 0 : 1)), origins: tokens.map((_, p) => ({ doc: i, offset: p })) };
+      return { id: i, tokens, keep: Uint8Array.from(tokens, (id) => (special.has(id) ? 0 : 1)), origins: tokens.map((_, p) => ({ doc: i, offset: p })) };
     });
-    const total = all.reduce((s, c) => s + c.keep.reduce((a, k) => a + k, 0), 0);
-    return { contexts: () => all, expectedTokens: () => total };
+    const cut = cutToTokens(all, maxTokens);
+    const total = cut.reduce((s, c) => s + scannedTokens(c), 0);
+    cut.sort((a, b) => a.tokens.length - b.tokens.length || a.id - b.id);
+    return { contexts: () => cut, expectedTokens: () => total };
   }
   const scan = await scanCorpus(source.corpus, { signal: ctx.signal });
   if (ctx.signal.aborted) throw cancelled();
@@ -311,17 +323,40 @@ async function contextSource(model: LoadedModel, settings: WindowSettings, sourc
   let tokensRead = 0;
   return {
     *contexts() {
+      let id = 0;
       const tracker = new WindowOriginTracker(settings.bos, settings.bosTokenId);
       const encode = tracker.encoder((t) => model.tokenizer.encode(t, { addSpecialTokens: false }));
       const pieces = tracker.pieces(trackBytes(readCorpus(source.corpus, scan), scan, (b) => (bytesRead = b)));
       for (const w of makeWindows(pieces, encode, settings)) {
         for (const k of w.keep) tokensRead += k;
-        yield { tokens: w.tokens, keep: w.keep, origins: tracker.origins(w) };
+        yield { id: id++, tokens: w.tokens, keep: w.keep, origins: tracker.origins(w) };
       }
     },
     expectedTokens: () => (bytesRead > 0 ? Math.max(tokensRead, Math.round((tokensRead / bytesRead) * scan.bytes)) : Math.round(scan.bytes * GUESS_TOKENS_PER_BYTE)),
   };
 }
+
+/** The first contexts, in order, holding `maxTokens` scanned tokens; the last one may end early. */
+function cutToTokens(contexts: Context[], maxTokens: number): Context[] {
+  const out: Context[] = [];
+  let left = maxTokens;
+  for (const c of contexts) {
+    if (left <= 0) break;
+    const n = scannedTokens(c);
+    if (n <= left) {
+      out.push(c);
+      left -= n;
+      continue;
+    }
+    let end = 0;
+    for (let seen = 0; seen < left; end++) seen += c.keep[end]!;
+    out.push({ ...c, end });
+    left = 0;
+  }
+  return out;
+}
+
+const scannedTokens = (c: Context): number => c.keep.reduce((a, k) => a + k, 0);
 
 /** Passes pieces through, reporting how many corpus bytes come before the next one. */
 function* trackBytes(pieces: Iterable<CorpusPiece>, scan: CorpusScan, onBytes: (bytes: number) => void): Generator<CorpusPiece> {

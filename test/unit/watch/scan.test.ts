@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contextSlice } from '../../../src/engine/analysis/examples';
+import { FeatureTopK } from '../../../src/engine/analysis/topExamples';
 import { initBackend } from '../../../src/engine/backend';
 import { type CorpusSpec, readCorpus, scanCorpus } from '../../../src/engine/capture/corpus';
 import { makeWindows, type WindowSettings } from '../../../src/engine/capture/windows';
@@ -255,7 +256,23 @@ describe('scanWatchedFeatures', () => {
     const sae = toSae(js);
     const ctx = createJobContext('job-2', new AbortController().signal, () => {}, () => {});
     const prompts = docs.filter((d) => model.tokenizer.encode(d).length <= 60).slice(0, 30);
-    const r = await scanWatchedFeatures(model, sae, watched, { kind: 'prompts', prompts }, { topPerFeature: TOP }, ctx);
+    // Prompts of mixed lengths: sorted by length, every prompt of one length shares forward passes (8 at a time).
+    const lengths = new Map<number, number>();
+    for (const p of prompts) {
+      const n = model.tokenizer.encode(p).length;
+      lengths.set(n, (lengths.get(n) ?? 0) + 1);
+    }
+    const run = model.run.bind(model);
+    let passes = 0;
+    model.run = (batch, o) => {
+      passes++;
+      return run(batch, o);
+    };
+    const r = await scanWatchedFeatures(model, sae, watched, { kind: 'prompts', prompts }, { topPerFeature: TOP }, ctx).finally(() => (model.run = run));
+    expect(passes).toBe([...lengths.values()].reduce((n, k) => n + Math.ceil(k / 8), 0));
+    // Batching only neighbours of equal length (in the given order) took a pass per run of equal lengths.
+    const given = prompts.map((p) => model.tokenizer.encode(p).length);
+    expect(passes).toBeLessThan(given.filter((n, i) => i === 0 || n !== given[i - 1]).length);
     const promptContexts: RefContext[] = prompts.map((text) => {
       const tokens = model.tokenizer.encode(text);
       return { tokens, keep: Uint8Array.from(tokens, (id) => (id === EOT ? 0 : 1)), x: residual(tokens) };
@@ -274,7 +291,35 @@ describe('scanWatchedFeatures', () => {
 
     const limited = await scanWatchedFeatures(model, sae, watched, { kind: 'corpus', corpus: spec }, { contextLength: 16, maxTokens: 50 }, ctx);
     expect(limited.tokens).toBe(50);
+    // maxTokens cuts a prompt list in its own order (not the length order it is batched in), the last prompt part way.
+    const scanned = (c: RefContext) => c.keep.reduce((n, k) => n + k, 0);
+    const first10 = promptContexts.slice(0, 10).reduce((n, c) => n + scanned(c), 0);
+    const cut = await scanWatchedFeatures(model, sae, watched, { kind: 'prompts', prompts }, { topPerFeature: TOP, maxTokens: first10 + 2 }, ctx);
+    expect(cut).toMatchObject({ tokens: first10 + 2, contexts: 11 });
+    const part = promptContexts[10]!;
+    const end = [...part.keep].findIndex((_, p) => part.keep.slice(0, p).reduce((n, k) => n + k, 0) === 2 && part.keep[p] === 1);
+    const refCut = [...promptContexts.slice(0, 10), { ...part, keep: part.keep.map((k, p) => (p < end ? k : 0)) }];
+    cut.features.forEach((f, j) => {
+      const want = expected(refCut, promptActs, j, watched[j]!.threshold);
+      expect([f.flagged, f.flaggedTokens]).toEqual([want.flagged, want.flaggedTokens]);
+      expect(close(f.maxAct, want.maxAct)).toBe(true);
+      for (const t of f.top) expect(t.doc).toBeLessThanOrEqual(10);
+    });
     sae.dispose();
+  });
+
+  it('keeps the earlier context on equal peaks whatever order contexts arrive in (prompts arrive sorted by length)', () => {
+    const heap = new FeatureTopK(1, 2);
+    heap.offer(0, 1, 5, 0);
+    heap.offer(0, 2, 7, 0);
+    expect(heap.offer(0, 1, 3, 0)).toBe(true); // ties context 5's peak, comes from an earlier prompt
+    expect(heap.offer(0, 1, 4, 0)).toBe(false);
+    expect(heap.entries(0).map((e) => e.window)).toEqual([7, 3]);
+  });
+
+  it('replays logs written before windows were shared (ids per flag)', () => {
+    const old = { hook: HOOK, tokens: 3, contexts: 1, features: [{ idx: 5, threshold: 1, flagged: 1, flaggedTokens: 1, maxAct: 2, top: [{ doc: 0, position: 2, peak: 2, prefixIds: [7, 8, 9] }] }] };
+    expect(loggedPrefix(old, old.features[0]!.top[0]!, undefined, () => [])).toEqual([7, 8, 9]);
   });
 
   it('the contract caps the prompt text a scan logs (PROMPT_CHARS_MAX in all)', () => {
