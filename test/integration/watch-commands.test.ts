@@ -119,9 +119,22 @@ describe('watchlists and scans in the engine process and the CLI', () => {
     expect(scanned.stdout).toMatch(/#5 +\d+ flagged/);
     expect(scanned.stderr).toMatch(/tokens\/s/);
     expect(existsSync(out)).toBe(true);
+    // A bad .jsonl line is named by its line in the file, blank lines counted.
+    const badPrompts = join(work, 'prompts.jsonl');
+    writeFileSync(badPrompts, '{"text": "a dog"}\n\n{"txt": "no text"}\n');
+    const bad = await run(['scan', '--sae', 'watch-sae', '--watchlist', 'animals', '--prompts', badPrompts]).catch((err: { stderr: string }) => err);
+    expect(bad.stderr).toContain(`${badPrompts}:3: needs a non-empty "text" field`);
     // A prompt scan's log keeps the prompts, not their ids: replay encodes the prompt again.
     const cite = /^(exp-\d+)/.exec(scanned.stdout)![1]!;
     const replayed = await run(['scan', '--replay', cite]);
     expect(replayed.stdout).toMatch(new RegExp(`^${cite} feature \\d+ rank 0: matches the log`));
+
+    // add leaves a feature already there as it is; a new list under a taken name is refused; CLI save replaces.
+    const again = await run(['watchlist', 'add', '--name', 'animals', '--sae', 'watch-sae', '--feature', '5:0.9', '--json']);
+    expect((JSON.parse(again.stdout) as Watchlist).entries.find((e) => e.idx === 5)!.threshold).toBe(0.05);
+    expect(again.stderr).toContain('Feature 5 of SAE');
+    expect(await t.host.call('watchlist.save', { name: 'ANIMALS', entries: [] })).toMatchObject({ ok: false, error: { code: 'invalid_input', field: 'name', message: expect.stringContaining('already a watchlist called "animals"') } });
+    const replaced = await run(['watchlist', 'save', '--name', 'ANIMALS', '--sae', 'watch-sae', '--feature', '1:0.5']);
+    expect(replaced.stdout).toMatch(/^ANIMALS \(#\d+\): 1 features/);
   }, 120_000);
 });

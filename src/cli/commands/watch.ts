@@ -21,16 +21,24 @@ function entriesFromFlags(values: Record<string, unknown>, saeId: number): Array
   });
 }
 
-/** Prompts from a file: one per line (.txt), or a "text" field per line (.jsonl). Blank lines are skipped. */
+/** Prompts from a file: one per line (.txt), or a "text" field per line (.jsonl). Blank lines are skipped; errors name the file's own line number. */
 function readPrompts(path: string): string[] {
-  const lines = readFileSync(path, 'utf8').split('\n').map((l) => l.replace(/\r$/, ''));
+  const lines = readFileSync(path, 'utf8')
+    .split('\n')
+    .map((text, i) => ({ text: text.replace(/\r$/, ''), line: i + 1 }))
+    .filter((l) => l.text.trim() !== '');
   const prompts = path.endsWith('.jsonl')
-    ? lines.filter((l) => l.trim() !== '').map((l, i) => {
-        const row = JSON.parse(l) as { text?: unknown };
-        if (typeof row.text !== 'string' || row.text === '') throw new FeaturescopeError('bad_file', `${path}:${i + 1}: needs a non-empty "text" field`, 'prompts');
+    ? lines.map(({ text, line }) => {
+        let row: { text?: unknown };
+        try {
+          row = JSON.parse(text) as { text?: unknown };
+        } catch {
+          throw new FeaturescopeError('bad_file', `${path}:${line}: not a JSON line`, 'prompts');
+        }
+        if (typeof row?.text !== 'string' || row.text === '') throw new FeaturescopeError('bad_file', `${path}:${line}: needs a non-empty "text" field`, 'prompts');
         return row.text;
       })
-    : lines.filter((l) => l.trim() !== '');
+    : lines.map((l) => l.text);
   if (prompts.length === 0) throw new FeaturescopeError('invalid_input', `${path} holds no prompt.`, 'prompts');
   return prompts;
 }
