@@ -98,6 +98,26 @@ test('create a watchlist, scan pasted prompts, see exactly the flagged contexts 
   const requests: string[] = [];
   page.on('request', (r) => requests.push(r.url()));
   page.on('websocket', (ws) => requests.push(ws.url()));
+  // Replies to watchlist.list: the view re-reads the lists after every catalog write.
+  const listCalls = new Set<number>();
+  let listReplies = 0;
+  page.on('websocket', (ws) => {
+    const frame = (payload: string | Buffer): { id?: number; command?: string } => {
+      try {
+        return JSON.parse(String(payload)) as { id?: number; command?: string };
+      } catch {
+        return {};
+      }
+    };
+    ws.on('framesent', (f) => {
+      const m = frame(f.payload);
+      if (m.command === 'watchlist.list' && m.id !== undefined) listCalls.add(m.id);
+    });
+    ws.on('framereceived', (f) => {
+      const m = frame(f.payload);
+      if (m.id !== undefined && listCalls.has(m.id)) listReplies++;
+    });
+  });
 
   // Expected, computed here: prompts with a token over ½ (thresholds sit far from any token's value).
   const values = PROMPTS.map((p) => tokenizer.encode(p).map(dogValue));
@@ -129,10 +149,23 @@ test('create a watchlist, scan pasted prompts, see exactly the flagged contexts 
   await expect(editor.getByLabel(`Threshold of feature ${DOG_FEATURE}`)).toHaveValue('0.5');
   await page.screenshot(shot('watchlists-editor'));
 
+  // An unsaved edit in the editor outlives catalog writes elsewhere (the scan below logs an experiment).
+  await editor.getByLabel('Note').fill('anything about dogs, unsaved');
+
   const scan = page.getByRole('form', { name: 'Scan' });
+  // A max-tokens typed for a corpus scan does not cut a prompt scan short: its field is hidden there.
+  await scan.getByRole('tab', { name: 'Corpus file or folder' }).click();
+  await scan.getByLabel('Max tokens (blank: all)').fill('3');
+  await scan.getByRole('tab', { name: 'Pasted prompts' }).click();
   await scan.getByLabel('Prompts, one per line (each is scanned alone)').fill(PROMPTS.join('\n'));
+  const repliesBefore = listReplies;
   await scan.getByRole('button', { name: 'Run scan' }).click();
   await expect(page.getByRole('region', { name: 'Run a scan' }).locator('.job-line')).toHaveAttribute('data-state', 'finished', { timeout: 60_000 });
+  await expect(page.getByRole('region', { name: 'Scan results' }).getByTestId('scan-cite-id')).toHaveText(/^exp-\d{6,}$/);
+  // The lists were read again after the scan's log write, and rendered: the edit is still there.
+  await expect.poll(() => listReplies).toBeGreaterThan(repliesBefore);
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 50))));
+  await expect(editor.getByLabel('Note')).toHaveValue('anything about dogs, unsaved');
 
   const results = page.getByRole('region', { name: 'Scan results' });
   await expect(results.getByTestId('scan-cite-id')).toHaveText(/^exp-\d{6,}$/);
@@ -179,6 +212,12 @@ test('create a watchlist, scan pasted prompts, see exactly the flagged contexts 
   await expect(featurePage).toHaveAttribute('data-idx', String(DOG_FEATURE));
   await expect(featurePage.getByRole('button', { name: 'Watched' })).toBeDisabled(); // already on "dogs"
   await featurePage.getByLabel('Watchlist', { exact: true }).selectOption({ label: 'new watchlist…' });
+  // A new list under a taken name (any case) is refused, and the list of that name keeps its entries.
+  await featurePage.getByLabel('New watchlist name').fill('DOGS');
+  await featurePage.getByRole('button', { name: 'Watch' }).click();
+  await expect(featurePage.getByRole('alert')).toContainText('already a watchlist called "dogs" (#');
+  await expect(featurePage.getByRole('alert')).toContainText('2 features');
+  await page.screenshot(shot('watchlists-name-taken'));
   await featurePage.getByLabel('New watchlist name').fill('dogs-2');
   await featurePage.getByRole('button', { name: 'Watch' }).click();
   await expect(featurePage.getByText('on dogs-2')).toBeVisible();
