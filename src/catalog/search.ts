@@ -47,7 +47,19 @@ export interface SearchPlan {
   denseIdxCount?: number;
   /** The analysis's features are exactly the ids lo..hi: text hits are read in that range only, and need no lookup to drop other analyses'. */
   idRange?: IdRange;
+  /**
+   * The matches are exactly the sort column's ranks lo..hi (migration 0005): a density or max_act
+   * sort with no text, no tags and filters on the sort column only. The page is a seek on the rank.
+   */
+  rankWindow?: RankWindow;
 }
+
+/** Ranks lo..hi (inclusive) of one sort column; empty when hi < lo. */
+export interface RankWindow {
+  lo: number;
+  hi: number;
+}
+const RANK_INDEX: Record<'density' | 'max_act', string> = { density: 'features_density_rank', max_act: 'features_max_act_rank' };
 
 const ORDER_COLUMNS: Record<Exclude<SearchSort, 'relevance'>, string> = { idx: 'f.idx', density: 'f.density', max_act: 'f.max_act' };
 /** The index that yields rows in sort order (relevance without text sorts by idx). */
@@ -139,7 +151,9 @@ export function buildSearchSql(query: ParsedQuery, analysisId: number, tagIds: r
 
   const columns = `f.idx, f.density, f.max_act AS maxAct, f.mean_act AS meanAct, f.explanation, f.top_tokens AS topTokens, l.user_label AS userLabel`;
   const labelJoin = `LEFT JOIN labels l ON l.sae_id = f.sae_id AND l.idx = f.idx`;
-  const columnOrder = sort === 'idx' || sort === 'relevance' ? `f.idx ${dir}` : `${ORDER_COLUMNS[sort]} ${dir}, f.idx`;
+  // Ties go by idx in the same direction, so a descending list is exactly the ascending one
+  // reversed, as the stored ranks are (migration 0005).
+  const columnOrder = sort === 'idx' || sort === 'relevance' ? `f.idx ${dir}` : `${ORDER_COLUMNS[sort]} ${dir}, f.idx ${dir}`;
   const walkFrom = `features f INDEXED BY ${SORT_INDEX[sort]}`;
   // Late row lookup: pick the page's feature ids from index entries alone (every index holds the
   // rowid), then read only those rows and labels. A row skipped by OFFSET costs one index step,
@@ -166,15 +180,24 @@ export function buildSearchSql(query: ParsedQuery, analysisId: number, tagIds: r
     // Row k of idx order is idx k (or n-1-k): seek to it instead of stepping over k rows.
     const seek = plan.denseIdxCount !== undefined && !filtered && (sort === 'idx' || sort === 'relevance');
     if (seek) params.seekIdx = desc ? plan.denseIdxCount! - 1 - query.offset : query.offset;
-    const rowsSql = seek
-      ? `SELECT ${columns}, NULL AS score FROM features f INDEXED BY features_idx_stats ${labelJoin}
-         WHERE f.analysis_id = @analysisId AND f.idx ${desc ? '<=' : '>='} @seekIdx ORDER BY f.idx ${dir} LIMIT @limit`
-      : pageOf(walk ? walkFrom : from, (walk ? walkWhere : where).join(' AND '));
+    // Row k of a rank window is rank lo+k ascending, hi-k descending: seek to it.
+    const window = rankSeekable(query, tagIds, sort) ? plan.rankWindow : undefined;
+    let rowsSql: string;
+    if (window !== undefined && (sort === 'density' || sort === 'max_act')) {
+      params.rankLo = desc ? window.lo : window.lo + query.offset;
+      params.rankHi = desc ? window.hi - query.offset : window.hi;
+      const rank = `f.${sort}_rank`;
+      rowsSql = `SELECT ${columns}, NULL AS score FROM features f INDEXED BY ${RANK_INDEX[sort]} ${labelJoin}
+         WHERE f.analysis_id = @analysisId AND ${rank} BETWEEN @rankLo AND @rankHi ORDER BY ${rank} ${dir} LIMIT @limit`;
+    } else if (seek) {
+      rowsSql = `SELECT ${columns}, NULL AS score FROM features f INDEXED BY features_idx_stats ${labelJoin}
+         WHERE f.analysis_id = @analysisId AND f.idx ${desc ? '<=' : '>='} @seekIdx ORDER BY f.idx ${dir} LIMIT @limit`;
+    } else rowsSql = pageOf(walk ? walkFrom : from, (walk ? walkWhere : where).join(' AND '));
     return {
       fillSql: null,
       rowsSql,
       // Without filters the count is kept on the analysis row.
-      countSql: filtered ? `SELECT count(*) FROM (SELECT 1 FROM ${from} WHERE ${where.join(' AND ')} LIMIT @reach + 1)` : null,
+      countSql: filtered && window === undefined ? `SELECT count(*) FROM (SELECT 1 FROM ${from} WHERE ${where.join(' AND ')} LIMIT @reach + 1)` : null,
       params,
     };
   }
@@ -231,6 +254,44 @@ export function buildSearchSql(query: ParsedQuery, analysisId: number, tagIds: r
   };
 }
 
+/**
+ * Whether a browse's matches are one run of the sort column's ranks: a density or max_act sort
+ * with no text and no tags, filtered (if at all) on the sort column only.
+ */
+function rankSeekable(query: ParsedQuery, tagIds: readonly number[], sort: SearchSort): boolean {
+  if (query.q !== undefined && toFtsQuery(query.q) !== null) return false;
+  if (tagIds.length > 0) return false;
+  if (sort === 'density') return query.maxActMin === undefined && query.maxActMax === undefined;
+  if (sort === 'max_act') return query.densityMin === undefined && query.densityMax === undefined;
+  return false;
+}
+
+/**
+ * The ranks of an analysis's features whose sort column lies in [min, max], or null when the
+ * analysis has no ranks (written before they existed and not migrated). Ranks follow the
+ * column's order, so each bound is a binary search over ranks: ~20 seeks whatever the ties.
+ */
+export function rankWindowOf(catalog: Catalog, analysisId: number, featureCount: number, column: 'density' | 'max_act', min?: number, max?: number): RankWindow | null {
+  const valueAt = catalog.statement(`SELECT ${column} FROM features INDEXED BY ${RANK_INDEX[column]} WHERE analysis_id = ? AND ${column}_rank = ?`).pluck();
+  if (featureCount === 0) return { lo: 0, hi: -1 };
+  if (valueAt.get(analysisId, 0) === undefined || valueAt.get(analysisId, featureCount - 1) === undefined) return null;
+  /** The first rank whose value passes `test` (featureCount when none does); `test` must be monotone in rank. */
+  const firstRank = (test: (value: number) => boolean): number => {
+    let lo = 0;
+    let hi = featureCount;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (test(valueAt.get(analysisId, mid) as number)) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  };
+  return {
+    lo: min === undefined ? 0 : firstRank((v) => v >= min),
+    hi: max === undefined ? featureCount - 1 : firstRank((v) => v > max) - 1,
+  };
+}
+
 /** How far a total is counted for this page: the next multiple of TOTAL_STEP past its last row. */
 export function reachOf(query: Pick<ParsedQuery, 'offset' | 'limit'>, step = TOTAL_STEP): number {
   return step * (1 + Math.floor((query.offset + query.limit) / step));
@@ -278,9 +339,27 @@ export function searchFeatures(catalog: Catalog, input: SearchQuery, limits = LI
       truncated = candidates > 0 && Number(catalog.statement(`SELECT sum(examples) FROM temp.search_hits`).pluck().get()) > limits.exampleHitBudget;
     }
 
-    const counting = buildSearchSql(query, sae.analysisId, tagIds, { idRange }, limits);
-    const counted = counting.countSql === null ? featureCount : Number(catalog.statement(counting.countSql).pluck().get(counting.params));
-    // The analysis row's count is exact and free; a counted total stops at the reach.
+    // A density or max_act browse filtered on its own column only: the matches are a run of ranks,
+    // so the total is exact and free, and any page is a seek.
+    const rankWindow =
+      rankSeekable(query, tagIds, sort) && (sort === 'density' || sort === 'max_act')
+        ? (rankWindowOf(
+            catalog,
+            sae.analysisId,
+            featureCount,
+            sort,
+            sort === 'density' ? query.densityMin : query.maxActMin,
+            sort === 'density' ? query.densityMax : query.maxActMax,
+          ) ?? undefined)
+        : undefined;
+    const counting = buildSearchSql(query, sae.analysisId, tagIds, { idRange, rankWindow }, limits);
+    const counted =
+      rankWindow !== undefined
+        ? Math.max(0, rankWindow.hi - rankWindow.lo + 1)
+        : counting.countSql === null
+          ? featureCount
+          : Number(catalog.statement(counting.countSql).pluck().get(counting.params));
+    // The analysis row's count and a rank window's size are exact and free; a counted total stops at the reach.
     const total = counting.countSql === null ? counted : Math.min(counted, reach);
     const totalIsLowerBound = (counting.countSql !== null && counted > reach) || truncated;
     const result = (rows: SearchResult['rows']): SearchResult => ({ total, totalIsLowerBound, rows });
@@ -296,7 +375,7 @@ export function searchFeatures(catalog: Catalog, input: SearchQuery, limits = LI
     // A walk step is an index step (and a probe of the in-memory hits); the other form pays a row
     // lookup and a sort per match: for text the walk wins at a few times more steps.
     const walk = sort !== 'relevance' && walkCost * (match !== null ? 0.25 : 2) < sortCost;
-    const sql = buildSearchSql(query, sae.analysisId, tagIds, { walk, denseIdxCount, idRange }, limits);
+    const sql = buildSearchSql(query, sae.analysisId, tagIds, { walk, denseIdxCount, idRange, rankWindow }, limits);
     const raw = catalog.statement(sql.rowsSql).all(sql.params) as Array<Omit<SearchRow, 'topTokens'> & { topTokens: string }>;
     return result(raw.map(({ topTokens, ...row }) => ({ ...row, topTokens: JSON.parse(topTokens) as string[] })));
   })();

@@ -129,6 +129,8 @@ export function commitAnalysis(catalog: Catalog, analysisId: number): { featureC
       const analysis = runningAnalysis(cat, analysisId);
       const count = Number(cat.statement(`SELECT count(*) FROM features WHERE analysis_id = ?`).pluck().get(analysisId));
       const prev = cat.statement(`SELECT active_analysis_id FROM saes WHERE id = ?`).pluck().get(analysis.saeId) as number | null;
+      // Sort ranks (migration 0005) in the same transaction: a complete analysis always has them.
+      cat.statement(FILL_SORT_RANKS_SQL).run(analysisId);
       cat.statement(`UPDATE analyses SET state = 'complete', ended_at = ?, feature_count = ? WHERE id = ?`).run(Date.now(), count, analysisId);
       cat.statement(`UPDATE saes SET active_analysis_id = ? WHERE id = ?`).run(analysisId, analysis.saeId);
       if (prev !== null) cat.statement(`UPDATE analyses SET state = 'superseded' WHERE id = ?`).run(prev);
@@ -138,6 +140,12 @@ export function commitAnalysis(catalog: Catalog, analysisId: number): { featureC
   if (previous !== null) purgeAnalysisRows(cat, previous);
   return { featureCount };
 }
+
+/** Each feature's 0-based position in its analysis by (density, idx) and by (max_act, idx); ~2 s at 1M features. */
+const FILL_SORT_RANKS_SQL = `UPDATE features SET density_rank = r.d, max_act_rank = r.m
+  FROM (SELECT id, row_number() OVER (ORDER BY density, idx) - 1 AS d, row_number() OVER (ORDER BY max_act, idx) - 1 AS m
+        FROM features WHERE analysis_id = ?) r
+  WHERE features.id = r.id`;
 
 /** Give up on a running analysis (cancel or error): mark it failed and purge its rows. */
 export function abortAnalysis(catalog: Catalog, analysisId: number, reason: string): void {

@@ -144,11 +144,20 @@ describe('crash safety', () => {
               .pluck()
               .get(a.id);
             expect(examples).toBe(FEATURES_PER_ANALYSIS * EXAMPLES_PER_FEATURE);
+            // Its sort ranks were written in the commit's transaction: every one, each once.
+            const ranks = reader.db
+              .prepare(`SELECT count(DISTINCT density_rank) AS d, count(DISTINCT max_act_rank) AS m, max(density_rank) AS top FROM features WHERE analysis_id = ?`)
+              .get(a.id);
+            expect({ seed, i, ranks }).toEqual({ seed, i, ranks: { d: FEATURES_PER_ANALYSIS, m: FEATURES_PER_ANALYSIS, top: FEATURES_PER_ANALYSIS - 1 } });
           } else {
             expect({ seed, i, a: a.id, state: a.state, visible }).toEqual({ seed, i, a: a.id, state: a.state, visible: 0 });
           }
         }
-        if (sae.active !== null) expect(searchFeatures(reader, { saeId: sae.id }).total).toBe(FEATURES_PER_ANALYSIS);
+        if (sae.active !== null) {
+          expect(searchFeatures(reader, { saeId: sae.id }).total).toBe(FEATURES_PER_ANALYSIS);
+          // Sorted by a column, the page is a seek on those ranks.
+          expect(searchFeatures(reader, { saeId: sae.id, sort: 'density', order: 'asc', offset: 30 }).rows.map((r) => r.idx)).toEqual([30, 31]);
+        }
       } finally {
         reader.close();
       }

@@ -3,7 +3,7 @@
 // every form searchFeatures may pick (range or walk; with or without the analysis id range).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCatalog, type Catalog } from '../../../src/catalog/open';
-import { analysisIdRange, buildSearchSql, ensureSearchHitsTable, FEATURE_PAGE_SQL } from '../../../src/catalog/queries';
+import { analysisIdRange, buildSearchSql, ensureSearchHitsTable, FEATURE_PAGE_SQL, rankWindowOf } from '../../../src/catalog/queries';
 import { SearchQuery, type SearchQuery as SearchQueryInput } from '../../../src/catalog/types';
 import { addTag, beginAnalysis, commitAnalysis, writeFeatures } from '../../../src/catalog/writes';
 import { addSae, feature, tempDir } from './helpers';
@@ -137,6 +137,29 @@ describe('query plans', () => {
     // No other filter: hits need no lookup into features to be counted or ranked.
     expect(planText(sql.countSql!, sql.params)).not.toMatch(/\bf\b|features/);
     expect(idRange().hi - idRange().lo + 1).toBe(3000);
+  });
+
+  it('a density or max_act browse filtered on its own column only seeks on the stored rank', () => {
+    for (const [sort, range] of [['density', {}], ['density', { densityMin: 0.1, densityMax: 0.2 }], ['max_act', { maxActMin: 10 }]] as const) {
+      for (const order of ['asc', 'desc'] as const) {
+        const window = rankWindowOf(cat, analysisId, 3000, sort, 'densityMin' in range ? range.densityMin : 'maxActMin' in range ? range.maxActMin : undefined, 'densityMax' in range ? range.densityMax : undefined);
+        expect(window).not.toBeNull();
+        const sql = buildSearchSql(SearchQuery.parse({ saeId, sort, order, ...range, offset: 40, limit: 10 }), analysisId, [], { rankWindow: window! });
+        expect(sql.rowsSql).not.toContain('OFFSET');
+        expect(sql.countSql).toBeNull(); // the window's size is the total
+        expect(sql.params).toMatchObject(order === 'asc' ? { rankLo: window!.lo + 40, rankHi: window!.hi } : { rankLo: window!.lo, rankHi: window!.hi - 40 });
+        const plan = planText(sql.rowsSql, sql.params);
+        expect(plan).toMatch(new RegExp(`SEARCH f USING INDEX features_${sort}_rank \\(analysis_id=\\? AND ${sort}_rank>\\? AND ${sort}_rank<\\?\\)`));
+        expect(plan).not.toMatch(/TEMP B-TREE/);
+      }
+    }
+    // The window's bounds are binary searches on the rank index, never a scan.
+    const probe = `SELECT density FROM features INDEXED BY features_density_rank WHERE analysis_id = ? AND density_rank = ?`;
+    expect(planText(probe, [analysisId, 5])).toMatch(/SEARCH features USING INDEX features_density_rank \(analysis_id=\? AND density_rank=\?\)/);
+    // A filter on the other column or a tag is not one run of ranks: no seek.
+    const window = rankWindowOf(cat, analysisId, 3000, 'density')!;
+    expect(buildSearchSql(SearchQuery.parse({ saeId, sort: 'density', maxActMin: 3 }), analysisId, [], { rankWindow: window }).rowsSql).not.toContain('density_rank');
+    expect(buildSearchSql(SearchQuery.parse({ saeId, sort: 'density' }), analysisId, [tagId], { rankWindow: window }).rowsSql).not.toContain('density_rank');
   });
 
   it('an unfiltered idx-sorted browse of a dense analysis seeks to its page instead of stepping over it', () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCatalog, type Catalog } from '../../../src/catalog/open';
-import { analysisIdRange, buildSearchSql, ensureSearchHitsTable, getExperiment, getFeaturePage, listExperiments, listTags, searchFeatures, toFtsQuery } from '../../../src/catalog/queries';
+import { analysisIdRange, buildSearchSql, ensureSearchHitsTable, getExperiment, rankWindowOf, getFeaturePage, listExperiments, listTags, searchFeatures, toFtsQuery } from '../../../src/catalog/queries';
 import { SearchQuery, type FeatureRecord } from '../../../src/catalog/types';
 import {
   addNote,
@@ -270,6 +270,55 @@ describe('searchFeatures: filters, sorts and paging', () => {
       const rows = searchFeatures(cat, { saeId: dense, order, offset: 13, limit: 9 }).rows.map((r) => r.idx);
       expect(rows).toEqual(order === 'asc' ? [13, 14, 15, 16, 17, 18, 19, 20, 21] : [26, 25, 24, 23, 22, 21, 20, 19, 18]);
     }
+  });
+
+  it('pages a density or max_act browse by its stored ranks: same rows and exact totals as sorting, ties included', () => {
+    // Many ties (dead features at 0, a few shared values): ranks break them by idx, and a
+    // descending list is the ascending one reversed.
+    const tied = addSae(cat, 50, 'tied-ranks');
+    const stat = (i: number) => ({ density: i % 3 === 0 ? 0 : ((i % 5) + 1) / 10, maxAct: i % 4 === 0 ? 0 : (i % 6) + 1 });
+    const tiedAnalysis = analyse(cat, tied, Array.from({ length: 50 }, (_, i) => feature(i, ' tie', stat(i))));
+    const ranks = cat.db.prepare(`SELECT idx, density_rank AS d, max_act_rank AS m FROM features WHERE analysis_id = ?`).all(tiedAnalysis) as Array<{ idx: number; d: number; m: number }>;
+    const byDensityAsc = Array.from({ length: 50 }, (_, i) => i).sort((a, b) => stat(a).density - stat(b).density || a - b);
+    expect(ranks.map((r) => r.d)).toEqual(ranks.map((r) => byDensityAsc.indexOf(r.idx)));
+    const byMaxAsc = Array.from({ length: 50 }, (_, i) => i).sort((a, b) => stat(a).maxAct - stat(b).maxAct || a - b);
+    expect(ranks.map((r) => r.m)).toEqual(ranks.map((r) => byMaxAsc.indexOf(r.idx)));
+
+    let seeks = 0;
+    const bounds = [undefined, 0, 0.1, 0.15, 0.3, 0.5, 0.6];
+    for (let i = 0; i < 120; i++) {
+      const sort = i % 2 ? 'density' : 'max_act';
+      const [lo, hi] = [bounds[i % 7], bounds[(i * 3 + 1) % 7]];
+      const scale = sort === 'density' ? 1 : 10;
+      const range =
+        sort === 'density'
+          ? { densityMin: lo, densityMax: hi }
+          : { maxActMin: lo === undefined ? undefined : lo * scale, maxActMax: hi === undefined ? undefined : hi * scale };
+      const query = SearchQuery.parse({ saeId: tied, sort, order: i % 3 ? 'asc' : 'desc', ...range, limit: 1 + (i % 8), offset: i % 13 });
+      const window = rankWindowOf(cat, tiedAnalysis, 50, sort, sort === 'density' ? range.densityMin : range.maxActMin, sort === 'density' ? range.densityMax : range.maxActMax);
+      expect(window).not.toBeNull();
+      const run = (plan: Parameters<typeof buildSearchSql>[3]) => {
+        const sql = buildSearchSql(query, tiedAnalysis, [], plan);
+        return cat.db.prepare(sql.rowsSql).all(sql.params);
+      };
+      const reference = run({});
+      expect({ i, rows: run({ rankWindow: window! }) }).toEqual({ i, rows: reference });
+      expect({ i, rows: run({ walk: true }) }).toEqual({ i, rows: reference });
+      // The window's size is the exact number of matches.
+      const want = Array.from({ length: 50 }, (_, k) => stat(k)[sort === 'density' ? 'density' : 'maxAct']).filter(
+        (v) => (lo === undefined || v >= lo * scale) && (hi === undefined || v <= hi * scale),
+      ).length;
+      expect({ i, size: Math.max(0, window!.hi - window!.lo + 1) }).toEqual({ i, size: want });
+      const result = searchFeatures(cat, query);
+      expect({ i, total: result.total, lowerBound: result.totalIsLowerBound }).toEqual({ i, total: want, lowerBound: false });
+      expect(result.rows.map((r) => r.idx)).toEqual((reference as Array<{ idx: number }>).map((r) => r.idx));
+      if (result.rows.length > 0) seeks++;
+    }
+    expect(seeks).toBeGreaterThan(60);
+    // An analysis without ranks (rows written around commitAnalysis) has no window: searches fall back to sorting.
+    cat.db.prepare(`UPDATE features SET density_rank = NULL WHERE analysis_id = ?`).run(tiedAnalysis);
+    expect(rankWindowOf(cat, tiedAnalysis, 50, 'density')).toBeNull();
+    expect(searchFeatures(cat, { saeId: tied, sort: 'density', order: 'asc', limit: 3 }).rows.map((r) => r.idx)).toEqual(byDensityAsc.slice(0, 3));
   });
 
   it('rejects a malformed query with the field named', () => {
