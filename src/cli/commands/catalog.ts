@@ -1,4 +1,5 @@
 // Commands that fill and read the feature catalog.
+import type { FeaturePage } from '../../catalog/types';
 import type { CliCommand } from '../command';
 import { CORPUS_FLAGS, requireString, parseIntOption } from '../args';
 import { callOrThrow, resolveSae, saeOnCorpusFromFlags } from '../host-calls';
@@ -66,4 +67,50 @@ export const catalogCommands: Record<string, CliCommand> = {
       return 0;
     },
   },
+  feature: {
+    summary: "One feature's page: label and explanation, density and activations, logit effects, top examples with the peak token marked",
+    usage: 'featurescope feature --sae ID|NAME --idx N [--examples 5] [--json]',
+    options: {
+      sae: { type: 'string' },
+      idx: { type: 'string' },
+      examples: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    async run(values, host) {
+      const h = await host();
+      const saeId = await resolveSae(h, requireString(values, 'sae'));
+      const idx = parseIntOption('idx', requireString(values, 'idx'), 0, 1 << 24);
+      const shown = values.examples === undefined ? 5 : parseIntOption('examples', values.examples, 0, 100);
+      const page = (await callOrThrow(h, 'catalog.feature', { saeId, idx })) as FeaturePage;
+      if (values.json) {
+        process.stdout.write(`${JSON.stringify(page, null, 2)}\n`);
+        return 0;
+      }
+      process.stdout.write(featurePageText(page, shown));
+      return 0;
+    },
+  },
 };
+
+/** The feature page as text: the peak token of each example in [brackets] with its value. */
+export function featurePageText(page: FeaturePage, examples: number): string {
+  const { sae, feature: f, label } = page;
+  const lines = [
+    `${sae.name} · ${sae.hookName} · feature ${f.idx}`,
+    `  density ${formatNumber(f.density)}  max ${formatNumber(f.maxAct)}  mean ${formatNumber(f.meanAct)}`,
+    `  explanation: ${label.auto}${label.user ? `\n  label: ${label.user}` : ''}`,
+  ];
+  if (page.tags.length > 0) lines.push(`  tags: ${page.tags.join(', ')}`);
+  if (page.logitEffects) {
+    const list = (xs: Array<[string, number]>) => xs.slice(0, 8).map(([t, v]) => `${JSON.stringify(t)} ${formatNumber(v)}`).join(', ');
+    lines.push(`  promotes: ${list(page.logitEffects.promoted)}`, `  suppresses: ${list(page.logitEffects.suppressed)}`);
+  }
+  const top = page.examples.filter((e) => e.kind === 'top').slice(0, examples);
+  if (top.length > 0) lines.push('  top examples:');
+  for (const e of top) {
+    const peak = e.values.indexOf(Math.max(...e.values));
+    const text = e.tokens.map((t, i) => (i === peak ? `[${t}]` : t)).join('').replace(/\n/g, '⏎');
+    lines.push(`    ${formatNumber(e.maxAct).padStart(7)}  ${text}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
