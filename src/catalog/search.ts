@@ -8,6 +8,10 @@
 //   count joins them in feature-id order (neighbouring pages of the file).
 // - Example text is read for at most EXAMPLE_HIT_BUDGET postings: a stop word matching two
 //   million example contexts costs a bounded amount, and the answer says it is incomplete.
+// - A feature's own document (label, explanation, top tokens) decides its place among the
+//   features it matches; example counts rank only the example-only matches, after them. So a
+//   relevance page within the document matches needs no example-only hit stored: they are only
+//   counted, up to the reach.
 // - A page sorted by a column either walks that column's index and tests each feature (when
 //   matches are common) or sorts the matching rows (when they are few), whichever reads less.
 import type { z } from 'zod';
@@ -31,8 +35,14 @@ export interface SearchLimits {
 const LIMITS: SearchLimits = { totalStep: TOTAL_STEP, exampleHitBudget: EXAMPLE_HIT_BUDGET };
 
 export interface SearchSql {
-  /** Fills temp.search_hits with the text matches (text searches only). */
+  /** Fills temp.search_hits with the features whose own document matches (text searches only). */
   fillSql: string | null;
+  /** Adds the example-only matches to temp.search_hits, up to the postings budget. */
+  fillExamplesSql: string | null;
+  /** Counts example-only matches not yet in temp.search_hits, up to @need (a relevance page served from document matches). */
+  exampleCountSql: string | null;
+  /** Counts example postings up to the budget + 1: more than the budget means the answer is incomplete. */
+  postingsSql: string | null;
   /** The page of rows. */
   rowsSql: string;
   /** Counts matches up to @reach + 1; null when the analysis row already knows the total. */
@@ -102,7 +112,7 @@ export function analysisIdRange(catalog: Catalog, analysisId: number, featureCou
  * search runs DDL that would re-prepare every cached statement.
  *   tier: 0 the user label matches, 1 the feature's own document matches, 2 only example text
  *   score: bm25 of the feature's document (lower is better), null in tier 2
- *   examples: how many of its examples contain the words
+ *   examples: tier 2, how many of its examples contain the words; 0 in tiers 0-1
  */
 export function ensureSearchHitsTable(catalog: Catalog): void {
   const exists = catalog.db.prepare(`SELECT 1 FROM temp.sqlite_schema WHERE name = 'search_hits'`).get();
@@ -195,6 +205,9 @@ export function buildSearchSql(query: ParsedQuery, analysisId: number, tagIds: r
     } else rowsSql = pageOf(walk ? walkFrom : from, (walk ? walkWhere : where).join(' AND '));
     return {
       fillSql: null,
+      fillExamplesSql: null,
+      exampleCountSql: null,
+      postingsSql: null,
       rowsSql,
       // Without filters the count is kept on the analysis row.
       countSql: filtered && window === undefined ? `SELECT count(*) FROM (SELECT 1 FROM ${from} WHERE ${where.join(' AND ')} LIMIT @reach + 1)` : null,
@@ -214,17 +227,23 @@ export function buildSearchSql(query: ParsedQuery, analysisId: number, tagIds: r
     examplesInRange = ' AND rowid BETWEEN @exampleLo AND @exampleHi';
   }
   // One row per matching feature id (of any analysis: the join below keeps the active one's).
+  // A label match is also a document match (the label is a column of the document).
+  const fillSql = `INSERT INTO temp.search_hits (fid, tier, score, examples)
+    SELECT fid, CASE WHEN max(labelHit) = 1 THEN 0 ELSE 1 END, min(score), 0
+    FROM (
+      SELECT rowid AS fid, 0 AS labelHit, rank AS score FROM features_fts WHERE features_fts MATCH @match${inRange}
+      UNION ALL
+      SELECT rowid, 1, NULL FROM features_fts WHERE features_fts MATCH @labelMatch${inRange}
+    ) GROUP BY fid`;
   // Example hits map to their feature by a shift of the example id (writes.ts), read in id
   // order up to the budget (+1, so that running out is visible).
-  const fillSql = `INSERT INTO temp.search_hits (fid, tier, score, examples)
-    SELECT fid, CASE WHEN max(labelHit) = 1 THEN 0 WHEN min(score) IS NOT NULL THEN 1 ELSE 2 END, min(score), sum(examples)
-    FROM (
-      SELECT rowid AS fid, 0 AS labelHit, rank AS score, 0 AS examples FROM features_fts WHERE features_fts MATCH @match${inRange}
-      UNION ALL
-      SELECT rowid, 1, NULL, 0 FROM features_fts WHERE features_fts MATCH @labelMatch${inRange}
-      UNION ALL
-      SELECT rowid / ${EXAMPLES_PER_FEATURE_MAX}, 0, NULL, 1 FROM (SELECT rowid FROM examples_fts WHERE examples_fts MATCH @match${examplesInRange} LIMIT @exampleBudget + 1)
-    ) GROUP BY fid`;
+  const postings = `SELECT rowid FROM examples_fts WHERE examples_fts MATCH @match${examplesInRange} LIMIT @exampleBudget + 1`;
+  const exampleFids = `SELECT rowid / ${EXAMPLES_PER_FEATURE_MAX} AS fid FROM (${postings})`;
+  const notStored = `NOT EXISTS (SELECT 1 FROM temp.search_hits h WHERE h.fid = x.fid)`;
+  const fillExamplesSql = `INSERT INTO temp.search_hits (fid, tier, score, examples)
+    SELECT fid, 2, NULL, count(*) FROM (${exampleFids}) x WHERE ${notStored} GROUP BY fid`;
+  const exampleCountSql = `SELECT count(*) FROM (SELECT DISTINCT fid FROM (${exampleFids}) x WHERE ${notStored} LIMIT @need)`;
+  const postingsSql = `SELECT count(*) FROM (${postings})`;
   const textWhere = walkWhere.map((w) => w.replace(/^\+/, '')).join(' AND ');
   const joined = `temp.search_hits h NOT INDEXED CROSS JOIN features f ON f.id = h.fid`;
   // Every hit is a feature of this analysis and nothing else filters: no lookup per hit.
@@ -246,12 +265,19 @@ export function buildSearchSql(query: ParsedQuery, analysisId: number, tagIds: r
         : withScore(pageOf(joined, textWhere));
   return {
     fillSql,
+    fillExamplesSql,
+    exampleCountSql,
+    postingsSql,
     rowsSql,
     countSql: hitsOnly
       ? `SELECT count(*) FROM (SELECT 1 FROM temp.search_hits LIMIT @reach + 1)`
       : `SELECT count(*) FROM (SELECT 1 FROM ${joined} WHERE ${textWhere} LIMIT @reach + 1)`,
     params,
   };
+}
+
+function hasColumnFilter(query: ParsedQuery): boolean {
+  return [query.densityMin, query.densityMax, query.maxActMin, query.maxActMax].some((v) => v !== undefined);
 }
 
 /**
@@ -336,7 +362,25 @@ export function searchFeatures(catalog: Catalog, input: SearchQuery, limits = LI
       const fill = buildSearchSql(query, sae.analysisId, tagIds, { idRange }, limits);
       catalog.statement(`DELETE FROM temp.search_hits`).run();
       candidates = catalog.statement(fill.fillSql!).run(fill.params).changes;
-      truncated = candidates > 0 && Number(catalog.statement(`SELECT sum(examples) FROM temp.search_hits`).pluck().get()) > limits.exampleHitBudget;
+      const overBudget = () => Number(catalog.statement(fill.postingsSql!).pluck().get(fill.params)) > limits.exampleHitBudget;
+      // A relevance page within the document matches, nothing else filtering: the example-only
+      // matches come after the page, so they are only counted, and only as far as the reach.
+      const hitsOnly = idRange !== undefined && tagIds.length === 0 && !hasColumnFilter(query);
+      if (sort === 'relevance' && hitsOnly && query.offset + query.limit <= candidates) {
+        const need = reach + 1 - candidates;
+        const more = need <= 0 ? 0 : Number(catalog.statement(fill.exampleCountSql!).pluck().get({ ...fill.params, need }));
+        const counted = candidates + more;
+        // Past the reach the total is a lower bound anyway; short of it, the postings tell whether the budget cut some.
+        const sql = buildSearchSql(query, sae.analysisId, tagIds, { idRange }, limits);
+        const raw = catalog.statement(sql.rowsSql).all(sql.params) as Array<Omit<SearchRow, 'topTokens'> & { topTokens: string }>;
+        return {
+          total: Math.min(counted, reach),
+          totalIsLowerBound: counted > reach || overBudget(),
+          rows: raw.map(({ topTokens, ...row }) => ({ ...row, topTokens: JSON.parse(topTokens) as string[] })),
+        };
+      }
+      candidates += catalog.statement(fill.fillExamplesSql!).run(fill.params).changes;
+      truncated = overBudget();
     }
 
     // A density or max_act browse filtered on its own column only: the matches are a run of ranks,

@@ -240,6 +240,7 @@ describe('searchFeatures: filters, sorts and paging', () => {
         const sql = buildSearchSql(query, analysisId, tags, plan);
         cat.db.prepare('DELETE FROM temp.search_hits').run();
         cat.db.prepare(sql.fillSql!).run(sql.params);
+        cat.db.prepare(sql.fillExamplesSql!).run(sql.params);
         return { rows: cat.db.prepare(sql.rowsSql).all(sql.params), count: cat.db.prepare(sql.countSql!).pluck().get(sql.params) };
       };
       const reference = run({});
@@ -319,6 +320,47 @@ describe('searchFeatures: filters, sorts and paging', () => {
     cat.db.prepare(`UPDATE features SET density_rank = NULL WHERE analysis_id = ?`).run(tiedAnalysis);
     expect(rankWindowOf(cat, tiedAnalysis, 50, 'density')).toBeNull();
     expect(searchFeatures(cat, { saeId: tied, sort: 'density', order: 'asc', limit: 3 }).rows.map((r) => r.idx)).toEqual(byDensityAsc.slice(0, 3));
+  });
+
+  it('ranks document matches by bm25 alone, then example-only matches by how many examples match; pages agree across that boundary', () => {
+    // 12 features fire on " wolf" (their own document matches); 18 others only mention it in
+    // 1-3 of their examples.
+    const pack = addSae(cat, 30, 'wolves');
+    const records = Array.from({ length: 30 }, (_, i): FeatureRecord => {
+      if (i % 5 < 2) return feature(i, ' wolf');
+      const base = feature(i, ` prey${i}`);
+      const mentions = 1 + (i % 3);
+      return { ...base, examples: [0, 1, 2].map((k) => example([k < mentions ? ' wolf' : ' sheep', ' ran', ` prey${i}`, ' end'], 2, 5 - k, k)) };
+    });
+    analyse(cat, pack, records);
+    const docMatches = records.filter((_, i) => i % 5 < 2).map((r) => r.idx);
+    const exampleOnly = records
+      .filter((_, i) => i % 5 >= 2)
+      .map((r) => ({ idx: r.idx, mentions: 1 + (r.idx % 3) }))
+      .sort((a, b) => b.mentions - a.mentions || a.idx - b.idx)
+      .map((r) => r.idx);
+    const full = searchFeatures(cat, { saeId: pack, q: 'wolf', limit: 500 });
+    expect(full).toMatchObject({ total: 30, totalIsLowerBound: false });
+    expect(new Set(full.rows.slice(0, 12).map((r) => r.idx))).toEqual(new Set(docMatches));
+    expect(full.rows.slice(12).map((r) => r.idx)).toEqual(exampleOnly);
+    // Pages inside the document matches (served without storing example hits) and past them agree.
+    const paged: number[] = [];
+    for (let offset = 0; offset < 30; offset += 5) {
+      // Pages 0-4 and 5-9 lie within the 12 document matches; 10-14 straddles the boundary.
+      const page = searchFeatures(cat, { saeId: pack, q: 'wolf', offset, limit: 5 });
+      expect({ offset, total: page.total, lowerBound: page.totalIsLowerBound }).toEqual({ offset, total: 30, lowerBound: false });
+      paged.push(...page.rows.map((r) => r.idx));
+    }
+    expect(paged).toEqual(full.rows.map((r) => r.idx));
+    // Its total counts example-only matches only to the reach, and says when the budget cut them.
+    expect(searchFeatures(cat, { saeId: pack, q: 'wolf', limit: 4 }, { totalStep: 10, exampleHitBudget: 1_000 })).toMatchObject({ total: 10, totalIsLowerBound: true });
+    expect(searchFeatures(cat, { saeId: pack, q: 'wolf', limit: 4 }, { totalStep: 100, exampleHitBudget: 1_000 })).toMatchObject({ total: 30, totalIsLowerBound: false });
+    const cut = searchFeatures(cat, { saeId: pack, q: 'wolf', limit: 4 }, { totalStep: 100, exampleHitBudget: 10 });
+    expect(cut.totalIsLowerBound).toBe(true);
+    expect(cut.total).toBeGreaterThan(12);
+    expect(cut.total).toBeLessThan(30);
+    // The same budget gives the same total on a page past the document matches (examples stored).
+    expect(searchFeatures(cat, { saeId: pack, q: 'wolf', offset: 12, limit: 4 }, { totalStep: 100, exampleHitBudget: 10 })).toMatchObject({ total: cut.total, totalIsLowerBound: true });
   });
 
   it('rejects a malformed query with the field named', () => {
