@@ -35,10 +35,10 @@ export interface SearchLimits {
 const LIMITS: SearchLimits = { totalStep: TOTAL_STEP, exampleHitBudget: EXAMPLE_HIT_BUDGET };
 
 export interface SearchSql {
-  /** Fills temp.search_hits with the features whose own document matches (text searches only). */
+  /** Fills temp.search_hits with the text matches (text searches only). */
   fillSql: string | null;
-  /** Adds the example-only matches to temp.search_hits, up to the postings budget. */
-  fillExamplesSql: string | null;
+  /** Fills temp.search_hits with the features whose own document matches only (a relevance page within them). */
+  fillDocSql: string | null;
   /** Counts example-only matches not yet in temp.search_hits, up to @need (a relevance page served from document matches). */
   exampleCountSql: string | null;
   /** Counts example postings up to the budget + 1: more than the budget means the answer is incomplete. */
@@ -112,7 +112,9 @@ export function analysisIdRange(catalog: Catalog, analysisId: number, featureCou
  * search runs DDL that would re-prepare every cached statement.
  *   tier: 0 the user label matches, 1 the feature's own document matches, 2 only example text
  *   score: bm25 of the feature's document (lower is better), null in tier 2
- *   examples: tier 2, how many of its examples contain the words; 0 in tiers 0-1
+ *   examples: how many of its examples contain the words (up to the budget: their sum tells whether it ran out)
+ *   weight: what relevance orders by after the score: `examples` in tier 2; in tiers 0-1 the
+ *     document decides alone, so a page of them needs no example counts
  */
 export function ensureSearchHitsTable(catalog: Catalog): void {
   const exists = catalog.db.prepare(`SELECT 1 FROM temp.sqlite_schema WHERE name = 'search_hits'`).get();
@@ -120,8 +122,10 @@ export function ensureSearchHitsTable(catalog: Catalog): void {
   // Must precede the first temp object: changing temp_store drops the temp schema.
   catalog.db.pragma('temp_store = MEMORY');
   catalog.db.exec(`
-    CREATE TEMP TABLE search_hits (fid INTEGER PRIMARY KEY, tier INTEGER NOT NULL, score REAL, examples INTEGER NOT NULL);
-    CREATE INDEX temp.search_hits_relevance ON search_hits (tier, score, examples DESC, fid);`);
+    CREATE TEMP TABLE search_hits (
+      fid INTEGER PRIMARY KEY, tier INTEGER NOT NULL, score REAL, examples INTEGER NOT NULL,
+      weight INTEGER AS (CASE WHEN tier = 2 THEN examples ELSE 0 END));
+    CREATE INDEX temp.search_hits_relevance ON search_hits (tier, score, weight DESC, fid);`);
 }
 
 /**
@@ -205,7 +209,7 @@ export function buildSearchSql(query: ParsedQuery, analysisId: number, tagIds: r
     } else rowsSql = pageOf(walk ? walkFrom : from, (walk ? walkWhere : where).join(' AND '));
     return {
       fillSql: null,
-      fillExamplesSql: null,
+      fillDocSql: null,
       exampleCountSql: null,
       postingsSql: null,
       rowsSql,
@@ -227,21 +231,21 @@ export function buildSearchSql(query: ParsedQuery, analysisId: number, tagIds: r
     examplesInRange = ' AND rowid BETWEEN @exampleLo AND @exampleHi';
   }
   // One row per matching feature id (of any analysis: the join below keeps the active one's).
-  // A label match is also a document match (the label is a column of the document).
-  const fillSql = `INSERT INTO temp.search_hits (fid, tier, score, examples)
-    SELECT fid, CASE WHEN max(labelHit) = 1 THEN 0 ELSE 1 END, min(score), 0
-    FROM (
-      SELECT rowid AS fid, 0 AS labelHit, rank AS score FROM features_fts WHERE features_fts MATCH @match${inRange}
-      UNION ALL
-      SELECT rowid, 1, NULL FROM features_fts WHERE features_fts MATCH @labelMatch${inRange}
-    ) GROUP BY fid`;
   // Example hits map to their feature by a shift of the example id (writes.ts), read in id
   // order up to the budget (+1, so that running out is visible).
   const postings = `SELECT rowid FROM examples_fts WHERE examples_fts MATCH @match${examplesInRange} LIMIT @exampleBudget + 1`;
+  const documentHits = `SELECT rowid AS fid, 0 AS labelHit, rank AS score, 0 AS examples FROM features_fts WHERE features_fts MATCH @match${inRange}
+      UNION ALL
+      SELECT rowid, 1, NULL, 0 FROM features_fts WHERE features_fts MATCH @labelMatch${inRange}`;
+  const fillFrom = (hits: string) => `INSERT INTO temp.search_hits (fid, tier, score, examples)
+    SELECT fid, CASE WHEN max(labelHit) = 1 THEN 0 WHEN min(score) IS NOT NULL THEN 1 ELSE 2 END, min(score), sum(examples)
+    FROM (${hits}) GROUP BY fid`;
+  const fillSql = fillFrom(`${documentHits}
+      UNION ALL
+      SELECT rowid / ${EXAMPLES_PER_FEATURE_MAX}, 0, NULL, 1 FROM (${postings})`);
+  const fillDocSql = fillFrom(documentHits);
   const exampleFids = `SELECT rowid / ${EXAMPLES_PER_FEATURE_MAX} AS fid FROM (${postings})`;
   const notStored = `NOT EXISTS (SELECT 1 FROM temp.search_hits h WHERE h.fid = x.fid)`;
-  const fillExamplesSql = `INSERT INTO temp.search_hits (fid, tier, score, examples)
-    SELECT fid, 2, NULL, count(*) FROM (${exampleFids}) x WHERE ${notStored} GROUP BY fid`;
   const exampleCountSql = `SELECT count(*) FROM (SELECT DISTINCT fid FROM (${exampleFids}) x WHERE ${notStored} LIMIT @need)`;
   const postingsSql = `SELECT count(*) FROM (${postings})`;
   const textWhere = walkWhere.map((w) => w.replace(/^\+/, '')).join(' AND ');
@@ -256,16 +260,16 @@ export function buildSearchSql(query: ParsedQuery, analysisId: number, tagIds: r
   const rowsSql =
     sort === 'relevance'
       ? `SELECT ${columns}, p.score AS score FROM (
-           SELECT h.fid, h.tier, h.score, h.examples FROM temp.search_hits h INDEXED BY search_hits_relevance
+           SELECT h.fid, h.tier, h.score, h.weight FROM temp.search_hits h INDEXED BY search_hits_relevance
            ${hitsOnly ? '' : `CROSS JOIN features f ON f.id = h.fid WHERE ${textWhere}`}
-           ORDER BY h.tier, h.score, h.examples DESC, h.fid LIMIT @limit OFFSET @offset) p
-         CROSS JOIN features f ON f.id = p.fid ${labelJoin} ORDER BY p.tier, p.score, p.examples DESC, p.fid`
+           ORDER BY h.tier, h.score, h.weight DESC, h.fid LIMIT @limit OFFSET @offset) p
+         CROSS JOIN features f ON f.id = p.fid ${labelJoin} ORDER BY p.tier, p.score, p.weight DESC, p.fid`
       : walk
         ? withScore(pageOf(walkFrom, `${walkWhere.join(' AND ')} AND EXISTS (SELECT 1 FROM temp.search_hits h WHERE h.fid = f.id)`))
         : withScore(pageOf(joined, textWhere));
   return {
     fillSql,
-    fillExamplesSql,
+    fillDocSql,
     exampleCountSql,
     postingsSql,
     rowsSql,
@@ -361,12 +365,13 @@ export function searchFeatures(catalog: Catalog, input: SearchQuery, limits = LI
     if (match !== null) {
       const fill = buildSearchSql(query, sae.analysisId, tagIds, { idRange }, limits);
       catalog.statement(`DELETE FROM temp.search_hits`).run();
-      candidates = catalog.statement(fill.fillSql!).run(fill.params).changes;
-      const overBudget = () => Number(catalog.statement(fill.postingsSql!).pluck().get(fill.params)) > limits.exampleHitBudget;
       // A relevance page within the document matches, nothing else filtering: the example-only
       // matches come after the page, so they are only counted, and only as far as the reach.
       const hitsOnly = idRange !== undefined && tagIds.length === 0 && !hasColumnFilter(query);
-      if (sort === 'relevance' && hitsOnly && query.offset + query.limit <= candidates) {
+      const documentOnly = sort === 'relevance' && hitsOnly;
+      if (documentOnly) candidates = catalog.statement(fill.fillDocSql!).run(fill.params).changes;
+      if (documentOnly && query.offset + query.limit <= candidates) {
+        const overBudget = () => Number(catalog.statement(fill.postingsSql!).pluck().get(fill.params)) > limits.exampleHitBudget;
         const need = reach + 1 - candidates;
         const more = need <= 0 ? 0 : Number(catalog.statement(fill.exampleCountSql!).pluck().get({ ...fill.params, need }));
         const counted = candidates + more;
@@ -379,8 +384,9 @@ export function searchFeatures(catalog: Catalog, input: SearchQuery, limits = LI
           rows: raw.map(({ topTokens, ...row }) => ({ ...row, topTokens: JSON.parse(topTokens) as string[] })),
         };
       }
-      candidates += catalog.statement(fill.fillExamplesSql!).run(fill.params).changes;
-      truncated = overBudget();
+      if (documentOnly) catalog.statement(`DELETE FROM temp.search_hits`).run();
+      candidates = catalog.statement(fill.fillSql!).run(fill.params).changes;
+      truncated = candidates > 0 && Number(catalog.statement(`SELECT sum(examples) FROM temp.search_hits`).pluck().get()) > limits.exampleHitBudget;
     }
 
     // A density or max_act browse filtered on its own column only: the matches are a run of ranks,

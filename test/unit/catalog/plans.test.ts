@@ -92,7 +92,7 @@ describe('query plans', () => {
       const forms = [{}, { walk: true }, { idRange: idRange() }, { walk: true, idRange: idRange() }];
       for (const form of forms) {
         const sql = buildSearchSql(query, analysisId, tags, form);
-        for (const statement of [sql.fillSql, sql.fillExamplesSql, sql.exampleCountSql, sql.postingsSql, sql.rowsSql, sql.countSql]) {
+        for (const statement of [sql.fillSql, sql.fillDocSql, sql.exampleCountSql, sql.postingsSql, sql.rowsSql, sql.countSql]) {
           if (statement !== null) expect({ form, scans: fullScans(statement, { ...sql.params, need: 10 }) }).toEqual({ form, scans: [] });
         }
         // A count never reads past its reach.
@@ -111,13 +111,14 @@ describe('query plans', () => {
           expect(plan).toMatch(/SEARCH f USING COVERING INDEX \w+ \(analysis_id=\?/);
           continue;
         }
-        expect(planText(sql.fillSql!, sql.params)).toMatch(/SCAN features_fts VIRTUAL TABLE INDEX/);
-        // Example postings are read in rowid order up to the budget, each feature looked up in the hits by its key.
-        for (const statement of [sql.fillExamplesSql!, sql.exampleCountSql!]) {
-          const plan = planText(statement, { ...sql.params, need: 10 });
-          expect(plan).toMatch(/SCAN examples_fts VIRTUAL TABLE INDEX/);
-          expect(plan).toMatch(/SEARCH h USING INTEGER PRIMARY KEY \(rowid=\?\)/);
-        }
+        const fill = planText(sql.fillSql!, sql.params);
+        expect(fill).toMatch(/SCAN features_fts VIRTUAL TABLE INDEX/);
+        expect(fill).toMatch(/SCAN examples_fts VIRTUAL TABLE INDEX/);
+        expect(planText(sql.fillDocSql!, sql.params)).not.toMatch(/examples_fts/);
+        // Counting example-only matches reads postings in rowid order to the budget and looks each feature up in the hits by its key.
+        const exampleCount = planText(sql.exampleCountSql!, { ...sql.params, need: 10 });
+        expect(exampleCount).toMatch(/SCAN examples_fts VIRTUAL TABLE INDEX/);
+        expect(exampleCount).toMatch(/SEARCH h USING INTEGER PRIMARY KEY \(rowid=\?\)/);
         expect(sql.postingsSql).toMatch(/LIMIT @exampleBudget \+ 1\)$/);
         if (form.walk && query.sort !== undefined) expect(plan).toContain('SEARCH h USING INTEGER PRIMARY KEY (rowid=?)');
         else if ((query.sort ?? 'relevance') === 'relevance') {
@@ -138,7 +139,7 @@ describe('query plans', () => {
     const query = SearchQuery.parse({ saeId, q: 'w5' });
     const sql = buildSearchSql(query, analysisId, [], { idRange: idRange() });
     expect(sql.fillSql).toContain('rowid BETWEEN @idLo AND @idHi');
-    expect(sql.fillExamplesSql).toContain('rowid BETWEEN @exampleLo AND @exampleHi');
+    expect(sql.fillSql).toContain('rowid BETWEEN @exampleLo AND @exampleHi');
     // No other filter: hits need no lookup into features to be counted or ranked.
     expect(planText(sql.countSql!, sql.params)).not.toMatch(/\bf\b|features/);
     expect(idRange().hi - idRange().lo + 1).toBe(3000);

@@ -240,7 +240,6 @@ describe('searchFeatures: filters, sorts and paging', () => {
         const sql = buildSearchSql(query, analysisId, tags, plan);
         cat.db.prepare('DELETE FROM temp.search_hits').run();
         cat.db.prepare(sql.fillSql!).run(sql.params);
-        cat.db.prepare(sql.fillExamplesSql!).run(sql.params);
         return { rows: cat.db.prepare(sql.rowsSql).all(sql.params), count: cat.db.prepare(sql.countSql!).pluck().get(sql.params) };
       };
       const reference = run({});
