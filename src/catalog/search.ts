@@ -64,12 +64,14 @@ export interface SearchPlan {
   rankWindow?: RankWindow;
 }
 
-/** Ranks lo..hi (inclusive) of one sort column; empty when hi < lo. */
+/** Positions lo..hi (inclusive) of one column's ascending or descending list; empty when hi < lo. */
 export interface RankWindow {
+  desc: boolean;
   lo: number;
   hi: number;
 }
-const RANK_INDEX: Record<'density' | 'max_act', string> = { density: 'features_density_rank', max_act: 'features_max_act_rank' };
+/** The rank column (and its index, named features_<column>) of a sort column's list in one direction. */
+const rankColumn = (column: 'density' | 'max_act', desc: boolean) => `${column}${desc ? '_desc' : ''}_rank`;
 
 const ORDER_COLUMNS: Record<Exclude<SearchSort, 'relevance'>, string> = { idx: 'f.idx', density: 'f.density', max_act: 'f.max_act' };
 /** The index that yields rows in sort order (relevance without text sorts by idx). */
@@ -165,9 +167,7 @@ export function buildSearchSql(query: ParsedQuery, analysisId: number, tagIds: r
 
   const columns = `f.idx, f.density, f.max_act AS maxAct, f.mean_act AS meanAct, f.explanation, f.top_tokens AS topTokens, l.user_label AS userLabel`;
   const labelJoin = `LEFT JOIN labels l ON l.sae_id = f.sae_id AND l.idx = f.idx`;
-  // Ties go by idx in the same direction, so a descending list is exactly the ascending one
-  // reversed, as the stored ranks are (migration 0005).
-  const columnOrder = sort === 'idx' || sort === 'relevance' ? `f.idx ${dir}` : `${ORDER_COLUMNS[sort]} ${dir}, f.idx ${dir}`;
+  const columnOrder = sort === 'idx' || sort === 'relevance' ? `f.idx ${dir}` : `${ORDER_COLUMNS[sort]} ${dir}, f.idx`;
   const walkFrom = `features f INDEXED BY ${SORT_INDEX[sort]}`;
   // Late row lookup: pick the page's feature ids from index entries alone (every index holds the
   // rowid), then read only those rows and labels. A row skipped by OFFSET costs one index step,
@@ -194,15 +194,15 @@ export function buildSearchSql(query: ParsedQuery, analysisId: number, tagIds: r
     // Row k of idx order is idx k (or n-1-k): seek to it instead of stepping over k rows.
     const seek = plan.denseIdxCount !== undefined && !filtered && (sort === 'idx' || sort === 'relevance');
     if (seek) params.seekIdx = desc ? plan.denseIdxCount! - 1 - query.offset : query.offset;
-    // Row k of a rank window is rank lo+k ascending, hi-k descending: seek to it.
-    const window = rankSeekable(query, tagIds, sort) ? plan.rankWindow : undefined;
+    // Row k of a rank window is the list's position lo+k: seek to it.
+    const window = rankSeekable(query, tagIds, sort) && plan.rankWindow?.desc === desc ? plan.rankWindow : undefined;
     let rowsSql: string;
     if (window !== undefined && (sort === 'density' || sort === 'max_act')) {
-      params.rankLo = desc ? window.lo : window.lo + query.offset;
-      params.rankHi = desc ? window.hi - query.offset : window.hi;
-      const rank = `f.${sort}_rank`;
-      rowsSql = `SELECT ${columns}, NULL AS score FROM features f INDEXED BY ${RANK_INDEX[sort]} ${labelJoin}
-         WHERE f.analysis_id = @analysisId AND ${rank} BETWEEN @rankLo AND @rankHi ORDER BY ${rank} ${dir} LIMIT @limit`;
+      params.rankLo = window.lo + query.offset;
+      params.rankHi = window.hi;
+      const rank = rankColumn(sort, desc);
+      rowsSql = `SELECT ${columns}, NULL AS score FROM features f INDEXED BY features_${rank} ${labelJoin}
+         WHERE f.analysis_id = @analysisId AND f.${rank} BETWEEN @rankLo AND @rankHi ORDER BY f.${rank} LIMIT @limit`;
     } else if (seek) {
       rowsSql = `SELECT ${columns}, NULL AS score FROM features f INDEXED BY features_idx_stats ${labelJoin}
          WHERE f.analysis_id = @analysisId AND f.idx ${desc ? '<=' : '>='} @seekIdx ORDER BY f.idx ${dir} LIMIT @limit`;
@@ -297,13 +297,23 @@ function rankSeekable(query: ParsedQuery, tagIds: readonly number[], sort: Searc
 }
 
 /**
- * The ranks of an analysis's features whose sort column lies in [min, max], or null when the
- * analysis has no ranks (written before they existed and not migrated). Ranks follow the
- * column's order, so each bound is a binary search over ranks: ~20 seeks whatever the ties.
+ * The positions, in an analysis's ascending or descending list by a column, of the features
+ * whose column lies in [min, max]; null when the analysis has no ranks (written before they
+ * existed and not migrated). Values are monotone along a list, so each bound is a binary search
+ * over positions: ~20 seeks whatever the ties.
  */
-export function rankWindowOf(catalog: Catalog, analysisId: number, featureCount: number, column: 'density' | 'max_act', min?: number, max?: number): RankWindow | null {
-  const valueAt = catalog.statement(`SELECT ${column} FROM features INDEXED BY ${RANK_INDEX[column]} WHERE analysis_id = ? AND ${column}_rank = ?`).pluck();
-  if (featureCount === 0) return { lo: 0, hi: -1 };
+export function rankWindowOf(
+  catalog: Catalog,
+  analysisId: number,
+  featureCount: number,
+  column: 'density' | 'max_act',
+  desc: boolean,
+  min?: number,
+  max?: number,
+): RankWindow | null {
+  const rank = rankColumn(column, desc);
+  const valueAt = catalog.statement(`SELECT ${column} FROM features INDEXED BY features_${rank} WHERE analysis_id = ? AND ${rank} = ?`).pluck();
+  if (featureCount === 0) return { desc, lo: 0, hi: -1 };
   if (valueAt.get(analysisId, 0) === undefined || valueAt.get(analysisId, featureCount - 1) === undefined) return null;
   /** The first rank whose value passes `test` (featureCount when none does); `test` must be monotone in rank. */
   const firstRank = (test: (value: number) => boolean): number => {
@@ -316,9 +326,13 @@ export function rankWindowOf(catalog: Catalog, analysisId: number, featureCount:
     }
     return lo;
   };
+  // Ascending, the window starts at the first value >= min and ends before the first > max;
+  // descending, it starts at the first <= max and ends before the first < min.
+  const [start, end] = desc ? [max, min] : [min, max];
   return {
-    lo: min === undefined ? 0 : firstRank((v) => v >= min),
-    hi: max === undefined ? featureCount - 1 : firstRank((v) => v > max) - 1,
+    desc,
+    lo: start === undefined ? 0 : firstRank(desc ? (v) => v <= start : (v) => v >= start),
+    hi: end === undefined ? featureCount - 1 : firstRank(desc ? (v) => v < end : (v) => v > end) - 1,
   };
 }
 
@@ -398,6 +412,7 @@ export function searchFeatures(catalog: Catalog, input: SearchQuery, limits = LI
             sae.analysisId,
             featureCount,
             sort,
+            query.order === undefined ? DEFAULT_DESC[sort] : query.order === 'desc',
             sort === 'density' ? query.densityMin : query.maxActMin,
             sort === 'density' ? query.densityMax : query.maxActMax,
           ) ?? undefined)

@@ -146,9 +146,12 @@ describe('crash safety', () => {
             expect(examples).toBe(FEATURES_PER_ANALYSIS * EXAMPLES_PER_FEATURE);
             // Its sort ranks were written in the commit's transaction: every one, each once.
             const ranks = reader.db
-              .prepare(`SELECT count(DISTINCT density_rank) AS d, count(DISTINCT max_act_rank) AS m, max(density_rank) AS top FROM features WHERE analysis_id = ?`)
+              .prepare(
+                `SELECT count(DISTINCT density_rank) + count(DISTINCT density_desc_rank) + count(DISTINCT max_act_rank) + count(DISTINCT max_act_desc_rank) AS distinct4,
+                   max(density_rank) AS top FROM features WHERE analysis_id = ?`,
+              )
               .get(a.id);
-            expect({ seed, i, ranks }).toEqual({ seed, i, ranks: { d: FEATURES_PER_ANALYSIS, m: FEATURES_PER_ANALYSIS, top: FEATURES_PER_ANALYSIS - 1 } });
+            expect({ seed, i, ranks }).toEqual({ seed, i, ranks: { distinct4: 4 * FEATURES_PER_ANALYSIS, top: FEATURES_PER_ANALYSIS - 1 } });
           } else {
             expect({ seed, i, a: a.id, state: a.state, visible }).toEqual({ seed, i, a: a.id, state: a.state, visible: 0 });
           }

@@ -273,16 +273,18 @@ describe('searchFeatures: filters, sorts and paging', () => {
   });
 
   it('pages a density or max_act browse by its stored ranks: same rows and exact totals as sorting, ties included', () => {
-    // Many ties (dead features at 0, a few shared values): ranks break them by idx, and a
-    // descending list is the ascending one reversed.
+    // Many ties (dead features at 0, a few shared values): ranks break them by idx in both directions.
     const tied = addSae(cat, 50, 'tied-ranks');
     const stat = (i: number) => ({ density: i % 3 === 0 ? 0 : ((i % 5) + 1) / 10, maxAct: i % 4 === 0 ? 0 : (i % 6) + 1 });
     const tiedAnalysis = analyse(cat, tied, Array.from({ length: 50 }, (_, i) => feature(i, ' tie', stat(i))));
-    const ranks = cat.db.prepare(`SELECT idx, density_rank AS d, max_act_rank AS m FROM features WHERE analysis_id = ?`).all(tiedAnalysis) as Array<{ idx: number; d: number; m: number }>;
-    const byDensityAsc = Array.from({ length: 50 }, (_, i) => i).sort((a, b) => stat(a).density - stat(b).density || a - b);
-    expect(ranks.map((r) => r.d)).toEqual(ranks.map((r) => byDensityAsc.indexOf(r.idx)));
-    const byMaxAsc = Array.from({ length: 50 }, (_, i) => i).sort((a, b) => stat(a).maxAct - stat(b).maxAct || a - b);
-    expect(ranks.map((r) => r.m)).toEqual(ranks.map((r) => byMaxAsc.indexOf(r.idx)));
+    const ranks = cat.db
+      .prepare(`SELECT idx, density_rank AS d, density_desc_rank AS dd, max_act_rank AS m, max_act_desc_rank AS md FROM features WHERE analysis_id = ?`)
+      .all(tiedAnalysis) as Array<{ idx: number; d: number; dd: number; m: number; md: number }>;
+    const listBy = (key: 'density' | 'maxAct', dir: 1 | -1) => Array.from({ length: 50 }, (_, i) => i).sort((a, b) => dir * (stat(a)[key] - stat(b)[key]) || a - b);
+    const byDensityAsc = listBy('density', 1);
+    expect(ranks.map((r) => [r.d, r.dd, r.m, r.md])).toEqual(
+      ranks.map((r) => [byDensityAsc.indexOf(r.idx), listBy('density', -1).indexOf(r.idx), listBy('maxAct', 1).indexOf(r.idx), listBy('maxAct', -1).indexOf(r.idx)]),
+    );
 
     let seeks = 0;
     const bounds = [undefined, 0, 0.1, 0.15, 0.3, 0.5, 0.6];
@@ -294,8 +296,9 @@ describe('searchFeatures: filters, sorts and paging', () => {
         sort === 'density'
           ? { densityMin: lo, densityMax: hi }
           : { maxActMin: lo === undefined ? undefined : lo * scale, maxActMax: hi === undefined ? undefined : hi * scale };
-      const query = SearchQuery.parse({ saeId: tied, sort, order: i % 3 ? 'asc' : 'desc', ...range, limit: 1 + (i % 8), offset: i % 13 });
-      const window = rankWindowOf(cat, tiedAnalysis, 50, sort, sort === 'density' ? range.densityMin : range.maxActMin, sort === 'density' ? range.densityMax : range.maxActMax);
+      const order = i % 3 ? 'asc' : 'desc';
+      const query = SearchQuery.parse({ saeId: tied, sort, order, ...range, limit: 1 + (i % 8), offset: i % 13 });
+      const window = rankWindowOf(cat, tiedAnalysis, 50, sort, order === 'desc', sort === 'density' ? range.densityMin : range.maxActMin, sort === 'density' ? range.densityMax : range.maxActMax);
       expect(window).not.toBeNull();
       const run = (plan: Parameters<typeof buildSearchSql>[3]) => {
         const sql = buildSearchSql(query, tiedAnalysis, [], plan);
@@ -317,7 +320,7 @@ describe('searchFeatures: filters, sorts and paging', () => {
     expect(seeks).toBeGreaterThan(60);
     // An analysis without ranks (rows written around commitAnalysis) has no window: searches fall back to sorting.
     cat.db.prepare(`UPDATE features SET density_rank = NULL WHERE analysis_id = ?`).run(tiedAnalysis);
-    expect(rankWindowOf(cat, tiedAnalysis, 50, 'density')).toBeNull();
+    expect(rankWindowOf(cat, tiedAnalysis, 50, 'density', false)).toBeNull();
     expect(searchFeatures(cat, { saeId: tied, sort: 'density', order: 'asc', limit: 3 }).rows.map((r) => r.idx)).toEqual(byDensityAsc.slice(0, 3));
   });
 
