@@ -1,17 +1,13 @@
-import { useRef, useState } from 'react';
-import type { CommandInput, CommandOutput, ModelInfo, SaeSummary } from '@shared/contract';
-import { call } from '../api/client';
-import { Field, FormError, numberOrUndefined, useAction } from '../ui/forms';
+import { useState } from 'react';
+import type { ModelInfo, SaeSummary } from '@shared/contract';
+import { Field, FormError, numberOrUndefined } from '../ui/forms';
 import { BusyBar, MetricFields, ModelField, SiteFields } from './fields';
 import { metricInput, siteInput, type MetricDraft, type SiteDraft } from './inputs';
 import { PatchResult } from './PatchResult';
 import { RunForm } from '../ui/RunForm';
+import { useTimedRun, type TimedRun } from '../ui/useTimedRun';
 
-export interface ShownPatch {
-  input: CommandInput<'attribution.patch'>;
-  output: CommandOutput<'attribution.patch'>;
-  seconds: number;
-}
+export type ShownPatch = TimedRun<'attribution.patch'>;
 
 const FIELDS = ['model', 'sourcePrompt', 'targetPrompt', 'site', 'topN', 'scale', 'metric', 'sourcePositions', 'targetPositions'];
 
@@ -23,16 +19,11 @@ export function PatchPanel({ models, saes, model, onModel, hidden }: { models: M
   const [topN, setTopN] = useState('20');
   const [scale, setScale] = useState('1');
   const [metric, setMetric] = useState<MetricDraft | null>(null);
-  const [shown, setShown] = useState<ShownPatch>();
-  const action = useAction();
-  const busy = useRef(false);
+  const { action, shown, run } = useTimedRun('attribution.patch');
 
   const execute = async () => {
-    if (!model || busy.current) return;
-    busy.current = true;
-    const t0 = performance.now();
-    const result = await action.run(async () => {
-      const input: CommandInput<'attribution.patch'> = {
+    if (!model) return;
+    await run(() => ({
         model: model.path,
         sourcePrompt: source,
         targetPrompt: target,
@@ -40,11 +31,7 @@ export function PatchPanel({ models, saes, model, onModel, hidden }: { models: M
         topN: numberOrUndefined(topN),
         scale: numberOrUndefined(scale),
         ...(metric ? { metric: metricInput(metric) } : {}),
-      };
-      return { input, output: await call('attribution.patch', input), seconds: (performance.now() - t0) / 1000 };
-    });
-    busy.current = false;
-    if (result) setShown(result);
+    }));
   };
 
   return (

@@ -1,18 +1,14 @@
-import { useRef, useState } from 'react';
-import type { CommandInput, CommandOutput, ModelInfo, SaeSummary } from '@shared/contract';
-import { call } from '../api/client';
-import { Field, FormError, numberOrUndefined, useAction } from '../ui/forms';
+import { useState } from 'react';
+import type { CommandInput, ModelInfo, SaeSummary } from '@shared/contract';
+import { Field, FormError, numberOrUndefined } from '../ui/forms';
 import { BusyBar, MetricFields, ModelField, SiteFields } from './fields';
 import { EMPTY_METRIC, metricInput, siteInput, type MetricDraft, type SiteDraft } from './inputs';
 import { RankResult } from './RankResult';
 import { RunForm } from '../ui/RunForm';
+import { useTimedRun, type TimedRun } from '../ui/useTimedRun';
 
 type Method = CommandInput<'attribution.run'>['method'];
-export interface ShownRank {
-  input: CommandInput<'attribution.run'>;
-  output: CommandOutput<'attribution.run'>;
-  seconds: number;
-}
+export type ShownRank = TimedRun<'attribution.run'>;
 
 const FIELDS = ['model', 'prompt', 'patchPrompt', 'site', 'metric', 'method', 'steps', 'topN', 'verify'];
 
@@ -26,16 +22,11 @@ export function RankPanel({ models, saes, model, onModel, hidden }: { models: Mo
   const [steps, setSteps] = useState('16');
   const [topN, setTopN] = useState('30');
   const [verify, setVerify] = useState(true);
-  const [shown, setShown] = useState<ShownRank>();
-  const action = useAction();
-  const busy = useRef(false);
+  const { action, shown, run } = useTimedRun('attribution.run');
 
   const execute = async () => {
-    if (!model || busy.current) return;
-    busy.current = true;
-    const t0 = performance.now();
-    const result = await action.run(async () => {
-      const input: CommandInput<'attribution.run'> = {
+    if (!model) return;
+    await run(() => ({
         model: model.path,
         prompt,
         ...(patchPrompt !== '' ? { patchPrompt } : {}),
@@ -45,11 +36,7 @@ export function RankPanel({ models, saes, model, onModel, hidden }: { models: Mo
         ...(method === 'integrated-gradients' ? { steps: numberOrUndefined(steps) } : {}),
         topN: numberOrUndefined(topN),
         verify,
-      };
-      return { input, output: await call('attribution.run', input), seconds: (performance.now() - t0) / 1000 };
-    });
-    busy.current = false;
-    if (result) setShown(result);
+    }));
   };
 
   return (

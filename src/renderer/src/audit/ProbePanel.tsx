@@ -1,18 +1,16 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
-import type { CommandInput, ModelInfo, ProbeTrainOutput, SaeSummary } from '@shared/contract';
-import { call, CommandFailed } from '../api/client';
+import { useEffect, useMemo, useState } from 'react';
+import type { CommandInput, ModelInfo, SaeSummary } from '@shared/contract';
+import { CommandFailed } from '../api/client';
 import { BusyBar, ModelField } from '../attribution/fields';
-import { Field, FormError, numberOrUndefined, useAction } from '../ui/forms';
+import { Field, FormError, numberOrUndefined } from '../ui/forms';
 import { examplesProblem, parseExampleLines } from './examples';
 import { ProbeResult } from './ProbeResult';
 import { RunForm } from '../ui/RunForm';
+import { useTimedRun, type TimedRun } from '../ui/useTimedRun';
 
 type Pooling = CommandInput<'probe.train'>['pooling'];
-export interface ShownProbe {
-  input: CommandInput<'probe.train'>;
-  output: ProbeTrainOutput;
+export interface ShownProbe extends TimedRun<'probe.train'> {
   sae: SaeSummary | null;
-  seconds: number;
 }
 
 const FIELDS = ['model', 'hook', 'sae', 'pooling', 'name', 'examples', 'targetAccuracy', 'testFraction', 'seed'];
@@ -28,9 +26,9 @@ export function ProbePanel({ models, saes, model, onModel, hidden }: { models: M
   const [lines, setLines] = useState('');
   const [path, setPath] = useState('');
   const [target, setTarget] = useState('0.9');
-  const [shown, setShown] = useState<ShownProbe>();
-  const action = useAction();
-  const busy = useRef(false);
+  const { action, shown: ran, run } = useTimedRun('probe.train');
+  // The SAE whose features the shown probe used (by its id, as the list may change meanwhile).
+  const shown: ShownProbe | undefined = ran && { ...ran, sae: saes.find((s) => s.id === ran.input.sae) ?? null };
 
   const usableSaes = saes.filter((s) => model === undefined || model.hookNames.includes(s.hookName));
   const sae = usableSaes.find((s) => s.id === saeId) ?? null;
@@ -40,10 +38,8 @@ export function ProbePanel({ models, saes, model, onModel, hidden }: { models: M
   const parsed = useMemo(() => parseExampleLines(lines), [lines]);
 
   const execute = async () => {
-    if (!model || busy.current) return;
-    busy.current = true;
-    const t0 = performance.now();
-    const result = await action.run(async () => {
+    if (!model) return;
+    await run(() => {
       let examples: CommandInput<'probe.train'>['examples'];
       if (source === 'file') {
         examples = path.trim();
@@ -52,7 +48,7 @@ export function ProbePanel({ models, saes, model, onModel, hidden }: { models: M
         if (problem) throw new CommandFailed({ code: 'invalid_input', message: `examples: ${problem}`, field: 'examples' });
         examples = parsed.examples;
       }
-      const input: CommandInput<'probe.train'> = {
+      return {
         model: model.path,
         name: name.trim(),
         hook: sae ? sae.hookName : hook,
@@ -61,11 +57,9 @@ export function ProbePanel({ models, saes, model, onModel, hidden }: { models: M
         examples,
         targetAccuracy: numberOrUndefined(target),
       };
-      return { input, output: await call('probe.train', input), sae, seconds: (performance.now() - t0) / 1000 };
     });
-    busy.current = false;
-    if (result) setShown(result);
   };
+
 
   const lineCount = parsed.examples.length + parsed.errors.length;
   return (
