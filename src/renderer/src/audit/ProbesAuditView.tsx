@@ -1,6 +1,6 @@
 import { useState } from 'react';
-import type { JobInfo, ModelInfo } from '@shared/contract';
-import { useCommand } from '../api/hooks';
+import type { JobInfo } from '@shared/contract';
+import { modelListGate, useModelChoice } from '../ui/modelChoice';
 import { Tabs } from '../ui/Tabs';
 import { AuditPanel } from './AuditPanel';
 import { ProbePanel } from './ProbePanel';
@@ -21,24 +21,12 @@ const TABS: Array<{ id: Tab; label: string }> = [
  * tabs and views.
  */
 export function ProbesAuditView({ active, jobs, onOpenJobs }: { active: boolean; jobs: JobInfo[]; onOpenJobs: () => void }) {
-  const models = useCommand('model.list', {}, ['catalog.changed']);
-  const saes = useCommand('catalog.saes', {}, ['catalog.changed']);
+  const { models, saes, model, setModelPath } = useModelChoice();
   const [tab, setTab] = useState<Tab>('probe');
-  const [modelPath, setModelPath] = useState('');
-  const model: ModelInfo | undefined = models.data?.find((m) => m.path === modelPath) ?? models.data?.[0];
 
   // Mounted while hidden (to keep its state): the empty and error states show only when active.
-  if (!active && (models.data?.length ?? 0) === 0) return null;
-  if (models.error && !models.data) return <p className="error-text">Cannot list models: {models.error.message}</p>;
-  if (!models.data) return <p className="muted">Listing models…</p>;
-  if (models.data.length === 0) {
-    return (
-      <div className="empty">
-        <h2>No model to probe or audit</h2>
-        <p>Open a model folder on the Home view (Alt+1); it will be offered here.</p>
-      </div>
-    );
-  }
+  const gate = modelListGate(models, active, 'No model to probe or audit');
+  if (gate !== undefined || !models.data) return gate;
 
   const panelProps = { models: models.data, saes: saes.data ?? [], model, onModel: setModelPath };
 

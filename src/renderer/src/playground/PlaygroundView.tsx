@@ -1,9 +1,9 @@
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
-import type { CommandInput, ModelInfo, SaeSummary } from '@shared/contract';
+import type { CommandInput, SaeSummary } from '@shared/contract';
 import { call } from '../api/client';
-import { useCommand } from '../api/hooks';
 import type { NavRequest } from '../app/navigation';
 import { Field, FormError, useAction } from '../ui/forms';
+import { modelListGate, useModelChoice } from '../ui/modelChoice';
 import { buildInterventions, type FeatureEdit, type NeuronAblation } from './interventions';
 import { InterventionsPanel, newEditId } from './InterventionsPanel';
 import { RunResult, type ShownRun } from './RunResult';
@@ -21,9 +21,7 @@ const FIELDS = ['model', 'prompt', 'sae', 'probe', 'generate', 'interventions'];
  * interventions enabled every run is an experiment (baseline vs intervened, logged with a cite id).
  */
 export function PlaygroundView({ active, request }: { active: boolean; request?: NavRequest<'playground'> | undefined }) {
-  const models = useCommand('model.list', {}, ['catalog.changed']);
-  const saes = useCommand('catalog.saes', {}, ['catalog.changed']);
-  const [modelPath, setModelPath] = useState('');
+  const { models, saes, model, setModelPath } = useModelChoice();
   const [saeId, setSaeId] = useState<number | null>(null);
   const [prompt, setPrompt] = useState('The cat sat on the mat because');
   const [probeKind, setProbeKind] = useState<ProbeKind>('none');
@@ -39,7 +37,6 @@ export function PlaygroundView({ active, request }: { active: boolean; request?:
   const seq = useRef(0);
   const action = useAction();
 
-  const model: ModelInfo | undefined = models.data?.find((m) => m.path === modelPath) ?? models.data?.[0];
   const sae: SaeSummary | null = saes.data?.find((s) => s.id === saeId) ?? null;
   useEffect(() => {
     if (model && !model.hookNames.includes(probeHook)) setProbeHook(model.hookNames.find((h) => h.endsWith('mlp.hook_post')) ?? model.hookNames[0] ?? '');
@@ -128,16 +125,8 @@ export function PlaygroundView({ active, request }: { active: boolean; request?:
   }, [request, saes.data, models.data]);
 
   // Mounted while hidden (to keep its state): the empty and error states show only when active.
-  if (!active && (models.data?.length ?? 0) === 0) return null;
-  if (models.error && !models.data) return <p className="error-text">Cannot list models: {models.error.message}</p>;
-  if (models.data?.length === 0) {
-    return (
-      <div className="empty">
-        <h2>No model to run</h2>
-        <p>Open a model folder on the Home view (Alt+1); it will be offered here.</p>
-      </div>
-    );
-  }
+  const gate = modelListGate(models, active, 'No model to run');
+  if (gate !== undefined) return gate;
 
   return (
     <div className="playground" hidden={!active}>
