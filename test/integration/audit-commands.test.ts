@@ -5,6 +5,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runJob } from '../../src/main/host/run-job';
 import { PLANTED, PLANTED_PAIRS, writePlantedModel } from '../unit/audit/planted';
@@ -57,5 +58,24 @@ describe('audit commands', () => {
     expect(v.smallest?.testAccuracy).toBeGreaterThanOrEqual(0.9);
     expect(v.smallest?.features.map((f) => f.index)).toContain(PLANTED.index);
     expect(await t.host.call('catalog.experiment', { ref: v.experiment.citeId })).toMatchObject({ ok: true, value: { kind: 'probe' } });
+
+    // Re-trained from the log (its prompts and seed): the same path and smallest set.
+    const again = await t.host.call('probe.replay', { ref: v.experiment.citeId });
+    expect(again).toMatchObject({ ok: true, value: { replayOf: v.experiment.citeId, matches: true, stepsDiffering: 0 } });
+    // A log that no longer agrees is reported: nudge the smallest set's first coefficient.
+    const db = new Database(join(t.home, 'workspaces', 'default', 'catalog.sqlite'));
+    try {
+      const id = Number(v.experiment.citeId.slice('exp-'.length));
+      const row = db.prepare('SELECT outputs FROM experiments WHERE id = ?').get(id) as { outputs: string };
+      const outputs = JSON.parse(row.outputs) as { smallest: { features: Array<{ coef: number }> } };
+      outputs.smallest.features[0]!.coef *= 1.5;
+      db.prepare('UPDATE experiments SET outputs = ? WHERE id = ?').run(JSON.stringify(outputs), id);
+    } finally {
+      db.close();
+    }
+    const changed = await t.host.call('probe.replay', { ref: v.experiment.citeId });
+    if (!changed.ok) throw new Error(changed.error.message);
+    expect((changed.value as { matches: boolean; coefChange: number }).matches).toBe(false);
+    expect((changed.value as { coefChange: number }).coefChange).toBeGreaterThan(0.1);
   }, 60_000);
 });

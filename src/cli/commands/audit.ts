@@ -6,7 +6,7 @@ import { progressToStderr, clearProgress } from '../progress';
 import { formatNumber } from '../format';
 import { runJob } from '../../main/host/run-job';
 import { resolve } from 'node:path';
-import type { AuditReplayOutput, ProbeTrainOutput } from '../../shared/contract';
+import type { AuditReplayOutput, ProbeReplayOutput, ProbeTrainOutput } from '../../shared/contract';
 
 export const auditCommands: Record<string, CliCommand> = {
   probe: {
@@ -14,6 +14,7 @@ export const auditCommands: Record<string, CliCommand> = {
     usage: [
       'featurescope probe --examples FILE.jsonl --hook NAME --name NAME [--model DIR|NAME] [--sae ID|NAME] [--pooling mean|last]',
       '                   [--target 0.9] [--test-fraction 0.25] [--seed 0] [--json]',
+      'featurescope probe --replay exp-000123   (re-train a logged probe on its prompts and seed, and compare)',
       '',
       'FILE.jsonl holds one {"text": …, "label": 0|1} per line. With --sae the chosen features are tagged probe:NAME.',
     ].join('\n'),
@@ -27,10 +28,17 @@ export const auditCommands: Record<string, CliCommand> = {
       target: { type: 'string' },
       'test-fraction': { type: 'string' },
       seed: { type: 'string' },
+      replay: { type: 'string' },
       json: { type: 'boolean' },
     },
     async run(values, host) {
       const h = await host();
+      if (typeof values.replay === 'string') {
+        const r = (await callOrThrow(h, 'probe.replay', { ref: /^\d+$/.test(values.replay) ? Number(values.replay) : values.replay })) as ProbeReplayOutput;
+        const coef = r.coefChange === null ? 'the smallest set holds other units' : `largest coefficient change ${formatNumber(r.coefChange)} of the largest`;
+        process.stdout.write(values.json ? `${JSON.stringify(r, null, 2)}\n` : `${r.replayOf}: ${r.matches ? 'matches the log' : 'DIFFERS from the log'} (${r.stepsDiffering} λ step(s) differ, ${coef})\n`);
+        return r.matches ? 0 : 1;
+      }
       const input = {
         model: await resolveModel(h, values.model as string | undefined),
         name: requireString(values, 'name'),

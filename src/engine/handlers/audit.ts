@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { addTag, getExperiment, logExperiment } from '../../catalog';
-import type { AuditRunInput, ProbeTrainInput } from '../../shared/contract';
+import { z } from 'zod';
+import { ProbeTrainInput, type AuditRunInput } from '../../shared/contract';
 import { FeaturescopeError } from '../../shared/errors';
 import { appVersion } from '../../node/versions';
 import { singleTokenId } from '../attribution';
@@ -41,11 +42,20 @@ function readExamples(examples: ProbeTrainInput['examples']): Array<{ text: stri
     });
 }
 
-export function auditHandlers(services: EngineServices, models: ModelCache, saes: SaeCache): { calls: Pick<CallHandlers, 'audit.contrastSets' | 'probe.train' | 'audit.replay'>; jobs: Pick<JobHandlers, 'audit.run'> } {
+export function auditHandlers(services: EngineServices, models: ModelCache, saes: SaeCache): { calls: Pick<CallHandlers, 'audit.contrastSets' | 'probe.train' | 'probe.replay' | 'audit.replay'>; jobs: Pick<JobHandlers, 'audit.run'> } {
   const contrastDir = () => join(services.paths.resources, 'contrast-sets');
   const version = () => appVersion(services.paths.appRoot);
 
   const tokenPairs = (model: LoadedModel, pairs: Array<{ a: string; b: string }>): TokenPair[] => pairs.map((p) => ({ a: model.tokenizer.encode(p.a), b: model.tokenizer.encode(p.b) }));
+
+  /** Trains the probe (no logging): the outputs probe.train logs and returns. */
+  async function probeOutputs(input: ProbeTrainInput, examples: Array<{ text: string; label: 0 | 1 }>) {
+    const model = await models.get(input.model);
+    const sae = input.sae === undefined ? undefined : saes.get(services.catalog(), input.sae);
+    const prompts: LabelledPrompt[] = examples.map((e) => ({ tokens: model.tokenizer.encode(e.text), label: e.label }));
+    const result = trainProbe(model, prompts, { hook: input.hook, pooling: input.pooling, testFraction: input.testFraction, seed: input.seed, targetAccuracy: input.targetAccuracy, ...(sae ? { sae } : {}) });
+    return { model, outputs: { prompts: prompts.length, width: result.width, path: result.steps, smallest: result.smallest } };
+  }
 
   return {
     calls: {
@@ -62,12 +72,8 @@ export function auditHandlers(services: EngineServices, models: ModelCache, saes
       },
 
       'probe.train': async (input) => {
-        const model = await models.get(input.model);
-        const sae = input.sae === undefined ? undefined : saes.get(services.catalog(), input.sae);
         const examples = readExamples(input.examples);
-        const prompts: LabelledPrompt[] = examples.map((e) => ({ tokens: model.tokenizer.encode(e.text), label: e.label }));
-        const result = trainProbe(model, prompts, { hook: input.hook, pooling: input.pooling, testFraction: input.testFraction, seed: input.seed, targetAccuracy: input.targetAccuracy, ...(sae ? { sae } : {}) });
-        const outputs = { prompts: prompts.length, width: result.width, path: result.steps, smallest: result.smallest };
+        const { model, outputs } = await probeOutputs(input, examples);
         const catalog = services.catalog();
         const experiment = logExperiment(catalog, {
           kind: 'probe',
@@ -78,14 +84,26 @@ export function auditHandlers(services: EngineServices, models: ModelCache, saes
           appVersion: version(),
         });
         const tagged: number[] = [];
-        if (input.sae !== undefined && result.smallest) {
-          for (const f of result.smallest.features) {
+        if (input.sae !== undefined && outputs.smallest) {
+          for (const f of outputs.smallest.features) {
             addTag(catalog, input.sae, f.index, `probe:${input.name}`);
             tagged.push(f.index);
           }
         }
         services.catalogChanged(tagged.length > 0 ? ['experiments', 'tags'] : ['experiments']);
         return { experiment, ...outputs, tagged };
+      },
+
+      'probe.replay': async ({ ref }) => {
+        const logged = getExperiment(services.catalog(), ref);
+        if (logged.kind !== 'probe') throw new FeaturescopeError('unsupported', `${logged.citeId} is a ${logged.kind} experiment, not a probe.`, 'ref');
+        const input = ProbeTrainInput.safeParse(logged.inputs);
+        const before = LoggedProbe.safeParse(logged.outputs);
+        if (!input.success || !before.success || typeof input.data.examples === 'string') {
+          throw new FeaturescopeError('bad_file', `${logged.citeId}: its logged inputs or outputs no longer parse as a probe with its prompts.`, 'ref');
+        }
+        const { outputs: now } = await probeOutputs(input.data, input.data.examples);
+        return { replayOf: logged.citeId, ...compareProbes(before.data, now) };
       },
 
       'audit.replay': async ({ ref }) => {
@@ -187,4 +205,25 @@ export function auditHandlers(services: EngineServices, models: ModelCache, saes
       },
     },
   };
+}
+
+const LoggedProbe = z.object({
+  path: z.array(z.object({ lambda: z.number(), features: z.array(z.number()), trainAccuracy: z.number(), testAccuracy: z.number() })),
+  smallest: z.object({ features: z.array(z.object({ index: z.number(), coef: z.number() })) }).nullable(),
+});
+
+/** Step by step: the same units and accuracies; then the smallest set's coefficients. */
+function compareProbes(logged: z.infer<typeof LoggedProbe>, now: z.infer<typeof LoggedProbe>) {
+  let stepsDiffering = 0;
+  for (let i = 0; i < Math.max(logged.path.length, now.path.length); i++) {
+    const step = logged.path[i], again = now.path[i];
+    const same = step !== undefined && again !== undefined && again.features.join() === step.features.join() && again.trainAccuracy === step.trainAccuracy && again.testAccuracy === step.testAccuracy;
+    if (!same) stepsDiffering++;
+  }
+  const a = logged.smallest?.features ?? [];
+  const b = now.smallest?.features ?? [];
+  const scale = Math.max(1e-12, ...a.map((f) => Math.abs(f.coef)));
+  const sameUnits = a.length === b.length && a.every((f, i) => b[i]!.index === f.index);
+  const coefChange = sameUnits ? Math.max(0, ...a.map((f, i) => Math.abs(b[i]!.coef - f.coef) / scale)) : null;
+  return { matches: stepsDiffering === 0 && coefChange !== null && coefChange < 1e-4, stepsDiffering, coefChange };
 }

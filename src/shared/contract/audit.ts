@@ -101,6 +101,16 @@ export const ContrastSetInfo = z.object({
   hasMetric: z.boolean(),
 });
 
+export const ProbeReplayOutput = z.object({
+  replayOf: z.string(),
+  /** The same units at every λ, the same accuracies, and the smallest set's coefficients within 1e-4 (relative). */
+  matches: z.boolean(),
+  /** λ steps whose unit set or accuracies differ from the log. */
+  stepsDiffering: z.number(),
+  /** Largest change of a smallest-set coefficient, relative to the largest |coefficient|; null when the smallest sets hold different units. */
+  coefChange: z.number().nullable(),
+});
+
 export const auditCommands = {
   'audit.contrastSets': command({
     summary: 'The built-in contrast sets an audit can name by id (resources/contrast-sets)',
@@ -113,6 +123,12 @@ export const auditCommands = {
     runsIn: 'engine',
     input: ProbeTrainInput,
     output: ProbeTrainOutput,
+  }),
+  'probe.replay': command({
+    summary: 'Re-train a logged sparse probe on its logged prompts and seed, and compare the path and smallest set with the log',
+    runsIn: 'engine',
+    input: z.object({ ref: ExperimentRef }).strict(),
+    output: ProbeReplayOutput,
   }),
   'audit.run': jobCommand({
     summary: 'Bias audit over a contrast set: per-unit paired test, attribution and probe weight; tags, logs and writes an HTML report',
@@ -133,4 +149,5 @@ export type ProbeTrainOutput = z.infer<typeof ProbeTrainOutput>;
 export type AuditRunInput = z.infer<typeof AuditRunInput>;
 export type AuditRunResult = z.infer<typeof AuditRunResult>;
 export type AuditReplayOutput = z.infer<typeof AuditReplayOutput>;
+export type ProbeReplayOutput = z.infer<typeof ProbeReplayOutput>;
 export type ContrastSetInfo = z.infer<typeof ContrastSetInfo>;

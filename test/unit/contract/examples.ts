@@ -48,6 +48,7 @@ export const validExamples: { [C in CommandName]: CommandInput<C> } = {
   'probe.train': { model: '/models/gpt2', name: 'austen-vs-python', hook: 'blocks.1.mlp.hook_post', pooling: 'mean', examples: [{ text: 'def f(x):', label: 0 }, { text: 'import os', label: 0 }, { text: 'Mr. Darcy bowed.', label: 1 }, { text: 'Emma smiled.', label: 1 }], targetAccuracy: 0.9, seed: 0 },
   'audit.run': { model: '/models/gpt2', contrastSet: 'gendered', layers: [0, 1], pooling: 'mean', topN: 20, alpha: 0.05, outPath: '/tmp/audit.html' },
   'audit.replay': { ref: 'exp-000001' },
+  'probe.replay': { ref: 'exp-000003' },
   'attribution.replay': { ref: 'exp-000002' },
   'audit.contrastSets': {},
   'watchlist.list': { saeId: 1 },

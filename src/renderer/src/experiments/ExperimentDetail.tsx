@@ -25,6 +25,12 @@ function replayRun(kind: string, citeId: string, loggedKl: number | undefined): 
           : `Re-patched now: ${r.reordered} next token(s) moved, largest probability change ${r.difference.toPrecision(2)}`,
     }));
   }
+  if (kind === 'probe') {
+    return call('probe.replay', { ref: citeId }).then((r: CommandOutput<'probe.replay'>) => ({
+      matches: r.matches,
+      note: `Re-trained now on the logged prompts and seed: ${r.stepsDiffering} λ step(s) differ, ${r.coefChange === null ? 'the smallest set holds other units' : `largest coefficient change ${(r.coefChange * 100).toPrecision(2)}%`}`,
+    }));
+  }
   if (kind === 'scan') {
     // The strongest context of the first watched feature that flagged any, run again.
     return call('scan.replay', { ref: citeId }).then((r: CommandOutput<'scan.replay'>) => ({
@@ -50,7 +56,6 @@ export function ExperimentDetail({ experiment }: { experiment: LoggedExperiment 
     const r = await action.run(() => replayRun(experiment.kind, experiment.citeId, outputs.kl));
     if (r) setReplay(r);
   };
-  const replayable = experiment.kind === 'ablation' || experiment.kind === 'steering' || experiment.kind === 'audit' || experiment.kind === 'scan' || experiment.kind === 'attribution';
 
   return (
     <section className="panel exp-detail" aria-label="Experiment detail">
@@ -62,7 +67,7 @@ export function ExperimentDetail({ experiment }: { experiment: LoggedExperiment 
               {replay.matches ? 'matches' : 'differs'}
             </span>
           ) : null}
-          <button type="button" className="btn small" onClick={() => void doReplay()} disabled={!replayable || action.busy}>
+          <button type="button" className="btn small" onClick={() => void doReplay()} disabled={action.busy}>
             {action.busy ? 'Replaying…' : 'Replay'}
           </button>
         </div>
