@@ -90,6 +90,14 @@ test('train a probe from pasted lines, audit neurons and SAE features, replay a 
       expect(await paintedPixels(chart)).toBeGreaterThan(500);
       expect(await paintedPixels(result.getByTestId('sparsity-chart'))).toBeGreaterThan(500);
       await viewShot(page, 'probes-audit-probe');
+
+      // The probe is in the Experiment log and re-trains to the same path.
+      const cite = (await result.getByTestId('cite-id').textContent())!;
+      await result.getByRole('button', { name: 'Open in log' }).click();
+      await expect(page.getByRole('table', { name: 'Experiment log' }).locator(`tbody tr[data-cite="${cite}"]`)).toHaveClass(/selected/);
+      await page.getByRole('button', { name: 'Replay' }).click();
+      await expect(page.getByTestId('replay-verdict')).toHaveText('matches');
+      await page.keyboard.press('Alt+7');
     });
 
     await test.step('audit layer-0 neurons over a contrast-set file: progress, findings, counts, replay', async () => {
