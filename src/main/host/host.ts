@@ -1,6 +1,7 @@
 // The host: one router for every client (Electron IPC, serve-mode WebSocket, CLI).
 // It validates each command against the shared contract, answers host commands itself,
 // forwards engine commands, tracks jobs, and fans engine events out to subscribers.
+import { join } from 'node:path';
 import { commands, isCommandName, isJobCommand, type CommandName, type EventName, type EventPayload } from '../../shared/contract';
 import type { DoctorReport } from '../../shared/contract';
 import type { EngineToHost } from '../../shared/engine-protocol';
@@ -8,6 +9,7 @@ import { FeaturescopeError, toCommandError, type CommandError } from '../../shar
 import { parseCommandInput } from '../../shared/validate';
 import type { SpawnEngine } from './engine-process';
 import { catalogReader } from './catalog-reader';
+import { JobJournal } from './job-journal';
 import { JobRegistry } from './jobs';
 import type { AppPaths } from '../../node/paths';
 import { EngineSupervisor } from './supervisor';
@@ -32,7 +34,7 @@ export interface HostOptions {
 }
 
 export function createHost({ mode, paths, spawnEngine }: HostOptions): Host {
-  const jobs = new JobRegistry();
+  const jobs = new JobRegistry(new JobJournal(join(paths.workspace, 'jobs.jsonl')));
   const listeners = new Set<HostEventListener>();
   const emit: HostEventListener = (event, payload) => {
     for (const l of listeners) l(event, payload);

@@ -1,17 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import type { JobInfo, Progress } from '../../shared/contract';
 import type { CommandError } from '../../shared/errors';
+import type { JobJournal } from './job-journal';
 
 /** Metric history is kept for charts; a long job keeps at most this many points (evenly thinned). */
 const MAX_HISTORY = 2000;
 
-/** The host's record of every job of this session. The engine may die; this record does not. */
+/**
+ * The host's record of its jobs: this session's, and with a journal the ended jobs of earlier
+ * sessions too. The engine may die; this record does not.
+ */
 export class JobRegistry {
   private readonly jobs = new Map<string, JobInfo>();
+
+  constructor(private readonly journal?: JobJournal) {
+    for (const job of journal?.load() ?? []) this.jobs.set(job.id, job);
+  }
 
   create(command: string, title: string): JobInfo {
     const job: JobInfo = { id: `job-${randomUUID().slice(0, 8)}`, command, title, state: 'running', startedAt: Date.now() };
     this.jobs.set(job.id, job);
+    this.journal?.started(job);
     return job;
   }
 
@@ -62,6 +71,7 @@ export class JobRegistry {
     job.state = state;
     job.endedAt = Date.now();
     apply(job);
+    this.journal?.ended(job);
     return job;
   }
 }
