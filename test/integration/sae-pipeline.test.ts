@@ -12,6 +12,8 @@ const fixture = resolve(__dirname, '../fixtures/models/gpt2');
 const HOOK = 'blocks.1.hook_resid_post';
 
 describe('capture → train → catalog, and import, as jobs of the engine process', () => {
+  /** The figures of the evaluation sae.train ran at its end. */
+  let endOfTraining: Record<string, number> = {};
   let host: Host;
   let home: string;
   let dispose: () => Promise<void>;
@@ -39,7 +41,7 @@ describe('capture → train → catalog, and import, as jobs of the engine proce
   it('trains a topk SAE with live metrics, saves it in SAELens layout and lists it in the catalog', async () => {
     const store = join(home, 'workspaces', 'default', 'activations', 'cap', HOOK);
     const metrics: Array<Record<string, number>> = [];
-    const r = await runJob(host, 'sae.train', { store, name: 'sae-a', architecture: 'topk', dSae: 64, k: 4, steps: 60, batchSize: 128, seed: 3, checkpointEvery: 20 }, (p) => {
+    const r = await runJob(host, 'sae.train', { store, name: 'sae-a', architecture: 'topk', dSae: 64, k: 4, steps: 60, batchSize: 128, seed: 3, checkpointEvery: 20, evalWindows: 16 }, (p) => {
       if (p.metrics) metrics.push(p.metrics);
     });
     expect(r.status).toBe('completed');
@@ -51,6 +53,11 @@ describe('capture → train → catalog, and import, as jobs of the engine proce
     const cfg = JSON.parse(readFileSync(join(r.path, 'cfg.json'), 'utf8'));
     expect(cfg).toMatchObject({ architecture: 'topk', d_in: 32, d_sae: 64, k: 4, metadata: { hook_name: HOOK } });
     expect(existsSync(join(r.path, 'sae_weights.safetensors'))).toBe(true);
+    // Evaluated at the end on the capture's own model and corpus (16 full 32-token windows).
+    expect(r.evaluationSkipped).toBeNull();
+    expect(r.evaluation?.windows).toBe(16);
+    expect(r.evaluation?.metrics.eval_tokens).toBe(16 * 32);
+    endOfTraining = r.evaluation!.metrics;
 
     const saes = await host.call('catalog.saes', {});
     expect(saes.ok && (saes.value as Array<{ name: string; provenance: { model: string; seed: number } }>).find((s) => s.name === 'sae-a')?.provenance).toMatchObject({ model: fixture, seed: 3 });
@@ -134,6 +141,9 @@ describe('capture → train → catalog, and import, as jobs of the engine proce
     const after = await host.call('catalog.saes', {});
     const stored = (after as { value: Array<{ id: number; metrics: Record<string, number> }> }).value.find((s) => s.id === saeId)!.metrics;
     expect(stored.ce_loss_score).toBe(m.ce_loss_score);
+    // The same windows as the evaluation at the end of training: the same figures.
+    expect(m.ce_loss_score).toBeCloseTo(endOfTraining.ce_loss_score!, 9);
+    expect(m.kl_div_score).toBeCloseTo(endOfTraining.kl_div_score!, 9);
     expect(stored.l0).toBeDefined(); // the training figures are kept beside the evaluation's
   });
 

@@ -68,7 +68,10 @@ export const saeCommands: Record<string, CliCommand> = {
     summary: 'Train a sparse autoencoder on a captured activation store (resumes under the same --name)',
     usage: [
       'featurescope train --store DIR --name NAME --d-sae N --steps N [--arch topk|batchtopk|standard|jumprelu] [--k N]',
-      '                   [--batch 1024] [--lr X] [--l1 X] [--l0 X] [--seed 0] [--checkpoint-every 200]',
+      '                   [--batch 1024] [--lr X] [--l1 X] [--l0 X] [--seed 0] [--checkpoint-every 200] [--eval-windows 32]',
+      '',
+      'At the end the SAE is evaluated spliced into the capture\'s model over --eval-windows windows of its corpus',
+      '(ce_loss_score, kl_div_score…, as `featurescope evaluate`); 0 skips that.',
     ].join('\n'),
     options: {
       store: { type: 'string' },
@@ -83,6 +86,7 @@ export const saeCommands: Record<string, CliCommand> = {
       l0: { type: 'string' },
       seed: { type: 'string' },
       'checkpoint-every': { type: 'string' },
+      'eval-windows': { type: 'string' },
     },
     async run(values, host) {
       const num = (flag: string) => (values[flag] === undefined ? undefined : Number(values[flag]));
@@ -100,13 +104,20 @@ export const saeCommands: Record<string, CliCommand> = {
           l0Coefficient: num('l0'),
           seed: num('seed'),
           checkpointEvery: num('checkpoint-every'),
+          evalWindows: num('eval-windows'),
         }).filter(([, v]) => v !== undefined),
       );
       const h = await host();
       const r = await runJob(h, 'sae.train', input as never, progressToStderr());
       clearProgress();
       process.stdout.write(`${r.status} at step ${r.step}${r.resumedFromStep !== null ? ` (resumed from ${r.resumedFromStep})` : ''}: SAE #${r.saeId} → ${r.path}\n`);
-      process.stdout.write(`${Object.entries(r.metrics).map(([k, v]) => `${k}=${formatNumber(v)}`).join('  ')}\n`);
+      process.stdout.write(`training: ${Object.entries(r.metrics).map(([k, v]) => `${k}=${formatNumber(v)}`).join('  ')}\n`);
+      if (r.evaluation) {
+        const shown = ['ce_loss_score', 'kl_div_score', 'explained_variance', 'l0', 'dead_fraction'];
+        process.stdout.write(`evaluation over ${r.evaluation.windows} windows: ${shown.filter((k) => r.evaluation!.metrics[k] !== undefined).map((k) => `${k}=${formatNumber(r.evaluation!.metrics[k]!)}`).join('  ')}\n`);
+      } else {
+        process.stdout.write(`no evaluation: ${r.evaluationSkipped ?? 'skipped'}\n`);
+      }
       return 0;
     },
   },

@@ -15,7 +15,11 @@ import { analyzeSae } from '../analysis/analyze';
 import { readCorpus, scanCorpus } from '../capture/corpus';
 import { listCaptures } from '../capture/list-captures';
 import { windowSettingsFor } from '../capture/model-windows';
-import { makeWindows } from '../capture/windows';
+import { makeWindows, type WindowSettings } from '../capture/windows';
+import type { JobContext } from '../jobs/context';
+import type { LoadedModel } from '../model';
+import type { Sae } from '../sae/sae';
+import { CorpusSpec } from '../../shared/contract';
 import { evaluateSae } from '../sae/eval';
 import type { SaeCache } from '../models/sae-cache';
 import { realFolder, type ModelCache } from '../models/model-cache';
@@ -40,6 +44,42 @@ export function saeHandlers(services: EngineServices, models: ModelCache, saeCac
   async function saeAndModel(saeId: number, given: string | undefined) {
     const row = saeModelRow(services.catalog(), saeId, given, 'saeId');
     return { row, model: await models.get(row.modelDir) };
+  }
+
+  /** sae.evaluate's work, also run at the end of training: full windows of the corpus, figures stored with the SAE. */
+  async function evaluateOnCorpus(name: string, saeId: number, model: LoadedModel, sae: Sae, corpus: CorpusSpec, settings: WindowSettings, wanted: number, ctx: JobContext) {
+    const scan = await scanCorpus(corpus, { signal: ctx.signal });
+    const windows: number[][] = [];
+    const encode = (text: string) => model.tokenizer.encode(text, { addSpecialTokens: false });
+    for (const w of makeWindows(readCorpus(corpus, scan), encode, settings)) {
+      // Only full windows, so every batch has one length and positions mean the same everywhere.
+      if (w.tokens.length === settings.contextLength) windows.push(w.tokens);
+      if (windows.length === wanted) break;
+    }
+    if (windows.length === 0) throw new FeaturescopeError('invalid_input', `The corpus holds no full ${settings.contextLength}-token window.`, 'corpus');
+    ctx.meter('windows', windows.length).update(0, { message: `evaluating ${name} on ${windows.length} windows`, force: true });
+    const { feature_density: _density, density_histogram, tokens, predictions, ...figures } = evaluateSae(model, sae, windows);
+    const metrics = { ...figures, eval_tokens: tokens, eval_predictions: predictions };
+    updateSaeMetrics(services.catalog(), saeId, metrics);
+    services.catalogChanged(['saes']);
+    return { metrics, densityHistogram: density_histogram, windows: windows.length };
+  }
+
+  /** The end-of-training evaluation on the capture's own model and corpus, or why it was skipped. */
+  async function evaluateAfterTraining(saeId: number, name: string, info: z.infer<typeof CaptureInfo> | null, settings: WindowSettings, wanted: number, ctx: JobContext) {
+    if (wanted === 0) return { evaluation: null, evaluationSkipped: 'evalWindows is 0' };
+    const corpus = CorpusSpec.safeParse(info?.corpus);
+    if (!info || !corpus.success) return { evaluation: null, evaluationSkipped: "the capture does not record its model and corpus (no capture.json): run sae.evaluate" };
+    if (!existsSync(info.modelDir)) return { evaluation: null, evaluationSkipped: `the model folder ${info.modelDir} is not on this machine: run sae.evaluate with a model` };
+    try {
+      const model = await models.get(info.modelDir);
+      const sae = saeCache.get(services.catalog(), saeId, 'saeId');
+      const e = await evaluateOnCorpus(name, saeId, model, sae, corpus.data, settings, wanted, ctx);
+      return { evaluation: { windows: e.windows, metrics: e.metrics }, evaluationSkipped: null };
+    } catch (err) {
+      // The SAE is trained and saved: a corpus that moved since the capture must not fail the job.
+      return { evaluation: null, evaluationSkipped: `evaluation failed: ${err instanceof Error ? err.message : String(err)}` };
+    }
   }
 
   const nameTaken = (name: string) => services.catalog().statement('SELECT 1 FROM saes WHERE name = ?').get(name) !== undefined;
@@ -75,21 +115,8 @@ export function saeHandlers(services: EngineServices, models: ModelCache, saeCac
         const { row, model } = await saeAndModel(input.saeId, input.model);
         const sae = saeCache.get(services.catalog(), input.saeId, 'saeId');
         const settings = windowSettingsFor(model, { ...(input.contextLength === undefined ? {} : { contextLength: input.contextLength }) });
-        const scan = await scanCorpus(input.corpus, { signal: ctx.signal });
-        const windows: number[][] = [];
-        const encode = (text: string) => model.tokenizer.encode(text, { addSpecialTokens: false });
-        for (const w of makeWindows(readCorpus(input.corpus, scan), encode, settings)) {
-          // Only full windows, so every batch has one length and positions mean the same everywhere.
-          if (w.tokens.length === settings.contextLength) windows.push(w.tokens);
-          if (windows.length === input.windows) break;
-        }
-        if (windows.length === 0) throw new FeaturescopeError('invalid_input', `The corpus holds no full ${settings.contextLength}-token window.`, 'corpus');
-        ctx.meter('windows', windows.length).update(0, { message: `evaluating ${row.name} on ${windows.length} windows`, force: true });
-        const { feature_density: _density, density_histogram, tokens, predictions, ...figures } = evaluateSae(model, sae, windows);
-        const metrics = { ...figures, eval_tokens: tokens, eval_predictions: predictions };
-        updateSaeMetrics(services.catalog(), input.saeId, metrics);
-        services.catalogChanged(['saes']);
-        return { metrics, densityHistogram: density_histogram };
+        const { metrics, densityHistogram } = await evaluateOnCorpus(row.name, input.saeId, model, sae, input.corpus, settings, input.windows, ctx);
+        return { metrics, densityHistogram };
       },
 
       'sae.analyze': async (input, ctx) => {
@@ -169,7 +196,8 @@ export function saeHandlers(services: EngineServices, models: ModelCache, saeCac
             weightsPath: saeDir,
           });
           services.catalogChanged(['saes']);
-          return { saeId, path: saeDir, status: result.status, step: result.step, resumedFromStep: result.resumedFromStep ?? null, metrics };
+          const evaluated = await evaluateAfterTraining(saeId, input.name, info, m.window_settings, input.evalWindows, ctx);
+          return { saeId, path: saeDir, status: result.status, step: result.step, resumedFromStep: result.resumedFromStep ?? null, metrics, ...evaluated };
         } finally {
           result.sae.dispose();
         }

@@ -80,6 +80,8 @@ export const TrainInput = z
     /** A latent is dead after this many tokens without firing (AuxK revives dead latents). Default: a tenth of the run, at most 10M. */
     deadTokens: z.number().int().min(1).optional(),
     checkpointEvery: z.number().int().min(1).default(200),
+    /** Windows of the capture's corpus for the evaluation at the end (ce_loss_score, kl_div_score); 0 skips it. */
+    evalWindows: z.number().int().min(0).max(4096).default(32),
   })
   .strict()
   .superRefine((t, ctx) => {
@@ -93,7 +95,12 @@ export const TrainResult = z.object({
   status: z.enum(['completed', 'cancelled']),
   step: z.number(),
   resumedFromStep: z.number().nullable(),
+  /** The last training step's figures (on training batches). */
   metrics: z.record(z.string(), z.number()),
+  /** The SAE spliced into its model over the capture's corpus at the end (as sae.evaluate), stored with the SAE. */
+  evaluation: z.object({ windows: z.number(), metrics: z.record(z.string(), z.number()) }).nullable(),
+  /** Why there is no evaluation (asked for none, the model folder or corpus is gone…). */
+  evaluationSkipped: z.string().nullable(),
 });
 
 /** An SAE run over a corpus through its model (analysis, evaluation). */
