@@ -66,6 +66,8 @@ test('first run: Get started captures, trains and analyses the bundled model ste
   await expect(steps.nth(0).locator('.job-line')).toHaveAttribute('data-state', 'finished', { timeout: 120_000 });
   await panel.getByRole('button', { name: 'Train' }).click();
   await expect(steps.nth(1).locator('.job-line')).toHaveAttribute('data-state', 'finished', { timeout: 180_000 });
+  // Training ends with the SAE spliced into the model: its figures are shown under the step.
+  await expect(steps.nth(1).getByTestId('trained-figures')).toContainText(/explained variance 0\.\d{3} · L0 \d+\.\d · dead 0\.\d{3} · spliced into the model over \d+ windows: ce_loss_score -?\d\.\d{3}, kl_div_score -?\d\.\d{3}/);
   // The panel stays while its flow runs, though the workspace now has an SAE.
   await panel.getByRole('button', { name: 'Analyse' }).click();
   await expect(steps.nth(2).locator('.job-line')).toHaveAttribute('data-state', 'finished', { timeout: 180_000 });

@@ -119,6 +119,7 @@ export function GetStarted({ model, jobs, flow, setFlow, onOpenJobs, onOpenFeatu
             <FormError error={step2.error} fields={['name']} />
           </form>
           <JobLine job={train} onOpenJobs={onOpenJobs} />
+          {trained ? <TrainedFigures trained={trained} /> : null}
         </li>
         <li className={`step ${analysed ? 'done' : ''} ${trained ? '' : 'locked'}`} data-step="analyze">
           <div className="step-title">3 · Analyse it over the same corpus</div>
@@ -137,5 +138,17 @@ export function GetStarted({ model, jobs, flow, setFlow, onOpenJobs, onOpenFeatu
         </li>
       </ol>
     </section>
+  );
+}
+
+/** The figures a new SAE is judged by: reconstruction on training batches, and spliced into the model. */
+function TrainedFigures({ trained }: { trained: TrainResult }) {
+  const e = trained.evaluation?.metrics;
+  const fmt = (v: number | undefined) => (v === undefined ? '—' : v.toFixed(3));
+  return (
+    <p className="muted step-figures" data-testid="trained-figures">
+      explained variance {fmt(trained.metrics.explained_variance)} · L0 {trained.metrics.l0 === undefined ? '—' : trained.metrics.l0.toFixed(1)} · dead {fmt(trained.metrics.dead_fraction)}
+      {e ? ` · spliced into the model over ${trained.evaluation!.windows} windows: ce_loss_score ${fmt(e.ce_loss_score)}, kl_div_score ${fmt(e.kl_div_score)}` : trained.evaluationSkipped ? ` · no evaluation: ${trained.evaluationSkipped}` : ''}
+    </p>
   );
 }
