@@ -19,6 +19,7 @@ import { openCatalog } from '../../src/catalog/open';
 import { getFeaturePage, searchFeatures } from '../../src/catalog/queries';
 import type { FeatureRecord, SearchQuery } from '../../src/catalog/types';
 import { addTag, beginAnalysis, commitAnalysis, insertModel, insertSae, setUserLabel, writeFeatures } from '../../src/catalog/writes';
+import { mulberry32 } from '../../src/engine/model/sampling';
 
 const { values: args } = parseArgs({
   options: {
@@ -36,18 +37,7 @@ const VOCAB = 20_000;
 const BATCH = 5_000;
 const dbPath = args.db!;
 
-/** mulberry32 */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = rng(12345);
+const random = mulberry32(12345);
 
 // Pronounceable distinct words: word i spelled in base-|SYL| syllables.
 const SYL = ['ka', 'lo', 'mi', 'ne', 'ru', 'sa', 'ti', 'vo', 'ze', 'po', 'gu', 'di', 'fe', 'ha', 'jo', 'bu', 'ce', 'wa', 'xi', 'yo'];

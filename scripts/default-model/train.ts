@@ -20,6 +20,7 @@ import { countParams, engineConfig, hfGpt2Config, initGpt2Params, isDecayed, typ
 import { lmLoss } from './lm-loss';
 import { CONTEXT_LENGTH, MODEL_DIR, VOCAB_SIZE, buildTokenizer, loadTokens, splitPath } from './tokenizer';
 import { patchWasmForTraining } from './wasm-training-kernels';
+import { mulberry32 } from '../../src/engine/model/sampling';
 
 export const SPEC: TinyModelSpec = {
   vocabSize: VOCAB_SIZE,
@@ -58,18 +59,6 @@ function parseArgs(argv: string[]): Args {
   }
   if (!(args.minutes > 0) || !(args.maxSteps > 0)) throw new Error('--minutes and --max-steps must be positive');
   return args;
-}
-
-/** mulberry32: a small seeded PRNG so batches are reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function randomWindows(tokens: Uint16Array, batch: number, span: number, random: () => number): tf.Tensor2D {
@@ -182,7 +171,7 @@ async function main(): Promise<void> {
     }
   }
   // The batch stream is a function of the seed and the step, so a resumed run sees the same data.
-  const random = rng(SEED + opt.step * 7919);
+  const random = mulberry32(SEED + opt.step * 7919);
   const budgetSeconds = args.minutes * 60;
   const started = performance.now() - elapsedBefore * 1000;
   const seconds = (): number => (performance.now() - started) / 1000;

@@ -3,6 +3,7 @@
 // examples peaking on a theme token, quantile samples, log10 histograms, logit effects). It is
 // test data generated here, not product data; it goes in through the real catalog writers.
 import { addTag, beginAnalysis, commitAnalysis, insertSae, openCatalog, writeFeatures, type ExampleRecord, type FeatureRecord } from '../../src/catalog';
+import { mulberry32 } from '../../src/engine/model/sampling';
 
 export const FEATURE_COUNT = 2500;
 /** The one feature whose examples contain " zebra". */
@@ -40,18 +41,6 @@ const FILLER = ' the of and to in is was for on that with as by at from it this 
 const PROMOTE_POOL = [' city', ' river', ' function', ' value', ' line', ' number', ' not', ' person', ' month', ' colour', ' law', ' health', ' feel', ' stop', ' job', ' animal', ' sun', ' water'];
 const SUPPRESS_POOL = [' the', ' a', ' and', ' of', ' to', ' in', ' it', ' was', ' for', ' on', ' with', ' as', ' at', ' by'];
 
-/** mulberry32: small, fast, and the same numbers on every machine. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const round = (v: number, digits: number) => Number(v.toFixed(digits));
 
 export function themeOf(idx: number): Theme {
@@ -74,7 +63,7 @@ function context(r: () => number, theme: Theme, peak: number, length: number): P
 }
 
 export function makeFeature(idx: number): FeatureRecord {
-  const r = rng(idx + 1);
+  const r = mulberry32(idx + 1);
   const theme = themeOf(idx);
   const density = Number((10 ** (-5 + 4 * r())).toPrecision(4)); // 1e-5 … 1e-1, log-uniform
   const maxAct = round(1 + 30 * r() ** 2, 3);

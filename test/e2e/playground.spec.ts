@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect, test, type Locator, type Page } from '@playwright/test';
+import { mulberry32 } from '../../src/engine/model/sampling';
 
 const url = () => process.env.FEATURESCOPE_URL!;
 const shot = (name: string) => ({ path: `test-results/screenshots/${name}.png`, fullPage: true });
@@ -11,14 +12,7 @@ const HOOK = 'blocks.1.hook_resid_post';
 /** A few thousand tokens of plain English-like text, the same on every run (mulberry32). */
 function writeCorpus(): string {
   const words = 'the a cat dog sat on mat because it was warm and the sun came out over hills where rivers run to sea while birds sing in trees of green and people walk home after work to eat bread with soup'.split(' ');
-  let a = 12345;
-  const rand = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rand = mulberry32(12345);
   const lines: string[] = [];
   for (let s = 0; s < 400; s++) {
     const n = 6 + Math.floor(rand() * 10);

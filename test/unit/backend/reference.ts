@@ -1,18 +1,7 @@
 // Independent reference for the backend tests: a plain-JS triple loop in float64, and seeded
 // random matrices so a failure can be reproduced.
 import * as tf from '@tensorflow/tfjs';
-
-/** mulberry32: small, seeded, good enough for test data. */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../../src/engine/model/sampling';
 
 export function randomMatrix(rows: number, cols: number, random: () => number): Float32Array {
   const m = new Float32Array(rows * cols);
@@ -39,7 +28,7 @@ export function tripleLoopMatmul(a: Float32Array, b: Float32Array, m: number, k:
  * so that entries that happen to be near zero do not divide by ~0.
  */
 export function worstMatmulRelativeError(m: number, k: number, n: number, seed: number): number {
-  const random = seededRandom(seed);
+  const random = mulberry32(seed);
   const a = randomMatrix(m, k, random);
   const b = randomMatrix(k, n, random);
   const got = tf.tidy(() => tf.matMul(tf.tensor2d(a, [m, k]), tf.tensor2d(b, [k, n])).dataSync()); // [m, n]

@@ -11,6 +11,7 @@ import { openCatalog } from '../../../src/catalog/open';
 import { searchFeatures } from '../../../src/catalog/queries';
 import { EXAMPLES_PER_FEATURE, FEATURES_PER_ANALYSIS } from './crash-writer';
 import { tempDir } from './helpers';
+import { mulberry32 } from '../../../src/engine/model/sampling';
 
 const KILLS = 52;
 const tmp = tempDir('fs-catalog-crash-');
@@ -32,18 +33,6 @@ beforeAll(() => {
   });
 });
 afterAll(() => tmp.cleanup());
-
-/** mulberry32: reproducible kill points for a given seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -91,7 +80,7 @@ async function runAndKill(db: string, delayMs: number, when: 'early' | 'ready' |
 describe('crash safety', () => {
   it(`survives ${KILLS} SIGKILLs at random points with every analysis complete or invisible`, async () => {
     const seed = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);
-    const random = rng(seed);
+    const random = mulberry32(seed);
     const db = tmp.file('crash.db');
     let committed = 0;
     let killedWhileRunning = 0;

@@ -2,6 +2,7 @@
 // deterministic numbers for inputs.
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../../src/engine/backend/index';
+import { mulberry32 } from '../../../../src/engine/model/sampling';
 
 /** Starts the engine's backend, as the app does. */
 export async function useEngineBackend(): Promise<void> {
@@ -15,15 +16,9 @@ export function kernelsAvailable(): boolean {
 
 /** Deterministic pseudo-random floats in [-1, 1) for test inputs (mulberry32). */
 export function seededFloats(n: number, seed: number): Float32Array {
-  let a = seed >>> 0;
+  const random = mulberry32(seed);
   const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
+  for (let i = 0; i < n; i++) out[i] = random() * 2 - 1;
   return out;
 }
 
