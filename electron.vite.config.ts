@@ -29,7 +29,7 @@ export default defineConfig({
     build: {
       rollupOptions: {
         input: {
-          index: resolve(__dirname, 'src/main/electron/index.ts'),
+          index: resolve(__dirname, 'src/main/index.ts'),
           engine: resolve(__dirname, 'src/engine/index.ts'),
           cli: resolve(__dirname, 'src/cli/index.ts'),
         },

@@ -19,7 +19,7 @@ import { openCatalog } from '../../src/catalog/open';
 import { getFeaturePage, searchFeatures } from '../../src/catalog/queries';
 import type { FeatureRecord, SearchQuery } from '../../src/catalog/types';
 import { addTag, beginAnalysis, commitAnalysis, insertModel, insertSae, setUserLabel, writeFeatures } from '../../src/catalog/writes';
-import { mulberry32 } from '../../src/engine/model/sampling';
+import { mulberry32 } from '../../src/engine/random';
 
 const { values: args } = parseArgs({
   options: {

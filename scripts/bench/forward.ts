@@ -20,7 +20,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend/index';
 import { type TensorToWrite, writeSafetensors } from '../../src/engine/formats/safetensors';
 import { loadModel } from '../../src/engine/model/index';
-import { Rng } from '../../src/engine/sae/train/rng';
+import { Rng } from '../../src/engine/random';
 
 const ROOT = resolve(__dirname, '../..');
 const BUNDLED = join(ROOT, 'resources/models/featurescope-tiny');

@@ -13,7 +13,7 @@ import { encodeTopK } from '../../src/engine/sae/sparse/encodeTopK';
 import { sparseColumnSums, sparseDecode, sparseRowDots, sparseScatterOuter } from '../../src/engine/sae/sparse/sparseOps';
 import { adamStep, normalizeRows, projectOutRows } from '../../src/engine/sae/train/updateKernels';
 import { trainSae } from '../../src/engine/sae/train/trainer';
-import { Rng } from '../../src/engine/sae/train/rng';
+import { Rng } from '../../src/engine/random';
 
 const D_IN = 512, D_SAE = 16384, K = 32, BATCH = 4096;
 const ROUNDS = Number(process.env.SAE_BENCH_ROUNDS ?? 2), STEPS = Number(process.env.SAE_BENCH_STEPS ?? 3);

@@ -20,7 +20,7 @@ import { countParams, engineConfig, hfGpt2Config, initGpt2Params, isDecayed, typ
 import { lmLoss } from './lm-loss';
 import { CONTEXT_LENGTH, MODEL_DIR, VOCAB_SIZE, buildTokenizer, loadTokens, splitPath } from './tokenizer';
 import { patchWasmForTraining } from './wasm-training-kernels';
-import { mulberry32 } from '../../src/engine/model/sampling';
+import { mulberry32 } from '../../src/engine/random';
 
 export const SPEC: TinyModelSpec = {
   vocabSize: VOCAB_SIZE,

@@ -1,5 +1,5 @@
 import type { parseArgs } from 'node:util';
-import type { Host } from '../main/host/host';
+import type { Host } from '../host/host';
 
 /** One `featurescope <name>` subcommand: its help, its flags, and what it does with a host. */
 export interface CliCommand {

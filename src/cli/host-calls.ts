@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ModelInfo } from '../shared/contract';
 import { FeaturescopeError } from '../shared/errors';
-import type { Host } from '../main/host/host';
+import type { Host } from '../host/host';
 import { corpusFromFlags, parseIntOption, requireString } from './args';
 
 /** An SAE by catalog id or by name. */

@@ -1,8 +1,8 @@
 // featurescope <command>: the same engine and contract as the desktop app, headless.
 import { parseArgs } from 'node:util';
 import { FeaturescopeError, toCommandError } from '../shared/errors';
-import type { Host } from '../main/host/host';
-import { createNodeHost } from '../main/host/node-host';
+import type { Host } from '../host/host';
+import { createNodeHost } from '../host/node-host';
 import type { CliCommand } from './command';
 import { appCommands } from './commands/app';
 import { auditCommands } from './commands/audit';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { expect, test } from '@playwright/test';
-import { runJob } from '../../src/main/host/run-job';
+import { runJob } from '../../src/host/run-job';
 import { startTestHost } from '../integration/helpers';
 import { PLANTED, PLANTED_PAIRS, writePlantedModel } from '../unit/audit/planted';
 

@@ -3,7 +3,7 @@
 // examples peaking on a theme token, quantile samples, log10 histograms, logit effects). It is
 // test data generated here, not product data; it goes in through the real catalog writers.
 import { addTag, beginAnalysis, commitAnalysis, insertSae, openCatalog, writeFeatures, type ExampleRecord, type FeatureRecord } from '../../src/catalog';
-import { mulberry32 } from '../../src/engine/model/sampling';
+import { mulberry32 } from '../../src/engine/random';
 
 export const FEATURE_COUNT = 2500;
 /** The one feature whose examples contain " zebra". */

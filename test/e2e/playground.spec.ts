@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect, test, type Locator, type Page } from '@playwright/test';
-import { mulberry32 } from '../../src/engine/model/sampling';
+import { mulberry32 } from '../../src/engine/random';
 
 const url = () => process.env.FEATURESCOPE_URL!;
 const shot = (name: string) => ({ path: `test-results/screenshots/${name}.png`, fullPage: true });

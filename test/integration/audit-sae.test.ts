@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runJob } from '../../src/main/host/run-job';
+import { runJob } from '../../src/host/run-job';
 import { PLANTED_PAIRS, writePlantedModel } from '../unit/audit/planted';
 import { PLANTED_FEATURE, SAE_HOOK, SAE_WIDTH, writePlantedSae } from '../unit/audit/planted-sae';
 import { startTestHost } from './helpers';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { beginAnalysis, commitAnalysis, insertSae, openCatalog, writeFeatures, type FeatureRecord } from '../../src/catalog';
-import type { Host } from '../../src/main/host/host';
+import type { Host } from '../../src/host/host';
 import { startTestHost, waitFor } from './helpers';
 
 function feature(idx: number, tokens: string[], values: number[]): FeatureRecord {

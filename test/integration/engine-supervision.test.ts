@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventName } from '../../src/shared/contract';
-import type { Host } from '../../src/main/host/host';
-import { runJob } from '../../src/main/host/run-job';
+import type { Host } from '../../src/host/host';
+import { runJob } from '../../src/host/run-job';
 import { startTestHost, waitFor } from './helpers';
 
 describe('engine process supervised by the host', () => {

@@ -1,8 +1,8 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createNodeHost } from '../../src/main/host/node-host';
-import type { Host } from '../../src/main/host/host';
+import { createNodeHost } from '../../src/host/node-host';
+import type { Host } from '../../src/host/host';
 
 export const builtDir = resolve(__dirname, '../../out/main');
 

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelInfo, RunOutput } from '../../src/shared/contract';
-import type { Host } from '../../src/main/host/host';
+import type { Host } from '../../src/host/host';
 import { startTestHost } from './helpers';
 
 const fixture = resolve(__dirname, '../fixtures/models/gpt2');

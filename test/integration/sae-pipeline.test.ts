@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Host } from '../../src/main/host/host';
-import { runJob } from '../../src/main/host/run-job';
+import type { Host } from '../../src/host/host';
+import { runJob } from '../../src/host/run-job';
 import { startTestHost } from './helpers';
 
 const fixture = resolve(__dirname, '../fixtures/models/gpt2');

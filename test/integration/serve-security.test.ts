@@ -1,8 +1,8 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { Host } from '../../src/main/host/host';
-import { startServer, type ServeHandle } from '../../src/main/serve/server';
+import type { Host } from '../../src/host/host';
+import { startServer, type ServeHandle } from '../../src/host/serve/server';
 import { startTestHost } from './helpers';
 
 function get(port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/engine/backend';
 import { saveSaeLens } from '../../src/engine/sae/io/saelens';
 import { createSae } from '../../src/engine/sae/registry';
-import { runJob } from '../../src/main/host/run-job';
+import { runJob } from '../../src/host/run-job';
 import type { FeaturePage } from '../../src/catalog/types';
 import type { ScanReplayOutput, Watchlist } from '../../src/shared/contract';
 import { seededFloats } from '../unit/sae/helpers/backend';

@@ -4,8 +4,8 @@ import { parseIntOption } from '../args';
 import { callOrThrow } from '../host-calls';
 import { progressToStderr, clearProgress } from '../progress';
 import { formatDoctor } from '../format';
-import { runJob } from '../../main/host/run-job';
-import { startServer } from '../../main/serve/server';
+import { runJob } from '../../host/run-job';
+import { startServer } from '../../host/serve/server';
 
 export const appCommands: Record<string, CliCommand> = {
   doctor: {

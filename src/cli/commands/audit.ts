@@ -4,7 +4,7 @@ import { requireString, parseIntOption } from '../args';
 import { callOrThrow, resolveModel, resolveSae } from '../host-calls';
 import { progressToStderr, clearProgress } from '../progress';
 import { formatNumber } from '../format';
-import { runJob } from '../../main/host/run-job';
+import { runJob } from '../../host/run-job';
 import { resolve } from 'node:path';
 import type { AuditReplayOutput, ProbeReplayOutput, ProbeTrainOutput } from '../../shared/contract';
 

@@ -5,7 +5,7 @@ import { CORPUS_FLAGS, requireString, parseIntOption } from '../args';
 import { callOrThrow, resolveSae, saeOnCorpusFromFlags } from '../host-calls';
 import { progressToStderr, clearProgress } from '../progress';
 import { formatNumber } from '../format';
-import { runJob } from '../../main/host/run-job';
+import { runJob } from '../../host/run-job';
 
 export const catalogCommands: Record<string, CliCommand> = {
   analyze: {

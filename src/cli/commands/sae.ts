@@ -5,7 +5,7 @@ import { CORPUS_FLAGS, requireString, parseIntOption, corpusFromFlags } from '..
 import { callOrThrow, resolveModel, saeOnCorpusFromFlags } from '../host-calls';
 import { progressToStderr, clearProgress } from '../progress';
 import { formatNumber } from '../format';
-import { runJob } from '../../main/host/run-job';
+import { runJob } from '../../host/run-job';
 import { resolve } from 'node:path';
 
 export const saeCommands: Record<string, CliCommand> = {

@@ -6,7 +6,7 @@ import { CORPUS_FLAGS, corpusFromFlags, parseIntOption, requireString } from '..
 import { callOrThrow, resolveModel, resolveSae } from '../host-calls';
 import { progressToStderr, clearProgress } from '../progress';
 import { formatNumber, showToken } from '../format';
-import { runJob } from '../../main/host/run-job';
+import { runJob } from '../../host/run-job';
 import type { ScanReplayOutput, ScanRunResult, Watchlist } from '../../shared/contract';
 import { FeaturescopeError } from '../../shared/errors';
 

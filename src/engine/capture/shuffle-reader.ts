@@ -10,7 +10,7 @@
 
 import { FeaturescopeError } from '../../shared/errors';
 import type { ActivationProvider } from '../sae/train/dataProvider';
-import { Rng } from '../sae/train/rng';
+import { Rng } from '../random';
 import type { ActivationStore } from './store';
 
 /** Read position saved in trainer checkpoints (JSON). */

@@ -5,8 +5,8 @@ import { FeaturescopeError } from '../../shared/errors';
 import { appVersion } from '../../node/versions';
 import { attribute, deltaPatch, rankUnits, singleTokenId, verifyAttribution, type AttributionMetric, type AttributionSite } from '../attribution';
 import type { LoadedModel } from '../model';
-import type { ModelCache } from '../models/model-cache';
-import type { SaeCache } from '../models/sae-cache';
+import type { ModelCache } from '../session/model-cache';
+import type { SaeCache } from '../session/sae-cache';
 import type { EngineServices } from '../services';
 import type { CallHandlers } from './registry';
 

@@ -10,8 +10,8 @@ import { auditRunCount, runAudit, unitEvidence, type AuditOptions, type TokenPai
 import { loadContrastSet } from '../audit/contrast-set';
 import { renderAuditReport, type ReportFinding } from '../audit/report';
 import type { LoadedModel } from '../model';
-import type { ModelCache } from '../models/model-cache';
-import type { SaeCache } from '../models/sae-cache';
+import type { ModelCache } from '../session/model-cache';
+import type { SaeCache } from '../session/sae-cache';
 import { trainProbe, type LabelledPrompt } from '../probes';
 import { yieldToEventLoop } from '../jobs/context';
 import type { EngineServices } from '../services';

@@ -8,8 +8,8 @@ import { attributionHandlers } from './attribution';
 import { exportHandlers } from './exports';
 import { auditHandlers } from './audit';
 import { watchHandlers } from './watch';
-import { ModelCache } from '../models/model-cache';
-import { SaeCache } from '../models/sae-cache';
+import { ModelCache } from '../session/model-cache';
+import { SaeCache } from '../session/sae-cache';
 
 /** Every engine command, by name. The contract decides which names exist; the types make sure each has a handler. */
 export function createHandlers(services: EngineServices): { calls: CallHandlers; jobs: JobHandlers } {

@@ -4,10 +4,10 @@ import { getExperiment, logExperiment } from '../../catalog';
 import { RunInput, type ExperimentRunOutput, type ModelInfo, type RunOutput } from '../../shared/contract';
 import { FeaturescopeError } from '../../shared/errors';
 import { appVersion } from '../../node/versions';
-import { ModelCache, realFolder } from '../models/model-cache';
-import { describeModel } from '../models/model-info';
-import { runPrompt, type PromptRun } from '../models/run-prompt';
-import type { SaeCache } from '../models/sae-cache';
+import { ModelCache, realFolder } from '../session/model-cache';
+import { describeModel } from '../session/model-info';
+import { runPrompt, type PromptRun } from '../session/run-prompt';
+import type { SaeCache } from '../session/sae-cache';
 import type { EngineServices } from '../services';
 import type { CallHandlers } from './registry';
 

@@ -4,8 +4,8 @@ import { addWatchlistEntries, deleteWatchlist, getWatchlist, listWatchlists, sav
 import type { ScanRunInput, ScanRunResult } from '../../shared/contract';
 import { FeaturescopeError } from '../../shared/errors';
 import { appVersion } from '../../node/versions';
-import type { ModelCache } from '../models/model-cache';
-import type { SaeCache } from '../models/sae-cache';
+import type { ModelCache } from '../session/model-cache';
+import type { SaeCache } from '../session/sae-cache';
 import type { EngineServices } from '../services';
 import { renderScanReport } from '../watch/report';
 import { encodePrompt, replayFlag, scanWatchedFeatures, type Flag } from '../watch/scan';

@@ -5,7 +5,8 @@ import { FeaturescopeError } from '../../shared/errors';
 import type { SaeInterventionHandler, HookBinding } from './interventions';
 import { KvCache } from './kvcache';
 import type { TransformerModel } from './model';
-import { chooseToken, SeededRandom } from './sampling';
+import { chooseToken } from './sampling';
+import { SeededRandom } from '../random';
 
 export interface GenerateOptions {
   maxNewTokens: number;

@@ -15,4 +15,5 @@ export {
   type SaeInterventionHandler,
 } from './interventions';
 export { ModelTokenizer, type EncodeOptions, type DecodeOptions } from './tokenizer';
-export { topTokens, logSoftmax, type TokenProbability, chooseToken, SeededRandom } from './sampling';
+export { topTokens, logSoftmax, type TokenProbability, chooseToken } from './sampling';
+export { SeededRandom } from '../random';

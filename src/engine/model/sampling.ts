@@ -1,34 +1,6 @@
 // Choosing the next token from a logits row: greedy, or temperature + nucleus (top-p) sampling
 // driven by our own seeded PRNG, so the same seed gives the same text on every run and machine.
-
-/**
- * mulberry32: a 32-bit state PRNG; tiny, fast and fully determined by its seed. The one copy for
- * the engine, scripts and tests: uniform numbers in [0, 1), the same on every machine.
- */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** A seeded source of uniform numbers for sampling (mulberry32). */
-export class SeededRandom {
-  private readonly draw: () => number;
-
-  constructor(seed: number) {
-    this.draw = mulberry32(seed);
-  }
-
-  /** Uniform in [0, 1). */
-  next(): number {
-    return this.draw();
-  }
-}
+import type { SeededRandom } from '../random';
 
 export interface SamplingOptions {
   /** 0 (or absent) → greedy argmax. */

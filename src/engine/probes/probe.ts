@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { FeaturescopeError } from '../../shared/errors';
 import type { LoadedModel } from '../model/load';
-import { SeededRandom } from '../model/sampling';
+import { SeededRandom } from '../random';
 import type { Sae } from '../sae/sae';
 import { accuracy, fitLassoPath, type LassoFit, type LassoPath, type LassoPathOptions } from './lasso';
 

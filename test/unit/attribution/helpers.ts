@@ -4,7 +4,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LoadedModel } from '../../../src/engine/model/load';
 import type { HookBinding } from '../../../src/engine/model/interventions';
-import { logSoftmax, SeededRandom } from '../../../src/engine/model/sampling';
+import { logSoftmax } from '../../../src/engine/model/sampling';
+import { SeededRandom } from '../../../src/engine/random';
 import { StandardSae } from '../../../src/engine/sae/architectures/standard';
 import type { Sae } from '../../../src/engine/sae/sae';
 import type { AttributionMetric } from '../../../src/engine/attribution/metric';

@@ -9,7 +9,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeSafetensors } from '../../../src/engine/formats/safetensors';
-import { SeededRandom } from '../../../src/engine/model/sampling';
+import { SeededRandom } from '../../../src/engine/random';
 
 export const SAE_HOOK = 'blocks.0.hook_resid_pre';
 export const SAE_WIDTH = 16;

@@ -1,7 +1,7 @@
 // Independent reference for the backend tests: a plain-JS triple loop in float64, and seeded
 // random matrices so a failure can be reproduced.
 import * as tf from '@tensorflow/tfjs';
-import { mulberry32 } from '../../../src/engine/model/sampling';
+import { mulberry32 } from '../../../src/engine/random';
 
 export function randomMatrix(rows: number, cols: number, random: () => number): Float32Array {
   const m = new Float32Array(rows * cols);

@@ -11,7 +11,7 @@ import { openCatalog } from '../../../src/catalog/open';
 import { searchFeatures } from '../../../src/catalog/queries';
 import { EXAMPLES_PER_FEATURE, FEATURES_PER_ANALYSIS } from './crash-writer';
 import { tempDir } from './helpers';
-import { mulberry32 } from '../../../src/engine/model/sampling';
+import { mulberry32 } from '../../../src/engine/random';
 
 const KILLS = 52;
 const tmp = tempDir('fs-catalog-crash-');

@@ -6,8 +6,8 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { JobJournal, KEPT_JOBS } from '../../../src/main/host/job-journal';
-import { JobRegistry } from '../../../src/main/host/jobs';
+import { JobJournal, KEPT_JOBS } from '../../../src/host/job-journal';
+import { JobRegistry } from '../../../src/host/jobs';
 
 const root = mkdtempSync(join(tmpdir(), 'fs-jobs-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

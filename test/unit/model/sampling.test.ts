@@ -2,7 +2,8 @@
 // and the seeded PRNG repeats exactly.
 
 import { describe, expect, it } from 'vitest';
-import { chooseToken, SeededRandom } from '../../../src/engine/model/sampling';
+import { chooseToken } from '../../../src/engine/model/sampling';
+import { SeededRandom } from '../../../src/engine/random';
 
 function frequencies(logits: number[], opts: { temperature?: number; topP?: number }, draws: number, seed = 1): number[] {
   const rng = new SeededRandom(seed);

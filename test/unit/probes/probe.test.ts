@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../src/engine/backend';
 import { type LoadedModel, loadModel } from '../../../src/engine/model/load';
-import { SeededRandom } from '../../../src/engine/model/sampling';
+import { SeededRandom } from '../../../src/engine/random';
 import { randomSae } from '../attribution/helpers';
 import { fitProbe, probeActivations, stratifiedSplit, trainProbe, type LabelledPrompt } from '../../../src/engine/probes/probe';
 

@@ -2,7 +2,7 @@
 // directions in d dims (nFeatures > d), each sample a sum of `active` of them with random
 // magnitudes. Seeded, and seekable so checkpoint/resume tests can restore the read position.
 import type { ActivationProvider } from '../../../src/engine/sae/train/dataProvider';
-import { Rng } from '../../../src/engine/sae/train/rng';
+import { Rng } from '../../../src/engine/random';
 
 export class PlantedFeatures implements ActivationProvider {
   readonly directions: Float32Array; // [nFeatures, d], unit rows

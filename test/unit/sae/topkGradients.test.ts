@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TopKTraining } from '../../../src/engine/sae/train/architectures/topkTraining';
 import { removeParallelComponent, tiedParams } from '../../../src/engine/sae/train/init';
-import { Rng } from '../../../src/engine/sae/train/rng';
+import { Rng } from '../../../src/engine/random';
 import { setSparseImpl } from '../../../src/engine/sae/sparse/sparseOps';
 import { maxAbsDiff, seededFloats, useEngineBackend } from './helpers/backend';
 

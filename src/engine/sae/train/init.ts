@@ -2,7 +2,7 @@
 // W_enc = W_decᵀ (Anthropic April 2024 and OpenAI topk both start tied), and the geometric
 // median of a sample for b_dec (OpenAI topk).
 import * as tf from '@tensorflow/tfjs';
-import type { Rng } from './rng';
+import type { Rng } from '../../random';
 import { normalizeRows, projectOutRows } from './updateKernels';
 
 /** W_dec [d_sae, d_in] with rows of L2 norm `rowNorm` in uniformly random directions. */

@@ -11,7 +11,7 @@ import { TopKTraining } from './architectures/topkTraining';
 import { latestCheckpointPath, loadLatestCheckpoint, writeCheckpoint, type HostTensor } from './checkpoint';
 import type { ActivationProvider } from './dataProvider';
 import { geometricMedian, tiedParams } from './init';
-import { Rng } from './rng';
+import { Rng } from '../../random';
 import { lambdaFactor, learningRate, type ScheduleOptions } from './schedule';
 import type { TrainingArchitecture, TrainingSae } from './trainingSae';
 

@@ -2,7 +2,7 @@ import { useMemo } from 'react';
 import type { CommandOutput } from '@shared/contract';
 import { visibleToken } from '../features/tokens';
 import { formatProb, tokenLabel } from '../playground/distribution';
-import { AXIS_TEXT, LEGEND, MONO_LABEL, SPLIT_LINE, useEChart } from './charts';
+import { AXIS_TEXT, LEGEND, MONO_LABEL, SPLIT_LINE, useEChart } from '../ui/charts/attribution';
 
 type Patch = CommandOutput<'attribution.patch'>;
 export interface PatchRow {

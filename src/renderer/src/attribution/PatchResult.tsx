@@ -1,5 +1,5 @@
 import { CiteLine } from '../ui/CiteLine';
-import { signed } from './charts';
+import { signed } from '../ui/charts/attribution';
 import { DistributionsChart, patchRows } from './DistributionsChart';
 import { describeMetric } from './inputs';
 import type { ShownPatch } from './PatchPanel';

@@ -1,7 +1,7 @@
 import type { CommandOutput } from '@shared/contract';
 import { CiteLine } from '../ui/CiteLine';
 import { FeatureLink } from '../ui/FeatureLink';
-import { signed } from './charts';
+import { signed } from '../ui/charts/attribution';
 import { describeMetric } from './inputs';
 import type { ShownRank } from './RankPanel';
 import { ScoreChart } from './ScoreChart';

@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import type { CommandOutput } from '@shared/contract';
-import { AXIS_TEXT, MONO_LABEL, NEGATIVE, POSITIVE, signed, SPLIT_LINE, useEChart } from './charts';
+import { AXIS_TEXT, MONO_LABEL, NEGATIVE, POSITIVE, signed, SPLIT_LINE, useEChart } from '../ui/charts/attribution';
 import { htmlText } from '../ui/html-text';
 import { shortUnit } from './inputs';
 

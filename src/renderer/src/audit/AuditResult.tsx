@@ -2,7 +2,7 @@ import { useState } from 'react';
 import type { AuditReplayOutput, AuditRunResult } from '@shared/contract';
 import { call, CommandFailed } from '../api/client';
 import { useNavigate } from '../app/navigation';
-import { signed } from '../attribution/charts';
+import { signed } from '../ui/charts/attribution';
 import { FeatureLink } from '../ui/FeatureLink';
 import type { StartedAudit } from './AuditPanel';
 import { EffectChart } from './EffectChart';

@@ -1,8 +1,8 @@
 import { useMemo } from 'react';
 import type { AuditRunResult } from '@shared/contract';
-import { AXIS_TEXT, MONO_LABEL, signed, SPLIT_LINE, useEChart } from '../attribution/charts';
+import { AXIS_TEXT, MONO_LABEL, signed, SPLIT_LINE, useEChart } from '../ui/charts/attribution';
 import { htmlText } from '../ui/html-text';
-import { SIDE_COLORS } from './charts';
+import { SIDE_COLORS } from '../ui/charts/audit';
 import { unitLabel } from './units';
 
 type Finding = AuditRunResult['findings'][number];

@@ -1,7 +1,7 @@
 import { useMemo } from 'react';
 import type { ProbeTrainOutput } from '@shared/contract';
-import { AXIS_TEXT, LEGEND, SPLIT_LINE, useEChart } from '../attribution/charts';
-import { ACCURACY_COLORS } from './charts';
+import { AXIS_TEXT, LEGEND, SPLIT_LINE, useEChart } from '../ui/charts/attribution';
+import { ACCURACY_COLORS } from '../ui/charts/audit';
 
 type Step = ProbeTrainOutput['path'][number];
 

@@ -1,6 +1,6 @@
 import { CiteLine } from '../ui/CiteLine';
 import { FeatureLink } from '../ui/FeatureLink';
-import { signed } from '../attribution/charts';
+import { signed } from '../ui/charts/attribution';
 import { PathChart } from './PathChart';
 import type { ShownProbe } from './ProbePanel';
 

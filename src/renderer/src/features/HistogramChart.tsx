@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import type { Histogram } from './types';
-import { AXIS_TEXT, SPLIT_LINE, useEChart } from './echarts';
+import { AXIS_TEXT, SPLIT_LINE, useEChart } from '../ui/charts/echarts';
 import { binEdges } from './histogram-bins';
 import { formatAct } from './tokens';
 

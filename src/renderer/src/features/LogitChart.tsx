@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import type { LogitEffects } from './types';
-import { AXIS_TEXT, SPLIT_LINE, useEChart } from './echarts';
+import { AXIS_TEXT, SPLIT_LINE, useEChart } from '../ui/charts/echarts';
 import { htmlText } from '../ui/html-text';
 import { formatAct, visibleToken } from './tokens';
 

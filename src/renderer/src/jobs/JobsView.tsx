@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'react';
 import type { JobInfo } from '@shared/contract';
 import { call } from '../api/client';
-import { LineChart } from '../ui/LineChart';
+import { LineChart } from '../ui/charts/LineChart';
 import { ProgressBar } from '../ui/ProgressBar';
 import { formatDuration, formatNumber, formatTime } from '../ui/format';
 

@@ -1,5 +1,5 @@
 import { useMemo } from 'react';
-import { AXIS_TEXT, SPLIT_LINE, useEChart } from '../features/echarts';
+import { AXIS_TEXT, SPLIT_LINE, useEChart } from '../ui/charts/echarts';
 import { visibleToken } from '../features/tokens';
 import { formatProb, tokenLabel, type DistributionRow } from './distribution';
 

@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import type { ScanRunResult } from '@shared/contract';
-import { AXIS_TEXT, SPLIT_LINE, useEChart } from '../features/echarts';
+import { AXIS_TEXT, SPLIT_LINE, useEChart } from '../ui/charts/echarts';
 import { TopExamples } from '../features/Examples';
 import type { StoredExample } from '../features/types';
 import { formatAct } from '../features/tokens';

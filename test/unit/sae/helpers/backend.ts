@@ -2,7 +2,7 @@
 // deterministic numbers for inputs.
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../../src/engine/backend/index';
-import { mulberry32 } from '../../../../src/engine/model/sampling';
+import { mulberry32 } from '../../../../src/engine/random';
 
 /** Starts the engine's backend, as the app does. */
 export async function useEngineBackend(): Promise<void> {

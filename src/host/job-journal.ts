@@ -11,7 +11,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { JobInfo } from '../../shared/contract';
+import { JobInfo } from '../shared/contract';
 
 /** Jobs of earlier sessions shown at most. */
 export const KEPT_JOBS = 200;

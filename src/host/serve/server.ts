@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ClientFrame, ServerFrame } from '../../shared/wire';
 import { WS_PATH } from '../../shared/wire';
-import type { Host } from '../host/host';
+import type { Host } from '../host';
 import { RequestGuard } from './guard';
 import { serveStatic } from './static';
 

@@ -2,9 +2,9 @@
 // same host router as serve mode and the CLI; this file only adapts it to Electron.
 import { app, BrowserWindow, ipcMain, session, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import { pathToFileURL } from 'node:url';
-import { IPC_CALL, IPC_EVENT } from '../../shared/bridge';
+import { IPC_CALL, IPC_EVENT } from '../shared/bridge';
 import { createHost, type Host } from '../host/host';
-import { resolvePaths } from '../../node/paths';
+import { resolvePaths } from '../node/paths';
 import { forkUtilityEngine } from './engine-process';
 import { createMainWindow, rendererIndex } from './window';
 

@@ -1,5 +1,5 @@
 import { utilityProcess } from 'electron';
-import type { EngineToHost } from '../../shared/engine-protocol';
+import type { EngineToHost } from '../shared/engine-protocol';
 import type { SpawnEngine } from '../host/engine-process';
 
 /** Under Electron the engine is a utilityProcess: a Node process Electron supervises, off the UI thread. */

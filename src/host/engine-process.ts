@@ -1,5 +1,5 @@
 import { fork } from 'node:child_process';
-import type { EngineToHost, HostToEngine } from '../../shared/engine-protocol';
+import type { EngineToHost, HostToEngine } from '../shared/engine-protocol';
 
 /** A running engine process, whichever way it was started (Electron utilityProcess or Node fork). */
 export interface EngineProcess {

@@ -1,7 +1,12 @@
-// Seeded, serialisable random numbers for SAE training: same seed → same initial weights and
-// the same samples, on every backend (tfjs's own seeded ops differ between backends).
-// xoshiro128** (Blackman & Vigna), 4×32-bit state, seeded through splitmix32.
+// The engine's seeded random numbers, one file for both generators. Both are kept because logged
+// experiments replay bit for bit: sampling and probe splits were logged with mulberry32's stream,
+// SAE training checkpoints store xoshiro128**'s state. Neither uses Math.random or tfjs's seeded
+// ops, which differ between backends.
 
+/**
+ * xoshiro128** (Blackman & Vigna), 4×32-bit state seeded through splitmix32; serialisable, for SAE
+ * training: the same seed gives the same initial weights and samples, and a checkpoint resumes its stream.
+ */
 export class Rng {
   private s: Uint32Array;
 
@@ -73,4 +78,33 @@ export class Rng {
 
 function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
+}
+
+/**
+ * mulberry32: a 32-bit state PRNG; tiny, fast and fully determined by its seed. The one copy for
+ * the engine, scripts and tests: uniform numbers in [0, 1), the same on every machine.
+ */
+export function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A seeded source of uniform numbers for sampling (mulberry32). */
+export class SeededRandom {
+  private readonly draw: () => number;
+
+  constructor(seed: number) {
+    this.draw = mulberry32(seed);
+  }
+
+  /** Uniform in [0, 1). */
+  next(): number {
+    return this.draw();
+  }
 }

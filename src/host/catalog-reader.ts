@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
-import { getExperiment, getFeaturePage, listExperiments, listSaes, listTags, openCatalog, searchFeatures, type Catalog } from '../../catalog';
-import type { CommandOutput, ParsedInput } from '../../shared/contract';
-import { FeaturescopeError } from '../../shared/errors';
-import { sqliteNativeBinding } from '../../node/native-binding';
+import { getExperiment, getFeaturePage, listExperiments, listSaes, listTags, openCatalog, searchFeatures, type Catalog } from '../catalog';
+import type { CommandOutput, ParsedInput } from '../shared/contract';
+import { FeaturescopeError } from '../shared/errors';
+import { sqliteNativeBinding } from '../node/native-binding';
 
 type ReadCommand = 'catalog.saes' | 'catalog.search' | 'catalog.feature' | 'catalog.tags' | 'catalog.experiments' | 'catalog.experiment';
 export type CatalogReadHandlers = { [C in ReadCommand]: (input: ParsedInput<C>) => CommandOutput<C> };

@@ -4,7 +4,7 @@ import * as echarts from 'echarts/core';
 import { BarChart } from 'echarts/charts';
 import { GridComponent, TooltipComponent } from 'echarts/components';
 import { CanvasRenderer } from 'echarts/renderers';
-import { THEME } from '../ui/chart-theme';
+import { THEME } from './theme';
 
 echarts.use([BarChart, GridComponent, TooltipComponent, CanvasRenderer]);
 

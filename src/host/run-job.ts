@@ -1,5 +1,5 @@
-import type { EventName, EventPayload, JobCommandName, JobResult, Progress, CommandInput } from '../../shared/contract';
-import { FeaturescopeError } from '../../shared/errors';
+import type { EventName, EventPayload, JobCommandName, JobResult, Progress, CommandInput } from '../shared/contract';
+import { FeaturescopeError } from '../shared/errors';
 import type { Host } from './host';
 
 /** Start a job and wait for its end: the CLI's and tests' way to use job commands. */

@@ -2,21 +2,21 @@
 // It validates each command against the shared contract, answers host commands itself,
 // forwards engine commands, tracks jobs, and fans engine events out to subscribers.
 import { join } from 'node:path';
-import { commands, isCommandName, isJobCommand, type CommandName, type EventName, type EventPayload } from '../../shared/contract';
-import type { DoctorReport } from '../../shared/contract';
-import type { EngineToHost } from '../../shared/engine-protocol';
-import { FeaturescopeError, toCommandError, type CommandError } from '../../shared/errors';
-import { parseCommandInput } from '../../shared/validate';
+import { commands, isCommandName, isJobCommand, type CommandName, type EventName, type EventPayload } from '../shared/contract';
+import type { DoctorReport } from '../shared/contract';
+import type { EngineToHost } from '../shared/engine-protocol';
+import { FeaturescopeError, toCommandError, type CommandError } from '../shared/errors';
+import { parseCommandInput } from '../shared/validate';
 import type { SpawnEngine } from './engine-process';
 import { catalogReader } from './catalog-reader';
 import { JobJournal } from './job-journal';
 import { JobRegistry } from './jobs';
-import type { AppPaths } from '../../node/paths';
+import type { AppPaths } from '../node/paths';
 import { EngineSupervisor } from './supervisor';
-import { appVersion, packageVersions } from '../../node/versions';
+import { appVersion, packageVersions } from '../node/versions';
 
-export type { CallResult } from '../../shared/bridge';
-import type { CallResult } from '../../shared/bridge';
+export type { CallResult } from '../shared/bridge';
+import type { CallResult } from '../shared/bridge';
 export type HostEventListener = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
 
 export interface Host {

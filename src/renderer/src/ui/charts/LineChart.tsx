@@ -3,7 +3,7 @@ import * as echarts from 'echarts/core';
 import { LineChart as ELine } from 'echarts/charts';
 import { GridComponent, TooltipComponent, LegendComponent } from 'echarts/components';
 import { CanvasRenderer } from 'echarts/renderers';
-import { THEME } from './chart-theme';
+import { THEME } from './theme';
 
 echarts.use([ELine, GridComponent, TooltipComponent, LegendComponent, CanvasRenderer]);
 

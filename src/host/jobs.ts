@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { JobInfo, Progress } from '../../shared/contract';
-import type { CommandError } from '../../shared/errors';
+import type { JobInfo, Progress } from '../shared/contract';
+import type { CommandError } from '../shared/errors';
 import type { JobJournal } from './job-journal';
 
 /** Metric history is kept for charts; a long job keeps at most this many points (evenly thinned). */

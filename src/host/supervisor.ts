@@ -1,6 +1,6 @@
-import type { BackendInfo, EngineState } from '../../shared/contract';
-import type { EngineToHost, HostToEngine } from '../../shared/engine-protocol';
-import { FeaturescopeError } from '../../shared/errors';
+import type { BackendInfo, EngineState } from '../shared/contract';
+import type { EngineToHost, HostToEngine } from '../shared/engine-protocol';
+import { FeaturescopeError } from '../shared/errors';
 import type { EngineProcess, SpawnEngine } from './engine-process';
 
 export interface EngineStatus {

@@ -6,7 +6,7 @@ import { LegendComponent } from 'echarts/components';
 
 echarts.use([ScatterChart, LineChart, LegendComponent]);
 
-export { AXIS_TEXT, SPLIT_LINE, useEChart } from '../features/echarts';
+export { AXIS_TEXT, SPLIT_LINE, useEChart } from './echarts';
 
 export const POSITIVE = '#5bbf7a';
 export const NEGATIVE = '#e26d6d';
