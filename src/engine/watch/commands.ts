@@ -1,24 +1,24 @@
+// Commands of watchlists and scans: watchlist.list|save|addEntries|delete, scan.run (a job:
+// logged, with an HTML report) and the replay of one flagged context of a logged scan.
 import { join } from 'node:path';
-import { getExperiment, logExperiment } from '../../catalog';
+import { logExperiment } from '../../catalog';
 import { addWatchlistEntries, deleteWatchlist, getWatchlist, listWatchlists, saveWatchlist, type Watchlist } from '../../catalog/watchlists';
 import type { ScanRunInput, ScanRunResult } from '../../shared/contract';
 import { FeaturescopeError } from '../../shared/errors';
 import { appVersion } from '../../node/versions';
-import type { ModelCache } from '../session/model-cache';
-import type { SaeCache } from '../session/sae-cache';
-import type { EngineServices } from '../services';
-import { renderScanReport } from '../watch/report';
-import { encodePrompt, replayFlag, scanWatchedFeatures, type Flag } from '../watch/scan';
-import { loggedPrefix, scanLogOutputs, type LoggedScan } from '../watch/scan-log';
-import type { CallHandlers, JobHandlers } from './registry';
-import { checkReportOutPath, logWithReport } from './report-out';
-import { saeModelRow } from './sae-model';
+import type { Replayers } from '../experiments/replay';
+import type { CallHandlers, CommandDeps, JobHandlers } from '../handlers/registry';
+import { checkReportOutPath, logWithReport } from '../handlers/report-out';
+import { saeModelRow } from '../sae/sae-model';
+import { renderScanReport } from './report';
+import { encodePrompt, replayFlag, scanWatchedFeatures, type Flag } from './scan';
+import { loggedPrefix, scanLogOutputs, type LoggedScan } from './scan-log';
 
-export function watchHandlers(
-  services: EngineServices,
-  models: ModelCache,
-  saes: SaeCache,
-): { calls: Pick<CallHandlers, 'watchlist.list' | 'watchlist.save' | 'watchlist.addEntries' | 'watchlist.delete' | 'scan.replay'>; jobs: Pick<JobHandlers, 'scan.run'> } {
+export function watchCommands({ services, models, saes }: CommandDeps): {
+  calls: Pick<CallHandlers, 'watchlist.list' | 'watchlist.save' | 'watchlist.addEntries' | 'watchlist.delete'>;
+  jobs: Pick<JobHandlers, 'scan.run'>;
+  replay: Replayers['scan'];
+} {
   const version = () => appVersion(services.paths.appRoot);
 
   /** A feature's title in results and the report: the entry's label, the user's label, else the explanation. */
@@ -41,26 +41,6 @@ export function watchHandlers(
         const deleted = deleteWatchlist(services.catalog(), watchlist);
         if (deleted) services.catalogChanged(['watchlists']);
         return { deleted };
-      },
-      'scan.replay': async ({ ref, idx, rank }) => {
-        const logged = getExperiment(services.catalog(), ref);
-        const inputs = logged.inputs as { model?: string; sae?: number };
-        const outputs = logged.outputs as Partial<LoggedScan>;
-        if (logged.kind !== 'scan' || !inputs.model || inputs.sae === undefined || !Array.isArray(outputs.features)) {
-          throw new FeaturescopeError('unsupported', `${logged.citeId} is not a watchlist scan; replay it from its own page.`, 'ref');
-        }
-        const feature = idx === undefined ? outputs.features.find((f) => f.top.length > 0) : outputs.features.find((f) => f.idx === idx);
-        if (!feature) throw new FeaturescopeError('not_found', idx === undefined ? `${logged.citeId} flagged no context.` : `${logged.citeId} did not watch feature ${idx}.`, 'idx');
-        const flag = feature.top[rank];
-        if (!flag) throw new FeaturescopeError('not_found', `${logged.citeId} kept ${feature.top.length} flagged contexts of feature ${feature.idx}; there is no rank ${rank}.`, 'rank');
-        const model = await models.get(inputs.model);
-        const source = (logged.inputs as { source?: { kind?: string; prompts?: string[] } }).source;
-        const ids = loggedPrefix(outputs as LoggedScan, flag, source?.kind === 'prompts' ? source.prompts : undefined, (text) => encodePrompt(model, text));
-        if (typeof ids === 'string') throw new FeaturescopeError('unsupported', `${logged.citeId}: flagged context ${rank} of feature ${feature.idx} cannot be replayed: ${ids}.`, 'rank');
-        const sae = saes.get(services.catalog(), inputs.sae);
-        const value = replayFlag(model, sae, feature.idx, ids);
-        const matches = Math.abs(value - flag.peak) <= 1e-4 * Math.max(1, Math.abs(flag.peak)) && value > feature.threshold;
-        return { replayOf: logged.citeId, idx: feature.idx, rank, logged: flag.peak, value, matches };
       },
     },
     jobs: {
@@ -135,6 +115,35 @@ export function watchHandlers(
           features,
         };
       },
+    },
+
+    /** The strongest context of the first watched feature that flagged any (or the one asked for), run again. */
+    replay: async (logged, { idx, rank = 0 }) => {
+      const inputs = logged.inputs as { model?: string; sae?: number };
+      const outputs = logged.outputs as Partial<LoggedScan>;
+      if (!inputs.model || inputs.sae === undefined || !Array.isArray(outputs.features)) {
+        throw new FeaturescopeError('unsupported', `${logged.citeId} is not a watchlist scan; replay it from its own page.`, 'ref');
+      }
+      const feature = idx === undefined ? outputs.features.find((f) => f.top.length > 0) : outputs.features.find((f) => f.idx === idx);
+      if (!feature) throw new FeaturescopeError('not_found', idx === undefined ? `${logged.citeId} flagged no context.` : `${logged.citeId} did not watch feature ${idx}.`, 'idx');
+      const flag = feature.top[rank];
+      if (!flag) throw new FeaturescopeError('not_found', `${logged.citeId} kept ${feature.top.length} flagged contexts of feature ${feature.idx}; there is no rank ${rank}.`, 'rank');
+      const model = await models.get(inputs.model);
+      const source = (logged.inputs as { source?: { kind?: string; prompts?: string[] } }).source;
+      const ids = loggedPrefix(outputs as LoggedScan, flag, source?.kind === 'prompts' ? source.prompts : undefined, (text) => encodePrompt(model, text));
+      if (typeof ids === 'string') throw new FeaturescopeError('unsupported', `${logged.citeId}: flagged context ${rank} of feature ${feature.idx} cannot be replayed: ${ids}.`, 'rank');
+      const sae = saes.get(services.catalog(), inputs.sae);
+      const value = replayFlag(model, sae, feature.idx, ids);
+      const matches = Math.abs(value - flag.peak) <= 1e-4 * Math.max(1, Math.abs(flag.peak)) && value > feature.threshold;
+      return {
+        replayOf: logged.citeId,
+        idx: feature.idx,
+        rank,
+        logged: flag.peak,
+        value,
+        matches,
+        note: `Replayed feature ${feature.idx}'s ${rank === 0 ? 'top flagged context' : `flagged context ${rank}`} now: peak ${value.toPrecision(4)} (logged ${flag.peak.toPrecision(4)})`,
+      };
     },
   };
 }
