@@ -35,6 +35,9 @@ interface ReplayOutputs {
 /** One replay per kind: the logged experiment in; its figures, `matches` and a one-line `note` out. */
 export type Replayers = { [K in ExperimentKind]: (logged: Experiment, choice: ReplayChoice) => Promise<ReplayOutputs[K] & { note: string }> };
 
+/** 'an audit', 'a probe': the kind with its article, for refusals. */
+const aKind = (e: Experiment) => `${/^[aeiou]/.test(e.kind) ? 'an' : 'a'} ${e.kind}`;
+
 type ReplayCommand = 'experiment.replay' | 'attribution.replay' | 'probe.replay' | 'audit.replay' | 'scan.replay';
 
 export function replayCommands(catalog: () => Catalog, replayers: Replayers): Pick<CallHandlers, ReplayCommand> {
@@ -50,13 +53,13 @@ export function replayCommands(catalog: () => Catalog, replayers: Replayers): Pi
     'experiment.replay': async ({ ref, idx, rank }: ParsedInput<'experiment.replay'>) => {
       const logged = getExperiment(catalog(), ref);
       if (logged.kind !== 'scan' && (idx !== undefined || rank !== undefined)) {
-        throw new FeaturescopeError('invalid_input', `idx and rank pick a scan's flagged context; ${logged.citeId} is a ${logged.kind} experiment.`, idx !== undefined ? 'idx' : 'rank');
+        throw new FeaturescopeError('invalid_input', `idx and rank pick a scan's flagged context; ${logged.citeId} is ${aKind(logged)} experiment.`, idx !== undefined ? 'idx' : 'rank');
       }
       const out = await replayers[logged.kind](logged, { idx, rank });
       return { kind: logged.kind, ...out } as ExperimentReplayOutput;
     },
-    'attribution.replay': ({ ref }) => alias('attribution', ref, (e) => `${e.citeId} is a ${e.kind} experiment, not an attribution run.`),
-    'probe.replay': ({ ref }) => alias('probe', ref, (e) => `${e.citeId} is a ${e.kind} experiment, not a probe.`),
+    'attribution.replay': ({ ref }) => alias('attribution', ref, (e) => `${e.citeId} is ${aKind(e)} experiment, not an attribution run.`),
+    'probe.replay': ({ ref }) => alias('probe', ref, (e) => `${e.citeId} is ${aKind(e)} experiment, not a probe.`),
     'audit.replay': ({ ref }) => alias('audit', ref, (e) => `${e.citeId} is not an audit finding; replay it from its own page.`),
     'scan.replay': ({ ref, idx, rank }) => alias('scan', ref, (e) => `${e.citeId} is not a watchlist scan; replay it from its own page.`, { idx, rank }),
   };
