@@ -41,7 +41,7 @@ const aKind = (e: Experiment) => `${/^[aeiou]/.test(e.kind) ? 'an' : 'a'} ${e.ki
 type ReplayCommand = 'experiment.replay' | 'attribution.replay' | 'probe.replay' | 'audit.replay' | 'scan.replay';
 
 export function replayCommands(catalog: () => Catalog, replayers: Replayers): Pick<CallHandlers, ReplayCommand> {
-  /** The per-kind command for `kind`: other kinds are refused in its old words, the note left off. */
+  /** The per-kind command for `kind`: other kinds are refused (pointing to experiment.replay), the note left off. */
   async function alias<K extends ExperimentKind>(kind: K, ref: ExperimentRef, refusal: (logged: Experiment) => string, choice: ReplayChoice = {}): Promise<ReplayOutputs[K]> {
     const logged = getExperiment(catalog(), ref);
     if (logged.kind !== kind) throw new FeaturescopeError('unsupported', refusal(logged), 'ref');
@@ -58,9 +58,9 @@ export function replayCommands(catalog: () => Catalog, replayers: Replayers): Pi
       const out = await replayers[logged.kind](logged, { idx, rank });
       return { kind: logged.kind, ...out } as ExperimentReplayOutput;
     },
-    'attribution.replay': ({ ref }) => alias('attribution', ref, (e) => `${e.citeId} is ${aKind(e)} experiment, not an attribution run.`),
-    'probe.replay': ({ ref }) => alias('probe', ref, (e) => `${e.citeId} is ${aKind(e)} experiment, not a probe.`),
-    'audit.replay': ({ ref }) => alias('audit', ref, (e) => `${e.citeId} is not an audit finding; replay it from its own page.`),
-    'scan.replay': ({ ref, idx, rank }) => alias('scan', ref, (e) => `${e.citeId} is not a watchlist scan; replay it from its own page.`, { idx, rank }),
+    'attribution.replay': ({ ref }) => alias('attribution', ref, (e) => `${e.citeId} is ${aKind(e)} experiment, not an attribution run; experiment.replay replays any kind.`),
+    'probe.replay': ({ ref }) => alias('probe', ref, (e) => `${e.citeId} is ${aKind(e)} experiment, not a probe; experiment.replay replays any kind.`),
+    'audit.replay': ({ ref }) => alias('audit', ref, (e) => `${e.citeId} is ${aKind(e)} experiment, not an audit finding; experiment.replay replays any kind.`),
+    'scan.replay': ({ ref, idx, rank }) => alias('scan', ref, (e) => `${e.citeId} is ${aKind(e)} experiment, not a watchlist scan; experiment.replay replays any kind.`, { idx, rank }),
   };
 }

@@ -50,7 +50,7 @@ describe('replayCommands', () => {
 
   it('refuses another kind on an alias, and a scan context on other kinds, naming the field', async () => {
     const refusal = async (p: Promise<unknown>) => p.then(() => expect.unreachable('should refuse'), (e: unknown) => e as FeaturescopeError);
-    expect(await refusal(Promise.resolve(commands['probe.replay']({ ref: cites.audit })))).toMatchObject({ code: 'unsupported', field: 'ref', message: `${cites.audit} is an audit experiment, not a probe.` });
+    expect(await refusal(Promise.resolve(commands['probe.replay']({ ref: cites.audit })))).toMatchObject({ code: 'unsupported', field: 'ref', message: `${cites.audit} is an audit experiment, not a probe; experiment.replay replays any kind.` });
     expect(await refusal(Promise.resolve(commands['scan.replay']({ ref: cites.ablation, rank: 0 })))).toMatchObject({ code: 'unsupported', field: 'ref' });
     expect(await refusal(Promise.resolve(commands['experiment.replay']({ ref: cites.probe, idx: 2 })))).toMatchObject({ code: 'invalid_input', field: 'idx' });
     expect(await refusal(Promise.resolve(commands['experiment.replay']({ ref: 'exp-999999' })))).toMatchObject({ code: 'not_found', field: 'ref' });
