@@ -4,7 +4,8 @@
 import type { z } from 'zod';
 import { appCommands } from './contract/app';
 import { catalogCommands } from './contract/catalog';
-import { experimentCommands, modelCommands } from './contract/model';
+import { modelCommands } from './contract/model';
+import { experimentCommands } from './contract/experiments';
 import { saeCommands } from './contract/sae';
 import { attributionCommands } from './contract/attribution';
 import { auditCommands } from './contract/audit';
@@ -14,6 +15,7 @@ export * from './contract/common';
 export * from './contract/app';
 export * from './contract/catalog';
 export * from './contract/model';
+export * from './contract/experiments';
 export * from './contract/sae';
 export * from './contract/attribution';
 export * from './contract/audit';

@@ -61,6 +61,12 @@ describe('capture → train → catalog, and import, as jobs of the engine proce
 
     const saes = await host.call('catalog.saes', {});
     expect(saes.ok && (saes.value as Array<{ name: string; provenance: { model: string; seed: number } }>).find((s) => s.name === 'sae-a')?.provenance).toMatchObject({ model: fixture, seed: 3 });
+    // Linked to the model row capture.start remembered (saes.model_id), which model.list now shows.
+    const trained = (saes as { value: Array<{ name: string; modelId: number | null; trainedOn: string | null }> }).value.find((s) => s.name === 'sae-a');
+    expect(trained?.modelId).toEqual(expect.any(Number));
+    expect(trained?.trainedOn).toBe(fixture);
+    const listed = await host.call('model.list', {});
+    expect(listed.ok && (listed.value as Array<{ path: string }>).filter((m) => m.path === fixture)).toHaveLength(1);
 
     await expect(runJob(host, 'sae.train', { store, name: 'sae-a', dSae: 64, k: 4, steps: 10 })).rejects.toMatchObject({ code: 'invalid_input', field: 'name' });
   });
@@ -169,6 +175,9 @@ describe('capture → train → catalog, and import, as jobs of the engine proce
 
     const replay = await host.call('experiment.replay', { ref: steered.experiment.citeId });
     expect(replay.ok && (replay.value as { matches: boolean; kl: number }).matches).toBe(true);
+    expect(replay).toMatchObject({ ok: true, value: { kind: 'steering', replayOf: steered.experiment.citeId, experiment: { citeId: steered.experiment.citeId } } });
+    expect((replay as { value: { kl: number; note: string } }).value.kl).toBeCloseTo(steered.kl, 6);
+    expect((replay as { value: { note: string } }).value.note).toMatch(/^Replayed now: KL [\d.e+-]+ nats \(logged [\d.e+-]+\)$/);
     const logged = await host.call('catalog.experiment', { ref: steered.experiment.citeId });
     expect(logged.ok && (logged.value as { kind: string; saeId: number }).kind).toBe('steering');
 

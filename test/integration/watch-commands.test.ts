@@ -102,6 +102,9 @@ describe('watchlists and scans in the engine process and the CLI', () => {
     const replay = await t.host.call('scan.replay', { ref: r.experiment.citeId });
     expect(replay).toMatchObject({ ok: true, value: { replayOf: r.experiment.citeId, idx: 0, rank: 0, matches: true } });
     expect((replay as { value: ScanReplayOutput }).value.value).toBeCloseTo(f0!.top[0]!.peak, 4);
+    const any = await t.host.call('experiment.replay', { ref: r.experiment.citeId, idx: 0, rank: 0 });
+    expect(any).toMatchObject({ ok: true, value: { kind: 'scan', replayOf: r.experiment.citeId, idx: 0, rank: 0, matches: true } });
+    expect((any as { value: { note: string } }).value.note).toMatch(/^Replayed feature 0's top flagged context now: peak/);
 
     await expect(runJob(t.host, 'scan.run', { sae: saeId, watchlist: 'no-such-list', source: { kind: 'prompts', prompts: ['a cat'] } })).rejects.toThrow(/no watchlist "no-such-list" \(known: animals\)/);
   }, 120_000);

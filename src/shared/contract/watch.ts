@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ExperimentRef } from '../../catalog/types';
+import { ExperimentRef } from './records';
 import { JobRef } from './common';
 import { command, jobCommand } from './define';
 import { HtmlReportPath } from './report-path';

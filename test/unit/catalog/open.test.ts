@@ -35,7 +35,10 @@ describe('openCatalog', () => {
     expect(cat.db.pragma('synchronous', { simple: true })).toBe(2); // FULL
     expect(cat.db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(cat.db.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION);
-    expect(LATEST_SCHEMA_VERSION).toBe(MIGRATIONS.length);
+    const versions = MIGRATIONS.map((m) => m.version);
+    expect(versions).toEqual([...versions].sort((a, b) => a - b));
+    expect(new Set(versions).size).toBe(versions.length);
+    expect(LATEST_SCHEMA_VERSION).toBe(versions.at(-1));
     cat.close();
   });
 
@@ -66,7 +69,8 @@ describe('openCatalog', () => {
     const reference = schemaOf(fresh.db);
     fresh.close();
 
-    for (let from = 0; from < LATEST_SCHEMA_VERSION; from++) {
+    // Every version a file can be at: empty, then after each step but the last.
+    for (const from of [0, ...MIGRATIONS.slice(0, -1).map((m) => m.version)]) {
       const path = tmp.file(`from-v${from}.db`);
       const raw = new Database(path);
       expect(migrate(raw, from)).toBe(from);
@@ -102,8 +106,9 @@ describe('openCatalog', () => {
         expect(searchFeatures(cat, { saeId: 1, q: 'zebra' }).total).toBe(1);
       }
       if (from >= 2) expect(searchFeatures(cat, { saeId: 1, q: 'savanna' }).rows[0]?.userLabel).toBe('savanna animals');
-      // The complete analysis got its sort ranks, so column sorts seek on it.
-      if (from >= 1) expect(cat.db.prepare(`SELECT density_rank + density_desc_rank + max_act_rank + max_act_desc_rank AS ranks FROM features WHERE id = 1`).get()).toEqual({ ranks: 0 });
+      // The complete analysis got its sort ranks from migration 0005, so column sorts seek on it (a file
+      // already at 5 or later had them written by commitAnalysis, which the rows above skip).
+      if (from >= 1 && from < 5) expect(cat.db.prepare(`SELECT density_rank + density_desc_rank + max_act_rank + max_act_desc_rank AS ranks FROM features WHERE id = 1`).get()).toEqual({ ranks: 0 });
       // The watchlist tables work on migrated data: the default threshold comes from the old analysis.
       if (from >= 1 && from < 4) expect(saveWatchlist(cat, { name: 'zebras', entries: [{ saeId: 1, idx: 3 }] }).entries[0]).toMatchObject({ threshold: 1, maxAct: 2 });
       cat.close();

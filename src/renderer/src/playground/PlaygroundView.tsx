@@ -113,7 +113,7 @@ export function PlaygroundView({ active, request }: { active: boolean; request?:
     handled.current = request.serial;
     const target = saes.data.find((s) => s.id === request.saeId);
     if (!target) return;
-    const trainedOn = typeof target.provenance.model === 'string' ? models.data.find((m) => m.path === target.provenance.model) : undefined;
+    const trainedOn = models.data.find((m) => m.path === target.trainedOn);
     if (trainedOn) setModelPath(trainedOn.path);
     setSaeId(target.id);
     setProbeKind('feature');
