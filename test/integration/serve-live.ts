@@ -110,18 +110,18 @@ export function rawExchange(port: number, bytes: Buffer | string, quietMs = 300)
 }
 
 /** A client WebSocket frame (masked, as RFC 6455 requires of clients). `length` may lie about the payload. */
-export function wsFrame(opts: { opcode: number; payload?: Buffer; fin?: boolean; rsv?: number; length?: number; masked?: boolean }): Buffer {
+export function wsFrame(opts: { opcode: number; payload?: Buffer; fin?: boolean; rsv?: number; length?: number | bigint; masked?: boolean }): Buffer {
   const payload = opts.payload ?? Buffer.alloc(0);
   const length = opts.length ?? payload.length;
   const masked = opts.masked ?? true;
   const first = ((opts.fin ?? true) ? 0x80 : 0) | ((opts.rsv ?? 0) << 4) | (opts.opcode & 0x0f);
   let header: Buffer;
-  if (length < 126) header = Buffer.from([first, (masked ? 0x80 : 0) | length]);
+  if (length < 126) header = Buffer.from([first, (masked ? 0x80 : 0) | Number(length)]);
   else if (length < 65536) {
     header = Buffer.alloc(4);
     header.writeUInt8(first, 0);
     header.writeUInt8((masked ? 0x80 : 0) | 126, 1);
-    header.writeUInt16BE(length, 2);
+    header.writeUInt16BE(Number(length), 2);
   } else {
     header = Buffer.alloc(10);
     header.writeUInt8(first, 0);
@@ -135,24 +135,35 @@ export function wsFrame(opts: { opcode: number; payload?: Buffer; fin?: boolean;
   return Buffer.concat([header, mask, body]);
 }
 
-/** The close code of the first close frame the server sent, if any (server frames are unmasked). */
-export function closeCodeIn(bytes: Buffer): number | undefined {
+/** The frames a server wrote (unmasked, as RFC 6455 requires of servers); a truncated last one is left out. */
+export function framesIn(bytes: Buffer): { opcode: number; payload: Buffer }[] {
+  const frames: { opcode: number; payload: Buffer }[] = [];
   let at = 0;
   while (at + 2 <= bytes.length) {
     const opcode = bytes[at]! & 0x0f;
     let len = bytes[at + 1]! & 0x7f;
     let start = at + 2;
     if (len === 126) {
+      if (start + 2 > bytes.length) break;
       len = bytes.readUInt16BE(start);
       start += 2;
     } else if (len === 127) {
+      if (start + 8 > bytes.length) break;
       len = Number(bytes.readBigUInt64BE(start));
       start += 8;
     }
-    if (opcode === 0x8) return len >= 2 && start + 2 <= bytes.length ? bytes.readUInt16BE(start) : 1005;
+    if (start + len > bytes.length) break;
+    frames.push({ opcode, payload: bytes.subarray(start, start + len) });
     at = start + len;
   }
-  return undefined;
+  return frames;
+}
+
+/** The close code of the first close frame the server sent, if any (1005 when it carried none). */
+export function closeCodeIn(bytes: Buffer): number | undefined {
+  const close = framesIn(bytes).find((f) => f.opcode === 0x8);
+  if (!close) return undefined;
+  return close.payload.length >= 2 ? close.payload.readUInt16BE(0) : 1005;
 }
 
 /** Open a WebSocket over a raw TCP socket with a real handshake, and hand back the socket once it is upgraded. */
