@@ -36,8 +36,11 @@ it('the session cookie reaches this server only, never another server on 127.0.0
   await page.goto(live.url.href);
   // The app is in and authenticated: its WebSocket works (the engine status comes over it).
   await expect.poll(() => page.getByTestId('status-engine').textContent(), { timeout: 60_000 }).toBe('engine ready');
-  const cookies = await context.cookies();
-  expect(cookies.map((c) => c.name)).toContain(`featurescope_${live.port}`);
+  // The browser holds the session cookie, scoped to the app path it was redirected to.
+  const session = (await context.cookies()).find((c) => c.name === `featurescope_${live.port}`);
+  const appPath = new URL(page.url()).pathname;
+  expect(appPath).toMatch(/^\/s\/[0-9a-f]{32}\/$/);
+  expect(session?.path).toBe(appPath.replace(/\/$/, ''));
 
   // Everything a user or page might do next towards another local server: navigate to its root and to
   // paths like the app's own, and fetch it with credentials from its page. (The app's CSP forbids the

@@ -39,7 +39,7 @@ export class RequestGuard {
     }
     const candidates = [this.queryToken(target), this.bearerToken(req)];
     if (!cookieNeedsOrigin || origin !== undefined) candidates.push(...this.cookieTokens(req));
-    if (!candidates.some((t) => t !== undefined && this.matches(t))) return { status: 401, reason: 'missing or wrong token' };
+    if (!candidates.some((t) => t !== undefined && this.matches(t))) return { status: 401, reason: 'missing or wrong token (open the address `featurescope serve` printed)' };
     return null;
   }
 

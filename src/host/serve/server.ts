@@ -22,6 +22,10 @@ const MAX_FRAME_BYTES = 16 * 1024 * 1024;
 
 const log = (message: string) => process.stderr.write(`featurescope serve: ${message}\n`);
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+/** A peer that hangs up mid-exchange is routine (a closed tab); anything else on a socket is worth a line. */
+const logSocketError = (where: string) => (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'ECONNRESET' && err.code !== 'EPIPE') log(`${where} error: ${err.message}`);
+};
 
 export async function startServer(host: Host, opts: { port?: number; rendererDir: string }): Promise<ServeHandle> {
   const token = randomBytes(32).toString('hex'); // 256 bits, fresh per launch
@@ -36,19 +40,22 @@ export async function startServer(host: Host, opts: { port?: number; rendererDir
   // Every handler runs inside a guard: whatever a client sends, the answer is a status, never a throw
   // out of the process (which would take the engine and its jobs with it).
   const server = createServer((req, res) => {
-    req.on('error', (err) => log(`request error: ${messageOf(err)}`));
-    res.on('error', (err) => log(`response error: ${messageOf(err)}`));
+    req.on('error', logSocketError('request'));
+    res.on('error', logSocketError('response'));
     try {
       answerRequest(ctx, req, res);
     } catch (err) {
       log(`answered 400 to a request that failed: ${messageOf(err)}`);
-      if (res.headersSent) res.destroy();
-      else plain(res, 400, 'bad request');
+      try {
+        plain(res, 400, 'bad request');
+      } catch {
+        res.destroy(); // headers already on their way: all that is left is to drop the connection
+      }
     }
   });
   server.on('upgrade', (req, socket, head) => {
     // Node hands the raw socket over without its own error listener.
-    socket.on('error', (err) => log(`upgrade socket error: ${messageOf(err)}`));
+    socket.on('error', logSocketError('upgrade socket'));
     try {
       answerUpgrade(ctx, req, socket, head);
     } catch (err) {
