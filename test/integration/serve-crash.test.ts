@@ -18,6 +18,8 @@ afterEach(async () => {
   await expectServing(live!);
 });
 afterAll(async () => {
+  // Whatever it logged about these requests, it never wrote the token (DESIGN §5: never in logs).
+  for (const s of [...dead, live]) expect(s?.stderr().includes(s.token)).not.toBe(true);
   for (const s of [...dead, live]) await s?.stop();
 });
 
@@ -51,6 +53,13 @@ describe('finding 2: an authenticated client cannot crash serve mode', () => {
     const socket = await rawWebSocket(live!.port, '/ws', browserUpgrade());
     // The header announces 16 MiB + 1; the server must refuse on the length, before the payload arrives.
     const reply = await sendFrames(socket, [wsFrame({ opcode: 0x2, length: 16 * 1024 * 1024 + 1, payload: Buffer.alloc(1024) })]);
+    expect(closeCodeIn(reply)).toBe(1009);
+  });
+
+  it('closes with 1009 a fragmented message whose parts add up to over 16 MB', async () => {
+    const socket = await rawWebSocket(live!.port, '/ws', browserUpgrade());
+    const part = Buffer.alloc(9 * 1024 * 1024, 0x61);
+    const reply = await sendFrames(socket, [wsFrame({ opcode: 0x1, fin: false, payload: part }), wsFrame({ opcode: 0x0, fin: true, payload: part })], 1000);
     expect(closeCodeIn(reply)).toBe(1009);
   });
 

@@ -108,10 +108,14 @@ const wild = fc
     length: fc.option(fc.oneof(fc.constant(16 * 1024 * 1024 + 1), fc.integer({ min: 0, max: 2 ** 40 }), fc.constant(2n ** 63n), fc.constant(2n ** 64n - 1n)), { freq: 2 }),
   })
   .map((f) => [wsFrame({ ...f, length: f.length ?? undefined })]);
+// A frame announcing more than the 16 MiB limit (or more than 2^53): refused on the header, 1009.
+const oversized = fc
+  .record({ opcode: fc.constantFrom(0x0, 0x1, 0x2), length: fc.oneof(fc.integer({ min: 16 * 1024 * 1024 + 1, max: 2 ** 53 - 1 }), fc.constant(2n ** 63n), fc.constant(2n ** 64n - 1n)), payload: fc.uint8Array({ maxLength: 64 }) })
+  .map(({ opcode, length, payload: p }) => [wsFrame({ opcode, length, payload: Buffer.from(p) })]);
 const wsSession = fc
   .record({
     via: fc.constantFrom('bearer', 'cookie'),
-    frames: fc.array(fc.oneof({ arbitrary: wellFormed, weight: 6 }, { arbitrary: fragmented, weight: 2 }, { arbitrary: wild, weight: 1 }), { minLength: 1, maxLength: 5 }).map((f) => f.flat()),
+    frames: fc.array(fc.oneof({ arbitrary: wellFormed, weight: 6 }, { arbitrary: fragmented, weight: 2 }, { arbitrary: wild, weight: 1 }, { arbitrary: oversized, weight: 1 }), { minLength: 1, maxLength: 5 }).map((f) => f.flat()),
     split: fc.boolean(),
   })
   .map((s) => ({ kind: 'ws' as const, ...s }));
@@ -156,4 +160,5 @@ it('serve mode survives fuzzed HTTP requests, upgrades and WebSocket frames', as
   console.log(`answers: ${[...answers].sort().map(([k, n]) => `${k} ×${n}`).join(', ')}`);
   expect(counts.batches).toBeGreaterThan(0);
   await expectServing(live);
+  expect(live.stderr().includes(live.token), 'serve wrote its token to its log').toBe(false);
 }, 180_000);
