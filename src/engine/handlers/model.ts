@@ -33,7 +33,7 @@ export function modelHandlers(services: EngineServices, cache: ModelCache, saes:
   }
 
   async function run(input: RunInput, withInterventions: boolean): Promise<PromptRun> {
-    const model = await cache.get(input.model);
+    const model = await cache.get(input.model, { allowNonFinite: input.allowNonFinite === true });
     const sae = input.sae === undefined ? undefined : saes.get(services.catalog(), input.sae);
     return runPrompt(model, input, withInterventions ? input.interventions : [], sae);
   }
