@@ -22,7 +22,7 @@ export interface WeightStoreOptions {
   allowNonFinite?: boolean;
 }
 
-const HOW_TO_ALLOW_NON_FINITE = 'to run this model anyway, pass --allow-non-finite (allowNonFinite: true)';
+const HOW_TO_ALLOW_NON_FINITE = 'to run this model anyway, use featurescope run --allow-non-finite (allowNonFinite: true in model.run)';
 
 export class WeightStore {
   private readFloatOptions: ReadFloat32Options = { howToAllow: HOW_TO_ALLOW_NON_FINITE };

@@ -89,7 +89,7 @@ describe('readFloat32 refuses NaN/Inf unless allowed', () => {
     const dir = mkdtempSync(join(work, 'model-'));
     writeSafetensors(join(dir, 'model.safetensors'), [tensor('BF16', 'nan')]);
     const strict = WeightStore.open(dir);
-    expect(() => strict.readFloat32('w')).toThrowError(/holds NaN at element \[1, 2\].*; to run this model anyway, pass --allow-non-finite \(allowNonFinite: true\)/);
+    expect(() => strict.readFloat32('w')).toThrowError(/holds NaN at element \[1, 2\].*; to run this model anyway, use featurescope run --allow-non-finite \(allowNonFinite: true in model.run\)/);
     strict.close();
     const lenient = WeightStore.open(dir, { allowNonFinite: true });
     expect(Number.isNaN(lenient.readFloat32('w')[5])).toBe(true);
