@@ -1,13 +1,17 @@
-// Issue #19 finding 6, end to end: a 600-byte config.json saying n_layer 1e9 used to make the
-// engine allocate per-layer arrays for ~20 s and 1.7–3.3 GB until V8 aborted it (SIGABRT). Now the
-// real CLI, with its real engine child process, stops with the config error. Both processes run
-// under a 256 MB V8 heap cap: allocating by the bad number would abort the engine, not print this.
+// Issue #19 end to end, through the real CLI and its real engine child process.
+// Finding 6: a 600-byte config.json saying n_layer 1e9 used to make the engine allocate per-layer
+// arrays for ~20 s and 1.7–3.3 GB until V8 aborted it (SIGABRT). Now the CLI stops with the config
+// error. Both processes run under a 256 MB V8 heap cap: allocating by the bad number would abort
+// the engine, not print this.
+// Finding 9: NaN weights ran silently ("NaN%"); now refused naming the tensor, unless
+// --allow-non-finite.
 
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SafetensorsFile, writeSafetensors } from '../../src/engine/formats/safetensors';
 import { builtDir } from './helpers';
 
 const ROOT = resolve(__dirname, '../..');
@@ -51,5 +55,31 @@ describe('featurescope run on a config.json with n_layer 1e9', () => {
     expect(r.stderr).toContain('config.json: field "n_layer" is 1000000000; the limit is 1,024 layers');
     expect(r.stderr).not.toMatch(/killed|SIGABRT|heap|Invalid array length/);
     expect(r.stdout).toBe('');
+  }, 180_000);
+
+  it('refuses NaN weights naming the tensor; --allow-non-finite runs them', async () => {
+    const model = join(work, 'nan-model');
+    cpSync(BUNDLED, model, { recursive: true });
+    const weights = join(model, 'model.safetensors');
+    const src = SafetensorsFile.open(weights);
+    const tensors = [...src.tensors.keys()].map((name) => {
+      const data = src.readFloat32(name).slice();
+      if (name === 'transformer.h.1.mlp.c_proj.weight') data[7] = NaN;
+      return { name, dtype: 'F32' as const, shape: [...src.entry(name).shape], data };
+    });
+    src.close();
+    writeSafetensors(weights, tensors);
+    const env = { ...process.env, FEATURESCOPE_HOME: join(work, 'home-nan') };
+
+    const refused = await run(['run', '--model', model, '--prompt', 'hello'], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('tensor "transformer.h.1.mlp.c_proj.weight" holds NaN at element [0, 7]');
+    expect(refused.stderr).toContain('--allow-non-finite');
+
+    const allowed = await run(['run', '--model', model, '--prompt', 'hello', '--allow-non-finite', '--json'], env);
+    expect(allowed.code).toBe(0);
+    const out = JSON.parse(allowed.stdout) as { next: Array<{ prob: number | null }> };
+    expect(out.next.length).toBeGreaterThan(0);
+    expect(out.next.every((t) => t.prob === null || Number.isNaN(t.prob))).toBe(true); // NaN prints as null in JSON
   }, 180_000);
 });
