@@ -387,7 +387,8 @@ function decodeName(path: string, raw: Uint8Array, flags: number): string {
   }
   // Without the UTF-8 flag names are CP437; we accept only the ASCII subset both agree on.
   for (const b of raw) if (b >= 0x80) throw badZip(path, 'an entry name has non-ASCII bytes without the UTF-8 flag');
-  return String.fromCharCode(...raw);
+  // Not String.fromCharCode(...raw): a 64 KiB name spread into a call can overflow the stack.
+  return Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('latin1');
 }
 
 /** Checks the local header against the central directory; returns where the data starts. */
