@@ -32,7 +32,7 @@ export function sessionCommands({ services, models, saes }: CommandDeps): { call
   }
 
   async function run(input: RunInput, withInterventions: boolean): Promise<PromptRun> {
-    const model = await models.get(input.model);
+    const model = await models.get(input.model, { allowNonFinite: input.allowNonFinite === true });
     const sae = input.sae === undefined ? undefined : saes.get(services.catalog(), input.sae);
     return runPrompt(model, input, withInterventions ? input.interventions : [], sae);
   }

@@ -104,6 +104,8 @@ export const RunInput = z
     /** Catalog id of the SAE that saeFeatures interventions and feature probes refer to. */
     sae: z.number().int().positive().optional(),
     probe: Probe.optional(),
+    /** Run weights holding NaN or ±Inf (refused by default, naming the tensor). */
+    allowNonFinite: z.boolean().optional(),
   })
   .strict();
 

@@ -9,6 +9,7 @@ import { FeaturescopeError } from '../../../shared/errors';
 import { writeFileAtomic } from '../../formats/atomic';
 import { SafetensorsFile, writeSafetensors } from '../../formats/safetensors';
 import { createSae, isSaeArchitecture, saeArchitectures } from '../registry';
+import { checkSaeSize } from './limits';
 import type { Sae, SaeConfig, SaeWeights } from '../sae';
 
 export const CFG_FILE = 'cfg.json';
@@ -110,15 +111,21 @@ function parseCfg(raw: unknown, path: string): SaeConfig {
   const kRaw = o.k ?? kwargs.k;
   const applyBDec = o.apply_b_dec_to_input ?? true;
   if (typeof applyBDec !== 'boolean') throw bad('apply_b_dec_to_input', 'must be true or false');
+  const dIn = posInt('d_in', o.d_in);
+  const dSae = posInt('d_sae', o.d_sae);
+  checkSaeSize(path, dIn, dSae, { dIn: 'd_in', dSae: 'd_sae' });
   const cfg: SaeConfig = {
     architecture,
-    d_in: posInt('d_in', o.d_in),
-    d_sae: posInt('d_sae', o.d_sae),
+    d_in: dIn,
+    d_sae: dSae,
     apply_b_dec_to_input: applyBDec,
     normalize_activations: 'none',
     dtype: 'float32',
     metadata: { ...meta, hook_name: hook, model_name: typeof model === 'string' ? model : '' },
   };
-  if (architecture === 'topk') cfg.k = posInt('k', kRaw);
+  if (architecture === 'topk') {
+    cfg.k = posInt('k', kRaw);
+    if (cfg.k > dSae) throw bad('k', `is ${cfg.k}; it must be at most d_sae (${dSae})`);
+  }
   return cfg;
 }
