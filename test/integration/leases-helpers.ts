@@ -108,7 +108,7 @@ export function startCli(ws: Workspace, args: readonly string[]): CliRun {
 }
 
 /** The flags of an analysis long enough to overlap with the processes a test starts beside it. */
-export function analyzeArgs(ws: Workspace, sae: string, maxTokens = 40_000): string[] {
+export function analyzeArgs(ws: Workspace, sae: string, maxTokens = 30_000): string[] {
   return ['analyze', '--sae', sae, '--corpus', ws.corpus, '--model', MODEL, '--max-tokens', String(maxTokens), '--top', '5'];
 }
 

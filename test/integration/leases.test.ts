@@ -91,15 +91,16 @@ describe('processes sharing one workspace', { timeout: 300_000 }, () => {
     ws = makeWorkspace(['s1']);
     const first = cli(analyzeArgs(ws, 's1'));
     const running = await waitForRunning(ws, 's1', first);
+
+    const second = cli(analyzeArgs(ws, 's1'));
+    expect(await second.exited).toBe(1);
+    const message = lastLine(second.stderr());
+    // The first one's lease names the process the message must name.
     const holder = readCatalog(ws, (db) => db.prepare(`SELECT pid, host, command, job FROM writer_leases WHERE output = 'analysis:1'`).get()) as
       | { pid: number; host: string; command: string; job: string }
       | undefined;
     expect(holder).toMatchObject({ host: hostname(), job: 'sae.analyze' });
     expect(holder!.command).toMatch(/^featurescope analyze --sae s1 /);
-
-    const second = cli(analyzeArgs(ws, 's1'));
-    expect(await second.exited).toBe(1);
-    const message = lastLine(second.stderr());
     expect(message).toContain('The analysis of SAE "s1" is already being written by another process');
     expect(message).toContain(`pid ${holder!.pid} on host ${hostname()}`);
     expect(message).toMatch(/since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
