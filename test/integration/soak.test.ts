@@ -10,8 +10,13 @@ import type WebSocket from 'ws';
 import { analysesOf, analyzeArgs, connectWs, D_SAE, lastLine, makeWorkspace, readCatalog, startCli, startServe, type Workspace, wsCall } from './leases-helpers';
 
 const SOAK = process.env.FEATURESCOPE_SOAK === '1';
-/** The whole run, start-up and checks included, stays under two minutes. */
-const TRAFFIC_MS = 75_000;
+/**
+ * The whole run, start-up and checks included, stays under two minutes: traffic for 70 s, and no
+ * writer starts a new analysis in its last 25 s (one takes ~10-25 s here, by load), so the last
+ * ones end about when the traffic does.
+ */
+const TRAFFIC_MS = 70_000;
+const WRITERS_STOP_BEFORE_END_MS = 25_000;
 const CLIENTS = 4;
 const REPLY_TIMEOUT_MS = 30_000;
 const WRITER_TOKENS = 12_000;
@@ -86,7 +91,7 @@ async function writer(ws: Workspace, sae: string, until: number, failures: strin
 const uptime = () => execFileSync('uptime', { encoding: 'utf8' }).trim();
 
 describe.skipIf(!SOAK)('soak: serve under mixed traffic while two CLI writers analyse', () => {
-  it('keeps the catalog sound, every committed analysis present and the server answering', { timeout: 180_000 }, async () => {
+  it('keeps the catalog sound, every committed analysis present and the server answering', { timeout: 150_000 }, async () => {
     const t0 = Date.now();
     const loadBefore = uptime();
     const ws = makeWorkspace(['s1', 's2']);
@@ -97,8 +102,8 @@ describe.skipIf(!SOAK)('soak: serve under mixed traffic while two CLI writers an
       const writerFailures: string[] = [];
       const [, w1, w2] = await Promise.all([
         Promise.all(Array.from({ length: CLIENTS }, (_, i) => client(serve.port, serve.token, i + 1, until, tally))),
-        writer(ws, 's1', until, writerFailures),
-        writer(ws, 's2', until, writerFailures),
+        writer(ws, 's1', until - WRITERS_STOP_BEFORE_END_MS, writerFailures),
+        writer(ws, 's2', until - WRITERS_STOP_BEFORE_END_MS, writerFailures),
       ]);
       const loadAfter = uptime();
 
