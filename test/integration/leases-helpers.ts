@@ -206,3 +206,28 @@ export function wsCall(ws: WebSocket, id: number, command: string, input: unknow
     ws.send(JSON.stringify({ id, command, input }));
   });
 }
+
+export interface LeaseRow {
+  output: string;
+  pid: number;
+  host: string;
+  command: string;
+  job: string;
+}
+
+/** The writer leases in the catalog now. */
+export function leases(ws: Workspace): LeaseRow[] {
+  return readCatalog(ws, (db) => db.prepare(`SELECT output, pid, host, command, job FROM writer_leases ORDER BY output`).all() as LeaseRow[]);
+}
+
+/** Wait until a lease on `output` is held (its job is past the lease and at work). */
+export function waitForLease(ws: Workspace, output: string, run: CliRun | null): Promise<LeaseRow> {
+  return waitFor(
+    () => {
+      if (run !== null && run.child.exitCode !== null) throw new Error(`the writer of ${output} ended before it took its lease: ${lastLine(run.stderr())}`);
+      return leases(ws).find((l) => l.output === output);
+    },
+    120_000,
+    `a lease on ${output}`,
+  );
+}
