@@ -131,6 +131,9 @@ export function migrate(db: Database.Database, to: number = LATEST_SCHEMA_VERSIO
   for (const step of MIGRATIONS) {
     if (step.version <= version || step.version > to) continue;
     db.transaction(() => {
+      // Two engines starting on a new workspace both read the old version; the second to get the
+      // write lock finds this step applied already and must not run it again.
+      if (Number(db.pragma('user_version', { simple: true })) >= step.version) return;
       db.exec(step.sql);
       db.pragma(`user_version = ${step.version}`);
     }).immediate();

@@ -110,6 +110,17 @@ describe('openCatalog', () => {
     }
   });
 
+  it('lets two processes that both read the old version migrate at once: the second skips the steps applied meanwhile', () => {
+    const path = tmp.file('race.db');
+    const early = new Database(path); // read version 0, then lost the race for the write lock
+    const winner = new Database(path);
+    expect(migrate(winner)).toBe(LATEST_SCHEMA_VERSION);
+    expect(migrate(early, LATEST_SCHEMA_VERSION, 0)).toBe(LATEST_SCHEMA_VERSION);
+    expect(schemaOf(early)).toEqual(schemaOf(winner));
+    early.close();
+    winner.close();
+  });
+
   it('refuses a catalog newer than this app, naming the file, both versions and what to do', () => {
     const path = tmp.file('future.db');
     openCatalog(path).close();
