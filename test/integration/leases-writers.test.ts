@@ -66,7 +66,7 @@ describe('writer leases of captures and training', { timeout: 300_000 }, () => {
     expect(leases(ws)).toEqual([]);
   });
 
-  it('a second training of one name is refused; once the first is SIGKILLed the next takes over its lease and resumes', async () => {
+  it('a second training (or an import) of one name is refused; once the first is SIGKILLed the next takes over its lease and resumes', async () => {
     ws = makeWorkspace([]);
     await runCli(ws, captureArgs(ws, 'cap', 20_000));
     const store = join(ws.home, 'workspaces', 'default', 'activations', 'cap', HOOK);
@@ -77,7 +77,11 @@ describe('writer leases of captures and training', { timeout: 300_000 }, () => {
     const second = cli(trainArgs(store, 't1'));
     expect(await second.exited).toBe(1);
     expect(first.child.exitCode).toBeNull();
-    expectRefusal(second, holder, 'The training of SAE "t1"');
+    expectRefusal(second, holder, 'SAE "t1"');
+    // An import under that name would write the folder the training saves into: refused too.
+    const imported = cli(['import', '--path', join(ws.home, 'sae-weights'), '--name', 't1']);
+    expect(await imported.exited).toBe(1);
+    expectRefusal(imported, holder, 'SAE "t1"');
 
     // Killed after its first checkpoint: its lease stays behind with a dead pid.
     const complete = () => (existsSync(checkpoints) ? readdirSync(checkpoints).some((n) => /^step-\d+$/.test(n) && existsSync(join(checkpoints, n, 'manifest.json'))) : false);

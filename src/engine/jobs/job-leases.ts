@@ -1,6 +1,6 @@
-// The writer lease each writing job holds (catalog/leases.ts), taken before the job starts so a
-// second writer of the same output is refused at once, naming the first, instead of both
-// corrupting it or one failing the other halfway through.
+// The writer lease each command that writes a shared output holds (catalog/leases.ts): taken
+// before the command starts, so a second writer of the same output is refused at once, naming the
+// first, instead of both corrupting it or one failing the other halfway through.
 import { join } from 'node:path';
 import { leaseOutputs, takeLease, type WriterLease } from '../../catalog/leases';
 import { takeAnalysisLease } from '../../catalog/recovery';
@@ -12,8 +12,8 @@ export function hostCommand(env: NodeJS.ProcessEnv = process.env): string {
   return env.FEATURESCOPE_HOST_COMMAND?.trim() || 'the Featurescope app';
 }
 
-/** Take the lease of what `command` writes; null for jobs that write no shared output. */
-export function takeJobLease(services: EngineServices, command: string, input: unknown): WriterLease | null {
+/** Take the lease of what `command` writes; null for commands that write no shared output. */
+export function takeOutputLease(services: EngineServices, command: string, input: unknown): WriterLease | null {
   const who = { command: hostCommand(), job: command };
   switch (command) {
     case 'sae.analyze':
@@ -26,7 +26,12 @@ export function takeJobLease(services: EngineServices, command: string, input: u
     }
     case 'sae.train': {
       const { name } = input as ParsedInput<'sae.train'>;
-      return takeLease(services.catalog(), leaseOutputs.sae(name), `the training of SAE "${name}"`, who);
+      return takeLease(services.catalog(), leaseOutputs.sae(name), `SAE "${name}"`, who);
+    }
+    case 'sae.import': {
+      // Writes the same saes/<name> folder a training of that name saves into at its end.
+      const { name } = input as ParsedInput<'sae.import'>;
+      return takeLease(services.catalog(), leaseOutputs.sae(name), `SAE "${name}"`, who);
     }
     default:
       return null;
