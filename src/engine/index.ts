@@ -9,6 +9,7 @@ import { initBackend } from './backend';
 import { createHandlers } from './handlers';
 import { createEngineServices } from './services';
 import { createJobContext } from './jobs/context';
+import { takeOutputLease } from './jobs/job-leases';
 
 async function main(): Promise<void> {
   const host = connectToHost();
@@ -25,7 +26,11 @@ async function main(): Promise<void> {
           const handler = (callHandlers as Record<string, ((input: unknown) => unknown) | undefined>)[message.command];
           if (!handler) throw new FeaturescopeError('unknown_command', `The engine has no command "${message.command}".`);
           // The host validated already; parsing again here keeps the engine safe on its own.
-          const value = await handler(parseCommandInput(message.command, message.input));
+          const input = parseCommandInput(message.command, message.input);
+          const lease = takeOutputLease(services, message.command, input); // sae.import writes an SAE folder
+          const value = await Promise.resolve()
+            .then(() => handler(input))
+            .finally(() => lease?.release());
           host.send({ kind: 'reply', id: message.id, ok: true, value });
         } catch (err) {
           host.send({ kind: 'reply', id: message.id, ok: false, error: toCommandError(err) });
@@ -44,7 +49,11 @@ async function main(): Promise<void> {
         try {
           const handler = (jobHandlers as Record<string, ((input: unknown, c: typeof ctx) => Promise<unknown>) | undefined>)[message.command];
           if (!handler) throw new FeaturescopeError('unknown_command', `The engine has no job "${message.command}".`);
-          const result = await handler(parseCommandInput(message.command, message.input), ctx);
+          const input = parseCommandInput(message.command, message.input);
+          // One writer per output across every process on the workspace. Released however the job
+          // ends, before the end is reported: whoever reacts to it may start the next writer.
+          const lease = takeOutputLease(services, message.command, input);
+          const result = await handler(input, ctx).finally(() => lease?.release());
           host.send({ kind: 'job-done', jobId: message.jobId, result });
         } catch (err) {
           const error = toCommandError(err);

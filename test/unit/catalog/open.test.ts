@@ -51,7 +51,7 @@ describe('openCatalog', () => {
     // FTS5 keeps its own shadow tables (features_fts_data, …); SQLite creates them, not us.
     const ours = tables.filter((t) => !/_fts_|^sqlite_/.test(t.name));
     expect(ours.map((t) => t.name).sort()).toEqual(
-      ['analyses', 'corpora', 'examples', 'experiments', 'feature_tags', 'features', 'labels', 'logit_effects', 'models', 'notes', 'saes', 'tags', 'watchlist_entries', 'watchlists'].sort(),
+      ['analyses', 'corpora', 'examples', 'experiments', 'feature_tags', 'features', 'labels', 'logit_effects', 'models', 'notes', 'saes', 'tags', 'watchlist_entries', 'watchlists', 'writer_leases'].sort(),
     );
     for (const t of ours) expect({ name: t.name, strict: t.strict }).toEqual({ name: t.name, strict: 1 });
     cat.close();
@@ -113,6 +113,17 @@ describe('openCatalog', () => {
       if (from >= 1 && from < 4) expect(saveWatchlist(cat, { name: 'zebras', entries: [{ saeId: 1, idx: 3 }] }).entries[0]).toMatchObject({ threshold: 1, maxAct: 2 });
       cat.close();
     }
+  });
+
+  it('lets two processes that both read the old version migrate at once: the second skips the steps applied meanwhile', () => {
+    const path = tmp.file('race.db');
+    const early = new Database(path); // read version 0, then lost the race for the write lock
+    const winner = new Database(path);
+    expect(migrate(winner)).toBe(LATEST_SCHEMA_VERSION);
+    expect(migrate(early, LATEST_SCHEMA_VERSION, 0)).toBe(LATEST_SCHEMA_VERSION);
+    expect(schemaOf(early)).toEqual(schemaOf(winner));
+    early.close();
+    winner.close();
   });
 
   it('refuses a catalog newer than this app, naming the file, both versions and what to do', () => {
