@@ -4,6 +4,7 @@ import { getExperiment, logExperiment } from '../../catalog';
 import { RunInput, type ExperimentRunOutput, type ModelInfo, type RunOutput } from '../../shared/contract';
 import { FeaturescopeError } from '../../shared/errors';
 import { appVersion } from '../../node/versions';
+import { BaselineCache } from '../session/baseline-cache';
 import { ModelCache, realFolder } from '../session/model-cache';
 import { describeModel } from '../session/model-info';
 import { runPrompt, type PromptRun } from '../session/run-prompt';
@@ -32,15 +33,18 @@ export function modelHandlers(services: EngineServices, cache: ModelCache, saes:
     return describeModel(model, bundled.includes(model.dir));
   }
 
-  async function run(input: RunInput, withInterventions: boolean): Promise<PromptRun> {
+  const baselines = new BaselineCache();
+  /** `reuseBaseline`: a run without interventions may come from the baseline cache (not for replays). */
+  async function run(input: RunInput, withInterventions: boolean, reuseBaseline = false): Promise<PromptRun> {
     const model = await cache.get(input.model);
     const sae = input.sae === undefined ? undefined : saes.get(services.catalog(), input.sae);
+    if (!withInterventions && reuseBaseline) return baselines.get(model, sae, input, () => runPrompt(model, input, [], sae));
     return runPrompt(model, input, withInterventions ? input.interventions : [], sae);
   }
 
   /** Baseline and intervened runs of the same input, compared. */
-  async function compare(input: RunInput): Promise<Omit<ExperimentRunOutput, 'experiment'>> {
-    const baseline = await run(input, false);
+  async function compare(input: RunInput, reuseBaseline = false): Promise<Omit<ExperimentRunOutput, 'experiment'>> {
+    const baseline = await run(input, false, reuseBaseline);
     const intervened = await run(input, true);
     return { baseline: baseline.output, intervened: intervened.output, ...distributionShift(baseline, intervened) };
   }
@@ -70,7 +74,7 @@ export function modelHandlers(services: EngineServices, cache: ModelCache, saes:
     'model.run': async (input) => (await run(input, true)).output,
 
     'experiment.run': async (input) => {
-      const result = await compare(input);
+      const result = await compare(input, true);
       const steering = input.interventions.some((iv) => iv.kind === 'add' || iv.kind === 'clamp');
       const experiment = logExperiment(services.catalog(), {
         kind: steering ? 'steering' : 'ablation',
