@@ -85,7 +85,7 @@ test('first run: Get started captures, trains and analyses the bundled model ste
   await expect(featurePage).toHaveAttribute('data-idx', /^\d+$/);
   await expect(page.getByTestId('top-examples').locator('.fp-example').first()).toBeVisible();
 
-  // With an analysis, steering strength is in units of the feature's max activation (from catalog.feature).
+  // With an analysis, steering strength is in units of the feature's max activation (one catalog.search row).
   await page.keyboard.press('Alt+4');
   const form = page.getByRole('form', { name: 'Run a prompt' });
   await form.getByLabel('SAE (optional)').selectOption({ label: 'first-sae · blocks.2.hook_resid_post · 512' });

@@ -142,11 +142,6 @@ export function* readCorpus(spec: CorpusSpec, scan: CorpusScan, from: CorpusCurs
   }
 }
 
-/** The cursor just past the last piece of a scan. */
-export function corpusEnd(scan: CorpusScan): CorpusCursor {
-  return { file: scan.files.length, offset: 0, line: 0, part: 0 };
-}
-
 // ---------------------------------------------------------------------------------------------
 // Listing
 

@@ -7,6 +7,7 @@ import type { ModelInfo, RunInput } from '../../shared/contract';
 import { appVersion } from '../../node/versions';
 import type { Replayers } from '../experiments/replay';
 import type { CallHandlers, CommandDeps } from '../handlers/registry';
+import { BaselineCache } from './baseline-cache';
 import { compareWithLog, distributionShift, loggedRunInput, type RunComparison } from './compare-runs';
 import { realFolder } from './model-cache';
 import { describeModel } from './model-info';
@@ -31,15 +32,18 @@ export function sessionCommands({ services, models, saes }: CommandDeps): { call
     return describeModel(model, bundled.includes(model.dir));
   }
 
-  async function run(input: RunInput, withInterventions: boolean): Promise<PromptRun> {
+  const baselines = new BaselineCache();
+  /** `reuseBaseline`: a run without interventions may come from the baseline cache (not for replays). */
+  async function run(input: RunInput, withInterventions: boolean, reuseBaseline = false): Promise<PromptRun> {
     const model = await models.get(input.model, { allowNonFinite: input.allowNonFinite === true });
     const sae = input.sae === undefined ? undefined : saes.get(services.catalog(), input.sae);
+    if (!withInterventions && reuseBaseline) return baselines.get(model, sae, input, () => runPrompt(model, input, [], sae));
     return runPrompt(model, input, withInterventions ? input.interventions : [], sae);
   }
 
   /** Baseline and intervened runs of the same input, compared. */
-  async function compare(input: RunInput): Promise<RunComparison> {
-    const baseline = await run(input, false);
+  async function compare(input: RunInput, reuseBaseline = false): Promise<RunComparison> {
+    const baseline = await run(input, false, reuseBaseline);
     const intervened = await run(input, true);
     return { baseline: baseline.output, intervened: intervened.output, ...distributionShift(baseline, intervened) };
   }
@@ -64,7 +68,7 @@ export function sessionCommands({ services, models, saes }: CommandDeps): { call
       'model.run': async (input) => (await run(input, true)).output,
 
       'experiment.run': async (input) => {
-        const result = await compare(input);
+        const result = await compare(input, true);
         const steering = input.interventions.some((iv) => iv.kind === 'add' || iv.kind === 'clamp');
         const experiment = logExperiment(services.catalog(), {
           kind: steering ? 'steering' : 'ablation',

@@ -4,6 +4,7 @@ import { call } from '../api/client';
 import type { NavRequest } from '../app/navigation';
 import { Field, FormError, useAction } from '../ui/forms';
 import { modelListGate, useModelChoice } from '../ui/modelChoice';
+import { featureMaxAct } from './feature-max';
 import { buildInterventions, type FeatureEdit, type NeuronAblation } from './interventions';
 import { InterventionsPanel, newEditId } from './InterventionsPanel';
 import { RunResult, type ShownRun } from './RunResult';
@@ -258,6 +259,6 @@ export function PlaygroundView({ active, request }: { active: boolean; request?:
   );
 }
 
-async function featureMax(saeId: number, idx: number): Promise<number> {
-  return (await call('catalog.feature', { saeId, idx })).feature.maxAct;
+function featureMax(saeId: number, idx: number): Promise<number> {
+  return featureMaxAct((query) => call('catalog.search', query), saeId, idx);
 }
