@@ -21,6 +21,14 @@ export interface ZipLimits {
   maxTotalBytes: number;
   /** Largest uncompressed:compressed ratio of a deflated entry. */
   maxCompressionRatio: number;
+  /** A deflated entry bigger than this, uncompressed, must also keep under `maxLargeEntryRatio`. */
+  largeEntryBytes: number;
+  /**
+   * Trained float weights barely compress (~1.1:1), so a large entry that shrinks far more is a
+   * bomb whose headers were made to agree with each other; the general cap alone let a 2.3 MB file
+   * declare two 1 GiB arrays (922:1).
+   */
+  maxLargeEntryRatio: number;
 }
 
 export const DEFAULT_ZIP_LIMITS: Readonly<ZipLimits> = {
@@ -28,6 +36,8 @@ export const DEFAULT_ZIP_LIMITS: Readonly<ZipLimits> = {
   maxEntryBytes: 4 * 1024 ** 3,
   maxTotalBytes: 16 * 1024 ** 3,
   maxCompressionRatio: 1000,
+  largeEntryBytes: 64 * 1024 ** 2,
+  maxLargeEntryRatio: 32,
 };
 
 export interface ZipEntry {
@@ -67,6 +77,7 @@ export class ZipArchive {
     readonly path: string,
     fd: number,
     readonly entries: ZipEntry[],
+    private readonly limits: ZipLimits,
   ) {
     this.fd = fd;
   }
@@ -84,7 +95,7 @@ export class ZipArchive {
       const stat = fstatSync(fd);
       if (!stat.isFile()) throw badZip(path, 'not a regular file');
       const entries = readDirectory(path, fd, stat.size, lim);
-      return new ZipArchive(path, fd, entries);
+      return new ZipArchive(path, fd, entries, lim);
     } catch (err) {
       closeSync(fd);
       throw err;
@@ -95,6 +106,16 @@ export class ZipArchive {
   read(entry: ZipEntry): Uint8Array {
     if (this.fd === undefined) throw new FeaturescopeError('internal', `${this.path}: read after close`);
     const where = `entry ${JSON.stringify(entry.name)}`;
+    // Checked here, before the whole entry is allocated, rather than when the directory is read: a
+    // reader's own checks of the entry's header (readPrefix) come first and say more precisely what is wrong.
+    const { largeEntryBytes, maxLargeEntryRatio } = this.limits;
+    if (entry.method === 8 && entry.uncompressedSize > largeEntryBytes && entry.uncompressedSize > entry.compressedSize * maxLargeEntryRatio) {
+      throw badZip(
+        this.path,
+        `${where} declares ${entry.uncompressedSize} bytes from ${entry.compressedSize} compressed (${(entry.uncompressedSize / Math.max(entry.compressedSize, 1)).toFixed(0)}:1); ` +
+          `an entry over ${largeEntryBytes / 1024 ** 2} MiB may compress at most ${maxLargeEntryRatio}:1, as real weights do (zip bomb?)`,
+      );
+    }
     const compressed = new Uint8Array(entry.compressedSize);
     readExactly(this.path, this.fd, compressed, entry.dataOffset);
     let data: Uint8Array;

@@ -192,6 +192,28 @@ describe('npz entries are read only up to what their headers and the SAE describ
     }
   });
 
+  it('refuses a bomb whose headers agree with each other (an SAE of two 1 GiB matrices at ~500:1) before inflating it', () => {
+    // d_in 2048 × d_sae 131,072 is allowed by every shape rule (2^28 weights per matrix); only the
+    // ratio tells these entries from real weights, which compress about 1.1:1.
+    const [dIn, dSae] = [2048, 131_072];
+    const matrix = (name: string, shape: number[]) => deflatedBomb(name, npyHeader('<f4', shape), npyHeader('<f4', shape).length + dIn * dSae * 4);
+    const small = gemmaScope(dIn, 8).slice(2).map((e, i) => (i === 0 ? stored('b_enc.npy', npy('<f4', [dSae], new Float32Array(dSae))) : i === 2 ? stored('threshold.npy', npy('<f4', [dSae], new Float32Array(dSae))) : e));
+    const path = writeZip([matrix('W_enc.npy', [dIn, dSae]), matrix('W_dec.npy', [dSae, dIn]), ...small]);
+    const err = errorOf(() => loadGemmaScopeNpz(path));
+    expect(err.code).toBe('bad_file');
+    expect(err.message).toMatch(/entry "W_enc\.npy" declares 1073741952 bytes from \d+ compressed \(\d+:1\); an entry over 64 MiB may compress at most 32:1/);
+    expect(err.message).not.toMatch(/corrupt/);
+  });
+
+  it('reads a large entry that compresses like real weights (the ratio rule spares it)', () => {
+    const random = mulberry32(3);
+    const floats = Float32Array.from({ length: (65 * MiB) / 4 }, () => random() - 0.5);
+    const raw = npy('<f4', [floats.length], floats);
+    const path = writeZip([{ name: 'big.npy', data: zlib.deflateRawSync(raw, { level: 1 }), method: 8, size: raw.length, crc: zlib.crc32(raw) }]);
+    const big = readNpz(path).get('big')!;
+    expect(big.shape).toEqual([floats.length]);
+  });
+
   it('never inflates arrays the SAE does not use', () => {
     const extra = deflatedBomb('unused.npy', npyHeader('|u1', [GiB]), npyHeader('|u1', [GiB]).length + GiB);
     const sae = loadGemmaScopeNpz(writeZip([...gemmaScope(4, 8), extra]));
