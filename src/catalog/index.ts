@@ -6,3 +6,4 @@ export * from './queries';
 export { exportFeatureCsv, exportNeuronpediaJsonl } from './export';
 export { explainFeature, type Explanation, type ExplainExample } from './explain';
 export * from './types';
+export { addCorpusFolder, listCorpusFolders, removeCorpusFolder, type CorpusFolder } from './corpus-folders';

@@ -9,6 +9,7 @@ import { saeCommands } from './contract/sae';
 import { attributionCommands } from './contract/attribution';
 import { auditCommands } from './contract/audit';
 import { watchCommands } from './contract/watch';
+import { workspaceCommands } from './contract/workspace';
 
 export * from './contract/common';
 export * from './contract/app';
@@ -18,6 +19,7 @@ export * from './contract/sae';
 export * from './contract/attribution';
 export * from './contract/audit';
 export * from './contract/watch';
+export * from './contract/workspace';
 export * from './contract/events';
 export type { CommandSpec, RunsIn } from './contract/define';
 
@@ -30,6 +32,7 @@ export const commands = {
   ...attributionCommands,
   ...auditCommands,
   ...watchCommands,
+  ...workspaceCommands,
 };
 
 export type Commands = typeof commands;

@@ -122,7 +122,7 @@ export function auditHandlers(services: EngineServices, models: ModelCache, saes
     },
     jobs: {
       'audit.run': async (input: AuditRunInput, ctx) => {
-        if (input.outPath !== undefined) checkReportOutPath(input.outPath);
+        if (input.outPath !== undefined) checkReportOutPath(input.outPath, { caller: ctx.caller, workspace: services.paths.workspace, force: input.force });
         const set = loadContrastSet(input.contrastSet, contrastDir());
         const model = await models.get(input.model);
         const catalog = services.catalog();

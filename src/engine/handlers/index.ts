@@ -8,6 +8,7 @@ import { attributionHandlers } from './attribution';
 import { exportHandlers } from './exports';
 import { auditHandlers } from './audit';
 import { watchHandlers } from './watch';
+import { workspaceHandlers } from './workspace';
 import { ModelCache } from '../session/model-cache';
 import { SaeCache } from '../session/sae-cache';
 
@@ -28,6 +29,7 @@ export function createHandlers(services: EngineServices): { calls: CallHandlers;
       ...attributionHandlers(services, models, saeCache),
       ...audit.calls,
       ...watch.calls,
+      ...workspaceHandlers(services),
     },
     jobs: {
       'engine.benchmark': benchmarkMatmul,

@@ -26,6 +26,7 @@ import { realFolder, type ModelCache } from '../session/model-cache';
 import type { EngineServices } from '../services';
 import type { CallHandlers, JobHandlers } from './registry';
 import { saeModelRow } from './sae-model';
+import { allowedCorpus } from './workspace';
 
 /** Written beside a capture so training and analysis know which model folder and corpus it came from. */
 const CAPTURE_INFO = 'capture.json';
@@ -87,13 +88,15 @@ export function saeHandlers(services: EngineServices, models: ModelCache, saeCac
   return {
     jobs: {
       'capture.start': async (input, ctx) => {
+        // Before any folder is made: a browser reads corpora only from the workspace's corpus folders.
+        const corpus = allowedCorpus(services, input.corpus, ctx.caller);
         const dir = workspaceDir('activations', input.name);
         mkdirSync(dir, { recursive: true });
         const model = await models.get(input.model);
         const result = await captureActivations(
           {
             modelDir: model.dir,
-            corpus: input.corpus,
+            corpus,
             hooks: input.hooks,
             outDir: dir,
             bos: input.bos,
@@ -107,26 +110,28 @@ export function saeHandlers(services: EngineServices, models: ModelCache, saeCac
           { model },
         );
         const first = result.stores[0] ? ActivationStore.open(result.stores[0].storeDir) : null;
-        writeFileAtomic(join(dir, CAPTURE_INFO), JSON.stringify({ modelDir: model.dir, corpus: input.corpus, corpusSha256: first?.manifest.corpus.sha256 ?? null }, null, 2));
+        writeFileAtomic(join(dir, CAPTURE_INFO), JSON.stringify({ modelDir: model.dir, corpus, corpusSha256: first?.manifest.corpus.sha256 ?? null }, null, 2));
         return { dir, tokens: result.tokens, stores: result.stores };
       },
 
       'sae.evaluate': async (input, ctx) => {
+        const corpus = allowedCorpus(services, input.corpus, ctx.caller);
         const { row, model } = await saeAndModel(input.saeId, input.model);
         const sae = saeCache.get(services.catalog(), input.saeId, 'saeId');
         const settings = windowSettingsFor(model, { ...(input.contextLength === undefined ? {} : { contextLength: input.contextLength }) });
-        const { metrics, densityHistogram } = await evaluateOnCorpus(row.name, input.saeId, model, sae, input.corpus, settings, input.windows, ctx);
+        const { metrics, densityHistogram } = await evaluateOnCorpus(row.name, input.saeId, model, sae, corpus, settings, input.windows, ctx);
         return { metrics, densityHistogram };
       },
 
       'sae.analyze': async (input, ctx) => {
+        const corpus = allowedCorpus(services, input.corpus, ctx.caller);
         const catalog = services.catalog();
         const { row, model } = await saeAndModel(input.saeId, input.model);
         const result = await analyzeSae(
           {
             modelDir: model.dir,
             saePath: row.path,
-            corpus: input.corpus,
+            corpus,
             contextLength: input.contextLength ?? Math.min(128, model.config.maxPositions ?? 128),
             ...(input.maxTokens === undefined ? {} : { maxTokens: input.maxTokens }),
             topExamples: input.topExamples,

@@ -10,6 +10,7 @@ import type { EngineServices } from '../services';
 import { renderScanReport } from '../watch/report';
 import { encodePrompt, replayFlag, scanWatchedFeatures, type Flag } from '../watch/scan';
 import { loggedPrefix, scanLogOutputs, type LoggedScan } from '../watch/scan-log';
+import { allowedCorpus } from './workspace';
 import type { CallHandlers, JobHandlers } from './registry';
 import { checkReportOutPath, logWithReport } from './report-out';
 import { saeModelRow } from './sae-model';
@@ -65,7 +66,7 @@ export function watchHandlers(
     },
     jobs: {
       'scan.run': async (input: ScanRunInput, ctx): Promise<ScanRunResult> => {
-        if (input.outPath !== undefined) checkReportOutPath(input.outPath);
+        if (input.outPath !== undefined) checkReportOutPath(input.outPath, { caller: ctx.caller, workspace: services.paths.workspace, force: input.force });
         const catalog = services.catalog();
         const watchlist = getWatchlist(catalog, input.watchlist);
         const entries = watchlist.entries.filter((e) => e.saeId === input.sae);
@@ -73,7 +74,8 @@ export function watchHandlers(
         const { name: saeName, modelDir } = saeModelRow(catalog, input.sae, input.model, 'sae');
         const model = await models.get(modelDir);
         const sae = saes.get(catalog, input.sae, 'sae');
-        const src = input.source;
+        // A browser scans corpora only from the workspace's corpus folders (prompts are text, not paths).
+        const src = input.source.kind === 'prompts' ? input.source : allowedCorpus(services, input.source, ctx.caller, 'source.path');
         const outcome = await scanWatchedFeatures(
           model,
           sae,

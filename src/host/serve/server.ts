@@ -111,7 +111,8 @@ function attachClient(ws: WebSocket, host: Host): void {
       ws.close(1003, 'frames must be JSON {id, command, input}');
       return;
     }
-    const result = await host.call(frame.command, frame.input);
+    // A browser: its corpus paths are confined to the workspace's corpus folders (see engine/paths).
+    const result = await host.call(frame.command, frame.input, 'browser');
     send({ id: frame.id, ...result });
   });
 }
