@@ -23,8 +23,16 @@ export function modelHandlers(services: EngineServices, cache: ModelCache, saes:
       .map((d) => realFolder(join(root, d.name)));
   };
 
-  const rememberedDirs = (): string[] =>
-    (services.catalog().statement('SELECT DISTINCT path FROM models ORDER BY id').all() as Array<{ path: string }>).map((r) => r.path);
+  /** Folders opened before; none when the catalog cannot be read (a read-only or missing workspace still lists the bundled models). */
+  const rememberedDirs = (): string[] => {
+    let catalog;
+    try {
+      catalog = services.catalogForReading();
+    } catch {
+      return [];
+    }
+    return (catalog.statement('SELECT DISTINCT path FROM models ORDER BY id').all() as Array<{ path: string }>).map((r) => r.path);
+  };
 
   /** `bundled` is the list of bundled folders, read once by the caller rather than once per model. */
   async function info(dir: string, bundled: string[] = bundledDirs()): Promise<ModelInfo> {

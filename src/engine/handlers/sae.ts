@@ -1,14 +1,15 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { extname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { insertSae, updateSaeMetrics } from '../../catalog';
 import { FeaturescopeError } from '../../shared/errors';
 import { appVersion } from '../../node/versions';
+import { ensureDataFolder } from '../../node/paths';
 import { writeFileAtomic } from '../formats/atomic';
 import { captureActivations } from '../capture/capture-job';
 import { ActivationStore } from '../capture/store';
 import { ShuffledActivationReader } from '../capture/shuffle-reader';
-import { saveSaeLens } from '../sae/io/saelens';
+import { CFG_FILE, saveSaeLens } from '../sae/io/saelens';
 import { loadSae } from '../sae/io/loadSae';
 import { trainSae } from '../sae/train/trainer';
 import { analyzeSae } from '../analysis/analyze';
@@ -91,7 +92,7 @@ export function saeHandlers(services: EngineServices, models: ModelCache, saeCac
         // Before any folder is made: a browser reads corpora only from the workspace's corpus folders.
         const corpus = allowedCorpus(services, input.corpus, ctx.caller);
         const dir = workspaceDir('activations', input.name);
-        mkdirSync(dir, { recursive: true });
+        ensureDataFolder(dir);
         const model = await models.get(input.model);
         const result = await captureActivations(
           {
@@ -213,11 +214,18 @@ export function saeHandlers(services: EngineServices, models: ModelCache, saeCac
       'capture.list': () => ({ captures: listCaptures(workspaceDir('activations')) }),
       'sae.import': ({ path, name, hookName, modelName }) => {
         if (nameTaken(name)) throw new FeaturescopeError('invalid_input', `An SAE named "${name}" is already in the catalog; pick another name.`, 'name');
+        // A params.npz does not say where it reads: refuse before anything is loaded or made.
+        const npz = gemmaScopeFile(resolve(path));
+        if (npz !== null && (hookName === undefined || modelName === undefined)) {
+          const missing = hookName === undefined ? 'hookName' : 'modelName';
+          throw new FeaturescopeError('invalid_input', `${npz}: a Gemma Scope params.npz does not record which model and hook it reads; pass --hook NAME (hookName, e.g. blocks.12.hook_resid_post) and --model-name NAME (modelName). Nothing was imported.`, missing);
+        }
         const names = hookName && modelName ? { hookName, modelName } : undefined;
         const sae = loadSae(resolve(path), names);
+        // The workspace keeps its own SAELens copy: the catalog never points at a file the user may move.
+        const saeDir = workspaceDir('saes', name);
+        const madeDir = !existsSync(saeDir);
         try {
-          // The workspace keeps its own SAELens copy: the catalog never points at a file the user may move.
-          const saeDir = workspaceDir('saes', name);
           saveSaeLens(saeDir, sae);
           const cfg = sae.cfg;
           const saeId = insertSae(services.catalog(), {
@@ -234,10 +242,22 @@ export function saeHandlers(services: EngineServices, models: ModelCache, saeCac
           });
           services.catalogChanged(['saes']);
           return { saeId, architecture: cfg.architecture, dIn: cfg.d_in, dSae: cfg.d_sae, hookName: cfg.metadata.hook_name };
+        } catch (err) {
+          // An import is all there or not there: no folder the catalog does not know.
+          if (madeDir) rmSync(saeDir, { recursive: true, force: true });
+          throw err;
         } finally {
           sae.dispose();
         }
       },
     },
   };
+}
+
+/** The params.npz an import path names (the file, or the one in a folder without cfg.json), else null. */
+function gemmaScopeFile(path: string): string | null {
+  const stat = statSync(path, { throwIfNoEntry: false });
+  if (stat?.isFile() && extname(path).toLowerCase() === '.npz') return path;
+  if (stat?.isDirectory() && !existsSync(join(path, CFG_FILE)) && existsSync(join(path, 'params.npz'))) return join(path, 'params.npz');
+  return null;
 }
