@@ -68,6 +68,7 @@ describe('CLI messages name the path and the cause', () => {
       expect(r.status).toBe(2);
       expect(r.stderr).toContain(`${path}: no text: 0 tokens`);
       expect(r.stdout).not.toContain('tokens in');
+      expect(existsSync(join(home, 'workspaces', 'default', 'activations', name.replace('.txt', '')))).toBe(false);
     }
   }, 300_000);
 

@@ -92,7 +92,8 @@ export function saeHandlers(services: EngineServices, models: ModelCache, saeCac
         // Before any folder is made: a browser reads corpora only from the workspace's corpus folders.
         const corpus = allowedCorpus(services, input.corpus, ctx.caller);
         const dir = workspaceDir('activations', input.name);
-        ensureDataFolder(dir);
+        // The capture's own folder is made once the corpus has passed its checks (an empty one leaves none).
+        ensureDataFolder(workspaceDir('activations'));
         const model = await models.get(input.model);
         const result = await captureActivations(
           {
