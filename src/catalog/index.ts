@@ -7,3 +7,4 @@ export * from './saes';
 export { exportFeatureCsv, exportNeuronpediaJsonl } from './export';
 export { explainFeature, type Explanation, type ExplainExample } from './explain';
 export * from './types';
+export { addCorpusFolder, listCorpusFolders, removeCorpusFolder, type CorpusFolder } from './corpus-folders';

@@ -3,7 +3,7 @@
 // job progress and catalog changes. The host supervises it and restarts it if it dies.
 import { parseCommandInput } from '../shared/validate';
 import { FeaturescopeError, toCommandError } from '../shared/errors';
-import type { HostToEngine } from '../shared/engine-protocol';
+import type { CallerKind, HostToEngine } from '../shared/engine-protocol';
 import { connectToHost } from './transport';
 import { initBackend } from './backend';
 import { createHandlers } from './handlers';
@@ -23,13 +23,13 @@ async function main(): Promise<void> {
     switch (message.kind) {
       case 'call': {
         try {
-          const handler = (callHandlers as Record<string, ((input: unknown) => unknown) | undefined>)[message.command];
+          const handler = (callHandlers as Record<string, ((input: unknown, caller: CallerKind) => unknown) | undefined>)[message.command];
           if (!handler) throw new FeaturescopeError('unknown_command', `The engine has no command "${message.command}".`);
           // The host validated already; parsing again here keeps the engine safe on its own.
           const input = parseCommandInput(message.command, message.input);
           const lease = takeOutputLease(services, message.command, input); // sae.import writes an SAE folder
           const value = await Promise.resolve()
-            .then(() => handler(input))
+            .then(() => handler(input, message.caller ?? 'cli'))
             .finally(() => lease?.release());
           host.send({ kind: 'reply', id: message.id, ok: true, value });
         } catch (err) {
@@ -45,6 +45,7 @@ async function main(): Promise<void> {
           controller.signal,
           (progress) => host.send({ kind: 'job-progress', jobId: message.jobId, progress }),
           services.catalogChanged,
+          message.caller ?? 'cli',
         );
         try {
           const handler = (jobHandlers as Record<string, ((input: unknown, c: typeof ctx) => Promise<unknown>) | undefined>)[message.command];

@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { commands, isCommandName, isJobCommand, type CommandName, type EventName, type EventPayload } from '../shared/contract';
 import type { DoctorReport } from '../shared/contract';
-import type { EngineToHost } from '../shared/engine-protocol';
+import type { CallerKind, EngineToHost } from '../shared/engine-protocol';
 import { FeaturescopeError, toCommandError, type CommandError } from '../shared/errors';
 import { parseCommandInput } from '../shared/validate';
 import type { SpawnEngine } from './engine-process';
@@ -20,7 +20,8 @@ import type { CallResult } from '../shared/bridge';
 export type HostEventListener = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
 
 export interface Host {
-  call(command: string, input: unknown): Promise<CallResult>;
+  /** `caller` is 'browser' from the serve and IPC adapters; the CLI and tests leave it ('cli'). */
+  call(command: string, input: unknown, caller?: CallerKind): Promise<CallResult>;
   subscribe(listener: HostEventListener): () => void;
   readonly engine: EngineSupervisor;
   readonly paths: AppPaths;
@@ -127,11 +128,11 @@ export function createHost({ mode, paths, spawnEngine }: HostOptions): Host {
     },
   };
 
-  function startJob(command: CommandName, input: unknown): { jobId: string } {
+  function startJob(command: CommandName, input: unknown, caller: CallerKind): { jobId: string } {
     const job = jobs.create(command, commands[command].summary);
     emit('job.started', { ...job });
     try {
-      engine.send({ kind: 'job', jobId: job.id, command, input });
+      engine.send({ kind: 'job', jobId: job.id, command, input, caller });
     } catch (err) {
       const error = toCommandError(err);
       jobs.fail(job.id, error);
@@ -140,17 +141,17 @@ export function createHost({ mode, paths, spawnEngine }: HostOptions): Host {
     return { jobId: job.id };
   }
 
-  async function call(command: string, rawInput: unknown): Promise<CallResult> {
+  async function call(command: string, rawInput: unknown, caller: CallerKind = 'cli'): Promise<CallResult> {
     try {
       const input = parseCommandInput(command, rawInput);
       if (!isCommandName(command)) throw new FeaturescopeError('unknown_command', `There is no command named "${command}".`);
-      if (isJobCommand(command)) return { ok: true, value: startJob(command, input) };
+      if (isJobCommand(command)) return { ok: true, value: startJob(command, input, caller) };
       if (commands[command].runsIn === 'host') {
         const handler = hostHandlers[command];
         if (!handler) throw new FeaturescopeError('internal', `The host has no handler for "${command}".`);
         return { ok: true, value: await handler(input as never) };
       }
-      return { ok: true, value: await engine.call(command, input) };
+      return { ok: true, value: await engine.call(command, input, caller) };
     } catch (err) {
       return { ok: false, error: toCommandError(err) };
     }

@@ -10,6 +10,7 @@ import { saeCommands } from './contract/sae';
 import { attributionCommands } from './contract/attribution';
 import { auditCommands } from './contract/audit';
 import { watchCommands } from './contract/watch';
+import { workspaceCommands } from './contract/workspace';
 
 export * from './contract/common';
 export * from './contract/app';
@@ -20,6 +21,7 @@ export * from './contract/sae';
 export * from './contract/attribution';
 export * from './contract/audit';
 export * from './contract/watch';
+export * from './contract/workspace';
 export * from './contract/events';
 export type { CommandSpec, RunsIn } from './contract/define';
 
@@ -32,6 +34,7 @@ export const commands = {
   ...attributionCommands,
   ...auditCommands,
   ...watchCommands,
+  ...workspaceCommands,
 };
 
 export type Commands = typeof commands;

@@ -67,7 +67,7 @@ export const auditCommands: Record<string, CliCommand> = {
     summary: 'Bias audit over a contrast set (built-in "gendered" or a JSON file): units sensitive to the attribute, logged, tagged, HTML report',
     usage: [
       'featurescope audit [--contrast-set gendered|FILE.json] [--model DIR|NAME] [--sae ID|NAME | --layers 0,1,…] [--pooling mean|last]',
-      '                   [--top 20] [--alpha 0.05] [--seed 0] [--out REPORT.html] [--json]',
+      '                   [--top 20] [--alpha 0.05] [--seed 0] [--out REPORT.html [--force]] [--json]',
       'featurescope audit --replay exp-000123   (re-run one logged finding and compare)',
     ].join('\n'),
     options: {
@@ -80,6 +80,7 @@ export const auditCommands: Record<string, CliCommand> = {
       alpha: { type: 'string' },
       seed: { type: 'string' },
       out: { type: 'string' },
+      force: { type: 'boolean' },
       replay: { type: 'string' },
       json: { type: 'boolean' },
     },
@@ -99,7 +100,7 @@ export const auditCommands: Record<string, CliCommand> = {
         ...(values.top === undefined ? {} : { topN: parseIntOption('top', values.top, 1, 500) }),
         ...(values.alpha === undefined ? {} : { alpha: Number(values.alpha) }),
         ...(values.seed === undefined ? {} : { seed: parseIntOption('seed', values.seed, 0, 2 ** 31 - 1) }),
-        ...(values.out === undefined ? {} : { outPath: resolve(values.out as string) }),
+        ...(values.out === undefined ? {} : { outPath: resolve(values.out as string), force: values.force === true }),
       };
       const r = await runJob(h, 'audit.run', input as never, progressToStderr());
       clearProgress();

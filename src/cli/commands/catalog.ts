@@ -6,8 +6,37 @@ import { callOrThrow, resolveSae, saeOnCorpusFromFlags } from '../host-calls';
 import { progressToStderr, clearProgress } from '../progress';
 import { formatNumber } from '../format';
 import { runJob } from '../../host/run-job';
+import { resolve } from 'node:path';
+import { FeaturescopeError } from '../../shared/errors';
 
 export const catalogCommands: Record<string, CliCommand> = {
+  export: {
+    summary: 'Export an SAE: its analysed features as CSV or Neuronpedia-like JSON Lines, or the SAE as a SAELens folder',
+    usage: [
+      'featurescope export --sae ID|NAME --format csv|neuronpedia-jsonl|saelens --out PATH [--force]',
+      '',
+      'Writes where --out says (a file; a folder for saelens). An existing file, or a non-empty folder, is',
+      'left alone unless --force is given.',
+    ].join('\n'),
+    options: { sae: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' }, force: { type: 'boolean' } },
+    async run(values, host) {
+      const format = requireString(values, 'format');
+      if (format !== 'csv' && format !== 'neuronpedia-jsonl' && format !== 'saelens') throw new FeaturescopeError('invalid_input', `--format: "${format}" is not one of csv, neuronpedia-jsonl, saelens.`, 'format');
+      const out = resolve(requireString(values, 'out'));
+      const force = values.force === true;
+      const h = await host();
+      const saeId = await resolveSae(h, requireString(values, 'sae'));
+      if (format === 'saelens') {
+        const r = (await callOrThrow(h, 'sae.export', { saeId, dir: out, force })) as { dir: string; files: string[] };
+        process.stdout.write(`SAELens folder ${r.dir}: ${r.files.join(', ')}\n`);
+        return 0;
+      }
+      const r = await runJob(h, 'catalog.export', { saeId, format, path: out, force }, progressToStderr());
+      clearProgress();
+      process.stdout.write(`${r.features} features, ${r.bytes} bytes → ${r.path}\n`);
+      return 0;
+    },
+  },
   analyze: {
     summary: 'Analyse an SAE over a corpus into the catalog (density, examples, logit effects, explanations)',
     usage: 'featurescope analyze --sae ID|NAME --corpus PATH [--kind txt|jsonl|folder] [--text-field text] [--model DIR] [--context N] [--max-tokens N] [--top 20]',

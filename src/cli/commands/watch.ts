@@ -117,7 +117,7 @@ export const watchCommands: Record<string, CliCommand> = {
     summary: 'Scan a corpus or prompt list for contexts where a watched feature exceeds its threshold; logged, HTML report',
     usage: [
       'featurescope scan --sae ID|NAME --watchlist NAME (--corpus PATH [--kind txt|jsonl|folder] [--text-field text] [--recursive] | --prompts FILE)',
-      '                  [--model DIR|NAME] [--top 10] [--max-tokens N] [--context N] [--out REPORT.html] [--json]',
+      '                  [--model DIR|NAME] [--top 10] [--max-tokens N] [--context N] [--out REPORT.html [--force]] [--json]',
       'featurescope scan --replay exp-000123 [--feature IDX] [--rank 0]   (re-run one flagged context and compare)',
       '',
       'FILE holds one prompt per line (.txt) or a "text" field per line (.jsonl); each prompt is scanned alone.',
@@ -132,6 +132,7 @@ export const watchCommands: Record<string, CliCommand> = {
       'max-tokens': { type: 'string' },
       context: { type: 'string' },
       out: { type: 'string' },
+      force: { type: 'boolean' },
       replay: { type: 'string' },
       feature: { type: 'string' },
       rank: { type: 'string' },
@@ -159,7 +160,7 @@ export const watchCommands: Record<string, CliCommand> = {
         ...(values.top === undefined ? {} : { topPerFeature: parseIntOption('top', values.top, 1, 100) }),
         ...(values['max-tokens'] === undefined ? {} : { maxTokens: parseIntOption('max-tokens', values['max-tokens'], 1, Number.MAX_SAFE_INTEGER) }),
         ...(values.context === undefined ? {} : { contextLength: parseIntOption('context', values.context, 2, 8192) }),
-        ...(values.out === undefined ? {} : { outPath: resolve(values.out as string) }),
+        ...(values.out === undefined ? {} : { outPath: resolve(values.out as string), force: values.force === true }),
       };
       const r: ScanRunResult = await runJob(h, 'scan.run', input, progressToStderr());
       clearProgress();

@@ -1,5 +1,6 @@
 // The sae.analyze job: an SAE run inside its model over a corpus, its features written to the catalog.
 import type { CommandDeps, JobHandlers } from '../handlers/registry';
+import { allowedCorpus } from '../handlers/workspace';
 import { saeModelRow } from '../sae/sae-model';
 import { analyzeSae } from './analyze';
 
@@ -7,6 +8,7 @@ export function analysisCommands({ services, models }: CommandDeps): { jobs: Pic
   return {
     jobs: {
       'sae.analyze': async (input, ctx) => {
+        const corpus = allowedCorpus(services, input.corpus, ctx.caller);
         const catalog = services.catalog();
         const row = saeModelRow(catalog, input.saeId, input.model, 'saeId');
         const model = await models.get(row.modelDir);
@@ -14,7 +16,7 @@ export function analysisCommands({ services, models }: CommandDeps): { jobs: Pic
           {
             modelDir: model.dir,
             saePath: row.path,
-            corpus: input.corpus,
+            corpus,
             contextLength: input.contextLength ?? Math.min(128, model.config.maxPositions ?? 128),
             ...(input.maxTokens === undefined ? {} : { maxTokens: input.maxTokens }),
             topExamples: input.topExamples,

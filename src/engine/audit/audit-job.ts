@@ -23,7 +23,7 @@ export const tokenPairs = (model: LoadedModel, pairs: Array<{ a: string; b: stri
 export async function runAuditJob({ services, models, saes }: CommandDeps, input: AuditRunInput, ctx: JobContext): Promise<AuditRunResult> {
   const contrastDir = () => contrastSetsDir(services);
   const version = () => appVersion(services.paths.appRoot);
-  if (input.outPath !== undefined) checkReportOutPath(input.outPath);
+  if (input.outPath !== undefined) checkReportOutPath(input.outPath, { caller: ctx.caller, workspace: services.paths.workspace, force: input.force });
   const set = loadContrastSet(input.contrastSet, contrastDir());
   const model = await models.get(input.model);
   const catalog = services.catalog();

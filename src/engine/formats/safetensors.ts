@@ -393,7 +393,7 @@ export function writeSafetensors(path: string, tensors: TensorToWrite[], metadat
 
   const lengthBytes = new Uint8Array(8);
   new DataView(lengthBytes.buffer).setBigUint64(0, BigInt(header.length), true);
-  const writer = AtomicFileWriter.create(path);
+  const writer = AtomicFileWriter.create(path, { expectedBytes: 8 + header.length + offset });
   try {
     writer.write(lengthBytes);
     writer.write(header);

@@ -1,24 +1,24 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exportFeatureCsv, exportNeuronpediaJsonl, findSae } from '../../catalog';
 import { FeaturescopeError } from '../../shared/errors';
 import { AtomicFileWriter, writeFileAtomic } from '../formats/atomic';
 import { CFG_FILE, WEIGHTS_FILE } from '../sae/io/saelens';
 import type { EngineServices } from '../services';
+import { checkOutputFile, checkOutputFolder } from './output-path';
 import type { CallHandlers, JobHandlers } from './registry';
 
 export function exportHandlers(services: EngineServices): { calls: Pick<CallHandlers, 'sae.export'>; jobs: Pick<JobHandlers, 'catalog.export'> } {
   return {
     calls: {
-      'sae.export': ({ saeId, dir }) => {
+      'sae.export': ({ saeId, dir: given, force }, caller) => {
         const row = findSae(services.catalog(), saeId);
         if (!row) throw new FeaturescopeError('not_found', `There is no SAE ${saeId} in the catalog.`, 'saeId');
         for (const file of [WEIGHTS_FILE, CFG_FILE]) {
           if (!existsSync(join(row.weightsPath, file))) throw new FeaturescopeError('not_found', `SAE ${saeId}'s ${file} is missing from ${row.weightsPath}; nothing was written.`, 'saeId');
         }
-        if (existsSync(dir) && (!statSync(dir).isDirectory() || readdirSync(dir).length > 0)) {
-          throw new FeaturescopeError('invalid_input', `${dir} exists and is not an empty folder; nothing was written.`, 'dir');
-        }
+        // A browser writes only into the workspace; a non-empty folder is written into only with force.
+        const dir = checkOutputFolder(given, { caller, workspace: services.paths.workspace, force, field: 'dir' });
         mkdirSync(dir, { recursive: true });
         // Each file lands whole or not at all; the weights go first so a cfg.json never points at nothing.
         writeFileAtomic(join(dir, WEIGHTS_FILE), readFileSync(join(row.weightsPath, WEIGHTS_FILE)));
@@ -27,10 +27,13 @@ export function exportHandlers(services: EngineServices): { calls: Pick<CallHand
       },
     },
     jobs: {
-      'catalog.export': async ({ saeId, format, path }, ctx) => {
+      'catalog.export': async ({ saeId, format, path: given, force }, ctx) => {
         const catalog = services.catalog();
+        // Checked before any work: a browser writes only into the workspace, nothing is replaced unasked.
+        const path = checkOutputFile(given, { caller: ctx.caller, workspace: services.paths.workspace, force, field: 'path' });
         const sae = findSae(catalog, saeId);
-        const total = sae?.dSae ?? 0;
+        if (!sae) throw new FeaturescopeError('not_found', `There is no SAE ${saeId} in the catalog; nothing was written.`, 'saeId');
+        const total = sae.dSae;
         const meter = ctx.meter('features', total);
         const out = AtomicFileWriter.create(path);
         let bytes = 0;

@@ -12,6 +12,7 @@ import { probeCommands } from '../probes/commands';
 import { saeCommands } from '../sae/commands';
 import { sessionCommands } from '../session/commands';
 import { watchCommands } from '../watch/commands';
+import { workspaceHandlers } from './workspace';
 import { ModelCache } from '../session/model-cache';
 import { SaeCache } from '../session/sae-cache';
 
@@ -51,6 +52,7 @@ export function createHandlers(services: EngineServices): { calls: CallHandlers;
       ...audit.calls,
       ...watch.calls,
       ...replays,
+      ...workspaceHandlers(services),
     },
     jobs: {
       'engine.benchmark': benchmarkMatmul,

@@ -9,6 +9,7 @@
 // The caps sit far above any released model of these families and below what the engine can run.
 
 import { FeaturescopeError } from '../../shared/errors';
+import { jsonSyntaxProblem } from '../formats/jsonProblem';
 
 export const SUPPORTED_MODEL_TYPES = ['gpt2', 'llama', 'mistral', 'qwen2', 'gemma2'] as const;
 export type ModelType = (typeof SUPPORTED_MODEL_TYPES)[number];
@@ -210,8 +211,8 @@ export function parseModelConfig(text: string): ModelConfig {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
-  } catch (err) {
-    throw new FeaturescopeError('bad_file', `${FILE}: not valid JSON (${(err as Error).message})`);
+  } catch {
+    throw new FeaturescopeError('bad_file', `${FILE}: ${jsonSyntaxProblem(text)}`);
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new FeaturescopeError('bad_file', `${FILE}: must be a JSON object`);
   const c = raw as Json;

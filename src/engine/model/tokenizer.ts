@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import vm from 'node:vm';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { FeaturescopeError } from '../../shared/errors';
+import { jsonSyntaxProblem } from '../formats/jsonProblem';
 
 export const TOKENIZER_FILE = 'tokenizer.json';
 export const TOKENIZER_CONFIG_FILE = 'tokenizer_config.json';
@@ -155,10 +156,11 @@ function checkModelType(json: Json): void {
 
 function readJsonObject(path: string, label: string): Json {
   let value: unknown;
+  const text = readFileSync(path, 'utf8');
   try {
-    value = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new FeaturescopeError('bad_file', `${label}: not valid JSON (${(err as Error).message})`);
+    value = JSON.parse(text);
+  } catch {
+    throw new FeaturescopeError('bad_file', `${label}: ${jsonSyntaxProblem(text)}`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new FeaturescopeError('bad_file', `${label}: must be a JSON object`);
   return value as Json;

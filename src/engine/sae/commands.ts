@@ -1,12 +1,15 @@
 // Commands of SAEs: sae.train (a job: train-job.ts), sae.evaluate (a job), sae.import.
-import { join, resolve } from 'node:path';
+import { existsSync, rmSync, statSync } from 'node:fs';
+import { extname, join, resolve } from 'node:path';
 import { insertSae } from '../../catalog';
 import { appVersion } from '../../node/versions';
 import { windowSettingsFor } from '../capture/model-windows';
 import type { CallHandlers, CommandDeps, JobHandlers } from '../handlers/registry';
+import { allowedCorpus } from '../handlers/workspace';
+import { FeaturescopeError } from '../../shared/errors';
 import { evaluateAndStore } from './evaluate-on-corpus';
 import { loadSae } from './io/loadSae';
-import { saveSaeLens } from './io/saelens';
+import { CFG_FILE, saveSaeLens } from './io/saelens';
 import { refuseTakenName } from './names';
 import { saeModelRow } from './sae-model';
 import { runTrainJob } from './train-job';
@@ -18,11 +21,12 @@ export function saeCommands(deps: CommandDeps): { calls: Pick<CallHandlers, 'sae
   return {
     jobs: {
       'sae.evaluate': async (input, ctx) => {
+        const corpus = allowedCorpus(services, input.corpus, ctx.caller);
         const row = saeModelRow(services.catalog(), input.saeId, input.model, 'saeId');
         const model = await models.get(row.modelDir);
         const sae = saes.get(services.catalog(), input.saeId, 'saeId');
         const settings = windowSettingsFor(model, { ...(input.contextLength === undefined ? {} : { contextLength: input.contextLength }) });
-        const { metrics, densityHistogram } = await evaluateAndStore(services, row.name, input.saeId, model, sae, input.corpus, settings, input.windows, ctx);
+        const { metrics, densityHistogram } = await evaluateAndStore(services, row.name, input.saeId, model, sae, corpus, settings, input.windows, ctx);
         return { metrics, densityHistogram };
       },
 
@@ -32,11 +36,18 @@ export function saeCommands(deps: CommandDeps): { calls: Pick<CallHandlers, 'sae
     calls: {
       'sae.import': ({ path, name, hookName, modelName }) => {
         refuseTakenName(services.catalog(), name);
+        // A params.npz does not say where it reads: refuse before anything is loaded or made.
+        const npz = gemmaScopeFile(resolve(path));
+        if (npz !== null && (hookName === undefined || modelName === undefined)) {
+          const missing = hookName === undefined ? 'hookName' : 'modelName';
+          throw new FeaturescopeError('invalid_input', `${npz}: a Gemma Scope params.npz does not record which model and hook it reads; pass --hook NAME (hookName, e.g. blocks.12.hook_resid_post) and --model-name NAME (modelName). Nothing was imported.`, missing);
+        }
         const names = hookName && modelName ? { hookName, modelName } : undefined;
         const sae = loadSae(resolve(path), names);
+        // The workspace keeps its own SAELens copy: the catalog never points at a file the user may move.
+        const saeDir = workspaceDir('saes', name);
+        const madeDir = !existsSync(saeDir);
         try {
-          // The workspace keeps its own SAELens copy: the catalog never points at a file the user may move.
-          const saeDir = workspaceDir('saes', name);
           saveSaeLens(saeDir, sae);
           const cfg = sae.cfg;
           const saeId = insertSae(services.catalog(), {
@@ -54,10 +65,22 @@ export function saeCommands(deps: CommandDeps): { calls: Pick<CallHandlers, 'sae
           });
           services.catalogChanged(['saes']);
           return { saeId, architecture: cfg.architecture, dIn: cfg.d_in, dSae: cfg.d_sae, hookName: cfg.metadata.hook_name };
+        } catch (err) {
+          // An import is all there or not there: no folder the catalog does not know.
+          if (madeDir) rmSync(saeDir, { recursive: true, force: true });
+          throw err;
         } finally {
           sae.dispose();
         }
       },
     },
   };
+}
+
+/** The params.npz an import path names (the file, or the one in a folder without cfg.json), else null. */
+function gemmaScopeFile(path: string): string | null {
+  const stat = statSync(path, { throwIfNoEntry: false });
+  if (stat?.isFile() && extname(path).toLowerCase() === '.npz') return path;
+  if (stat?.isDirectory() && !existsSync(join(path, CFG_FILE)) && existsSync(join(path, 'params.npz'))) return join(path, 'params.npz');
+  return null;
 }

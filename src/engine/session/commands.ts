@@ -26,6 +26,17 @@ export function sessionCommands({ services, models, saes }: CommandDeps): { call
       .map((d) => realFolder(join(root, d.name)));
   };
 
+  /** Folders opened before; none when the catalog cannot be read (a read-only or missing workspace still lists the bundled models). */
+  const rememberedDirs = (): string[] => {
+    let catalog;
+    try {
+      catalog = services.catalogForReading();
+    } catch {
+      return [];
+    }
+    return rememberedModelPaths(catalog);
+  };
+
   /** `bundled` is the list of bundled folders, read once by the caller rather than once per model. */
   async function info(dir: string, bundled: string[] = bundledDirs()): Promise<ModelInfo> {
     const model = await models.get(dir);
@@ -52,7 +63,7 @@ export function sessionCommands({ services, models, saes }: CommandDeps): { call
     calls: {
       'model.list': async () => {
         const bundled = bundledDirs();
-        const dirs = [...new Set([...bundled, ...rememberedModelPaths(services.catalog())])];
+        const dirs = [...new Set([...bundled, ...rememberedDirs()])];
         const out: ModelInfo[] = [];
         // A remembered folder that was moved or deleted since is left out, not an error for the whole list.
         for (const dir of dirs) if (existsSync(dir)) out.push(await info(dir, bundled));

@@ -9,6 +9,7 @@ import { FeaturescopeError } from '../../shared/errors';
 import { appVersion } from '../../node/versions';
 import type { CommandDeps } from '../handlers/registry';
 import { checkReportOutPath, logWithReport } from '../handlers/report-out';
+import { allowedCorpus } from '../handlers/workspace';
 import type { JobContext } from '../jobs/context';
 import { saeModelRow } from '../sae/sae-model';
 import { renderScanReport } from './report';
@@ -20,7 +21,7 @@ const titleOf = (e: Watchlist['entries'][number]): string | null => e.label ?? e
 
 export async function runScanJob({ services, models, saes }: CommandDeps, input: ScanRunInput, ctx: JobContext): Promise<ScanRunResult> {
   const version = () => appVersion(services.paths.appRoot);
-  if (input.outPath !== undefined) checkReportOutPath(input.outPath);
+  if (input.outPath !== undefined) checkReportOutPath(input.outPath, { caller: ctx.caller, workspace: services.paths.workspace, force: input.force });
   const catalog = services.catalog();
   const watchlist = getWatchlist(catalog, input.watchlist);
   const entries = watchlist.entries.filter((e) => e.saeId === input.sae);
@@ -28,7 +29,8 @@ export async function runScanJob({ services, models, saes }: CommandDeps, input:
   const { name: saeName, modelDir } = saeModelRow(catalog, input.sae, input.model, 'sae');
   const model = await models.get(modelDir);
   const sae = saes.get(catalog, input.sae, 'sae');
-  const src = input.source;
+  // A browser scans corpora only from the workspace's corpus folders (prompts are text, not paths).
+  const src = input.source.kind === 'prompts' ? input.source : allowedCorpus(services, input.source, ctx.caller, 'source.path');
   const outcome = await scanWatchedFeatures(
     model,
     sae,

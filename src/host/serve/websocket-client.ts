@@ -31,7 +31,8 @@ export function attachClient(ws: WebSocket, host: Host, log: (message: string) =
       return;
     }
     const { id } = frame;
-    host.call(frame.command, frame.input).then(
+    // A browser: its corpus paths are confined to the workspace's corpus folders (engine/capture/corpus-access.ts).
+    host.call(frame.command, frame.input, 'browser').then(
       (result) => send({ id, ...result }),
       (err: unknown) => {
         // host.call answers errors as results; a rejection is a bug, and must not become an unhandled one.

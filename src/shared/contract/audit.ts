@@ -50,6 +50,8 @@ export const AuditRunInput = z
     attributionPairs: z.number().int().min(0).max(5000).default(32),
     /** Also write the report here (an absolute .html path, its folder checked before the audit starts). */
     outPath: HtmlReportPath.optional(),
+    /** Replace the file at outPath if it exists (otherwise the audit is refused before it starts). */
+    force: z.boolean().default(false),
   })
   .strict();
 

@@ -71,8 +71,10 @@ export const catalogCommands = {
       .object({
         saeId: SaeId,
         format: z.enum(['csv', 'neuronpedia-jsonl']),
-        /** The file to write (absolute); written to a temporary file and renamed when complete. */
+        /** The file to write (absolute); written to a temporary file and renamed when complete. From the app: inside the workspace. */
         path: AbsolutePath,
+        /** Replace the file if it exists (otherwise an existing file is refused and left alone). */
+        force: z.boolean().default(false),
       })
       .strict(),
     output: JobRef,

@@ -169,7 +169,8 @@ export const saeCommands = {
   'sae.export': command({
     summary: 'Export an SAE as a SAELens folder (cfg.json + sae_weights.safetensors) that SAELens loads',
     runsIn: 'engine',
-    input: z.object({ saeId: z.number().int().positive(), dir: AbsolutePath }).strict(),
+    // From the app, dir must be inside the workspace; a non-empty folder is written into only with force.
+    input: z.object({ saeId: z.number().int().positive(), dir: AbsolutePath, force: z.boolean().default(false) }).strict(),
     output: z.object({ dir: z.string(), files: z.array(z.string()) }),
   }),
   'sae.import': command({

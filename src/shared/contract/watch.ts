@@ -109,6 +109,8 @@ export const ScanRunInput = z
     topPerFeature: z.number().int().min(1).max(100).default(10),
     /** Also write the report here (an absolute .html path, its folder checked before the scan starts). */
     outPath: HtmlReportPath.optional(),
+    /** Replace the file at outPath if it exists (otherwise the scan is refused before it starts). */
+    force: z.boolean().default(false),
   })
   .strict();
 

@@ -33,26 +33,26 @@ describe('replayCommands', () => {
 
   it('replays every kind through its own replay, with the kind and the note', async () => {
     for (const [kind, citeId] of Object.entries(cites)) {
-      const out = await commands['experiment.replay']({ ref: citeId });
+      const out = await commands['experiment.replay']({ ref: citeId }, 'cli');
       expect(out).toMatchObject({ kind, replayOf: citeId, matches: true, note: `${kind} note` });
       expect(asked.at(-1)).toMatchObject({ kind, citeId });
     }
-    await commands['experiment.replay']({ ref: cites.scan, idx: 3, rank: 1 });
+    await commands['experiment.replay']({ ref: cites.scan, idx: 3, rank: 1 }, 'cli');
     expect(asked.at(-1)).toEqual({ kind: 'scan', citeId: cites.scan, choice: { idx: 3, rank: 1 } });
   });
 
   it('the per-kind aliases answer as before, without the note', async () => {
-    expect(await commands['audit.replay']({ ref: cites.audit })).toEqual({ replayOf: cites.audit, matches: true, meanDiff: 1, t: 2, p: 0.01 });
-    expect(await commands['probe.replay']({ ref: cites.probe })).not.toHaveProperty('note');
-    expect(await commands['attribution.replay']({ ref: cites.attribution })).toMatchObject({ of: 'attribution.run' });
-    expect(await commands['scan.replay']({ ref: cites.scan, rank: 0 })).toMatchObject({ idx: 3, rank: 0 });
+    expect(await commands['audit.replay']({ ref: cites.audit }, 'cli')).toEqual({ replayOf: cites.audit, matches: true, meanDiff: 1, t: 2, p: 0.01 });
+    expect(await commands['probe.replay']({ ref: cites.probe }, 'cli')).not.toHaveProperty('note');
+    expect(await commands['attribution.replay']({ ref: cites.attribution }, 'cli')).toMatchObject({ of: 'attribution.run' });
+    expect(await commands['scan.replay']({ ref: cites.scan, rank: 0 }, 'cli')).toMatchObject({ idx: 3, rank: 0 });
   });
 
   it('refuses another kind on an alias, and a scan context on other kinds, naming the field', async () => {
     const refusal = async (p: Promise<unknown>) => p.then(() => expect.unreachable('should refuse'), (e: unknown) => e as FeaturescopeError);
-    expect(await refusal(Promise.resolve(commands['probe.replay']({ ref: cites.audit })))).toMatchObject({ code: 'unsupported', field: 'ref', message: `${cites.audit} is an audit experiment, not a probe; experiment.replay replays any kind.` });
-    expect(await refusal(Promise.resolve(commands['scan.replay']({ ref: cites.ablation, rank: 0 })))).toMatchObject({ code: 'unsupported', field: 'ref' });
-    expect(await refusal(Promise.resolve(commands['experiment.replay']({ ref: cites.probe, idx: 2 })))).toMatchObject({ code: 'invalid_input', field: 'idx' });
-    expect(await refusal(Promise.resolve(commands['experiment.replay']({ ref: 'exp-999999' })))).toMatchObject({ code: 'not_found', field: 'ref' });
+    expect(await refusal(Promise.resolve(commands['probe.replay']({ ref: cites.audit }, 'cli')))).toMatchObject({ code: 'unsupported', field: 'ref', message: `${cites.audit} is an audit experiment, not a probe; experiment.replay replays any kind.` });
+    expect(await refusal(Promise.resolve(commands['scan.replay']({ ref: cites.ablation, rank: 0 }, 'cli')))).toMatchObject({ code: 'unsupported', field: 'ref' });
+    expect(await refusal(Promise.resolve(commands['experiment.replay']({ ref: cites.probe, idx: 2 }, 'cli')))).toMatchObject({ code: 'invalid_input', field: 'idx' });
+    expect(await refusal(Promise.resolve(commands['experiment.replay']({ ref: 'exp-999999' }, 'cli')))).toMatchObject({ code: 'not_found', field: 'ref' });
   });
 });

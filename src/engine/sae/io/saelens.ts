@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { FeaturescopeError } from '../../../shared/errors';
+import { jsonSyntaxProblem } from '../../formats/jsonProblem';
 import { writeFileAtomic } from '../../formats/atomic';
 import { SafetensorsFile, writeSafetensors } from '../../formats/safetensors';
 import { createSae, isSaeArchitecture, saeArchitectures } from '../registry';
@@ -55,10 +56,11 @@ export function loadSaeLens(dir: string): Sae {
   if (!existsSync(weightsPath)) throw new FeaturescopeError('not_found', `${dir}: no ${WEIGHTS_FILE}`);
   if (statSync(cfgPath).size > MAX_CFG_BYTES) throw new FeaturescopeError('bad_file', `${cfgPath}: larger than ${MAX_CFG_BYTES} bytes`);
   let raw: unknown;
+  const cfgText = readFileSync(cfgPath, 'utf8');
   try {
-    raw = JSON.parse(readFileSync(cfgPath, 'utf8'));
-  } catch (err) {
-    throw new FeaturescopeError('bad_file', `${cfgPath}: not valid JSON (${(err as Error).message})`);
+    raw = JSON.parse(cfgText);
+  } catch {
+    throw new FeaturescopeError('bad_file', `${cfgPath}: ${jsonSyntaxProblem(cfgText)}`);
   }
   const cfg = parseCfg(raw, cfgPath);
   const file = SafetensorsFile.open(weightsPath);
