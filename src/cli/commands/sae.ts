@@ -1,5 +1,5 @@
 // Commands that make SAEs: capture activations, train, evaluate, import.
-import type { CommandOutput } from '../../shared/contract';
+import { TRAIN_ARCHITECTURE_NAMES, type CommandOutput } from '../../shared/contract';
 import type { CliCommand } from '../command';
 import { CORPUS_FLAGS, requireString, parseIntOption, corpusFromFlags } from '../args';
 import { callOrThrow, resolveModel, saeOnCorpusFromFlags } from '../host-calls';
@@ -67,7 +67,7 @@ export const saeCommands: Record<string, CliCommand> = {
   train: {
     summary: 'Train a sparse autoencoder on a captured activation store (resumes under the same --name)',
     usage: [
-      'featurescope train --store DIR --name NAME --d-sae N --steps N [--arch topk|batchtopk|standard|jumprelu] [--k N]',
+      `featurescope train --store DIR --name NAME --d-sae N --steps N [--arch ${TRAIN_ARCHITECTURE_NAMES.join('|')}] [--k N]`,
       '                   [--batch 1024] [--lr X] [--l1 X] [--l0 X] [--seed 0] [--checkpoint-every 200] [--eval-windows 32]',
       '',
       'At the end the SAE is evaluated spliced into the capture\'s model over --eval-windows windows of its corpus',
