@@ -168,6 +168,7 @@ export function saeHandlers(services: EngineServices, models: ModelCache, saeCac
           ...(input.deadTokens === undefined ? {} : { deadTokens: input.deadTokens }),
           checkpointDir: workspaceDir('checkpoints', input.name),
           checkpointEvery: input.checkpointEvery,
+          restart: input.restart,
           onMetrics: ({ step, ...metrics }) => meter.update(step, { metrics }),
           signal: ctx.signal,
         });

@@ -81,7 +81,7 @@ export const TrainInput = z
   .object({
     /** An activation store folder (one hook), as written by capture. */
     store: z.string().min(1),
-    /** Folder name under the workspace's saes/; training again under the same name resumes from its checkpoint. */
+    /** Folder name under the workspace's saes/; training again under the same name resumes from its checkpoint when the settings are the same (else it is refused, naming them). */
     name: WorkspaceName,
     architecture: z.enum(TRAIN_ARCHITECTURE_NAMES).default('topk'),
     dSae: z.number().int().min(1).max(1 << 20),
@@ -97,6 +97,10 @@ export const TrainInput = z
     checkpointEvery: z.number().int().min(1).default(200),
     /** Windows of the capture's corpus for the evaluation at the end (ce_loss_score, kl_div_score); 0 skips it. */
     evalWindows: z.number().int().min(0).max(4096).default(32),
+    restart: z
+      .boolean()
+      .default(false)
+      .describe("Discard this name's checkpoint and train from step 0. Without it a rerun resumes the checkpoint, and is refused if its settings differ."),
   })
   .strict()
   .superRefine((t, ctx) => {

@@ -1,7 +1,8 @@
 // The SAE training loop: architecture-independent. It resolves the run's settings (settings.ts),
 // scales inputs, runs the architecture's recipe step (architectures/, through registry.ts), stops
 // on a non-finite loss, clips, applies Adam, tracks dead latents, reports metrics, checkpoints,
-// resumes and honours cancellation.
+// resumes a checkpoint of the same settings and honours cancellation.
+import { rmSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import type { TrainArchitecture } from '../../../shared/contract/sae';
 import { FeaturescopeError } from '../../../shared/errors';
@@ -9,11 +10,11 @@ import { Rng } from '../../random';
 import { trainingRecipe } from '../registry';
 import type { Sae } from '../sae';
 import { Adam } from './adam';
-import { latestCheckpointPath, loadLatestCheckpoint, writeCheckpoint, type HostTensor } from './checkpoint';
+import { latestCheckpointPath, loadLatestCheckpoint, writeCheckpoint, type HostTensor, type LoadedCheckpoint } from './checkpoint';
 import type { ActivationProvider } from './dataProvider';
 import type { RunShape, TrainingSae } from './recipe';
 import { lambdaFactor, learningRate, type ScheduleOptions } from './schedule';
-import { resolveSettings, type GivenSettings, type TrainSettings } from './settings';
+import { describeDifferences, resolveSettings, settingDifferences, type GivenSettings, type TrainSettings } from './settings';
 
 export interface TrainMetrics {
   step: number;
@@ -33,6 +34,8 @@ export interface TrainControls {
   checkpointDir?: string;
   checkpointEvery?: number;
   keepCheckpoints?: number;
+  /** Discard the checkpoints in checkpointDir and start from step 0. */
+  restart?: boolean;
   metricsEvery?: number;
   onMetrics?: (m: TrainMetrics) => void;
   signal?: AbortSignal;
@@ -71,13 +74,38 @@ function hostTensor(t: tf.Tensor): HostTensor {
   return { shape: [...t.shape], data: t.dataSync() as Float32Array };
 }
 
+/**
+ * The checkpoint to resume, if any: the newest complete one, provided it was trained with the same
+ * settings. A checkpoint with other settings (or none recorded) is refused rather than mixed in.
+ */
+function checkpointToResume(o: TrainSaeOptions, settings: TrainSettings): LoadedCheckpoint | undefined {
+  if (o.checkpointDir === undefined) return undefined;
+  if (o.restart) rmSync(o.checkpointDir, { recursive: true, force: true });
+  const found = loadLatestCheckpoint(o.checkpointDir);
+  if (found === undefined) return undefined;
+  const restart = 'Train under another name, or restart (--restart) to discard that checkpoint and train from step 0.';
+  const before = found.state.settings;
+  if (before === undefined) {
+    throw new FeaturescopeError('invalid_input', `The checkpoint ${found.path} records no settings (an older version wrote it), so it cannot be checked against this run. ${restart}`, 'restart');
+  }
+  const diffs = settingDifferences(before, settings);
+  if (diffs.length > 0) {
+    throw new FeaturescopeError(
+      'invalid_input',
+      `This name's checkpoint (step ${found.state.step}, ${found.path}) was trained with other settings: ${describeDifferences(diffs)}. ${restart}`,
+      diffs[0]!.field,
+    );
+  }
+  return found;
+}
+
 export async function trainSae(o: TrainSaeOptions): Promise<TrainSaeResult> {
   const settings = resolveSettings(o);
   const s = settings;
   const recipe = trainingRecipe(s.architecture);
   const run: RunShape = { dIn: s.dIn, dSae: s.dSae, steps: s.steps, batchSize: s.batchSize };
   const sched: ScheduleOptions = { totalSteps: s.steps, lr: s.lr, warmupSteps: s.warmupSteps, decayFraction: s.decayFraction, lambdaWarmupFraction: s.lambdaWarmupFraction };
-  const resumed = o.checkpointDir !== undefined ? loadLatestCheckpoint(o.checkpointDir) : undefined;
+  const resumed = checkpointToResume(o, settings);
   const adam = new Adam({ beta1: s.adamBeta1, beta2: s.adamBeta2, eps: s.adamEps });
   const tokensSinceFired = new Float64Array(s.dSae);
 
