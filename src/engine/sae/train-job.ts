@@ -39,18 +39,18 @@ export async function runTrainJob(deps: CommandDeps, input: ParsedInput<'sae.tra
     ...(input.k === undefined ? {} : { k: input.k }),
     hookName: m.hook,
     modelName: m.model.name,
-    totalSteps: input.steps,
+    steps: input.steps,
     batchSize: input.batchSize,
     seed: input.seed,
+    store: storeDir,
     data: new ShuffledActivationReader(store, { seed: input.seed }),
     ...(input.lr === undefined ? {} : { lr: input.lr }),
     ...(input.l1Coefficient === undefined ? {} : { l1Coefficient: input.l1Coefficient }),
     ...(input.l0Coefficient === undefined ? {} : { l0Coefficient: input.l0Coefficient }),
-    // OpenAI's 10M-token window is longer than most runs here; a run that never reaches it would
-    // call nothing dead and AuxK would never revive a latent.
-    deadTokens: input.deadTokens ?? Math.min(10_000_000, Math.max(input.batchSize, Math.floor((input.steps * input.batchSize) / 10))),
+    ...(input.deadTokens === undefined ? {} : { deadTokens: input.deadTokens }),
     checkpointDir: workspaceDir('checkpoints', input.name),
     checkpointEvery: input.checkpointEvery,
+    restart: input.restart,
     onMetrics: ({ step, ...metrics }) => meter.update(step, { metrics }),
     signal: ctx.signal,
   });
@@ -67,7 +67,8 @@ export async function runTrainJob(deps: CommandDeps, input: ParsedInput<'sae.tra
       architecture: result.sae.cfg.architecture,
       dIn: m.d_in,
       dSae: input.dSae,
-      cfg: { ...result.sae.cfg, training: { ...input, scale: result.scale } },
+      // The settings the run used, defaults filled in (the input's fields are kept beside them).
+      cfg: { ...result.sae.cfg, training: { ...input, ...result.settings, scale: result.scale } },
       metrics,
       provenance: {
         model: info?.modelDir ?? m.model.name,
@@ -81,7 +82,7 @@ export async function runTrainJob(deps: CommandDeps, input: ParsedInput<'sae.tra
     });
     services.catalogChanged(['saes']);
     const evaluated = await evaluateAfterTraining(deps, saeId, input.name, info, m.window_settings, input.evalWindows, ctx);
-    return { saeId, path: saeDir, status: result.status, step: result.step, resumedFromStep: result.resumedFromStep ?? null, metrics, ...evaluated };
+    return { saeId, path: saeDir, status: result.status, step: result.step, resumedFromStep: result.resumedFromStep ?? null, settings: result.settings, metrics, ...evaluated };
   } finally {
     result.sae.dispose();
   }

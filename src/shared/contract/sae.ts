@@ -62,13 +62,28 @@ export const CaptureList = z.object({
   ),
 });
 
+/**
+ * The architectures sae.train trains, and what each needs from the user. Each name has one file in
+ * src/engine/sae/architectures/ with its inference class and training recipe, listed in the
+ * engine's registry (src/engine/sae/registry.ts), which tsc holds to exactly these names. The list
+ * lives here because the host validates inputs without loading the engine's tfjs code.
+ */
+export const TRAIN_ARCHITECTURES = {
+  topk: { needsK: true, label: 'topk' },
+  batchtopk: { needsK: true, label: 'batchtopk' },
+  standard: { needsK: false, label: 'standard (relu-l1)' },
+  jumprelu: { needsK: false, label: 'jumprelu' },
+} as const satisfies Record<string, { needsK: boolean; label: string }>;
+export type TrainArchitecture = keyof typeof TRAIN_ARCHITECTURES;
+export const TRAIN_ARCHITECTURE_NAMES = Object.keys(TRAIN_ARCHITECTURES) as [TrainArchitecture, ...TrainArchitecture[]];
+
 export const TrainInput = z
   .object({
     /** An activation store folder (one hook), as written by capture. */
     store: z.string().min(1),
-    /** Folder name under the workspace's saes/; training again under the same name resumes from its checkpoint. */
+    /** Folder name under the workspace's saes/; training again under the same name resumes from its checkpoint when the settings are the same (else it is refused, naming them). */
     name: WorkspaceName,
-    architecture: z.enum(['topk', 'batchtopk', 'standard', 'jumprelu']).default('topk'),
+    architecture: z.enum(TRAIN_ARCHITECTURE_NAMES).default('topk'),
     dSae: z.number().int().min(1).max(1 << 20),
     k: z.number().int().min(1).max(4096).optional(),
     steps: z.number().int().min(1).max(10_000_000),
@@ -82,10 +97,14 @@ export const TrainInput = z
     checkpointEvery: z.number().int().min(1).default(200),
     /** Windows of the capture's corpus for the evaluation at the end (ce_loss_score, kl_div_score); 0 skips it. */
     evalWindows: z.number().int().min(0).max(4096).default(32),
+    restart: z
+      .boolean()
+      .default(false)
+      .describe("Discard this name's checkpoint and train from step 0. Without it a rerun resumes the checkpoint, and is refused if its settings differ."),
   })
   .strict()
   .superRefine((t, ctx) => {
-    if ((t.architecture === 'topk' || t.architecture === 'batchtopk') && t.k === undefined) ctx.addIssue({ code: 'custom', path: ['k'], message: `${t.architecture} needs k (active latents per token)` });
+    if (TRAIN_ARCHITECTURES[t.architecture].needsK && t.k === undefined) ctx.addIssue({ code: 'custom', path: ['k'], message: `${t.architecture} needs k (active latents per token)` });
     if (t.k !== undefined && t.k > t.dSae) ctx.addIssue({ code: 'custom', path: ['k'], message: 'k must not exceed dSae' });
   });
 
@@ -95,6 +114,8 @@ export const TrainResult = z.object({
   status: z.enum(['completed', 'cancelled']),
   step: z.number(),
   resumedFromStep: z.number().nullable(),
+  /** Every setting the run used, defaults filled in (as stored with the SAE and in its checkpoints). */
+  settings: z.record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null()])),
   /** The last training step's figures (on training batches). */
   metrics: z.record(z.string(), z.number()),
   /** The SAE spliced into its model over the capture's corpus at the end (as sae.evaluate), stored with the SAE. */

@@ -1,7 +1,7 @@
 // The sparse kernels (wasm JS loops) and their tfjs-op fallbacks against plain dense tfjs math.
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { topKCode } from '../../../src/engine/sae/architectures/topk';
+import { topKCode } from '../../../src/engine/sae/sparse/topkCode';
 import {
   setSparseImpl,
   sparseColumnSums,

@@ -9,9 +9,9 @@ import { FeaturescopeError } from '../../../shared/errors';
 import { jsonSyntaxProblem } from '../../formats/jsonProblem';
 import { writeFileAtomic } from '../../formats/atomic';
 import { SafetensorsFile, writeSafetensors } from '../../formats/safetensors';
-import { createSae, isSaeArchitecture, saeArchitectures } from '../registry';
+import { isSaeArchitecture, saeArchitectures, saeClass } from '../registry';
 import { checkSaeSize } from './limits';
-import type { Sae, SaeConfig, SaeWeights } from '../sae';
+import { EXTRA_WEIGHT_SHAPES, type Sae, type SaeConfig, type SaeWeights } from '../sae';
 
 export const CFG_FILE = 'cfg.json';
 export const WEIGHTS_FILE = 'sae_weights.safetensors';
@@ -27,7 +27,7 @@ export function saveSaeLens(dir: string, sae: Sae): void {
     ['b_enc', w.b_enc],
     ['b_dec', w.b_dec],
   ];
-  if (w.threshold) tensors.push(['threshold', w.threshold]);
+  for (const name of sae.extraWeights) tensors.push([name, w[name]!]);
   writeSafetensors(
     join(dir, WEIGHTS_FILE),
     tensors.map(([name, t]) => ({ name, dtype: 'F32' as const, shape: [...t.shape], data: t.dataSync() as Float32Array })),
@@ -78,9 +78,10 @@ export function loadSaeLens(dir: string): Sae {
       W_dec: read('W_dec', [cfg.d_sae, cfg.d_in]) as tf.Tensor2D,
       b_enc: read('b_enc', [cfg.d_sae]) as tf.Tensor1D,
       b_dec: read('b_dec', [cfg.d_in]) as tf.Tensor1D,
-      ...(cfg.architecture === 'jumprelu' ? { threshold: read('threshold', [cfg.d_sae]) as tf.Tensor1D } : {}),
     };
-    return createSae(cfg, weights);
+    const cls = saeClass(cfg.architecture);
+    for (const name of cls.extraWeights) weights[name] = read(name, EXTRA_WEIGHT_SHAPES[name](cfg)) as tf.Tensor1D;
+    return new cls(cfg, weights);
   } finally {
     file.close();
   }
@@ -125,9 +126,8 @@ function parseCfg(raw: unknown, path: string): SaeConfig {
     dtype: 'float32',
     metadata: { ...meta, hook_name: hook, model_name: typeof model === 'string' ? model : '' },
   };
-  if (architecture === 'topk') {
-    cfg.k = posInt('k', kRaw);
-    if (cfg.k > dSae) throw bad('k', `is ${cfg.k}; it must be at most d_sae (${dSae})`);
-  }
+  const extra: Record<string, unknown> = { k: kRaw };
+  for (const field of saeClass(architecture).cfgFields) cfg[field] = posInt(field, extra[field]);
+  if (cfg.k !== undefined && cfg.k > dSae) throw bad('k', `is ${cfg.k}; it must be at most d_sae (${dSae})`);
   return cfg;
 }

@@ -2,7 +2,7 @@
 // ops and differentiated by tf.variableGrads. These architectures have no fixed sparsity, so
 // their codes are dense [B, d_sae] anyway.
 import * as tf from '@tensorflow/tfjs';
-import type { StepInputs, StepOutputs } from '../trainingSae';
+import type { StepInputs, StepOutputs } from './recipe';
 
 export interface DenseForward {
   loss: tf.Scalar;
