@@ -7,7 +7,10 @@
 // (the log-softmax normaliser cancels), which stays the formula for one-token pairs.
 //
 // The prompt's units are what attribution edits: on the appended positions every hook runs
-// clean, so a unit's score is its effect, at the prompt, on the continuation's probability.
+// clean, so a unit's score is its effect, at the prompt, on the continuation's probability (and
+// positions, perPosition and patch prompts keep the prompt's length). One consequence: when A
+// and B share their first token (" his" and " her" are both "▁h" …), that token cancels, and a
+// last-layer unit, which reaches later positions through no attention, scores (and measures) 0.
 
 import * as tf from '@tensorflow/tfjs';
 import { FeaturescopeError } from '../../shared/errors';
