@@ -196,3 +196,25 @@ describe('metrics over several tokens on a SentencePiece-style Llama', () => {
     }
   });
 });
+
+describe('continuation metrics on every family the app opens', () => {
+  beforeAll(async () => {
+    await initBackend({ prefer: 'wasm', threads: 1 });
+  });
+
+  it.each(['gpt2', 'llama', 'qwen2', 'gemma2', 'llama-sp-tiny'])('%s: a three-token continuation reads like the plain forward, and its top 30 neurons rank like real ablations', async (name) => {
+    const model = await loadModel(resolve(DIR, '..', name));
+    try {
+      const tokens = [5, 17, 33, 42, 8, 19, 77, 21];
+      const metric = differenceMetric([3, 40, 41], [4, 40]);
+      const opts = { tokens, metric, site: { kind: 'neurons' as const } };
+      const result = attribute(model, opts);
+      expect(result.metricClean).toBeCloseTo(metricOfRun(model, tokens, metric), 4);
+      const check = verifyAttribution(model, opts, result, { topN: 30 });
+      console.log(`${name}: continuation difference, top 30 neurons, Spearman ${check.spearman.toFixed(3)}`);
+      expect(check.spearman).toBeGreaterThan(0.8);
+    } finally {
+      model.dispose();
+    }
+  });
+});
