@@ -89,7 +89,8 @@ describe('model commands through the host and the engine process', () => {
     expect(r.verification.spearman).toBeGreaterThan(0.6);
     const logged = await value<{ kind: string }>(host.call('catalog.experiment', { ref: r.experiment.citeId }));
     expect(logged.kind).toBe('attribution');
-    const bad = await host.call('attribution.run', { model: fixture, prompt: 'hello world', metric: { kind: 'logprob', token: 'hello world again' }, site: { kind: 'neurons' } });
+    // Text of several tokens is now a continuation; an id outside the vocabulary is still refused by field.
+    const bad = await host.call('attribution.run', { model: fixture, prompt: 'hello world', metric: { kind: 'logprob', token: 'id:999999' }, site: { kind: 'neurons' } });
     expect(!bad.ok && bad.error.field).toBe('metric.token');
     // Replayed from the log: the same ranking, the same scores.
     const replay = await value<{ of: string; matches: boolean; reordered: number; difference: number }>(host.call('attribution.replay', { ref: r.experiment.citeId }));

@@ -64,11 +64,13 @@ export const modelCommands: Record<string, CliCommand> = {
   attribute: {
     summary: 'Rank MLP neurons or SAE features by attribution patching for a next-token metric; --verify patches the top ones for real',
     usage: [
-      'featurescope attribute --prompt TEXT --target TOKEN [--versus TOKEN] [--model DIR|NAME] [--layers 0,1,…] [--sae ID|NAME]',
+      'featurescope attribute --prompt TEXT --target TEXT|--target-id ID [--versus TEXT|--versus-id ID] [--model DIR|NAME] [--layers 0,1,…] [--sae ID|NAME]',
       '                       [--patch-prompt TEXT] [--method gradient|integrated-gradients] [--top 20] [--verify] [--json]',
       'featurescope attribute --replay exp-000123   (re-run a logged ranking or patch and compare)',
       '',
-      'The metric is log p(TARGET) after the prompt, or logit(TARGET) − logit(VERSUS). Scores predict',
+      'The metric is log p(TARGET) after the prompt, or logit(TARGET) − logit(VERSUS). A target of several',
+      'tokens is read as a continuation: Σ log p of its tokens after the prompt (differences of those sums',
+      'for --versus). --target-id 401 (or 401,29871) gives token ids. Scores predict',
       'metric(unit zero-ablated or patched) − metric(clean).',
     ].join('\n'),
     options: {
@@ -76,7 +78,9 @@ export const modelCommands: Record<string, CliCommand> = {
       prompt: { type: 'string' },
       'patch-prompt': { type: 'string' },
       target: { type: 'string' },
+      'target-id': { type: 'string' },
       versus: { type: 'string' },
+      'versus-id': { type: 'string' },
       layers: { type: 'string' },
       sae: { type: 'string' },
       method: { type: 'string' },
@@ -93,12 +97,13 @@ export const modelCommands: Record<string, CliCommand> = {
         process.stdout.write(values.json ? `${JSON.stringify(r, null, 2)}\n` : `${r.replayOf} (${r.of}): ${r.matches ? 'matches the log' : 'DIFFERS from the log'} (${what})\n`);
         return r.matches ? 0 : 1;
       }
-      const target = requireString(values, 'target');
+      const target = targetFlag(values, 'target', true) as string | number;
+      const versus = targetFlag(values, 'versus', false);
       const input = {
         model: await resolveModel(h, values.model as string | undefined),
         prompt: requireString(values, 'prompt'),
         ...(values['patch-prompt'] === undefined ? {} : { patchPrompt: values['patch-prompt'] }),
-        metric: values.versus === undefined ? { kind: 'logprob', token: target } : { kind: 'logit-diff', tokenA: target, tokenB: values.versus },
+        metric: versus === undefined ? { kind: 'logprob', token: target } : { kind: 'logit-diff', tokenA: target, tokenB: versus },
         site: await siteFromFlags(h, values),
         ...(values.method === undefined ? {} : { method: values.method }),
         topN: values.top === undefined ? 20 : parseIntOption('top', values.top, 1, 500),
@@ -151,3 +156,16 @@ export const modelCommands: Record<string, CliCommand> = {
     },
   },
 };
+
+/**
+ * --NAME TEXT or --NAME-id ID: text as typed, or ids (one id → the number; several → "id:a,b", the
+ * contract's form), so an id is never read as text.
+ */
+function targetFlag(values: Record<string, unknown>, name: string, required: boolean): string | number | undefined {
+  const text = values[name];
+  const ids = values[`${name}-id`];
+  if (text !== undefined && ids !== undefined) throw new FeaturescopeError('invalid_input', `Give --${name} or --${name}-id, not both.`, name);
+  if (ids === undefined) return required || text !== undefined ? requireString(values, name) : undefined;
+  const list = String(ids).split(',').map((id) => parseIntOption(`${name}-id`, id.trim(), 0, 2 ** 31 - 1));
+  return list.length === 1 ? (list[0] as number) : `id:${list.join(',')}`;
+}

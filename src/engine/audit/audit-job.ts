@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { addTag, logExperiment } from '../../catalog';
 import type { AuditRunInput, AuditRunResult } from '../../shared/contract';
 import { appVersion } from '../../node/versions';
-import { singleTokenId } from '../attribution';
+import { differenceMetricOf } from '../attribution';
 import type { CommandDeps } from '../handlers/registry';
 import { checkReportOutPath, logWithReport } from '../handlers/report-out';
 import { yieldToEventLoop, type JobContext } from '../jobs/context';
@@ -29,7 +29,9 @@ export async function runAuditJob({ services, models, saes }: CommandDeps, input
   const catalog = services.catalog();
   const sae = input.sae === undefined ? undefined : saes.get(catalog, input.sae);
   const pairs = tokenPairs(model, set.pairs);
-  const metric = set.metric ? { kind: 'logit-diff' as const, tokenA: singleTokenId(model.tokenizer, set.metric.tokenA, 'contrastSet.metric.tokenA'), tokenB: singleTokenId(model.tokenizer, set.metric.tokenB, 'contrastSet.metric.tokenB') } : null;
+  // Read after each pair's side a (attribution patches side b into it); targets may span tokens.
+  const metricContext = { tokenizer: model.tokenizer, vocabSize: model.config.vocabSize, prompts: set.pairs.map((p) => p.a) };
+  const metric = set.metric ? differenceMetricOf(set.metric.tokenA, set.metric.tokenB, ['contrastSet.metric.tokenA', 'contrastSet.metric.tokenB'], metricContext) : null;
   const options: AuditOptions = {
     site: sae ? { kind: 'sae', sae } : { kind: 'neurons', ...(input.layers ? { layers: input.layers } : {}) },
     pooling: input.pooling,

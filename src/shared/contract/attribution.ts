@@ -2,9 +2,18 @@ import { z } from 'zod';
 import { ExperimentRef } from './records';
 import { command } from './define';
 
-/** A token given as text (must encode to exactly one token) or as its id. */
+/**
+ * A metric's target: a token id; "id:401" (or "id:401,29871") for ids written as text; or text,
+ * which may span several tokens (then the metric reads the continuation the tokenizer writes for
+ * it after the prompt, teacher-forced: Σ log p over its tokens).
+ */
 const TokenRef = z.union([z.string().min(1), z.number().int().nonnegative()]);
 
+/**
+ * logprob: log p(token) after the prompt (Σ over a continuation's tokens). logit-diff:
+ * logit(A) − logit(B) for one token each, which equals log p(A) − log p(B); when either spans
+ * several tokens, the difference of their continuations' log-probabilities.
+ */
 const Metric = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('logprob'), token: TokenRef }).strict(),
   z.object({ kind: z.literal('logit-diff'), tokenA: TokenRef, tokenB: TokenRef }).strict(),
