@@ -1,14 +1,15 @@
-import type { CommandError } from './errors';
+import type { CallUntrusted } from './call';
 
-export type CallResult = { ok: true; value: unknown } | { ok: false; error: CommandError };
+export type { CallResult } from './call';
 
 /**
  * What the renderer talks to: the preload bridge under Electron, a WebSocket client in a browser.
- * Both carry the same contract; the renderer's typed client sits on top of this untyped pipe.
+ * Both carry the same contract as untyped messages (the host parses them); the renderer calls
+ * through the shared typed call over this pipe (src/shared/call.ts).
  */
 export interface FeaturescopeBridge {
   readonly transport: 'ipc' | 'websocket';
-  call(command: string, input: unknown): Promise<CallResult>;
+  call: CallUntrusted;
   subscribe(listener: (event: string, payload: unknown) => void): () => void;
 }
 

@@ -4,7 +4,7 @@ import { AbsolutePath, Empty, JobRef } from './common';
 import { AnalysisInfo, Experiment, ExperimentRef, FeaturePage, SearchQuery, SearchResult } from '../../catalog/types';
 
 const SaeId = z.number().int().positive();
-const FeatureIdx = z.number().int().nonnegative();
+const FeatureIdx = z.number().int().nonnegative().describe('Feature index in the SAE');
 const FeatureKey = { saeId: SaeId, idx: FeatureIdx };
 
 export const SaeSummary = z.object({
