@@ -90,14 +90,14 @@ export function kebab(key: string): string {
 }
 
 export function deriveFlags(schema: z.ZodObject, spec: DeriveSpec<string, string>, where: string): DerivedFlags<Record<string, unknown>> {
+  for (const key of [...Object.keys(spec.fields ?? {}), ...(spec.hand ?? []), ...(spec.omit ?? [])]) {
+    if (!(key in schema.shape)) throw new Error(`${where}: a flag rule names "${key}", which is not a field of its input.`);
+  }
   const skip = new Set<string>([...(spec.hand ?? []), ...(spec.omit ?? [])]);
   const fields: Field[] = [];
   for (const [key, fieldSchema] of Object.entries(schema.shape as Record<string, z.ZodType>)) {
     if (skip.has(key)) continue;
     fields.push(describeField(key, fieldSchema, spec.fields?.[key] ?? {}, where));
-  }
-  for (const key of Object.keys(spec.fields ?? {})) {
-    if (!(key in schema.shape)) throw new Error(`${where}: a flag rule names "${key}", which is not a field of its input.`);
   }
   const options: ParseArgsOptions = {};
   const help: FlagHelp[] = [];
@@ -294,7 +294,7 @@ function helpText(f: Field): string {
   const described = typeof f.rule.describe === 'function' ? f.rule.describe(fromSchema) : (f.rule.describe ?? fromSchema);
   const notes: string[] = [];
   if (f.rule.note !== undefined) notes.push(f.rule.note);
-  else if (f.negated) notes.push(`on unless --${f.names[0]} is given`);
+  else if (f.negated) notes.push(`on by default; --${f.names[0]} turns it off`);
   else if (f.required) notes.push('required');
   else if (f.defaultValue !== undefined && f.defaultValue !== false && f.defaultValue !== '' && !(Array.isArray(f.defaultValue) && f.defaultValue.length === 0)) notes.push(`default ${Array.isArray(f.defaultValue) ? f.defaultValue.join(',') : String(f.defaultValue)}`);
   if (f.array) notes.push('repeatable');
