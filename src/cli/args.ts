@@ -3,7 +3,7 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { CorpusSpec } from '../shared/contract';
 import { FeaturescopeError } from '../shared/errors';
-import { handFlags } from './flags';
+import { handFlags } from './flag-set';
 
 export function requireString(values: Record<string, unknown>, flag: string): string {
   const v = values[flag];

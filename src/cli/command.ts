@@ -1,5 +1,5 @@
 import type { Host } from '../host/host';
-import type { FlagSet } from './flags';
+import type { FlagSet } from './flag-set';
 
 /** One `featurescope <name>` subcommand: its help, its flags, and what it does with a host. */
 export interface CliCommand {

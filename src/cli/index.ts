@@ -10,7 +10,7 @@ import { catalogCommands } from './commands/catalog';
 import { modelCommands } from './commands/model';
 import { saeCommands } from './commands/sae';
 import { watchCommands } from './commands/watch';
-import { formatFlagHelp } from './flags';
+import { formatFlagHelp } from './flag-set';
 import { clearProgress } from './progress';
 
 /** Every subcommand; `--help` lists them in this order. */

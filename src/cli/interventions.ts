@@ -1,6 +1,6 @@
 import type { Intervention } from '../shared/contract';
 import { FeaturescopeError } from '../shared/errors';
-import { handFlags } from './flags';
+import { handFlags } from './flag-set';
 
 /**
  * Command-line spellings of interventions:

@@ -1,7 +1,8 @@
 // Commands about the app itself: health, serving the UI, throughput.
 import type { CliCommand } from '../command';
 import { JSON_FLAG, parseIntOption } from '../args';
-import { flagsFor, handFlags, mergeFlags } from '../flags';
+import { flagsFor } from '../flags';
+import { handFlags, mergeFlags } from '../flag-set';
 import { progressToStderr, clearProgress } from '../progress';
 import { formatDoctor } from '../format';
 import { callOrThrow } from '../../shared/call';

@@ -2,7 +2,8 @@
 import type { CliCommand } from '../command';
 import { CORPUS_FLAGS, JSON_FLAG, corpusFromFlags } from '../args';
 import { aka, modelOrBundled, pathFlag, saeFlag } from '../field-rules';
-import { flagsFor, mergeFlags } from '../flags';
+import { flagsFor } from '../flags';
+import { mergeFlags } from '../flag-set';
 import { progressToStderr, clearProgress } from '../progress';
 import { formatNumber } from '../format';
 import { callOrThrow } from '../../shared/call';

@@ -2,7 +2,8 @@
 import { parseArgs } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { deriveFlags, flagsFor, formatFlagHelp, kebab, mergeFlags } from '../../../src/cli/flags';
+import { deriveFlags, flagsFor, kebab } from '../../../src/cli/flags';
+import { formatFlagHelp, mergeFlags } from '../../../src/cli/flag-set';
 import { FeaturescopeError } from '../../../src/shared/errors';
 import type { Host } from '../../../src/host/host';
 
