@@ -41,7 +41,7 @@ async function ourSteps(batch: Float32Array): Promise<number[]> {
   const ends: number[] = [];
   await trainSae({
     architecture: 'topk', dIn: D_IN, dSae: D_SAE, k: K, hookName: 'bench', modelName: 'bench',
-    totalSteps: STEPS + 1, batchSize: BATCH, seed: 0, lr: 1e-4, warmupSteps: 0,
+    steps: STEPS + 1, batchSize: BATCH, seed: 0, lr: 1e-4, warmupSteps: 0,
     deadTokens: Number.MAX_SAFE_INTEGER, // no AuxK, like the peer
     data: { nextBatch: () => batch },
     metricsEvery: 1,

@@ -11,6 +11,12 @@ import { recoverInterruptedAnalyses } from './recovery';
 /** 'FScp' as a big-endian int: marks a SQLite file as a Featurescope catalog. */
 export const CATALOG_APPLICATION_ID = 0x46536370;
 const BUSY_TIMEOUT_MS = 5000;
+/**
+ * Writers wait longer: another process's analysis commit holds the write lock while it fills the
+ * sort ranks (18 s for a million features on the bench machine), and the next write must queue
+ * behind it rather than fail with SQLITE_BUSY.
+ */
+const WRITER_BUSY_TIMEOUT_MS = 120_000;
 
 export interface Catalog {
   readonly db: Database.Database;
@@ -42,7 +48,7 @@ export function openCatalog(path: string, options: OpenOptions = {}): Catalog {
     throw new FeaturescopeError('bad_file', `Catalog ${path} cannot be opened: ${messageOf(err)}.`);
   }
   try {
-    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    db.pragma(`busy_timeout = ${readonly ? BUSY_TIMEOUT_MS : WRITER_BUSY_TIMEOUT_MS}`);
     // Full or per-table quick_check by file size and history: see integrity.ts.
     checkIntegrity(db, path, readonly);
     const version = checkVersion(db, path, readonly);
@@ -62,7 +68,8 @@ export function openCatalog(path: string, options: OpenOptions = {}): Catalog {
   }
 
   const catalog = wrap(db, path, readonly);
-  // The engine is the only writer: a 'running' analysis found at its start belongs to a writer that died.
+  // Other engines may be writing this workspace right now: recovery fails only the analyses whose
+  // writer is gone (writer leases, leases.ts).
   if (!readonly) recoverInterruptedAnalyses(catalog);
   return catalog;
 }
@@ -124,6 +131,9 @@ export function migrate(db: Database.Database, to: number = LATEST_SCHEMA_VERSIO
   for (const step of MIGRATIONS) {
     if (step.version <= version || step.version > to) continue;
     db.transaction(() => {
+      // Two engines starting on a new workspace both read the old version; the second to get the
+      // write lock finds this step applied already and must not run it again.
+      if (Number(db.pragma('user_version', { simple: true })) >= step.version) return;
       db.exec(step.sql);
       db.pragma(`user_version = ${step.version}`);
     }).immediate();

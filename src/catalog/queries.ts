@@ -86,33 +86,6 @@ export function getFeaturePage(catalog: Catalog, saeId: number, idx: number): Fe
   })();
 }
 
-export interface SaeSummary {
-  id: number;
-  name: string;
-  hookName: string;
-  architecture: string;
-  dIn: number;
-  dSae: number;
-  metrics: Record<string, number>;
-  provenance: Record<string, unknown>;
-  analysis: AnalysisInfo | null;
-}
-
-export function listSaes(catalog: Catalog): SaeSummary[] {
-  const rows = catalog
-    .statement(
-      `SELECT id, name, hook_name AS hookName, architecture, d_in AS dIn, d_sae AS dSae, metrics, provenance, active_analysis_id AS analysisId
-       FROM saes ORDER BY id`,
-    )
-    .all() as Array<Omit<SaeSummary, 'metrics' | 'provenance' | 'analysis'> & { metrics: string; provenance: string; analysisId: number | null }>;
-  return rows.map(({ metrics, provenance, analysisId, ...s }) => ({
-    ...s,
-    metrics: JSON.parse(metrics) as Record<string, number>,
-    provenance: JSON.parse(provenance) as Record<string, unknown>,
-    analysis: analysisId === null ? null : (catalog.statement(FEATURE_PAGE_SQL.analysis).get(analysisId) as AnalysisInfo),
-  }));
-}
-
 /** Tag names with how many features of the SAE carry each. */
 export function listTags(catalog: Catalog, saeId: number): Array<{ name: string; count: number }> {
   return catalog

@@ -26,6 +26,17 @@ export function insertModel(catalog: Catalog, input: ModelInput): number {
   );
 }
 
+/** The id of the model row of `input.path`, adding the row the first time a folder is seen. */
+export function rememberModel(catalog: Catalog, input: ModelInput): { id: number; added: boolean } {
+  const cat = writer(catalog);
+  return cat.db
+    .transaction(() => {
+      const known = cat.statement(`SELECT id FROM models WHERE path = ? ORDER BY id LIMIT 1`).pluck().get(input.path) as number | undefined;
+      return known === undefined ? { id: insertModel(cat, input), added: true } : { id: known, added: false };
+    })
+    .immediate();
+}
+
 export function insertCorpus(catalog: Catalog, input: CorpusInput): number {
   const c = parse(CorpusInput, input, 'corpus');
   return Number(

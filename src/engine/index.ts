@@ -3,12 +3,13 @@
 // job progress and catalog changes. The host supervises it and restarts it if it dies.
 import { parseCommandInput } from '../shared/validate';
 import { FeaturescopeError, toCommandError } from '../shared/errors';
-import type { HostToEngine } from '../shared/engine-protocol';
+import type { CallerKind, HostToEngine } from '../shared/engine-protocol';
 import { connectToHost } from './transport';
 import { initBackend } from './backend';
 import { createHandlers } from './handlers';
 import { createEngineServices } from './services';
 import { createJobContext } from './jobs/context';
+import { takeOutputLease } from './jobs/job-leases';
 
 async function main(): Promise<void> {
   const host = connectToHost();
@@ -22,10 +23,14 @@ async function main(): Promise<void> {
     switch (message.kind) {
       case 'call': {
         try {
-          const handler = (callHandlers as Record<string, ((input: unknown) => unknown) | undefined>)[message.command];
+          const handler = (callHandlers as Record<string, ((input: unknown, caller: CallerKind) => unknown) | undefined>)[message.command];
           if (!handler) throw new FeaturescopeError('unknown_command', `The engine has no command "${message.command}".`);
           // The host validated already; parsing again here keeps the engine safe on its own.
-          const value = await handler(parseCommandInput(message.command, message.input));
+          const input = parseCommandInput(message.command, message.input);
+          const lease = takeOutputLease(services, message.command, input); // sae.import writes an SAE folder
+          const value = await Promise.resolve()
+            .then(() => handler(input, message.caller ?? 'cli'))
+            .finally(() => lease?.release());
           host.send({ kind: 'reply', id: message.id, ok: true, value });
         } catch (err) {
           host.send({ kind: 'reply', id: message.id, ok: false, error: toCommandError(err) });
@@ -40,11 +45,16 @@ async function main(): Promise<void> {
           controller.signal,
           (progress) => host.send({ kind: 'job-progress', jobId: message.jobId, progress }),
           services.catalogChanged,
+          message.caller ?? 'cli',
         );
         try {
           const handler = (jobHandlers as Record<string, ((input: unknown, c: typeof ctx) => Promise<unknown>) | undefined>)[message.command];
           if (!handler) throw new FeaturescopeError('unknown_command', `The engine has no job "${message.command}".`);
-          const result = await handler(parseCommandInput(message.command, message.input), ctx);
+          const input = parseCommandInput(message.command, message.input);
+          // One writer per output across every process on the workspace. Released however the job
+          // ends, before the end is reported: whoever reacts to it may start the next writer.
+          const lease = takeOutputLease(services, message.command, input);
+          const result = await handler(input, ctx).finally(() => lease?.release());
           host.send({ kind: 'job-done', jobId: message.jobId, result });
         } catch (err) {
           const error = toCommandError(err);

@@ -1,12 +1,19 @@
+import { dirname } from 'node:path';
 import { openCatalog, type Catalog } from '../catalog';
-import { resolvePaths, type AppPaths } from '../node/paths';
+import { catalogReadOnlyProblem, ensureDataFolder, resolvePaths, type AppPaths } from '../node/paths';
 import { sqliteNativeBinding } from '../node/native-binding';
+import { FeaturescopeError } from '../shared/errors';
 
 /** What engine handlers share: where things live, the catalog (the engine is its only writer), change notices. */
 export interface EngineServices {
   readonly paths: AppPaths;
   /** The workspace catalog, opened (and migrated) on first use. */
   catalog(): Catalog;
+  /**
+   * The catalog for commands that only read (model.list): the writer when there can be one, else a
+   * read-only connection, so a read-only workspace still runs prompts.
+   */
+  catalogForReading(): Catalog;
   /** Tell the host which tables changed so readers re-read. */
   catalogChanged(tables: string[]): void;
   close(): void;
@@ -14,11 +21,29 @@ export interface EngineServices {
 
 export function createEngineServices(builtDir: string, sendCatalogChanged: (tables: string[]) => void): EngineServices {
   const paths = resolvePaths(builtDir);
+  const nativeBinding = sqliteNativeBinding(paths.appRoot);
   let catalog: Catalog | undefined;
-  return {
-    paths,
-    catalog: () => (catalog ??= openCatalog(paths.catalog, { nativeBinding: sqliteNativeBinding(paths.appRoot) })),
-    catalogChanged: sendCatalogChanged,
-    close: () => catalog?.close(),
+  let reader: Catalog | undefined;
+  const openWriter = (): Catalog => {
+    // Said in the user's words before SQLite says "attempt to write a readonly database".
+    ensureDataFolder(dirname(paths.catalog));
+    const readOnly = catalogReadOnlyProblem(paths.catalog);
+    if (readOnly !== null) throw new FeaturescopeError('failed', readOnly);
+    return openCatalog(paths.catalog, { nativeBinding });
   };
+  const services: EngineServices = {
+    paths,
+    catalog: () => (catalog ??= openWriter()),
+    catalogForReading: () => {
+      if (catalog) return catalog;
+      if (catalogReadOnlyProblem(paths.catalog) === null) return services.catalog();
+      return (reader ??= openCatalog(paths.catalog, { readonly: true, nativeBinding }));
+    },
+    catalogChanged: sendCatalogChanged,
+    close: () => {
+      catalog?.close();
+      reader?.close();
+    },
+  };
+  return services;
 }

@@ -1,4 +1,5 @@
 import { fork } from 'node:child_process';
+import { basename } from 'node:path';
 import type { EngineToHost, HostToEngine } from '../shared/engine-protocol';
 
 /** A running engine process, whichever way it was started (Electron utilityProcess or Node fork). */
@@ -21,7 +22,8 @@ export function forkNodeEngine(engineEntry: string, env: NodeJS.ProcessEnv = pro
     const child = fork(engineEntry, [], {
       serialization: 'advanced', // structured clone: typed arrays cross as typed arrays
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
-      env,
+      // Named in writer leases, so a refused second writer is told which command holds the output.
+      env: { ...env, FEATURESCOPE_HOST_COMMAND: describeCommand(process.argv) },
     });
     let exited = false;
     const exitListeners: Array<(reason: string) => void> = [];
@@ -44,4 +46,12 @@ export function forkNodeEngine(engineEntry: string, env: NodeJS.ProcessEnv = pro
       },
     };
   };
+}
+
+/** "featurescope analyze --sae s1 …" from this process's argv: the launcher's name, then its arguments. */
+export function describeCommand(argv: readonly string[]): string {
+  const script = argv[1] === undefined ? 'node' : basename(argv[1]).replace(/\.[cm]?js$/, '');
+  const words = [script === 'cli' ? 'featurescope' : script, ...argv.slice(2)].map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : JSON.stringify(w)));
+  const text = words.join(' ');
+  return text.length > 300 ? `${text.slice(0, 299)}…` : text;
 }

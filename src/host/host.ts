@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { commands, isHostCommand, isJobCommand, type CommandName, type CommandOutput, type EventName, type EventPayload, type HostCommandName, type JobCommandName, type ParsedInput } from '../shared/contract';
 import type { DoctorReport } from '../shared/contract';
-import type { EngineToHost } from '../shared/engine-protocol';
+import type { CallerKind, EngineToHost } from '../shared/engine-protocol';
 import { FeaturescopeError, toCommandError, type CommandError } from '../shared/errors';
 import { assertCommandName, parseCommandInput } from '../shared/validate';
 import type { SpawnEngine } from './engine-process';
@@ -20,9 +20,12 @@ import { typedCall, type Call, type CallResult, type CallUntrusted, type Caller 
 export type HostEventListener = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
 
 export interface Host extends Caller {
-  /** The typed call (src/shared/call.ts): what the CLI, jobs and tests use. */
+  /** The typed call (src/shared/call.ts): what the CLI, jobs and tests use; `caller` defaults to 'cli'. */
   call: Call;
-  /** Wire input (IPC, serve-mode WebSocket frames): a name and input nobody has checked; both are parsed here. */
+  /**
+   * Wire input (IPC, serve-mode WebSocket frames): a name and input nobody has checked; both are parsed
+   * here. The adapter that received it passes `caller` 'browser'; the wire itself never chooses it.
+   */
   callUntrusted: CallUntrusted;
   subscribe(listener: HostEventListener): () => void;
   readonly engine: EngineSupervisor;
@@ -135,11 +138,11 @@ export function createHost({ mode, paths, spawnEngine }: HostOptions): Host {
     return handler(input);
   }
 
-  function startJob(command: JobCommandName, input: unknown): { jobId: string } {
+  function startJob(command: JobCommandName, input: unknown, caller: CallerKind): { jobId: string } {
     const job = jobs.create(command, commands[command].summary);
     emit('job.started', { ...job });
     try {
-      engine.send({ kind: 'job', jobId: job.id, command, input });
+      engine.send({ kind: 'job', jobId: job.id, command, input, caller });
     } catch (err) {
       const error = toCommandError(err);
       jobs.fail(job.id, error);
@@ -149,19 +152,20 @@ export function createHost({ mode, paths, spawnEngine }: HostOptions): Host {
   }
 
   /** Every call, typed or not, lands here: the name and input are parsed against the contract first. */
-  async function callUntrusted(command: string, rawInput: unknown): Promise<CallResult> {
+  async function callUntrusted(command: string, rawInput: unknown, caller: CallerKind = 'cli'): Promise<CallResult> {
     try {
       assertCommandName(command);
-      return { ok: true, value: await dispatch(command, rawInput) };
+      return { ok: true, value: await dispatch(command, rawInput, caller) };
     } catch (err) {
       return { ok: false, error: toCommandError(err) };
     }
   }
 
-  function dispatch(command: CommandName, rawInput: unknown): Promise<unknown> | unknown {
-    if (isJobCommand(command)) return startJob(command, parseCommandInput(command, rawInput));
+  // Host commands (catalog reads, jobs, doctor) name no paths, so only the engine's commands carry the caller.
+  function dispatch(command: CommandName, rawInput: unknown, caller: CallerKind): Promise<unknown> | unknown {
+    if (isJobCommand(command)) return startJob(command, parseCommandInput(command, rawInput), caller);
     if (isHostCommand(command)) return runOnHost(command, parseCommandInput(command, rawInput));
-    return engine.call(command, parseCommandInput(command, rawInput));
+    return engine.call(command, parseCommandInput(command, rawInput), caller);
   }
 
   engine.start();

@@ -12,6 +12,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeF
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { JobInfo } from '../shared/contract';
+import { processAlive } from '../node/process-alive';
 
 /** Jobs of earlier sessions shown at most. */
 export const KEPT_JOBS = 200;
@@ -62,7 +63,7 @@ export class JobJournal {
     const jobs: JobInfo[] = [];
     for (const { event, pid, job } of last.values()) {
       if (event === 'ended') jobs.push(job);
-      else if (!processAlive(pid)) jobs.push(interrupted(job));
+      else if (!otherProcessAlive(pid)) jobs.push(interrupted(job));
     }
     const kept = jobs.slice(-KEPT_JOBS);
     if (lines > 4 * KEPT_JOBS) this.rewrite(kept);
@@ -97,14 +98,9 @@ function interrupted(job: JobInfo): JobInfo {
   };
 }
 
-function processAlive(pid: number): boolean {
+function otherProcessAlive(pid: number): boolean {
   if (pid === process.pid) return false; // our own pid from an earlier life: that process is gone
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'; // alive, owned by someone else
-  }
+  return processAlive(pid);
 }
 
 function safeJson(text: string): unknown {

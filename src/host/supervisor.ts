@@ -1,5 +1,5 @@
 import type { BackendInfo, EngineState } from '../shared/contract';
-import type { EngineToHost, HostToEngine } from '../shared/engine-protocol';
+import type { CallerKind, EngineToHost, HostToEngine } from '../shared/engine-protocol';
 import { FeaturescopeError } from '../shared/errors';
 import type { EngineProcess, SpawnEngine } from './engine-process';
 
@@ -52,12 +52,12 @@ export class EngineSupervisor {
   }
 
   /** A plain command: resolves with the engine's value or rejects with its error. */
-  call(command: string, input: unknown): Promise<unknown> {
+  call(command: string, input: unknown, caller: CallerKind = 'cli'): Promise<unknown> {
     if (!this.proc) return Promise.reject(this.unavailable());
     const id = this.nextCallId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.proc!.send({ kind: 'call', id, command, input });
+      this.proc!.send({ kind: 'call', id, command, input, caller });
     });
   }
 

@@ -40,7 +40,8 @@ app.whenReady().then(() => {
   host = createHost({ mode: 'desktop', paths, spawnEngine: forkUtilityEngine(paths.engineEntry) });
   ipcMain.handle(IPC_CALL, async (event, command: unknown, input: unknown) => {
     if (!isTrustedSender(event)) return { ok: false, error: { code: 'invalid_input', message: 'Calls are accepted only from the Featurescope window.' } };
-    return host!.callUntrusted(String(command), input);
+    // The window is a browser caller: corpus paths limited to the workspace's corpus folders.
+    return host!.callUntrusted(String(command), input, 'browser');
   });
   host.subscribe((event, payload) => {
     if (mainWindow && !mainWindow.isDestroyed()) mainWindow.webContents.send(IPC_EVENT, event, payload);

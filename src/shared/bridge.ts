@@ -1,4 +1,4 @@
-import type { CallUntrusted } from './call';
+import type { CallResult } from './call';
 
 export type { CallResult } from './call';
 
@@ -9,7 +9,8 @@ export type { CallResult } from './call';
  */
 export interface FeaturescopeBridge {
   readonly transport: 'ipc' | 'websocket';
-  call: CallUntrusted;
+  /** No caller kind: the host's adapter (IPC, serve) marks whatever arrives this way 'browser'. */
+  call(command: string, input: unknown): Promise<CallResult>;
   subscribe(listener: (event: string, payload: unknown) => void): () => void;
 }
 

@@ -2,15 +2,20 @@
 // through it: the command's input type in, its output type out. Wire input (IPC, WebSocket frames)
 // is untrusted and stays untyped until the host has parsed it; that is `CallUntrusted`.
 import type { CommandInput, CommandName, CommandOutput } from './contract';
+import type { CallerKind } from './engine-protocol';
 import { FeaturescopeError, type CommandError } from './errors';
 
 export type CallResult<T = unknown> = { ok: true; value: T } | { ok: false; error: CommandError };
 
-/** A command name and input nobody has checked yet: the host parses both against the contract. */
-export type CallUntrusted = (command: string, input: unknown) => Promise<CallResult>;
+/**
+ * A command name and input nobody has checked yet: the host parses both against the contract.
+ * `caller` is who sent it (src/shared/engine-protocol.ts), left out for 'cli'; the adapter that
+ * received a message sets it, never the message.
+ */
+export type CallUntrusted = (command: string, input: unknown, caller?: CallerKind) => Promise<CallResult>;
 
 /** The typed call: a command of the contract, an input of its schema, an answer of its output type. */
-export type Call = <C extends CommandName>(command: C, input: CommandInput<C>) => Promise<CallResult<CommandOutput<C>>>;
+export type Call = <C extends CommandName>(command: C, input: CommandInput<C>, caller?: CallerKind) => Promise<CallResult<CommandOutput<C>>>;
 
 /** Anything commands can be sent to: the host, the renderer's bridge. */
 export interface Caller {
@@ -23,7 +28,8 @@ export interface Caller {
  * it are typed against it (src/engine/handlers/registry.ts, the host's own handlers).
  */
 export function typedCall(untrusted: CallUntrusted): Call {
-  return <C extends CommandName>(command: C, input: CommandInput<C>) => untrusted(command, input) as Promise<CallResult<CommandOutput<C>>>;
+  return <C extends CommandName>(command: C, input: CommandInput<C>, caller?: CallerKind) =>
+    untrusted(command, input, caller) as Promise<CallResult<CommandOutput<C>>>;
 }
 
 /** The value of a call that must succeed; a failure is thrown as a FeaturescopeError (code, message, field kept). */

@@ -5,20 +5,24 @@ import type { z } from 'zod';
 import type { CommandSpec } from './contract/define';
 import { appCommands } from './contract/app';
 import { catalogCommands } from './contract/catalog';
-import { experimentCommands, modelCommands } from './contract/model';
+import { modelCommands } from './contract/model';
+import { experimentCommands } from './contract/experiments';
 import { saeCommands } from './contract/sae';
 import { attributionCommands } from './contract/attribution';
 import { auditCommands } from './contract/audit';
 import { watchCommands } from './contract/watch';
+import { workspaceCommands } from './contract/workspace';
 
 export * from './contract/common';
 export * from './contract/app';
 export * from './contract/catalog';
 export * from './contract/model';
+export * from './contract/experiments';
 export * from './contract/sae';
 export * from './contract/attribution';
 export * from './contract/audit';
 export * from './contract/watch';
+export * from './contract/workspace';
 export * from './contract/events';
 export type { CommandSpec, RunsIn } from './contract/define';
 
@@ -31,6 +35,7 @@ export const commands = {
   ...attributionCommands,
   ...auditCommands,
   ...watchCommands,
+  ...workspaceCommands,
 } satisfies Record<string, CommandSpec<z.ZodObject>>;
 
 export type Commands = typeof commands;

@@ -4,11 +4,18 @@
 import type { BackendInfo, Progress } from './contract';
 import type { CommandError } from './errors';
 
+/**
+ * Who sent a command. 'cli': the user typed it (the CLI, tests, scripts), so it may name any path.
+ * 'browser': the renderer (serve mode's WebSocket clients, the Electron window), whose corpus paths
+ * are limited to the workspace's corpus folders and whose outputs stay in the workspace.
+ */
+export type CallerKind = 'cli' | 'browser';
+
 export type HostToEngine =
   /** A plain command: answered once with a reply carrying the same id. */
-  | { kind: 'call'; id: number; command: string; input: unknown }
+  | { kind: 'call'; id: number; command: string; input: unknown; caller?: CallerKind }
   /** Start a job the host has registered under jobId; the engine answers with job-* messages. */
-  | { kind: 'job'; jobId: string; command: string; input: unknown }
+  | { kind: 'job'; jobId: string; command: string; input: unknown; caller?: CallerKind }
   | { kind: 'cancel'; jobId: string };
 
 export type EngineToHost =

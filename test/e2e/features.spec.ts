@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
+import { recordMeasurement } from './measurement';
 import { FEATURE_COUNT, featuresWithToken, seedCatalog, ZEBRA_IDX, type SeededCatalog } from './feature-fixture';
 
 const url = () => process.env.FEATURESCOPE_URL!;
@@ -104,7 +105,8 @@ test.describe('a seeded catalog', () => {
     await expect.poll(async () => (await shownIdx(page)).slice(-1)[0]).toBe(byMax[FEATURE_COUNT - 1]!.idx);
   });
 
-  test('search latency: keystroke to rows on screen', async ({ page }) => {
+  // A behaviour check; the keystroke → rows latency is recorded as a measurement, not judged.
+  test('search as you type: each typed word ends on its results, most keystrokes answered one by one', async ({ page }) => {
     await openFeatures(page);
     await expect(list(page)).toHaveAttribute('data-total', String(FEATURE_COUNT));
     // Timed inside the page: from the input event to the list showing rows for that text.
@@ -133,11 +135,13 @@ test.describe('a seeded catalog', () => {
     const lat = await page.evaluate(() => (window as unknown as { __lat: number[] }).__lat);
     const sorted = [...lat].sort((a, b) => a - b);
     const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
-    console.log(
-      `search latency over ${lat.length} keystrokes (${FEATURE_COUNT} features, includes the 100 ms debounce): ` +
-        `median ${q(0.5).toFixed(0)} ms, p90 ${q(0.9).toFixed(0)} ms, max ${sorted[sorted.length - 1]!.toFixed(0)} ms`,
-    );
     expect(lat.length).toBeGreaterThan(20);
+    await recordMeasurement(
+      'search-latency',
+      `over ${lat.length} keystrokes (${FEATURE_COUNT} features, includes the 100 ms debounce): ` +
+        `median ${q(0.5).toFixed(0)} ms, p90 ${q(0.9).toFixed(0)} ms, max ${sorted[sorted.length - 1]!.toFixed(0)} ms`,
+      { features: FEATURE_COUNT, debounceMs: 100, keystrokeMs: lat },
+    );
   });
 
   test('feature page: heat-highlighted examples, charts, label, tags and notes', async ({ page }) => {

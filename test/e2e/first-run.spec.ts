@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
+import { addCorpusFolder } from './corpus-folders';
 
 // The first-run path needs a workspace with no SAE, which the shared server no longer has once other
 // specs seeded one: this spec starts its own `featurescope serve` on a fresh home.
@@ -54,6 +55,13 @@ test('first run: Get started captures, trains and analyses the bundled model ste
   await expect(page.getByTestId('features-empty')).toContainText('train or import an SAE, then analyse it');
   await page.keyboard.press('Alt+1');
 
+  // A corpus outside the workspace's corpus folders is refused, naming the way in.
+  await panel.getByLabel('Corpus path').fill(corpus);
+  await panel.getByRole('button', { name: 'Capture' }).click();
+  await expect(steps.nth(0).locator('.job-line')).toHaveAttribute('data-state', 'failed');
+  await expect(steps.nth(0)).toContainText('not inside a corpus folder');
+  await addCorpusFolder(page, home);
+
   // A corpus that is not there is pointed at beside the corpus field.
   await panel.getByLabel('Corpus path').fill(join(home, 'missing.txt'));
   await panel.getByRole('button', { name: 'Capture' }).click();
@@ -85,7 +93,7 @@ test('first run: Get started captures, trains and analyses the bundled model ste
   await expect(featurePage).toHaveAttribute('data-idx', /^\d+$/);
   await expect(page.getByTestId('top-examples').locator('.fp-example').first()).toBeVisible();
 
-  // With an analysis, steering strength is in units of the feature's max activation (from catalog.feature).
+  // With an analysis, steering strength is in units of the feature's max activation (one catalog.search row).
   await page.keyboard.press('Alt+4');
   const form = page.getByRole('form', { name: 'Run a prompt' });
   await form.getByLabel('SAE (optional)').selectOption({ label: 'first-sae · blocks.2.hook_resid_post · 512' });

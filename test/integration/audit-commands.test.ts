@@ -43,6 +43,16 @@ describe('audit commands', () => {
 
     const replay = await t.host.call('audit.replay', { ref: r.findings[0]!.citeId });
     expect(replay).toMatchObject({ ok: true, value: { replayOf: r.findings[0]!.citeId, matches: true } });
+    // The alias answers as it always did (no note); experiment.replay dispatches on the kind to the same replay.
+    expect((replay as { value: object }).value).not.toHaveProperty('note');
+    const any = await t.host.call('experiment.replay', { ref: r.findings[0]!.citeId });
+    expect(any).toMatchObject({ ok: true, value: { kind: 'audit', replayOf: r.findings[0]!.citeId, matches: true, meanDiff: (replay as { value: { meanDiff: number } }).value.meanDiff } });
+    expect((any as { value: { note: string } }).value.note).toMatch(/^Replayed now: mean difference .+, t .+, p .+/);
+    // An alias keeps to its kind; a scan's context choice is refused on other kinds.
+    const wrongKind = await t.host.call('probe.replay', { ref: r.findings[0]!.citeId });
+    expect(!wrongKind.ok && wrongKind.error).toMatchObject({ code: 'unsupported', field: 'ref' });
+    const badChoice = await t.host.call('experiment.replay', { ref: r.findings[0]!.citeId, rank: 1 });
+    expect(!badChoice.ok && badChoice.error).toMatchObject({ code: 'invalid_input', field: 'rank' });
     const logged = await t.host.call('catalog.experiment', { ref: r.findings[0]!.citeId });
     expect(logged).toMatchObject({ ok: true, value: { kind: 'audit' } });
   }, 120_000);
@@ -75,5 +85,8 @@ describe('audit commands', () => {
     const changed = await callOrThrow(t.host, 'probe.replay', { ref: v.experiment.citeId });
     expect(changed.matches).toBe(false);
     expect(changed.coefChange).toBeGreaterThan(0.1);
+    const any = await callOrThrow(t.host, 'experiment.replay', { ref: v.experiment.citeId });
+    expect(any).toMatchObject({ kind: 'probe', matches: false, stepsDiffering: 0 });
+    expect(any.note).toMatch(/largest coefficient change \d/);
   }, 60_000);
 });

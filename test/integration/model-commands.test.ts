@@ -88,6 +88,9 @@ describe('model commands through the host and the engine process', () => {
     const replay = await callOrThrow(host, 'attribution.replay', { ref: r.experiment.citeId });
     expect(replay).toMatchObject({ of: 'attribution.run', matches: true, reordered: 0 });
     expect(replay.difference).toBeLessThan(1e-4);
+    const any = await callOrThrow(host, 'experiment.replay', { ref: r.experiment.citeId });
+    expect(any).toMatchObject({ kind: 'attribution', of: 'attribution.run', matches: true, reordered: 0 });
+    expect(any.note).toMatch(/^Re-ranked now: 0 unit\(s\) moved/);
   });
 
   it('patches a source prompt\'s neuron deltas into a target and moves it toward the source', async () => {

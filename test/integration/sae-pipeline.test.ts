@@ -63,6 +63,12 @@ describe('capture → train → catalog, and import, as jobs of the engine proce
 
     const saes = await host.call('catalog.saes', {});
     expect(saes.ok && saes.value.find((s) => s.name === 'sae-a')?.provenance).toMatchObject({ model: fixture, seed: 3 });
+    // Linked to the model row capture.start remembered (saes.model_id), which model.list now shows.
+    const trained = saes.ok ? saes.value.find((s) => s.name === 'sae-a') : undefined;
+    expect(trained?.modelId).toEqual(expect.any(Number));
+    expect(trained?.trainedOn).toBe(fixture);
+    const listed = await host.call('model.list', {});
+    expect(listed.ok && listed.value.filter((m) => m.path === fixture)).toHaveLength(1);
 
     await expect(runJob(host, 'sae.train', { store, name: 'sae-a', dSae: 64, k: 4, steps: 10 })).rejects.toMatchObject({ code: 'invalid_input', field: 'name' });
   });
@@ -159,6 +165,10 @@ describe('capture → train → catalog, and import, as jobs of the engine proce
 
     const replay = await host.call('experiment.replay', { ref: steered.experiment.citeId });
     expect(replay.ok && replay.value.matches).toBe(true);
+    expect(replay).toMatchObject({ ok: true, value: { kind: 'steering', replayOf: steered.experiment.citeId, experiment: { citeId: steered.experiment.citeId } } });
+    if (!replay.ok || (replay.value.kind !== 'steering' && replay.value.kind !== 'ablation')) throw new Error('a steering replay was expected');
+    expect(replay.value.kl).toBeCloseTo(steered.kl, 6);
+    expect(replay.value.note).toMatch(/^Replayed now: KL [\d.e+-]+ nats \(logged [\d.e+-]+\)$/);
     const logged = await host.call('catalog.experiment', { ref: steered.experiment.citeId });
     expect(logged.ok && logged.value.kind).toBe('steering');
 

@@ -97,6 +97,9 @@ describe('watchlists and scans in the engine process and the CLI', () => {
     const replay = await callOrThrow(t.host, 'scan.replay', { ref: r.experiment.citeId });
     expect(replay).toMatchObject({ replayOf: r.experiment.citeId, idx: 0, rank: 0, matches: true });
     expect(replay.value).toBeCloseTo(f0!.top[0]!.peak, 4);
+    const any = await callOrThrow(t.host, 'experiment.replay', { ref: r.experiment.citeId, idx: 0, rank: 0 });
+    expect(any).toMatchObject({ kind: 'scan', replayOf: r.experiment.citeId, idx: 0, rank: 0, matches: true });
+    expect(any.note).toMatch(/^Replayed feature 0's top flagged context now: peak/);
 
     await expect(runJob(t.host, 'scan.run', { sae: saeId, watchlist: 'no-such-list', source: { kind: 'prompts', prompts: ['a cat'] } })).rejects.toThrow(/no watchlist "no-such-list" \(known: animals\)/);
   }, 120_000);

@@ -3,11 +3,14 @@ import { migration0002 } from './0002_annotations';
 import { migration0003 } from './0003_search';
 import { migration0004 } from './0004_watchlists';
 import { migration0005 } from './0005_sort_ranks';
+import { migration0006 } from './0006_writer_leases';
+import { migration0007 } from './0007_corpus_folders';
+import { migration0008 } from './0008_sae_model';
 import type { Migration } from './types';
 
 export type { Migration } from './types';
 
-/** Every schema step in order; `version` of entry i is i + 1. Append only: never edit a shipped step. */
-export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005];
+/** Every schema step in order: entry i has version i + 1, numbered as its file. Append only: never edit a shipped step. */
+export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005, migration0006, migration0007, migration0008];
 
-export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;
+export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -67,7 +67,7 @@ export const auditCommands: Record<string, CliCommand> = {
     summary: 'Bias audit over a contrast set (built-in "gendered" or a JSON file): units sensitive to the attribute, logged, tagged, HTML report',
     usage: [
       'featurescope audit [--contrast-set gendered|FILE.json] [--model DIR|NAME] [--sae ID|NAME | --layers 0,1,…] [--pooling mean|last]',
-      '                   [--top 20] [--alpha 0.05] [--seed 0] [--out REPORT.html] [--json]',
+      '                   [--top 20] [--alpha 0.05] [--seed 0] [--out REPORT.html [--force]] [--json]',
       'featurescope audit --replay exp-000123   (re-run one logged finding and compare)',
     ].join('\n'),
     flags: mergeFlags(audit, auditReplay, JSON_FLAG),

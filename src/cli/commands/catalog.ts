@@ -1,7 +1,8 @@
 // Commands that fill and read the feature catalog.
 import type { FeaturePage } from '../../catalog/types';
 import type { CliCommand } from '../command';
-import { CORPUS_FLAGS, JSON_FLAG, corpusFromFlags, parseIntOption } from '../args';
+import { CORPUS_FLAGS, JSON_FLAG, corpusFromFlags, parseIntOption, requireString } from '../args';
+import { resolveSae } from '../host-calls';
 import { aka, pathFlag, saeFlag } from '../field-rules';
 import { flagsFor } from '../flags';
 import { handFlags, mergeFlags } from '../flag-set';
@@ -9,6 +10,8 @@ import { progressToStderr, clearProgress } from '../progress';
 import { formatNumber } from '../format';
 import { callOrThrow } from '../../shared/call';
 import { runJob } from '../../host/run-job';
+import { resolve } from 'node:path';
+import { FeaturescopeError } from '../../shared/errors';
 
 const analyze = flagsFor('sae.analyze', {
   fields: { saeId: saeFlag, model: pathFlag('DIR'), contextLength: aka('context'), topExamples: aka('top') },
@@ -16,9 +19,44 @@ const analyze = flagsFor('sae.analyze', {
 });
 const search = flagsFor('catalog.search', { fields: { saeId: saeFlag, tags: aka('tag'), limit: { default: 20 } } });
 const feature = flagsFor('catalog.feature', { fields: { saeId: saeFlag } });
+// export is two commands behind one --format (catalog.export writes a file, sae.export a SAELens
+// folder), so its flags are the CLI's own, spelled as both commands' fields mean them.
+const EXPORT_FLAGS = handFlags({
+  sae: { type: 'string', value: 'ID|NAME', description: 'The SAE to export, by catalog id or name (required)' },
+  format: { type: 'string', value: 'csv|neuronpedia-jsonl|saelens', description: 'The analysed features as CSV or Neuronpedia-like JSON Lines, or the SAE as a SAELens folder (required)' },
+  out: { type: 'string', value: 'PATH', description: 'The file to write (a folder for saelens) (required)' },
+  force: { type: 'boolean', description: 'Replace an existing file, or write into a non-empty folder' },
+});
 const EXAMPLES_FLAG = handFlags({ examples: { type: 'string', value: 'N', description: 'Top examples to print (default 5)' } });
 
 export const catalogCommands: Record<string, CliCommand> = {
+  export: {
+    summary: 'Export an SAE: its analysed features as CSV or Neuronpedia-like JSON Lines, or the SAE as a SAELens folder',
+    usage: [
+      'featurescope export --sae ID|NAME --format csv|neuronpedia-jsonl|saelens --out PATH [--force]',
+      '',
+      'Writes where --out says (a file; a folder for saelens). An existing file, or a non-empty folder, is',
+      'left alone unless --force is given.',
+    ].join('\n'),
+    flags: EXPORT_FLAGS,
+    async run(values, host) {
+      const format = requireString(values, 'format');
+      if (format !== 'csv' && format !== 'neuronpedia-jsonl' && format !== 'saelens') throw new FeaturescopeError('invalid_input', `--format: "${format}" is not one of csv, neuronpedia-jsonl, saelens.`, 'format');
+      const out = resolve(requireString(values, 'out'));
+      const force = values.force === true;
+      const h = await host();
+      const saeId = await resolveSae(h, requireString(values, 'sae'));
+      if (format === 'saelens') {
+        const r = await callOrThrow(h, 'sae.export', { saeId, dir: out, force });
+        process.stdout.write(`SAELens folder ${r.dir}: ${r.files.join(', ')}\n`);
+        return 0;
+      }
+      const r = await runJob(h, 'catalog.export', { saeId, format, path: out, force }, progressToStderr());
+      clearProgress();
+      process.stdout.write(`${r.features} features, ${r.bytes} bytes → ${r.path}\n`);
+      return 0;
+    },
+  },
   analyze: {
     summary: 'Analyse an SAE over a corpus into the catalog (density, examples, logit effects, explanations)',
     usage: 'featurescope analyze --sae ID|NAME --corpus PATH [--kind txt|jsonl|folder] [--text-field text] [--model DIR] [--context N] [--max-tokens N] [--top 20]',

@@ -31,11 +31,12 @@ export const modelCommands: Record<string, CliCommand> = {
     summary: 'Run a prompt through a model: tokens, top next-token probabilities, captured hooks, continuation',
     usage: [
       'featurescope run [--model DIR|NAME] --prompt TEXT [--hook NAME]… [--ablate HOOK:N,M]… [--steer HOOK:N=V]… [--clamp HOOK:N=V]…',
-      '                 [--generate N] [--temperature T] [--top-p P] [--seed S] [--top K] [--json]',
+      '                 [--generate N] [--temperature T] [--top-p P] [--seed S] [--top K] [--allow-non-finite] [--json]',
       '',
       'The model defaults to the bundled one. --hook captures a hook point (TransformerLens names:',
       'blocks.0.hook_resid_post, blocks.1.mlp.hook_post, …) and prints its shape. Interventions apply to',
-      'this run only: --ablate zeroes neurons, --steer adds to one, --clamp sets one.',
+      'this run only: --ablate zeroes neurons, --steer adds to one, --clamp sets one. Weights holding NaN or',
+      '±Inf are refused, naming the tensor; --allow-non-finite runs them anyway.',
     ].join('\n'),
     flags: mergeFlags(run, INTERVENTION_FLAGS, GENERATE_FLAGS, JSON_FLAG),
     async run(values, host) {

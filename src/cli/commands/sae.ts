@@ -1,4 +1,5 @@
 // Commands that make SAEs: capture activations, train, evaluate, import.
+import { TRAIN_ARCHITECTURE_NAMES } from '../../shared/contract';
 import type { CliCommand } from '../command';
 import { CORPUS_FLAGS, JSON_FLAG, corpusFromFlags } from '../args';
 import { aka, modelOrBundled, pathFlag, saeFlag } from '../field-rules';
@@ -57,9 +58,12 @@ export const saeCommands: Record<string, CliCommand> = {
   train: {
     summary: 'Train a sparse autoencoder on a captured activation store (resumes under the same --name)',
     usage: [
-      'featurescope train --store DIR --name NAME --d-sae N --steps N [--arch topk|batchtopk|standard|jumprelu] [--k N]',
-      '                   [--batch 1024] [--lr X] [--l1 X] [--l0 X] [--seed 0] [--checkpoint-every 200] [--eval-windows 32]',
+      `featurescope train --store DIR --name NAME --d-sae N --steps N [--arch ${TRAIN_ARCHITECTURE_NAMES.join('|')}] [--k N]`,
+      '                   [--batch 1024] [--lr X] [--l1 X] [--l0 X] [--seed 0] [--checkpoint-every 200] [--eval-windows 32] [--restart]',
       '',
+      'Training again under the same --name resumes its checkpoint if every setting is the same, and is refused',
+      'naming the ones that differ otherwise (--steps included: the schedule depends on it); --restart discards',
+      'the checkpoint and trains from step 0.',
       'At the end the SAE is evaluated spliced into the capture\'s model over --eval-windows windows of its corpus',
       '(ce_loss_score, kl_div_score…, as `featurescope evaluate`); 0 skips that.',
     ].join('\n'),

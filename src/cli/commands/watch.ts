@@ -135,7 +135,7 @@ export const watchCommands: Record<string, CliCommand> = {
     summary: 'Scan a corpus or prompt list for contexts where a watched feature exceeds its threshold; logged, HTML report',
     usage: [
       'featurescope scan --sae ID|NAME --watchlist NAME (--corpus PATH [--kind txt|jsonl|folder] [--text-field text] [--recursive] | --prompts FILE)',
-      '                  [--model DIR|NAME] [--top 10] [--max-tokens N] [--context N] [--out REPORT.html] [--json]',
+      '                  [--model DIR|NAME] [--top 10] [--max-tokens N] [--context N] [--out REPORT.html [--force]] [--json]',
       'featurescope scan --replay exp-000123 [--feature IDX] [--rank 0]   (re-run one flagged context and compare)',
       '',
       'FILE holds one prompt per line (.txt) or a "text" field per line (.jsonl); each prompt is scanned alone.',

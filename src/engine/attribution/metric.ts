@@ -31,8 +31,3 @@ export function metricPerRow(logits: tf.Tensor3D, metric: AttributionMetric): tf
   if (metric.kind === 'logprob') return column(tf.logSoftmax(last), metric.token);
   return column(last, metric.tokenA).sub(column(last, metric.tokenB));
 }
-
-/** Same as metricPerRow, read back as numbers; disposes nothing it was given. */
-export function metricValues(logits: tf.Tensor3D, metric: AttributionMetric): Float32Array {
-  return tf.tidy(() => metricPerRow(logits, metric).dataSync() as Float32Array);
-}

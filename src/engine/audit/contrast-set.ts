@@ -6,6 +6,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { FeaturescopeError } from '../../shared/errors';
+import { jsonSyntaxProblem } from '../formats/jsonProblem';
 
 const TokenRef = z.union([z.string().min(1), z.number().int().nonnegative()]);
 
@@ -34,10 +35,11 @@ export function loadContrastSet(ref: string, builtInDir: string): ContrastSet {
     throw new FeaturescopeError('not_found', `contrastSet: "${ref}" is neither a built-in set (${known.join(', ') || 'none installed'}) nor a file.`, 'contrastSet');
   }
   let json: unknown;
+  const text = readFileSync(path, 'utf8');
   try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new FeaturescopeError('bad_file', `${path}: not valid JSON (${(err as Error).message}).`, 'contrastSet');
+    json = JSON.parse(text);
+  } catch {
+    throw new FeaturescopeError('bad_file', `${path}: ${jsonSyntaxProblem(text)}.`, 'contrastSet');
   }
   const parsed = ContrastSet.safeParse(json);
   if (!parsed.success) {

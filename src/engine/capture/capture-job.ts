@@ -10,9 +10,10 @@
 
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { FeaturescopeError } from '../../shared/errors';
+import { DiskFullError, formatBytes } from '../formats/atomic';
 import { type LoadedModel, loadModel } from '../model/load';
 import { CONFIG_FILE } from '../model/load';
 import { type CorpusSpec, readCorpus, scanCorpus } from './corpus';
@@ -161,9 +162,21 @@ async function capture(opts: CaptureOptions, ctx: CaptureContext, model: LoadedM
   let batchRows = 0;
 
   const flush = (complete: boolean): void => {
-    for (const w of writers) w.flush(position, complete);
+    try {
+      for (const w of writers) w.flush(position, complete);
+    } catch (err) {
+      if (err instanceof DiskFullError) throw diskFullDuringCapture(err, writers[0]!.manifest.tokens, remainingBytes());
+      throw err;
+    }
     bytesAtPosition = bytesBefore(position);
     report(true);
+  };
+  /** Rough size of what is still to be written, for the full-disk message. */
+  const remainingBytes = (): number => {
+    const kept = writers[0]!.manifest.tokens;
+    const perToken = widths.reduce((s, d) => s + d * (identityBase.dtype === 'float16' ? 2 : 4) + 4, 0);
+    const seen = bytesAtPosition > 0 ? (stored / bytesAtPosition) * scan.bytes : scan.bytes * GUESS_TOKENS_PER_BYTE;
+    return Math.max(0, Math.round((Math.min(maxTokens, seen) - kept) * perToken));
   };
   /** Runs the batch and appends its kept rows, cut at maxTokens. Returns true when maxTokens is reached. */
   const runBatch = (): boolean => {
@@ -197,6 +210,16 @@ async function capture(opts: CaptureOptions, ctx: CaptureContext, model: LoadedM
   runBatch();
   flush(true);
   return result();
+}
+
+/** The disk filled while writing a shard: where, how much is needed, and that the capture resumes. */
+function diskFullDuringCapture(err: DiskFullError, keptTokens: number, restBytes: number): FeaturescopeError {
+  const free = err.freeBytes === null ? '' : ` (${formatBytes(err.freeBytes)} free)`;
+  return new FeaturescopeError(
+    'failed',
+    `No space left on the disk of ${dirname(err.path)}${free}: ${basename(err.path)} needs ${formatBytes(err.neededBytes)}, the rest of the capture about ${formatBytes(Math.max(restBytes, err.neededBytes))}. ` +
+      `The ${keptTokens.toLocaleString('en-US')} tokens already in shards are kept: free some space and run the same capture again to resume from there.`,
+  );
 }
 
 function cancel(flush: (complete: boolean) => void): never {

@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
 import { basename, extname, join, relative, sep } from 'node:path';
 import { FeaturescopeError } from '../../shared/errors';
+import { jsonSyntaxProblem } from '../formats/jsonProblem';
 
 export type CorpusSpec =
   | { kind: 'txt'; path: string }
@@ -123,6 +124,11 @@ export async function scanCorpus(spec: CorpusSpec, opts: ScanOptions = {}): Prom
       if (hasText) documents++;
     }
   }
+  if (documents === 0) {
+    // An empty or BOM-only corpus would make a "complete" capture of 0 tokens.
+    const what = spec.kind === 'folder' ? `its ${files.length} file(s) are empty or hold only a byte-order mark` : spec.kind === 'jsonl' ? `no line has a non-empty ${JSON.stringify(spec.textField ?? 'text')} field` : 'the file is empty or holds only a byte-order mark';
+    throw new FeaturescopeError('invalid_input', `${spec.path}: no text: 0 tokens (${what}).`, 'corpus.path');
+  }
   return { kind: spec.kind, sha256: hash.digest('hex'), bytes: total, files, documents, skipped };
 }
 
@@ -140,11 +146,6 @@ export function* readCorpus(spec: CorpusSpec, scan: CorpusScan, from: CorpusCurs
     if (spec.kind === 'jsonl') yield* jsonlPieces(file, f, spec.textField ?? 'text', resume, maxPiece);
     else yield* filePieces(file, f, resume.offset, maxPiece);
   }
-}
-
-/** The cursor just past the last piece of a scan. */
-export function corpusEnd(scan: CorpusScan): CorpusCursor {
-  return { file: scan.files.length, offset: 0, line: 0, part: 0 };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -360,8 +361,9 @@ function recordText(file: CorpusFile, line: number, bytes: Uint8Array, field: st
   let value: unknown;
   try {
     value = JSON.parse(source);
-  } catch (err) {
-    throw new FeaturescopeError('bad_file', `${where}: is not valid JSON (${(err as Error).message})`);
+  } catch {
+    // Never JSON.parse's message: it quotes the line (the file may be one the caller cannot read otherwise).
+    throw new FeaturescopeError('bad_file', `${where}: is ${jsonSyntaxProblem(source).replace('line 1, ', '')}`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new FeaturescopeError('bad_file', `${where}: must be a JSON object with a ${JSON.stringify(field)} field`);

@@ -22,6 +22,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import { join } from 'node:path';
 import { z } from 'zod';
 import { FeaturescopeError } from '../../shared/errors';
+import { jsonSyntaxProblem } from '../formats/jsonProblem';
 import { writeFileAtomic } from '../formats/atomic';
 import { f16ToF32 } from '../formats/halfFloat';
 import { SafetensorsFile, writeSafetensors } from '../formats/safetensors';
@@ -94,10 +95,11 @@ export function readManifest(dir: string): StoreManifest {
   const path = join(dir, MANIFEST_FILE);
   if (!existsSync(path)) throw new FeaturescopeError('not_found', `${dir}: not an activation store (no ${MANIFEST_FILE})`);
   let json: unknown;
+  const text = readFileSync(path, 'utf8');
   try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new FeaturescopeError('bad_file', `${path}: not valid JSON (${(err as Error).message})`);
+    json = JSON.parse(text);
+  } catch {
+    throw new FeaturescopeError('bad_file', `${path}: ${jsonSyntaxProblem(text)}`);
   }
   const parsed = manifestSchema.safeParse(json);
   if (!parsed.success) {

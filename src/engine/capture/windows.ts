@@ -12,6 +12,7 @@
 
 import { readFileSync, statSync } from 'node:fs';
 import { FeaturescopeError } from '../../shared/errors';
+import { jsonSyntaxProblem } from '../formats/jsonProblem';
 import type { CorpusCursor, CorpusPiece } from './corpus';
 
 export type BosMode = 'prepend' | 'separator' | 'none';
@@ -70,10 +71,11 @@ export function readSpecialTokenIds(tokenizerJsonPath: string): number[] {
     throw new FeaturescopeError('bad_file', `${tokenizerJsonPath}: larger than ${MAX_TOKENIZER_JSON_BYTES} bytes; not a tokenizer`);
   }
   let json: unknown;
+  const text = readFileSync(tokenizerJsonPath, 'utf8');
   try {
-    json = JSON.parse(readFileSync(tokenizerJsonPath, 'utf8'));
-  } catch (err) {
-    throw new FeaturescopeError('bad_file', `${tokenizerJsonPath}: not valid JSON (${(err as Error).message})`);
+    json = JSON.parse(text);
+  } catch {
+    throw new FeaturescopeError('bad_file', `${tokenizerJsonPath}: ${jsonSyntaxProblem(text)}`);
   }
   const added = (json as { added_tokens?: unknown }).added_tokens;
   if (added === undefined) return [];

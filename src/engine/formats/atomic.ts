@@ -3,16 +3,35 @@
 // within one filesystem), write, fsync the file, rename over the target, fsync the directory so
 // the rename itself survives a power loss.
 
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, statfsSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { FeaturescopeError } from '../../shared/errors';
 
+/**
+ * The disk filled up while writing `path`. Says where, how much the file needed and how much is
+ * free, so the user knows what to clear; the target keeps its old content (the temp file is dropped).
+ */
+export class DiskFullError extends FeaturescopeError {
+  constructor(
+    readonly path: string,
+    /** The file's whole size (at least this many bytes when the writer did not know it). */
+    readonly neededBytes: number,
+    /** Bytes free for this user on that disk once the partial file is gone, or null if unknown. */
+    readonly freeBytes: number | null,
+  ) {
+    const dir = dirname(path);
+    const free = freeBytes === null ? '' : `, ${formatBytes(freeBytes)} are free there`;
+    super('failed', `No space left on the disk of ${dir}: ${basename(path)} needs ${formatBytes(neededBytes)}${free}. Nothing was half-written; free some space and run the same command again.`);
+  }
+}
+
 /** Writes `data` to `path` atomically. Strings are written as UTF-8. */
 export function writeFileAtomic(path: string, data: Uint8Array | string): void {
-  const writer = AtomicFileWriter.create(path);
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  const writer = AtomicFileWriter.create(path, { expectedBytes: bytes.byteLength });
   try {
-    writer.write(typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+    writer.write(bytes);
     writer.commit();
   } catch (err) {
     writer.abort();
@@ -33,20 +52,26 @@ export class AtomicFileWriter {
     readonly path: string,
     readonly tempPath: string,
     fd: number,
+    /** The whole file's size when the caller knows it: a full disk then says how much it needed. */
+    private readonly expectedBytes?: number,
   ) {
     this.fd = fd;
   }
 
-  static create(path: string): AtomicFileWriter {
+  static create(path: string, opts: { expectedBytes?: number } = {}): AtomicFileWriter {
     const tempPath = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
     let fd: number;
     try {
       // 'wx': fail rather than clobber if the random name somehow exists.
       fd = openSync(tempPath, 'wx', 0o644);
     } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOSPC' || code === 'EDQUOT') throw new DiskFullError(path, opts.expectedBytes ?? 1, freeBytesAt(dirname(path)));
+      if (code === 'EROFS') throw new FeaturescopeError('failed', `${path} cannot be written: ${dirname(path)} is on a read-only file system.`);
+      if (code === 'EACCES' || code === 'EPERM') throw new FeaturescopeError('failed', `${path} cannot be written: folder ${dirname(path)} is not writable by this user.`);
       throw new FeaturescopeError('failed', `cannot create a temporary file next to ${path}: ${(err as Error).message}`);
     }
-    return new AtomicFileWriter(path, tempPath, fd);
+    return new AtomicFileWriter(path, tempPath, fd, opts.expectedBytes);
   }
 
   /** Bytes written so far. */
@@ -59,7 +84,12 @@ export class AtomicFileWriter {
     let offset = 0;
     while (offset < chunk.byteLength) {
       // writeSync may write less than asked (large buffers, signals): loop until all is out.
-      const n = writeSync(fd, chunk, offset, Math.min(chunk.byteLength - offset, 1 << 30), this.position);
+      let n: number;
+      try {
+        n = writeSync(fd, chunk, offset, Math.min(chunk.byteLength - offset, 1 << 30), this.position);
+      } catch (err) {
+        throw this.diskFull(err, chunk.byteLength - offset);
+      }
       offset += n;
       this.position += n;
     }
@@ -68,9 +98,13 @@ export class AtomicFileWriter {
   commit(): void {
     const fd = this.openFd();
     try {
+      // A delayed allocation can report the full disk only here.
       fsyncSync(fd);
+    } catch (err) {
+      throw this.diskFull(err, 0);
     } finally {
-      closeSync(fd);
+      // diskFull has closed it already (abort); otherwise it is closed here.
+      if (this.fd !== undefined) closeSync(fd);
       this.fd = undefined;
     }
     renameSync(this.tempPath, this.path);
@@ -98,6 +132,16 @@ export class AtomicFileWriter {
     }
   }
 
+  /** ENOSPC/EDQUOT as a DiskFullError naming the file and the space; other errors unchanged. */
+  private diskFull(err: unknown, unwritten: number): unknown {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ENOSPC' && code !== 'EDQUOT') return err;
+    const needed = Math.max(this.expectedBytes ?? 0, this.position + unwritten, 1);
+    // Drop the partial file first, so the free space said is what the user really has.
+    this.abort();
+    return new DiskFullError(this.path, needed, freeBytesAt(dirname(this.path)));
+  }
+
   private openFd(): number {
     if (this.fd === undefined || this.done) {
       throw new FeaturescopeError('internal', `atomic writer for ${this.path} is already committed or aborted`);
@@ -119,4 +163,26 @@ function fsyncDirectory(dir: string): void {
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
+}
+
+/** Bytes this user may still write on the disk holding `dir`; null when the system cannot say. */
+export function freeBytesAt(dir: string): number | null {
+  try {
+    const s = statfsSync(dir);
+    return Number(s.bavail) * Number(s.bsize);
+  } catch {
+    return null;
+  }
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} bytes`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[u]}`;
 }

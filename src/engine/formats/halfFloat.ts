@@ -59,3 +59,30 @@ export function f16BitsToNumber(h: number): number {
   const bits = new Uint32Array([f16ToF32Bits(h & 0xffff)]);
   return new Float32Array(bits.buffer)[0]!;
 }
+
+/**
+ * f16ToF32 that also refuses NaN and ±Inf in the same pass: returns the index of the first
+ * non-finite element (where it stopped, `out` filled only up to it), or −1 when all are finite.
+ * An F16 is non-finite exactly when its 5 exponent bits are all ones.
+ */
+export function f16ToF32Finite(src: Uint16Array, out: Float32Array): number {
+  const t = table();
+  const outBits = new Uint32Array(out.buffer, out.byteOffset, out.length);
+  for (let i = 0; i < src.length; i++) {
+    const h = src[i]!;
+    if ((h & 0x7c00) === 0x7c00) return i;
+    outBits[i] = t[h]!;
+  }
+  return -1;
+}
+
+/** bf16ToF32 with the same single-pass refusal (a BF16 is an f32's top half: 8 exponent bits). */
+export function bf16ToF32Finite(src: Uint16Array, out: Float32Array): number {
+  const outBits = new Uint32Array(out.buffer, out.byteOffset, out.length);
+  for (let i = 0; i < src.length; i++) {
+    const h = src[i]!;
+    if ((h & 0x7f80) === 0x7f80) return i;
+    outBits[i] = h << 16;
+  }
+  return -1;
+}

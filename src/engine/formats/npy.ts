@@ -25,54 +25,81 @@ export class NpyFormatError extends Error {
 }
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
-const MAX_HEADER_BYTES = 1 << 20;
+/**
+ * numpy itself refuses headers over 10,000 bytes (max_header_size); real ones are ~128. The text is
+ * decoded without spreading bytes into a call (a 900 KB header once overflowed the stack).
+ */
+export const MAX_NPY_HEADER_BYTES = 64 * 1024;
+/** Bytes that hold the magic, version and header length: enough to call npyHeaderEnd. */
+export const NPY_PREAMBLE_BYTES = 12;
 const ITEM_SIZE: Readonly<Record<NpyDtype, number>> = { '<f4': 4, '<f2': 2, '<f8': 8, '<i4': 4, '<i8': 8, '|u1': 1 };
 
 function isNpyDtype(d: string): d is NpyDtype {
   return Object.prototype.hasOwnProperty.call(ITEM_SIZE, d);
 }
 
-export function parseNpy(bytes: Uint8Array): NpyArray {
+/** What a .npy header says, and where its data starts and how long it must be. */
+export interface NpyHeader {
+  dtype: NpyDtype;
+  fortranOrder: boolean;
+  shape: number[];
+  /** Byte offset of the first element (magic + version + length + header text). */
+  dataStart: number;
+  /** prod(shape) × item size, exactly. */
+  dataBytes: bigint;
+}
+
+/**
+ * Where the header ends (= where data starts), from the first NPY_PREAMBLE_BYTES bytes, with the
+ * header-length cap applied; lets a reader fetch just the header of an entry.
+ */
+export function npyHeaderEnd(bytes: Uint8Array): number {
   if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) throw new NpyFormatError('missing the \\x93NUMPY magic');
   const major = bytes[6]!;
   const minor = bytes[7]!;
   if (major < 1 || major > 3 || minor !== 0) throw new NpyFormatError(`unknown .npy version ${major}.${minor}`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let headerStart: number;
-  let headerLength: number;
-  if (major === 1) {
-    headerLength = view.getUint16(8, true);
-    headerStart = 10;
-  } else {
-    if (bytes.length < 12) throw new NpyFormatError('truncated header length');
-    headerLength = view.getUint32(8, true);
-    headerStart = 12;
-  }
-  if (headerLength > MAX_HEADER_BYTES) throw new NpyFormatError(`header of ${headerLength} bytes is over the ${MAX_HEADER_BYTES}-byte limit`);
-  const dataStart = headerStart + headerLength;
+  if (major === 1) return 10 + checkedHeaderLength(view.getUint16(8, true));
+  if (bytes.length < 12) throw new NpyFormatError('truncated header length');
+  return 12 + checkedHeaderLength(view.getUint32(8, true));
+}
+
+function checkedHeaderLength(length: number): number {
+  if (length > MAX_NPY_HEADER_BYTES) throw new NpyFormatError(`header of ${length} bytes is over the ${MAX_NPY_HEADER_BYTES}-byte limit`);
+  return length;
+}
+
+/** Parses the header of `bytes` (which must hold at least the whole header; data may be absent). */
+export function parseNpyHeader(bytes: Uint8Array): NpyHeader {
+  const dataStart = npyHeaderEnd(bytes);
   if (dataStart > bytes.length) throw new NpyFormatError('header runs past the end of the array');
+  const headerStart = bytes[6] === 1 ? 10 : 12;
   const headerBytes = bytes.subarray(headerStart, dataStart);
   let headerText: string;
-  if (major === 3) {
+  if (bytes[6] === 3) {
     try {
       headerText = new TextDecoder('utf-8', { fatal: true }).decode(headerBytes);
     } catch {
       throw new NpyFormatError('v3 header is not valid UTF-8');
     }
   } else {
-    headerText = String.fromCharCode(...headerBytes); // latin-1
+    headerText = Buffer.from(headerBytes.buffer, headerBytes.byteOffset, headerBytes.byteLength).toString('latin1');
   }
   const header = parseHeaderDict(headerText);
-
-  const itemSize = ITEM_SIZE[header.dtype];
   let count = 1n;
   for (const d of header.shape) count *= BigInt(d);
-  const expected = count * BigInt(itemSize);
+  return { ...header, dataStart, dataBytes: count * BigInt(ITEM_SIZE[header.dtype]) };
+}
+
+export function parseNpy(bytes: Uint8Array): NpyArray {
+  const header = parseNpyHeader(bytes);
+  const { dataStart } = header;
+  const itemSize = ITEM_SIZE[header.dtype];
   const actual = BigInt(bytes.length - dataStart);
-  if (expected !== actual) {
-    throw new NpyFormatError(`shape (${header.shape.join(', ')}) × ${header.dtype} needs ${expected} data bytes, found ${actual}`);
+  if (header.dataBytes !== actual) {
+    throw new NpyFormatError(`shape (${header.shape.join(', ')}) × ${header.dtype} needs ${header.dataBytes} data bytes, found ${actual}`);
   }
-  const n = Number(count);
+  const n = Number(header.dataBytes) / itemSize;
   // Typed views need an aligned offset; copy when the header length left us unaligned.
   const body =
     (bytes.byteOffset + dataStart) % itemSize === 0 ? bytes.subarray(dataStart) : new Uint8Array(bytes.subarray(dataStart));
@@ -125,7 +152,7 @@ function fortranToC<T extends NpyData>(src: T, shape: number[]): T {
   return out;
 }
 
-interface NpyHeader {
+interface NpyHeaderDict {
   dtype: NpyDtype;
   fortranOrder: boolean;
   shape: number[];
@@ -165,7 +192,7 @@ function tokenize(text: string): Token[] {
   return tokens;
 }
 
-function parseHeaderDict(text: string): NpyHeader {
+function parseHeaderDict(text: string): NpyHeaderDict {
   if (!text.endsWith('\n')) throw new NpyFormatError("header does not end with '\\n'");
   const t = tokenize(text);
   let p = 0;

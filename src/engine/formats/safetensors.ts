@@ -11,7 +11,8 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { FeaturescopeError } from '../../shared/errors';
 import { AtomicFileWriter } from './atomic';
-import { bf16ToF32, f16ToF32 } from './halfFloat';
+import { firstNonFiniteF32, f64ToF32Finite, nonFiniteMessage } from './finite';
+import { bf16ToF32, bf16ToF32Finite, f16BitsToNumber, f16ToF32, f16ToF32Finite } from './halfFloat';
 import { exactNonNegativeInteger, JsonValue, parseStrictJson, StrictJsonError } from './strictJson';
 
 export type SafetensorsDtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
@@ -37,6 +38,13 @@ export const DTYPE_SIZES: Readonly<Record<SafetensorsDtype, number>> = {
   U8: 1,
   BOOL: 1,
 };
+
+export interface ReadFloat32Options {
+  /** Keep NaN and ±Inf instead of refusing the tensor (default false: refused, naming the element). */
+  allowNonFinite?: boolean;
+  /** Appended to the refusal: how the user can allow them, where the caller offers a way. */
+  howToAllow?: string;
+}
 
 /** Largest header we accept; the reference implementation uses the same 100 MB bound. */
 export const MAX_HEADER_BYTES = 100_000_000;
@@ -107,30 +115,57 @@ export class SafetensorsFile {
     return this.readSpan(e);
   }
 
-  /** The tensor as f32: F32 as is, F16/BF16 widened exactly, F64 rounded to nearest f32. */
-  readFloat32(name: string): Float32Array {
+  /**
+   * The tensor as f32: F32 as is, F16/BF16 widened exactly, F64 rounded to nearest f32. NaN and
+   * ±Inf are refused (bad_file naming the tensor and the first such element) unless allowed; the
+   * check rides on the widening loop, so each tensor is scanned once.
+   */
+  readFloat32(name: string, opts: ReadFloat32Options = {}): Float32Array {
     const e = this.entry(name);
     if (!HOST_IS_LITTLE_ENDIAN) {
       throw new FeaturescopeError('unsupported', 'safetensors reading needs a little-endian host');
     }
     const count = (e.end - e.begin) / DTYPE_SIZES[e.dtype];
+    const check = opts.allowNonFinite !== true;
+    const refuse = (index: number, value: number): never => {
+      throw new FeaturescopeError('bad_file', `${this.path}: ${nonFiniteMessage(`tensor ${JSON.stringify(name)}`, index, e.shape, value)}${opts.howToAllow ? `; ${opts.howToAllow}` : ''}`);
+    };
     switch (e.dtype) {
       case 'F32': {
         const bytes = this.readSpan(e);
-        return new Float32Array(bytes.buffer, bytes.byteOffset, count);
+        const out = new Float32Array(bytes.buffer, bytes.byteOffset, count);
+        const bad = check ? firstNonFiniteF32(out) : -1;
+        if (bad >= 0) refuse(bad, out[bad]!);
+        return out;
       }
       case 'F16': {
         const bytes = this.readSpan(e);
-        return f16ToF32(new Uint16Array(bytes.buffer, bytes.byteOffset, count));
+        const src = new Uint16Array(bytes.buffer, bytes.byteOffset, count);
+        if (!check) return f16ToF32(src);
+        const out = new Float32Array(count);
+        const bad = f16ToF32Finite(src, out);
+        if (bad >= 0) refuse(bad, f16BitsToNumber(src[bad]!));
+        return out;
       }
       case 'BF16': {
         const bytes = this.readSpan(e);
-        return bf16ToF32(new Uint16Array(bytes.buffer, bytes.byteOffset, count));
+        const src = new Uint16Array(bytes.buffer, bytes.byteOffset, count);
+        if (!check) return bf16ToF32(src);
+        const out = new Float32Array(count);
+        const bad = bf16ToF32Finite(src, out);
+        if (bad >= 0) refuse(bad, new Float32Array(new Uint32Array([src[bad]! << 16]).buffer)[0]!);
+        return out;
       }
       case 'F64': {
         const bytes = this.readSpan(e);
+        const src = new Float64Array(bytes.buffer, bytes.byteOffset, count);
         const out = new Float32Array(count);
-        out.set(new Float64Array(bytes.buffer, bytes.byteOffset, count)); // rounds to nearest, ties to even
+        if (!check) {
+          out.set(src); // rounds to nearest, ties to even
+          return out;
+        }
+        const bad = f64ToF32Finite(src, out);
+        if (bad >= 0) refuse(bad, src[bad]!);
         return out;
       }
       default:
@@ -358,7 +393,7 @@ export function writeSafetensors(path: string, tensors: TensorToWrite[], metadat
 
   const lengthBytes = new Uint8Array(8);
   new DataView(lengthBytes.buffer).setBigUint64(0, BigInt(header.length), true);
-  const writer = AtomicFileWriter.create(path);
+  const writer = AtomicFileWriter.create(path, { expectedBytes: 8 + header.length + offset });
   try {
     writer.write(lengthBytes);
     writer.write(header);

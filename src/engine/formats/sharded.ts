@@ -9,7 +9,7 @@
 import { closeSync, existsSync, fstatSync, openSync, readSync, realpathSync } from 'node:fs';
 import { isAbsolute, join, sep } from 'node:path';
 import { FeaturescopeError } from '../../shared/errors';
-import { SafetensorsDtype, SafetensorsFile, TensorEntry } from './safetensors';
+import { type ReadFloat32Options, SafetensorsDtype, SafetensorsFile, TensorEntry } from './safetensors';
 import { JsonValue, parseStrictJson, StrictJsonError } from './strictJson';
 
 export const SINGLE_FILE = 'model.safetensors';
@@ -17,7 +17,16 @@ export const INDEX_FILE = 'model.safetensors.index.json';
 /** An index maps names to files; even 100k-tensor models stay far below this. */
 const MAX_INDEX_BYTES = 64 * 1024 * 1024;
 
+export interface WeightStoreOptions {
+  /** readFloat32 keeps NaN/±Inf instead of refusing the tensor (the user's --allow-non-finite). */
+  allowNonFinite?: boolean;
+}
+
+const HOW_TO_ALLOW_NON_FINITE = 'to run this model anyway, use featurescope run --allow-non-finite (allowNonFinite: true in model.run)';
+
 export class WeightStore {
+  private readFloatOptions: ReadFloat32Options = { howToAllow: HOW_TO_ALLOW_NON_FINITE };
+
   /** Use WeightStore.open. */
   constructor(
     readonly dir: string,
@@ -27,7 +36,13 @@ export class WeightStore {
   ) {}
 
   /** Opens `dir`'s weights: `model.safetensors` if present, else the shards of the index. */
-  static open(dir: string): WeightStore {
+  static open(dir: string, options: WeightStoreOptions = {}): WeightStore {
+    const store = WeightStore.openFiles(dir);
+    store.readFloatOptions = { allowNonFinite: options.allowNonFinite === true, howToAllow: HOW_TO_ALLOW_NON_FINITE };
+    return store;
+  }
+
+  private static openFiles(dir: string): WeightStore {
     let root: string;
     try {
       root = realpathSync(dir);
@@ -65,8 +80,9 @@ export class WeightStore {
     return this.entry(name).dtype;
   }
 
+  /** The tensor widened to f32; NaN/±Inf refused (naming the tensor) unless the store allows them. */
   readFloat32(name: string): Float32Array {
-    return this.owner(name).readFloat32(name);
+    return this.owner(name).readFloat32(name, this.readFloatOptions);
   }
 
   readRaw(name: string): Uint8Array {

@@ -21,6 +21,14 @@ export interface ZipLimits {
   maxTotalBytes: number;
   /** Largest uncompressed:compressed ratio of a deflated entry. */
   maxCompressionRatio: number;
+  /** A deflated entry bigger than this, uncompressed, must also keep under `maxLargeEntryRatio`. */
+  largeEntryBytes: number;
+  /**
+   * Trained float weights barely compress (~1.1:1), so a large entry that shrinks far more is a
+   * bomb whose headers were made to agree with each other; the general cap alone let a 2.3 MB file
+   * declare two 1 GiB arrays (922:1).
+   */
+  maxLargeEntryRatio: number;
 }
 
 export const DEFAULT_ZIP_LIMITS: Readonly<ZipLimits> = {
@@ -28,6 +36,8 @@ export const DEFAULT_ZIP_LIMITS: Readonly<ZipLimits> = {
   maxEntryBytes: 4 * 1024 ** 3,
   maxTotalBytes: 16 * 1024 ** 3,
   maxCompressionRatio: 1000,
+  largeEntryBytes: 64 * 1024 ** 2,
+  maxLargeEntryRatio: 32,
 };
 
 export interface ZipEntry {
@@ -67,6 +77,7 @@ export class ZipArchive {
     readonly path: string,
     fd: number,
     readonly entries: ZipEntry[],
+    private readonly limits: ZipLimits,
   ) {
     this.fd = fd;
   }
@@ -84,7 +95,7 @@ export class ZipArchive {
       const stat = fstatSync(fd);
       if (!stat.isFile()) throw badZip(path, 'not a regular file');
       const entries = readDirectory(path, fd, stat.size, lim);
-      return new ZipArchive(path, fd, entries);
+      return new ZipArchive(path, fd, entries, lim);
     } catch (err) {
       closeSync(fd);
       throw err;
@@ -95,6 +106,16 @@ export class ZipArchive {
   read(entry: ZipEntry): Uint8Array {
     if (this.fd === undefined) throw new FeaturescopeError('internal', `${this.path}: read after close`);
     const where = `entry ${JSON.stringify(entry.name)}`;
+    // Checked here, before the whole entry is allocated, rather than when the directory is read: a
+    // reader's own checks of the entry's header (readPrefix) come first and say more precisely what is wrong.
+    const { largeEntryBytes, maxLargeEntryRatio } = this.limits;
+    if (entry.method === 8 && entry.uncompressedSize > largeEntryBytes && entry.uncompressedSize > entry.compressedSize * maxLargeEntryRatio) {
+      throw badZip(
+        this.path,
+        `${where} declares ${entry.uncompressedSize} bytes from ${entry.compressedSize} compressed (${(entry.uncompressedSize / Math.max(entry.compressedSize, 1)).toFixed(0)}:1); ` +
+          `an entry over ${largeEntryBytes / 1024 ** 2} MiB may compress at most ${maxLargeEntryRatio}:1, as real weights do (zip bomb?)`,
+      );
+    }
     const compressed = new Uint8Array(entry.compressedSize);
     readExactly(this.path, this.fd, compressed, entry.dataOffset);
     let data: Uint8Array;
@@ -125,11 +146,69 @@ export class ZipArchive {
     return data;
   }
 
+  /**
+   * At least the first `length` bytes of the entry's uncompressed data (all of it when shorter),
+   * inflating at most about length + 64 KiB whatever the compression ratio: a reader can check an
+   * entry's header against its declared size before it inflates the entry whole. Not CRC-checked
+   * (the CRC covers the whole entry; `read` checks it).
+   */
+  readPrefix(entry: ZipEntry, length: number): Uint8Array {
+    if (this.fd === undefined) throw new FeaturescopeError('internal', `${this.path}: read after close`);
+    const want = Math.min(length, entry.uncompressedSize);
+    if (entry.method === 0) {
+      const out = new Uint8Array(want);
+      readExactly(this.path, this.fd, out, entry.dataOffset);
+      return out;
+    }
+    return inflatePrefix(this.path, this.fd, entry, want);
+  }
+
   close(): void {
     if (this.fd !== undefined) {
       closeSync(this.fd);
       this.fd = undefined;
     }
+  }
+}
+
+/** More output than asked for that a prefix read may hold: one deflate input byte yields ≤ ~1 KiB. */
+const PREFIX_SLACK = 64 * 1024;
+
+/**
+ * The first `want` bytes of a deflated entry, from the shortest compressed prefix that yields them.
+ * Truncated input inflates with Z_SYNC_FLUSH (everything decodable so far); maxOutputLength keeps
+ * every attempt under want + PREFIX_SLACK, and a bisection over the prefix length finds one that
+ * yields enough without exceeding it.
+ */
+function inflatePrefix(path: string, fd: number, entry: ZipEntry, want: number): Uint8Array {
+  const where = `entry ${JSON.stringify(entry.name)}`;
+  const limit = want + PREFIX_SLACK;
+  let compressed = new Uint8Array(0);
+  const attempt = (inputBytes: number): Uint8Array | 'too-large' => {
+    if (inputBytes > compressed.length) {
+      const grown = new Uint8Array(inputBytes);
+      grown.set(compressed);
+      readExactly(path, fd, grown.subarray(compressed.length), entry.dataOffset + compressed.length);
+      compressed = grown;
+    }
+    try {
+      return zlib.inflateRawSync(compressed.subarray(0, inputBytes), { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: limit });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return 'too-large';
+      throw badZip(path, `${where} has corrupt deflate data (${(err as Error).message})`);
+    }
+  };
+  let short = 0; // a prefix length known to yield fewer than `want` bytes
+  let long = Infinity; // a prefix length known to yield more than `limit`
+  let p = Math.min(entry.compressedSize, 4096);
+  for (;;) {
+    const out = attempt(p);
+    if (out === 'too-large') long = p;
+    else if (out.length >= want || p === entry.compressedSize) return new Uint8Array(out.buffer, out.byteOffset, out.length);
+    else short = p;
+    const next = long === Infinity ? Math.min(2 * p, entry.compressedSize) : Math.floor((short + long) / 2);
+    if (next <= short) throw badZip(path, `${where} inflates faster than deflate allows; its data is corrupt`);
+    p = next;
   }
 }
 
@@ -329,7 +408,8 @@ function decodeName(path: string, raw: Uint8Array, flags: number): string {
   }
   // Without the UTF-8 flag names are CP437; we accept only the ASCII subset both agree on.
   for (const b of raw) if (b >= 0x80) throw badZip(path, 'an entry name has non-ASCII bytes without the UTF-8 flag');
-  return String.fromCharCode(...raw);
+  // Not String.fromCharCode(...raw): a 64 KiB name spread into a call can overflow the stack.
+  return Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('latin1');
 }
 
 /** Checks the local header against the central directory; returns where the data starts. */

@@ -1,37 +1,64 @@
 import type { EngineServices } from '../services';
-import type { CallHandlers, JobHandlers } from './registry';
+import type { CallHandlers, CommandDeps, JobHandlers } from './registry';
 import { benchmarkMatmul } from './benchmark';
 import { catalogEditHandlers } from './catalog';
-import { modelHandlers } from './model';
-import { saeHandlers } from './sae';
-import { attributionHandlers } from './attribution';
 import { exportHandlers } from './exports';
-import { auditHandlers } from './audit';
-import { watchHandlers } from './watch';
+import { analysisCommands } from '../analysis/commands';
+import { attributionCommands } from '../attribution/commands';
+import { auditCommands } from '../audit/commands';
+import { captureCommands } from '../capture/commands';
+import { replayCommands } from '../experiments/replay';
+import { probeCommands } from '../probes/commands';
+import { saeCommands } from '../sae/commands';
+import { sessionCommands } from '../session/commands';
+import { watchCommands } from '../watch/commands';
+import { workspaceHandlers } from './workspace';
 import { ModelCache } from '../session/model-cache';
 import { SaeCache } from '../session/sae-cache';
 
-/** Every engine command, by name. The contract decides which names exist; the types make sure each has a handler. */
+/**
+ * Every engine command, by name. Each domain declares its adapters in engine/<domain>/commands.ts;
+ * here they are put together, with one replay per experiment kind for experiment.replay. The
+ * contract decides which names exist; the types make sure each has a handler.
+ */
 export function createHandlers(services: EngineServices): { calls: CallHandlers; jobs: JobHandlers } {
-  const models = new ModelCache();
-  const saeCache = new SaeCache();
-  const sae = saeHandlers(services, models, saeCache);
+  const deps: CommandDeps = { services, models: new ModelCache(), saes: new SaeCache() };
+  const session = sessionCommands(deps);
+  const capture = captureCommands(deps);
+  const sae = saeCommands(deps);
+  const analysis = analysisCommands(deps);
+  const attribution = attributionCommands(deps);
+  const probes = probeCommands(deps);
+  const audit = auditCommands(deps);
+  const watch = watchCommands(deps);
   const exports = exportHandlers(services);
-  const audit = auditHandlers(services, models, saeCache);
-  const watch = watchHandlers(services, models, saeCache);
+  const replays = replayCommands(services.catalog, {
+    ablation: session.replay,
+    steering: session.replay,
+    attribution: attribution.replay,
+    probe: probes.replay,
+    audit: audit.replay,
+    scan: watch.replay,
+  });
   return {
     calls: {
       ...catalogEditHandlers(services),
-      ...modelHandlers(services, models, saeCache),
+      ...session.calls,
+      ...capture.calls,
       ...sae.calls,
       ...exports.calls,
-      ...attributionHandlers(services, models, saeCache),
+      ...attribution.calls,
+      ...probes.calls,
       ...audit.calls,
       ...watch.calls,
+      ...replays,
+      ...workspaceHandlers(services),
     },
     jobs: {
       'engine.benchmark': benchmarkMatmul,
+      ...capture.jobs,
       ...sae.jobs,
+      ...analysis.jobs,
       ...exports.jobs,
       ...audit.jobs,
       ...watch.jobs,

@@ -1,29 +1,21 @@
 // Reports of logged jobs (scan.run, audit.run): the copy written where the user asked (`outPath`)
-// is checked before the job's work starts — the folder exists, is a folder and is writable, the
-// path is not a folder — so an hour-long scan does not end in a failed write; and the log entry
-// and the report files are written as one unit.
-import { accessSync, constants, mkdirSync, rmSync, statSync } from 'node:fs';
+// is checked before the job's work starts — inside the workspace for a browser caller, the folder
+// exists, is a folder and is writable, the path is not a folder, no existing file is replaced
+// without force — so an hour-long scan does not end in a failed write; and the log entry and the
+// report files are written as one unit.
+import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Catalog } from '../../catalog';
 import { FeaturescopeError } from '../../shared/errors';
 import { writeFileAtomic } from '../formats/atomic';
+import { checkOutputFile, type OutputRules } from './output-path';
 
 /** The resolved path, or a refusal on `field` naming the folder or file and what is wrong. */
-export function checkReportOutPath(path: string, field = 'outPath'): string {
+export function checkReportOutPath(path: string, rules: Omit<OutputRules, 'field'> & { field?: string } = { caller: 'cli', workspace: '', force: false }): string {
+  const field = rules.field ?? 'outPath';
   const target = resolve(path);
   if (!/\.html$/i.test(target)) throw new FeaturescopeError('invalid_input', `${field}: ${target} must end in .html (the report is an HTML page).`, field);
-  const folder = dirname(target);
-  const dir = statSync(folder, { throwIfNoEntry: false });
-  if (dir === undefined) throw new FeaturescopeError('not_found', `${field}: folder ${folder} does not exist; create it or pick another.`, field);
-  if (!dir.isDirectory()) throw new FeaturescopeError('invalid_input', `${field}: ${folder} is not a folder.`, field);
-  // The report is written to a temp file in the same folder and renamed over the target.
-  try {
-    accessSync(folder, constants.W_OK | constants.X_OK);
-  } catch {
-    throw new FeaturescopeError('invalid_input', `${field}: folder ${folder} is not writable by this user; pick another.`, field);
-  }
-  if (statSync(target, { throwIfNoEntry: false })?.isDirectory()) throw new FeaturescopeError('invalid_input', `${field}: ${target} is a folder; give a file name ending in .html.`, field);
-  return target;
+  return checkOutputFile(target, { ...rules, field });
 }
 
 export interface WrittenReports<T> {

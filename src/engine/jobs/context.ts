@@ -1,4 +1,5 @@
 import type { Progress } from '../../shared/contract';
+import type { CallerKind } from '../../shared/engine-protocol';
 import { FeaturescopeError } from '../../shared/errors';
 import { ProgressMeter } from './progress';
 
@@ -6,6 +7,8 @@ import { ProgressMeter } from './progress';
 export interface JobContext {
   readonly jobId: string;
   readonly signal: AbortSignal;
+  /** Who started the job: a browser's paths are confined (engine/paths), the CLI's are not. */
+  readonly caller: CallerKind;
   /** A throttled progress meter counting `unit`s of `total`. */
   meter(unit: string, total: number): ProgressMeter;
   /** Tell readers the catalog changed (the engine is its only writer). */
@@ -19,10 +22,12 @@ export function createJobContext(
   signal: AbortSignal,
   sendProgress: (p: Progress) => void,
   sendCatalogChanged: (tables: string[]) => void,
+  caller: CallerKind = 'cli',
 ): JobContext {
   return {
     jobId,
     signal,
+    caller,
     meter: (unit, total) => new ProgressMeter(unit, total, sendProgress),
     catalogChanged: sendCatalogChanged,
     throwIfCancelled() {

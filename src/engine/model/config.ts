@@ -3,8 +3,13 @@
 // Each family reads the fields its HF modeling file reads, with the same defaults, so a folder
 // that loads in transformers loads here with the same numbers. Anything missing or ill-typed is
 // a 'bad_file' naming config.json and the field; an architecture we do not run is 'unsupported'.
+//
+// Every number is bounded here, before anything is sized by it: a 600-byte config.json saying
+// n_layer 1e9 would otherwise allocate per-layer arrays until the process aborts (issue #19).
+// The caps sit far above any released model of these families and below what the engine can run.
 
 import { FeaturescopeError } from '../../shared/errors';
+import { jsonSyntaxProblem } from '../formats/jsonProblem';
 
 export const SUPPORTED_MODEL_TYPES = ['gpt2', 'llama', 'mistral', 'qwen2', 'gemma2'] as const;
 export type ModelType = (typeof SUPPORTED_MODEL_TYPES)[number];
@@ -53,6 +58,19 @@ export interface ModelConfig {
 
 const FILE = 'config.json';
 
+/** Caps on config numbers (see the header comment); each rejection quotes the cap. */
+export const CONFIG_LIMITS = {
+  /** Llama-3 405B has 126 layers. */
+  layers: 1024,
+  /** Residual, MLP and attention widths (Llama-3 405B: 16,384 / 53,248). */
+  width: 65_536,
+  heads: 1024,
+  /** Gemma's 256k vocabulary fits eight times over. */
+  vocab: 2 ** 21,
+  /** Learned positions, sliding windows and RoPE's original context. */
+  context: 2 ** 20,
+} as const;
+
 type Json = Record<string, unknown>;
 
 function bad(field: string, rule: string): FeaturescopeError {
@@ -71,6 +89,26 @@ function int(c: Json, field: string, fallback?: number): number {
   }
   if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw bad(field, `must be a positive integer (got ${JSON.stringify(v)})`);
   return v;
+}
+
+/** A positive integer no larger than `max` (`what` names the unit in the message). */
+function capped(c: Json, field: string, max: number, what: string, fallback?: number): number {
+  const v = int(c, field, fallback);
+  if (v > max) throw bad(field, `is ${v}; the limit is ${max.toLocaleString('en-US')} ${what}`);
+  return v;
+}
+
+const layers = (c: Json, field: string, fallback?: number) => capped(c, field, CONFIG_LIMITS.layers, 'layers', fallback);
+const width = (c: Json, field: string, fallback?: number) => capped(c, field, CONFIG_LIMITS.width, 'units of width', fallback);
+const heads = (c: Json, field: string, fallback?: number) => capped(c, field, CONFIG_LIMITS.heads, 'heads', fallback);
+const vocab = (c: Json, field: string, fallback?: number) => capped(c, field, CONFIG_LIMITS.vocab, 'tokens', fallback);
+const context = (c: Json, field: string, fallback?: number) => capped(c, field, CONFIG_LIMITS.context, 'positions', fallback);
+
+/** Attention's projected width (heads × head_dim) is a width too: q/k/v are sized by it. */
+function checkAttentionWidth(nHeads: number, headDim: number, headsField: string): void {
+  if (nHeads * headDim > CONFIG_LIMITS.width) {
+    throw bad(headsField, `× head_dim is ${nHeads} × ${headDim} = ${nHeads * headDim}; the limit is ${CONFIG_LIMITS.width.toLocaleString('en-US')} units of width`);
+  }
 }
 
 function num(c: Json, field: string, fallback?: number): number {
@@ -100,19 +138,23 @@ function optionalPositive(c: Json, field: string): number | null {
   return has(c, field) ? positive(c, field) : null;
 }
 
-function tokenId(c: Json, field: string): number | null {
+/** Special-token ids index the embedding table, so they must lie inside the vocabulary. */
+function tokenId(c: Json, field: string, vocabSize: number): number | null {
   const v = c[field];
   if (v === undefined || v === null) return null;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw bad(field, `must be a token id (got ${JSON.stringify(v)})`);
+  if (v >= vocabSize) throw bad(field, `is ${v}, outside the vocabulary [0, ${vocabSize}) of vocab_size`);
   return v;
 }
 
-function tokenIds(c: Json, field: string): number[] {
+function tokenIds(c: Json, field: string, vocabSize: number): number[] {
   const v = c[field];
   if (v === undefined || v === null) return [];
   const list = Array.isArray(v) ? v : [v];
+  if (list.length > 1024) throw bad(field, `lists ${list.length} token ids; the limit is 1,024`);
   for (const id of list) {
-    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0) throw bad(field, `must be a token id or a list of them (got ${JSON.stringify(v)})`);
+    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0) throw bad(field, `must be a token id or a list of them (got ${JSON.stringify(id)})`);
+    if (id >= vocabSize) throw bad(field, `holds ${id}, outside the vocabulary [0, ${vocabSize}) of vocab_size`);
   }
   return list as number[];
 }
@@ -145,12 +187,16 @@ function ropeScaling(c: Json): RopeScaling | null {
   if (type === 'default') return null;
   if (type === 'linear') return { type: 'linear', factor: positive(s, 'factor') };
   if (type === 'llama3') {
+    const lowFreqFactor = positive(s, 'low_freq_factor');
+    const highFreqFactor = positive(s, 'high_freq_factor');
+    // The smoothing between the two divides by their difference.
+    if (highFreqFactor <= lowFreqFactor) throw bad('rope_scaling', `high_freq_factor (${highFreqFactor}) must be greater than low_freq_factor (${lowFreqFactor})`);
     return {
       type: 'llama3',
       factor: positive(s, 'factor'),
-      lowFreqFactor: positive(s, 'low_freq_factor'),
-      highFreqFactor: positive(s, 'high_freq_factor'),
-      originalMaxPositions: int(s, 'original_max_position_embeddings'),
+      lowFreqFactor,
+      highFreqFactor,
+      originalMaxPositions: capped(s, 'original_max_position_embeddings', CONFIG_LIMITS.context, 'positions'),
     };
   }
   throw new FeaturescopeError(
@@ -165,8 +211,8 @@ export function parseModelConfig(text: string): ModelConfig {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
-  } catch (err) {
-    throw new FeaturescopeError('bad_file', `${FILE}: not valid JSON (${(err as Error).message})`);
+  } catch {
+    throw new FeaturescopeError('bad_file', `${FILE}: ${jsonSyntaxProblem(text)}`);
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new FeaturescopeError('bad_file', `${FILE}: must be a JSON object`);
   const c = raw as Json;
@@ -190,16 +236,22 @@ export function parseModelConfig(text: string): ModelConfig {
   }
 }
 
+function defaultMlpWidth(dModel: number): number {
+  if (4 * dModel > CONFIG_LIMITS.width) throw bad('n_inner', `is absent, so it is 4 × n_embd = ${4 * dModel}; the limit is ${CONFIG_LIMITS.width.toLocaleString('en-US')} units of width`);
+  return 4 * dModel;
+}
+
 function checkHeads(nHeads: number, nKvHeads: number, headsField: string, kvField: string): void {
   if (nHeads % nKvHeads !== 0) throw bad(kvField, `(${nKvHeads}) must divide ${headsField} (${nHeads})`);
 }
 
 // modeling_gpt2.py / configuration_gpt2.py
 function gpt2Config(c: Json): ModelConfig {
-  const dModel = int(c, 'n_embd', 768);
-  const nHeads = int(c, 'n_head', 12);
+  const dModel = width(c, 'n_embd', 768);
+  const nHeads = heads(c, 'n_head', 12);
   if (dModel % nHeads !== 0) throw bad('n_head', `(${nHeads}) must divide n_embd (${dModel})`);
-  const nLayers = int(c, 'n_layer', 12);
+  const nLayers = layers(c, 'n_layer', 12);
+  const vocabSize = vocab(c, 'vocab_size', 50257);
   if (bool(c, 'scale_attn_by_inverse_layer_idx', false)) {
     throw new FeaturescopeError('unsupported', `${FILE}: scale_attn_by_inverse_layer_idx is not supported`, 'scale_attn_by_inverse_layer_idx');
   }
@@ -207,14 +259,15 @@ function gpt2Config(c: Json): ModelConfig {
   return {
     modelType: 'gpt2',
     family: 'gpt2',
-    vocabSize: int(c, 'vocab_size', 50257),
+    vocabSize,
     dModel,
     nLayers,
     nHeads,
     nKvHeads: nHeads,
     headDim,
-    dMlp: has(c, 'n_inner') ? int(c, 'n_inner') : 4 * dModel,
-    maxPositions: int(c, 'n_positions', 1024),
+    // n_inner absent means 4·n_embd, which may pass the width cap: bound the product too.
+    dMlp: has(c, 'n_inner') ? width(c, 'n_inner') : defaultMlpWidth(dModel),
+    maxPositions: context(c, 'n_positions', 1024),
     normEps: positive(c, 'layer_norm_epsilon', 1e-5),
     activation: activation(c, 'activation_function', 'gelu_new'),
     tieWordEmbeddings: bool(c, 'tie_word_embeddings', true),
@@ -227,43 +280,45 @@ function gpt2Config(c: Json): ModelConfig {
     attnSoftcap: null,
     finalSoftcap: null,
     embedScale: 1,
-    bosTokenId: tokenId(c, 'bos_token_id'),
-    eosTokenIds: tokenIds(c, 'eos_token_id'),
+    bosTokenId: tokenId(c, 'bos_token_id', vocabSize),
+    eosTokenIds: tokenIds(c, 'eos_token_id', vocabSize),
   };
 }
 
 // modeling_llama.py, modeling_mistral.py, modeling_qwen2.py
 function llamaConfig(c: Json, modelType: 'llama' | 'mistral' | 'qwen2'): ModelConfig {
-  const dModel = int(c, 'hidden_size');
-  const nHeads = int(c, 'num_attention_heads');
-  const nKvHeads = int(c, 'num_key_value_heads', nHeads);
+  const dModel = width(c, 'hidden_size');
+  const nHeads = heads(c, 'num_attention_heads');
+  const nKvHeads = heads(c, 'num_key_value_heads', nHeads);
   checkHeads(nHeads, nKvHeads, 'num_attention_heads', 'num_key_value_heads');
-  const headDim = has(c, 'head_dim') ? int(c, 'head_dim') : dModel / nHeads;
+  const headDim = has(c, 'head_dim') ? width(c, 'head_dim') : dModel / nHeads;
   if (!Number.isInteger(headDim)) throw bad('num_attention_heads', `(${nHeads}) must divide hidden_size (${dModel}) when head_dim is absent`);
   if (headDim % 2 !== 0) throw bad('head_dim', `must be even for rotary embeddings (got ${headDim})`);
-  const nLayers = int(c, 'num_hidden_layers');
+  checkAttentionWidth(nHeads, headDim, 'num_attention_heads');
+  const nLayers = layers(c, 'num_hidden_layers');
+  const vocabSize = vocab(c, 'vocab_size');
   const attentionBias = bool(c, 'attention_bias', false);
   // Mistral: one window for every layer. Qwen2: only when use_sliding_window, and only for
   // layers at or above max_window_layers.
   let layerWindows: (number | null)[] = new Array<number | null>(nLayers).fill(null);
   if (modelType === 'mistral' && has(c, 'sliding_window')) {
-    const w = int(c, 'sliding_window');
+    const w = context(c, 'sliding_window');
     layerWindows = layerWindows.map(() => w);
   } else if (modelType === 'qwen2' && bool(c, 'use_sliding_window', false) && has(c, 'sliding_window')) {
-    const w = int(c, 'sliding_window');
-    const from = int(c, 'max_window_layers', nLayers);
+    const w = context(c, 'sliding_window');
+    const from = layers(c, 'max_window_layers', nLayers);
     layerWindows = layerWindows.map((_, L) => (L >= from ? w : null));
   }
   return {
     modelType,
     family: 'llama',
-    vocabSize: int(c, 'vocab_size'),
+    vocabSize,
     dModel,
     nLayers,
     nHeads,
     nKvHeads,
     headDim,
-    dMlp: int(c, 'intermediate_size'),
+    dMlp: width(c, 'intermediate_size'),
     maxPositions: null,
     normEps: positive(c, 'rms_norm_eps', 1e-6),
     activation: activation(c, 'hidden_act', 'silu'),
@@ -277,33 +332,36 @@ function llamaConfig(c: Json, modelType: 'llama' | 'mistral' | 'qwen2'): ModelCo
     attnSoftcap: null,
     finalSoftcap: null,
     embedScale: 1,
-    bosTokenId: tokenId(c, 'bos_token_id'),
-    eosTokenIds: tokenIds(c, 'eos_token_id'),
+    bosTokenId: tokenId(c, 'bos_token_id', vocabSize),
+    eosTokenIds: tokenIds(c, 'eos_token_id', vocabSize),
   };
 }
 
 // modeling_gemma2.py: even layers use the sliding window, odd layers are global.
 function gemma2Config(c: Json): ModelConfig {
-  const dModel = int(c, 'hidden_size');
-  const nHeads = int(c, 'num_attention_heads');
-  const nKvHeads = int(c, 'num_key_value_heads', nHeads);
+  const dModel = width(c, 'hidden_size');
+  const nHeads = heads(c, 'num_attention_heads');
+  const nKvHeads = heads(c, 'num_key_value_heads', nHeads);
   checkHeads(nHeads, nKvHeads, 'num_attention_heads', 'num_key_value_heads');
-  const headDim = int(c, 'head_dim', 256);
+  // Gemma-2 gives head_dim explicitly: heads × head_dim need not equal hidden_size (9B: 16 × 256 vs 3584).
+  const headDim = width(c, 'head_dim', 256);
   if (headDim % 2 !== 0) throw bad('head_dim', `must be even for rotary embeddings (got ${headDim})`);
-  const nLayers = int(c, 'num_hidden_layers');
+  checkAttentionWidth(nHeads, headDim, 'num_attention_heads');
+  const nLayers = layers(c, 'num_hidden_layers');
+  const vocabSize = vocab(c, 'vocab_size');
   const windowField = has(c, 'sliding_window') ? 'sliding_window' : 'sliding_window_size';
-  const window = int(c, windowField, 4096);
+  const window = context(c, windowField, 4096);
   const activationField = has(c, 'hidden_activation') ? 'hidden_activation' : 'hidden_act';
   return {
     modelType: 'gemma2',
     family: 'gemma2',
-    vocabSize: int(c, 'vocab_size'),
+    vocabSize,
     dModel,
     nLayers,
     nHeads,
     nKvHeads,
     headDim,
-    dMlp: int(c, 'intermediate_size'),
+    dMlp: width(c, 'intermediate_size'),
     maxPositions: null,
     normEps: positive(c, 'rms_norm_eps', 1e-6),
     activation: activation(c, activationField, 'gelu_pytorch_tanh'),
@@ -317,7 +375,7 @@ function gemma2Config(c: Json): ModelConfig {
     attnSoftcap: optionalPositive(c, 'attn_logit_softcapping'),
     finalSoftcap: optionalPositive(c, 'final_logit_softcapping'),
     embedScale: Math.fround(Math.sqrt(dModel)),
-    bosTokenId: tokenId(c, 'bos_token_id'),
-    eosTokenIds: tokenIds(c, 'eos_token_id'),
+    bosTokenId: tokenId(c, 'bos_token_id', vocabSize),
+    eosTokenIds: tokenIds(c, 'eos_token_id', vocabSize),
   };
 }

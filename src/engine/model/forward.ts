@@ -1,9 +1,12 @@
-// What every family's forward receives for one step, and the helpers they share to read weights
-// and to expose hook points.
+// The one forward every family runs (HookedTransformer.forward): embeddings, the residual blocks,
+// the final norm and the unembedding, reading the checkpoint modules its Architecture names.
 
 import * as tf from '@tensorflow/tfjs';
+import type { Architecture } from './architecture';
+import { normalize, transformerBlock } from './blocks';
 import type { ModelConfig } from './config';
 import type { KvCache } from './kvcache';
+import { linear, type RopeTables, softcap } from './layers';
 
 export interface ForwardStep {
   config: ModelConfig;
@@ -28,9 +31,9 @@ export interface ForwardStep {
 }
 
 /** TransformerLens hook names, in forward order. */
-export function hookNamesFor(config: ModelConfig): string[] {
+export function hookNamesFor(config: ModelConfig, arch: Architecture): string[] {
   const names = ['hook_embed'];
-  if (config.family === 'gpt2') names.push('hook_pos_embed');
+  if (arch.posEmbed !== null) names.push('hook_pos_embed');
   for (let L = 0; L < config.nLayers; L++) {
     names.push(
       `blocks.${L}.hook_resid_pre`,
@@ -45,10 +48,29 @@ export function hookNamesFor(config: ModelConfig): string[] {
   return names;
 }
 
-export function maskFor(step: ForwardStep, window: number | null): tf.Tensor4D {
-  const m = step.masks.get(window);
-  if (m === undefined) throw new Error(`internal: no attention mask built for window ${String(window)}`);
-  return m;
+/**
+ * Logits [batch, pos, d_vocab] (pos = 1 when lastOnly). `rope` holds the rotary tables of this
+ * step's positions, or null for a family with a learned position table.
+ */
+export function transformerForward(arch: Architecture, step: ForwardStep, rope: RopeTables | null): tf.Tensor3D {
+  const { config: c, hook } = step;
+  const [batch, pos] = step.ids.shape;
+
+  // hook_embed is what enters the residual stream: Gemma-2's embedding is already scaled by √d_model.
+  const tokens = embedTokens(step, `${arch.embed}.weight`, c.tieWordEmbeddings); // [batch, pos, d_model]
+  let x = hook('hook_embed', c.embedScale === 1 ? tokens : (tokens.mul(c.embedScale) as tf.Tensor3D));
+  if (arch.posEmbed !== null) {
+    const positions = tf.tensor2d(step.positions.flat(), [batch, pos], 'int32'); // < n_positions, checked by the caller
+    const posEmbed = hook('hook_pos_embed', tf.gather(step.weight(`${arch.posEmbed}.weight`), positions) as tf.Tensor3D); // [batch, pos, d_model]
+    x = x.add(posEmbed) as tf.Tensor3D;
+  }
+
+  for (let L = 0; L < c.nLayers; L++) x = transformerBlock(step, arch, L, x, rope); // [batch, pos, d_model]
+
+  const normalized = hook('ln_final.hook_normalized', normalize(step, arch, arch.finalNorm, x));
+  const head = step.weightT(`${c.tieWordEmbeddings ? arch.embed : arch.lmHead}.weight`); // [d_model, d_vocab]
+  const logits = linear(unembedRows(normalized, step.lastOnly), head, null); // [batch, pos, d_vocab]
+  return softcap(logits, c.finalSoftcap);
 }
 
 /**

@@ -1,78 +1,22 @@
-// Gemma-2 forward (HF modeling_gemma2.py): embeddings × √d_model, RMSNorm with (1 + w), a norm
-// after attention and around the MLP, local (sliding window) attention on even layers and global
-// on odd ones, attention-logit and final-logit soft-caps, query_pre_attn_scalar, GeGLU (tanh).
-// nn.Linear weights are stored [out, in]; the forward reads them transposed (step.weightT).
+// Gemma-2 (HF modeling_gemma2.py): the Llama layout with RMSNorm as (1 + w) and a norm on each
+// sublayer's output (post_attention_layernorm, post_feedforward_layernorm; the MLP reads
+// pre_feedforward_layernorm). The rest is config: embeddings × √d_model, local (sliding window)
+// attention on even layers and global on odd ones, attention-logit and final-logit soft-caps,
+// query_pre_attn_scalar, GeGLU (tanh).
 
-import * as tf from '@tensorflow/tfjs';
-import type { ModelConfig } from './config';
-import { embedTokens, type ForwardStep, maskFor, unembedRows } from './forward';
-import { activate, applyRope, attend, linear, type RopeTables, rmsNorm, softcap, splitHeads } from './layers';
+import type { Architecture } from './architecture';
+import { LLAMA } from './llama';
 
-export function gemma2WeightShapes(c: ModelConfig): [string, number[]][] {
-  const d = c.dModel;
-  const qDim = c.nHeads * c.headDim;
-  const kvDim = c.nKvHeads * c.headDim;
-  const shapes: [string, number[]][] = [
-    ['model.embed_tokens.weight', [c.vocabSize, d]],
-    ['model.norm.weight', [d]],
-  ];
-  for (let L = 0; L < c.nLayers; L++) {
+export const GEMMA2: Architecture = {
+  ...LLAMA,
+  norm: 'rms_norm_plus_one',
+  block: (L) => {
     const p = `model.layers.${L}.`;
-    shapes.push(
-      [`${p}input_layernorm.weight`, [d]],
-      [`${p}self_attn.q_proj.weight`, [qDim, d]],
-      [`${p}self_attn.k_proj.weight`, [kvDim, d]],
-      [`${p}self_attn.v_proj.weight`, [kvDim, d]],
-      [`${p}self_attn.o_proj.weight`, [d, qDim]],
-      [`${p}post_attention_layernorm.weight`, [d]],
-      [`${p}pre_feedforward_layernorm.weight`, [d]],
-      [`${p}post_feedforward_layernorm.weight`, [d]],
-      [`${p}mlp.gate_proj.weight`, [c.dMlp, d]],
-      [`${p}mlp.up_proj.weight`, [c.dMlp, d]],
-      [`${p}mlp.down_proj.weight`, [d, c.dMlp]],
-    );
-    if (c.qkvBias) shapes.push([`${p}self_attn.q_proj.bias`, [qDim]], [`${p}self_attn.k_proj.bias`, [kvDim]], [`${p}self_attn.v_proj.bias`, [kvDim]]);
-    if (c.outBias) shapes.push([`${p}self_attn.o_proj.bias`, [d]]);
-  }
-  if (!c.tieWordEmbeddings) shapes.push(['lm_head.weight', [c.vocabSize, d]]);
-  return shapes;
-}
-
-export function gemma2Forward(step: ForwardStep, rope: RopeTables): tf.Tensor3D {
-  const { config: c, weight: w, hook } = step;
-  const norm = (x: tf.Tensor3D, name: string): tf.Tensor3D => rmsNorm(x, w(name), c.normEps, true);
-  const bias = (on: boolean, name: string): tf.Tensor | null => (on ? w(name) : null);
-
-  // hook_embed is the scaled embedding: what enters the residual stream (= blocks.0.hook_resid_pre).
-  const raw = embedTokens(step, 'model.embed_tokens.weight', c.tieWordEmbeddings); // [batch, pos, d_model]
-  let x = hook('hook_embed', raw.mul(c.embedScale) as tf.Tensor3D);
-
-  for (let L = 0; L < c.nLayers; L++) {
-    const p = `model.layers.${L}.`;
-    x = hook(`blocks.${L}.hook_resid_pre`, x);
-    const h = norm(x, `${p}input_layernorm.weight`);
-    const proj = (name: string, heads: number): tf.Tensor4D =>
-      splitHeads(linear(h, step.weightT(`${p}self_attn.${name}.weight`), bias(c.qkvBias, `${p}self_attn.${name}.bias`)), heads, c.headDim);
-    const q = applyRope(proj('q_proj', c.nHeads), rope); // [batch, head_index, pos, d_head]
-    let k = applyRope(proj('k_proj', c.nKvHeads), rope); // [batch, kv_head, pos, d_head]
-    let v = proj('v_proj', c.nKvHeads);
-    if (step.cache !== null) ({ k, v } = step.cache.extend(L, k, v));
-    const z = attend(q, k, v, maskFor(step, c.layerWindows[L] ?? null), c); // [batch, pos, head_index*d_head]
-    const o = linear(z, step.weightT(`${p}self_attn.o_proj.weight`), bias(c.outBias, `${p}self_attn.o_proj.bias`)); // [batch, pos, d_model]
-    const attnOut = hook(`blocks.${L}.hook_attn_out`, norm(o, `${p}post_attention_layernorm.weight`));
-    x = hook(`blocks.${L}.hook_resid_mid`, x.add(attnOut) as tf.Tensor3D);
-
-    const h2 = norm(x, `${p}pre_feedforward_layernorm.weight`);
-    const gate = linear(h2, step.weightT(`${p}mlp.gate_proj.weight`), null); // [batch, pos, d_mlp]
-    const up = linear(h2, step.weightT(`${p}mlp.up_proj.weight`), null); // [batch, pos, d_mlp]
-    const post = hook(`blocks.${L}.mlp.hook_post`, activate(gate, c.activation).mul(up) as tf.Tensor3D);
-    const down = linear(post, step.weightT(`${p}mlp.down_proj.weight`), null); // [batch, pos, d_model]
-    const mlpOut = hook(`blocks.${L}.hook_mlp_out`, norm(down, `${p}post_feedforward_layernorm.weight`));
-    x = hook(`blocks.${L}.hook_resid_post`, x.add(mlpOut) as tf.Tensor3D);
-  }
-
-  const normalized = hook('ln_final.hook_normalized', norm(x, 'model.norm.weight'));
-  const head = step.weightT(c.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight'); // [d_model, d_vocab]
-  const logits = linear(unembedRows(normalized, step.lastOnly), head, null); // [batch, pos, d_vocab]
-  return softcap(logits, c.finalSoftcap);
-}
+    return {
+      ...LLAMA.block(L),
+      attnOutNorm: `${p}post_attention_layernorm`,
+      ln2: `${p}pre_feedforward_layernorm`,
+      mlpOutNorm: `${p}post_feedforward_layernorm`,
+    };
+  },
+};

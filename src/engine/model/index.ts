@@ -1,7 +1,7 @@
 // Public surface of the model runtime: load a Hugging Face folder, run it with TransformerLens
 // hook points and interventions, generate, tokenize.
 
-export { type LoadedModel, loadModel } from './load';
+export { type LoadedModel, type LoadModelOptions, loadModel } from './load';
 export { type ModelConfig, type ModelFamily, type ModelType, parseModelConfig, SUPPORTED_MODEL_TYPES } from './config';
 export type { RunOptions, RunResult } from './model';
 export { type GenerateOptions, type GeneratedToken, type StopReason } from './generate';

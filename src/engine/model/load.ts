@@ -7,6 +7,7 @@ import { join, sep } from 'node:path';
 import { FeaturescopeError } from '../../shared/errors';
 import { WeightStore } from '../formats/sharded';
 import { type ModelConfig, parseModelConfig } from './config';
+import { checkConfigAgainstWeights } from './configWeights';
 import { type GenerateOptions, type GeneratedToken, generateTokens, type StopReason } from './generate';
 import { type RunOptions, type RunResult, TransformerModel } from './model';
 import { ModelTokenizer, TOKENIZER_CONFIG_FILE, TOKENIZER_FILE } from './tokenizer';
@@ -30,7 +31,15 @@ export interface LoadedModel {
   dispose(): void;
 }
 
-export async function loadModel(dir: string): Promise<LoadedModel> {
+export interface LoadModelOptions {
+  /**
+   * Run weights that hold NaN or ±Inf instead of refusing them. Each tensor is checked as it is
+   * first read (widened to f32); the refusal names the tensor and the first offending element.
+   */
+  allowNonFinite?: boolean;
+}
+
+export async function loadModel(dir: string, options: LoadModelOptions = {}): Promise<LoadedModel> {
   const root = folderRoot(dir);
   const configPath = fileInside(root, dir, CONFIG_FILE, true);
   const tokenizerPath = fileInside(root, dir, TOKENIZER_FILE, true);
@@ -40,11 +49,15 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
   if (statSync(configPath).size > MAX_CONFIG_BYTES) {
     throw new FeaturescopeError('bad_file', `${CONFIG_FILE}: larger than ${MAX_CONFIG_BYTES} bytes; not a model config`);
   }
+  // Order matters: every config number is bounded (parse), then checked against the weight
+  // headers, before the model sizes anything by it.
   const config = parseModelConfig(readFileSync(configPath, 'utf8'));
   const tokenizer = ModelTokenizer.fromFiles(tokenizerPath, tokenizerConfigPath);
-  const store = WeightStore.open(root);
+  tokenizer.checkSpecialTokens(config.vocabSize);
+  const store = WeightStore.open(root, { allowNonFinite: options.allowNonFinite === true });
   let model: TransformerModel;
   try {
+    checkConfigAgainstWeights(config, store);
     model = new TransformerModel(config, store);
   } catch (err) {
     store.close();

@@ -5,14 +5,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { FeaturescopeError } from '../../shared/errors';
 import type { WeightStore } from '../formats/sharded';
-import type { ModelConfig } from './config';
-import { type ForwardStep, hookNamesFor } from './forward';
-import { gemma2Forward, gemma2WeightShapes } from './gemma2';
-import { gpt2Forward, gpt2WeightShapes } from './gpt2';
+import { type Architecture, weightShapes } from './architecture';
+import type { ModelConfig, ModelFamily } from './config';
+import { type ForwardStep, hookNamesFor, transformerForward } from './forward';
+import { GEMMA2 } from './gemma2';
+import { GPT2 } from './gpt2';
 import { compileInterventions, type HookBinding, type HookFn, type SaeInterventionHandler } from './interventions';
 import { KvCache } from './kvcache';
 import { ropeInverseFrequencies, ropeTables } from './layers';
-import { llamaForward, llamaWeightShapes } from './llama';
+import { LLAMA } from './llama';
 import { masksByWindow, positionIds, type StepLayout } from './masking';
 
 export interface RunOptions {
@@ -48,8 +49,12 @@ export interface StepRequest {
 
 const WEIGHTS_FILE = 'model.safetensors';
 
+/** Where each family keeps its modules; the forward is the same for all. */
+const ARCHITECTURES: Record<ModelFamily, Architecture> = { gpt2: GPT2, llama: LLAMA, gemma2: GEMMA2 };
+
 export class TransformerModel {
   private readonly weights = new Map<string, tf.Tensor>();
+  private readonly architecture: Architecture;
   private readonly hookList: string[];
   private readonly hookSet: Set<string>;
   private readonly inverseFrequencies: Float32Array | null;
@@ -61,7 +66,8 @@ export class TransformerModel {
     readonly config: ModelConfig,
     private readonly store: WeightStore,
   ) {
-    this.hookList = hookNamesFor(config);
+    this.architecture = ARCHITECTURES[config.family];
+    this.hookList = hookNamesFor(config, this.architecture);
     this.hookSet = new Set(this.hookList);
     this.inverseFrequencies = config.rope === null ? null : ropeInverseFrequencies(config.headDim, config.rope.theta, config.rope.scaling);
     this.checkWeights();
@@ -146,14 +152,8 @@ export class TransformerModel {
           hook,
           lastOnly: req.lastPositionOnly,
         };
-        switch (this.config.family) {
-          case 'gpt2':
-            return gpt2Forward(step);
-          case 'llama':
-            return llamaForward(step, ropeTables(positions, this.config.headDim, this.inverseFrequencies ?? new Float32Array()));
-          case 'gemma2':
-            return gemma2Forward(step, ropeTables(positions, this.config.headDim, this.inverseFrequencies ?? new Float32Array()));
-        }
+        const rope = this.inverseFrequencies === null ? null : ropeTables(positions, this.config.headDim, this.inverseFrequencies);
+        return transformerForward(this.architecture, step, rope);
       });
       return { logits, captured };
     } catch (err) {
@@ -201,8 +201,7 @@ export class TransformerModel {
   /** Every tensor the config implies must be in the files with its shape and a float dtype. */
   private checkWeights(): void {
     const c = this.config;
-    const shapes = c.family === 'gpt2' ? gpt2WeightShapes(c) : c.family === 'llama' ? llamaWeightShapes(c) : gemma2WeightShapes(c);
-    for (const [name, shape] of shapes) {
+    for (const [name, shape] of weightShapes(this.architecture, c)) {
       const stored = this.resolveStoreName(name);
       if (stored === null) {
         throw new FeaturescopeError('bad_file', `${WEIGHTS_FILE}: tensor ${JSON.stringify(name)} is missing (config.json describes a ${c.modelType} model that needs it)`);

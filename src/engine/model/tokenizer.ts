@@ -8,9 +8,15 @@ import { readFileSync } from 'node:fs';
 import vm from 'node:vm';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { FeaturescopeError } from '../../shared/errors';
+import { jsonSyntaxProblem } from '../formats/jsonProblem';
 
 export const TOKENIZER_FILE = 'tokenizer.json';
 export const TOKENIZER_CONFIG_FILE = 'tokenizer_config.json';
+/**
+ * tokenizer.json model types the tokenizer library implements. It would read anything else as a
+ * "legacy" vocabulary lookup and encode silently wrong, so other types are refused by name.
+ */
+export const SUPPORTED_TOKENIZER_MODELS = ['BPE', 'Unigram', 'WordPiece'] as const;
 
 export interface EncodeOptions {
   /** Add the special tokens the tokenizer adds by default (BOS for Llama/Gemma). Default true. */
@@ -43,12 +49,17 @@ export class ModelTokenizer {
   private readonly sandbox: vm.Context & { job?: () => unknown };
   private readonly runJob = new vm.Script('job()');
 
+  private readonly bosText: string | null;
+  private readonly eosText: string | null;
+
   constructor(
     private readonly tokenizer: Tokenizer,
     config: Json,
   ) {
     const bos = tokenText(config.bos_token);
     const eos = tokenText(config.eos_token);
+    this.bosText = bos;
+    this.eosText = eos;
     this.bosTokenId = bos === null ? null : (tokenizer.token_to_id(bos) ?? null);
     this.eosTokenId = eos === null ? null : (tokenizer.token_to_id(eos) ?? null);
     this.addBos = config.add_bos_token === true && this.bosTokenId !== null;
@@ -59,6 +70,7 @@ export class ModelTokenizer {
   /** Reads tokenizer.json (required) and tokenizer_config.json (optional) from `dir`'s files. */
   static fromFiles(tokenizerPath: string, configPath: string | null): ModelTokenizer {
     const json = readJsonObject(tokenizerPath, TOKENIZER_FILE);
+    checkModelType(json);
     const config = configPath === null ? {} : readJsonObject(configPath, TOKENIZER_CONFIG_FILE);
     let tokenizer: Tokenizer;
     try {
@@ -67,6 +79,23 @@ export class ModelTokenizer {
       throw new FeaturescopeError('bad_file', `${TOKENIZER_FILE}: the tokenizer could not be built (${(err as Error).message})`);
     }
     return new ModelTokenizer(tokenizer, config);
+  }
+
+  /**
+   * BOS/EOS come from tokenizer_config.json's token strings looked up in tokenizer.json; the ids
+   * must also be rows of the model's embedding table (config.json vocab_size).
+   */
+  checkSpecialTokens(vocabSize: number): void {
+    const check = (field: string, text: string | null, id: number | null): void => {
+      if (id === null || id < vocabSize) return;
+      throw new FeaturescopeError(
+        'bad_file',
+        `${TOKENIZER_CONFIG_FILE}: ${field} ${JSON.stringify(text)} is token id ${id} in ${TOKENIZER_FILE}, outside the model's vocabulary [0, ${vocabSize}) (config.json vocab_size)`,
+        field,
+      );
+    };
+    check('bos_token', this.bosText, this.bosTokenId);
+    check('eos_token', this.eosText, this.eosTokenId);
   }
 
   encode(text: string, opts: EncodeOptions = {}): number[] {
@@ -115,12 +144,23 @@ export class ModelTokenizer {
   }
 }
 
+function checkModelType(json: Json): void {
+  const model = json.model;
+  if (typeof model !== 'object' || model === null || Array.isArray(model)) throw new FeaturescopeError('bad_file', `${TOKENIZER_FILE}: field "model" must be an object`, 'model');
+  const type = (model as Json).type;
+  if (typeof type !== 'string' || !(SUPPORTED_TOKENIZER_MODELS as readonly string[]).includes(type)) {
+    const named = type === undefined ? 'is missing' : `is ${JSON.stringify(type)}`;
+    throw new FeaturescopeError('unsupported', `${TOKENIZER_FILE}: model.type ${named}; supported tokenizer models: ${SUPPORTED_TOKENIZER_MODELS.join(', ')}`, 'model.type');
+  }
+}
+
 function readJsonObject(path: string, label: string): Json {
   let value: unknown;
+  const text = readFileSync(path, 'utf8');
   try {
-    value = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new FeaturescopeError('bad_file', `${label}: not valid JSON (${(err as Error).message})`);
+    value = JSON.parse(text);
+  } catch {
+    throw new FeaturescopeError('bad_file', `${label}: ${jsonSyntaxProblem(text)}`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new FeaturescopeError('bad_file', `${label}: must be a JSON object`);
   return value as Json;

@@ -1,15 +1,18 @@
 // The inference side of a sparse autoencoder (DESIGN.md §3), shared by every architecture:
 //   f = act((x − b_dec·apply_b_dec_to_input) @ W_enc + b_enc),   x̂ = f @ W_dec + b_dec.
-// Architectures differ only in `act`. Weights are in raw activation units: any input scaling
-// used during training is folded in at save time (see train/foldScale.ts).
+// Architectures differ only in `act` (and the extra weights and cfg.json fields it reads). Each
+// lives in its own file under architectures/, beside its training recipe; registry.ts finds it by
+// cfg.architecture. Weights are in raw activation units: any input scaling used during training
+// is folded in at save time (see train/foldScale.ts).
 
 import * as tf from '@tensorflow/tfjs';
 import { FeaturescopeError } from '../../shared/errors';
+import type { SaeArchitecture } from './registry';
 
-/** Architectures an SAE can be saved and loaded as (batchtopk trains, then saves as jumprelu). */
-export type SaeArchitecture = 'standard' | 'topk' | 'jumprelu';
+export type { SaeArchitecture };
 
 export interface SaeConfig {
+  /** The registry name of the inference class (registry.ts); batchtopk trains, then saves as jumprelu. */
   architecture: SaeArchitecture;
   d_in: number;
   d_sae: number;
@@ -30,12 +33,38 @@ export interface SaeWeights {
   threshold?: tf.Tensor1D; // [d_sae], jumprelu only
 }
 
+/** Weights beyond W_enc, W_dec, b_enc, b_dec that an architecture reads, with their shapes. */
+export const EXTRA_WEIGHT_SHAPES = {
+  threshold: (cfg: SaeConfig): number[] => [cfg.d_sae],
+} as const;
+export type ExtraWeight = keyof typeof EXTRA_WEIGHT_SHAPES;
+
+/** cfg.json fields beyond the common ones that an architecture reads (positive integers). */
+export type ExtraCfgField = 'k';
+
+/** What the registry and the SAELens reader need of an architecture's inference class. */
+export interface SaeClass {
+  new (cfg: SaeConfig, weights: SaeWeights): Sae;
+  readonly extraWeights: readonly ExtraWeight[];
+  readonly cfgFields: readonly ExtraCfgField[];
+}
+
 export abstract class Sae {
+  /** Weights this architecture needs beyond the common four (checked in the constructor). */
+  static readonly extraWeights: readonly ExtraWeight[] = [];
+  /** cfg.json fields this architecture needs. */
+  static readonly cfgFields: readonly ExtraCfgField[] = [];
+
   constructor(
     readonly cfg: SaeConfig,
     readonly weights: SaeWeights,
   ) {
-    checkShapes(cfg, weights);
+    checkShapes(cfg, weights, this.extraWeights);
+  }
+
+  /** The weights this SAE holds beyond W_enc, W_dec, b_enc, b_dec (its class's). */
+  get extraWeights(): readonly ExtraWeight[] {
+    return (this.constructor as SaeClass).extraWeights;
   }
 
   /** The architecture's activation on pre-activations. */
@@ -81,8 +110,7 @@ export abstract class Sae {
   }
 
   dispose(): void {
-    const w = this.weights;
-    tf.dispose([w.W_enc, w.W_dec, w.b_enc, w.b_dec, ...(w.threshold ? [w.threshold] : [])]);
+    tf.dispose(Object.values(this.weights) as tf.Tensor[]);
   }
 
   /** Applies a [N, width] → [N, out] function to a [..., width] tensor. */
@@ -100,7 +128,7 @@ export abstract class Sae {
   }
 }
 
-function checkShapes(cfg: SaeConfig, w: SaeWeights): void {
+function checkShapes(cfg: SaeConfig, w: SaeWeights, extra: readonly ExtraWeight[]): void {
   const expect = (name: string, t: tf.Tensor | undefined, shape: number[]): void => {
     if (t === undefined) throw new FeaturescopeError('bad_file', `SAE weight ${name} is missing`, name);
     if (t.shape.length !== shape.length || t.shape.some((s, i) => s !== shape[i])) {
@@ -111,5 +139,5 @@ function checkShapes(cfg: SaeConfig, w: SaeWeights): void {
   expect('W_dec', w.W_dec, [cfg.d_sae, cfg.d_in]);
   expect('b_enc', w.b_enc, [cfg.d_sae]);
   expect('b_dec', w.b_dec, [cfg.d_in]);
-  if (cfg.architecture === 'jumprelu') expect('threshold', w.threshold, [cfg.d_sae]);
+  for (const name of extra) expect(name, w[name], EXTRA_WEIGHT_SHAPES[name](cfg));
 }

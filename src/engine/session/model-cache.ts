@@ -1,6 +1,6 @@
 import { realpathSync } from 'node:fs';
 import { FeaturescopeError } from '../../shared/errors';
-import { loadModel, type LoadedModel } from '../model';
+import { loadModel, type LoadedModel, type LoadModelOptions } from '../model';
 
 /**
  * Loaded models, keyed by their real folder path. Loading uploads every weight, so a model stays
@@ -11,13 +11,15 @@ export class ModelCache {
 
   constructor(private readonly capacity = 2) {}
 
-  async get(dir: string): Promise<LoadedModel> {
-    const key = realFolder(dir);
+  /** A model loaded with allowNonFinite is a separate entry: it never serves a default run. */
+  async get(dir: string, options: LoadModelOptions = {}): Promise<LoadedModel> {
+    const folder = realFolder(dir);
+    const key = options.allowNonFinite === true ? `${folder}\0allow-non-finite` : folder;
     let model = this.loaded.get(key);
     if (model) {
       this.loaded.delete(key); // re-insert: most recently used last
     } else {
-      model = loadModel(key);
+      model = loadModel(folder, options);
       model.catch(() => this.loaded.delete(key));
     }
     this.loaded.set(key, model);

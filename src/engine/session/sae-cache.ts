@@ -1,4 +1,4 @@
-import type { Catalog } from '../../catalog';
+import { findSae, type Catalog } from '../../catalog';
 import { FeaturescopeError } from '../../shared/errors';
 import { loadSaeLens } from '../sae/io/saelens';
 import type { Sae } from '../sae/sae';
@@ -16,9 +16,9 @@ export class SaeCache {
       this.loaded.set(saeId, hit);
       return hit;
     }
-    const row = catalog.statement('SELECT weights_path AS path FROM saes WHERE id = ?').get(saeId) as { path: string } | undefined;
+    const row = findSae(catalog, saeId);
     if (!row) throw new FeaturescopeError('not_found', `There is no SAE #${saeId} in the catalog.`, field);
-    const sae = loadSaeLens(row.path);
+    const sae = loadSaeLens(row.weightsPath);
     this.loaded.set(saeId, sae);
     while (this.loaded.size > this.capacity) {
       const [oldest, evicted] = this.loaded.entries().next().value as [number, Sae];

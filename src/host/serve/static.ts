@@ -1,6 +1,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
+import { decodePath } from './request-target';
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -15,12 +16,14 @@ const MIME: Record<string, string> = {
   '.wasm': 'application/wasm',
 };
 
-/** Serve a file from the built renderer; never a path outside it. Unknown paths get index.html (one-page app). */
+/**
+ * Serve a file from the built renderer; never a path outside it. Unknown paths get index.html (one-page
+ * app). `pathname` is percent-encoded, relative to the app's root.
+ */
 export function serveStatic(rootDir: string, pathname: string, res: ServerResponse, headers: Record<string, string>): void {
-  const rel = normalize(decodeURIComponent(pathname)).replace(/^([/\\])+/, '');
-  let file = join(rootDir, rel);
-  if (!(file + sep).startsWith(rootDir + sep) && file !== rootDir) {
-    res.writeHead(400).end('bad path');
+  let file = fileInside(rootDir, pathname);
+  if (file === null) {
+    res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' }).end('400: bad path\n');
     return;
   }
   if (!isFile(file)) file = join(rootDir, 'index.html');
@@ -28,8 +31,19 @@ export function serveStatic(rootDir: string, pathname: string, res: ServerRespon
     res.writeHead(500, { 'content-type': 'text/plain' }).end('The renderer is not built: run "npm run build".');
     return;
   }
+  const stream = createReadStream(file);
+  // The file can vanish or fail between stat and read (a rebuild): end this response, not the process.
+  stream.on('error', () => res.destroy());
   res.writeHead(200, { ...headers, 'content-type': MIME[extname(file)] ?? 'application/octet-stream' });
-  createReadStream(file).pipe(res);
+  stream.pipe(res);
+}
+
+/** The file a percent-encoded path names under rootDir, or null when it does not decode or leads outside. */
+function fileInside(rootDir: string, pathname: string): string | null {
+  const decoded = decodePath(pathname);
+  if (decoded === null) return null;
+  const file = join(rootDir, normalize(decoded).replace(/^([/\\])+/, ''));
+  return (file + sep).startsWith(rootDir + sep) || file === rootDir ? file : null;
 }
 
 function isFile(path: string): boolean {

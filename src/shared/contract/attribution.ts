@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ExperimentRef } from '../../catalog/types';
+import { ExperimentRef } from './records';
 import { command } from './define';
 
 /** A token given as text (must encode to exactly one token) or as its id. */

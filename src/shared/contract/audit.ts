@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ExperimentRef } from '../../catalog/types';
+import { ExperimentRef } from './records';
 import { JobRef } from './common';
 import { command, jobCommand } from './define';
 import { HtmlReportPath } from './report-path';
@@ -45,6 +45,7 @@ export const AuditRunInput = z
     seed: z.number().int().nonnegative().default(0).describe('Seed of the probe split and permutations'),
     attributionPairs: z.number().int().min(0).max(5000).default(32).describe('Pairs used for the attribution column; 0 skips it'),
     outPath: HtmlReportPath.optional().describe('Also write the HTML report here (its folder is checked before the audit starts)'),
+    force: z.boolean().default(false).describe('Replace the file at --out if it exists (otherwise the audit is refused before it starts)'),
   })
   .strict();
 

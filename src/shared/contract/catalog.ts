@@ -1,24 +1,13 @@
 import { z } from 'zod';
 import { command, jobCommand } from './define';
 import { AbsolutePath, Empty, JobRef } from './common';
-import { AnalysisInfo, Experiment, ExperimentRef, FeaturePage, SearchQuery, SearchResult } from '../../catalog/types';
+import { Experiment, ExperimentRef, FeaturePage, SaeSummary, SearchQuery, SearchResult } from './records';
+
+export { SaeSummary };
 
 const SaeId = z.number().int().positive();
 const FeatureIdx = z.number().int().nonnegative().describe('Feature index in the SAE');
 const FeatureKey = { saeId: SaeId, idx: FeatureIdx };
-
-export const SaeSummary = z.object({
-  id: z.number(),
-  name: z.string(),
-  hookName: z.string(),
-  architecture: z.string(),
-  dIn: z.number(),
-  dSae: z.number(),
-  metrics: z.record(z.string(), z.number()),
-  provenance: z.record(z.string(), z.unknown()),
-  /** The analysis readers see (complete), or null before the first one finishes. */
-  analysis: AnalysisInfo.nullable(),
-});
 
 /** Reads run in the host on its own read-only connection; writes go to the engine, the catalog's one writer. */
 export const catalogCommands = {
@@ -82,8 +71,10 @@ export const catalogCommands = {
       .object({
         saeId: SaeId,
         format: z.enum(['csv', 'neuronpedia-jsonl']),
-        /** The file to write (absolute); written to a temporary file and renamed when complete. */
+        /** The file to write (absolute); written to a temporary file and renamed when complete. From the app: inside the workspace. */
         path: AbsolutePath,
+        /** Replace the file if it exists (otherwise an existing file is refused and left alone). */
+        force: z.boolean().default(false),
       })
       .strict(),
     output: JobRef,
@@ -97,4 +88,3 @@ export const catalogCommands = {
   }),
 };
 
-export type SaeSummary = z.infer<typeof SaeSummary>;

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { ExperimentRef } from '../../catalog/types';
 import { command } from './define';
 import { Empty } from './common';
 
@@ -105,6 +104,7 @@ export const RunInput = z
     /** Catalog id of the SAE that saeFeatures interventions and feature probes refer to. */
     sae: z.number().int().positive().optional(),
     probe: Probe.optional(),
+    allowNonFinite: z.boolean().optional().describe('Run weights holding NaN or ±Inf (refused by default, naming the tensor)'),
   })
   .strict();
 
@@ -146,20 +146,5 @@ export const ExperimentRunOutput = z.object({
   /** Next-token probabilities that moved most, with before/after. */
   changes: z.array(TokenChange),
 });
-
-export const experimentCommands = {
-  'experiment.run': command({
-    summary: 'Run a prompt with and without interventions, compare, and save it to the experiment log',
-    runsIn: 'engine',
-    input: RunInput.refine((r) => r.interventions.length > 0, { message: 'an experiment needs at least one intervention', path: ['interventions'] }),
-    output: ExperimentRunOutput,
-  }),
-  'experiment.replay': command({
-    summary: 'Run a logged experiment again from its inputs and say whether the outputs match',
-    runsIn: 'engine',
-    input: z.object({ ref: ExperimentRef }).strict(),
-    output: ExperimentRunOutput.extend({ replayOf: z.string(), matches: z.boolean() }),
-  }),
-};
 
 export type ExperimentRunOutput = z.infer<typeof ExperimentRunOutput>;

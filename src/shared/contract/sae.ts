@@ -60,11 +60,26 @@ export const CaptureList = z.object({
   ),
 });
 
+/**
+ * The architectures sae.train trains, and what each needs from the user. Each name has one file in
+ * src/engine/sae/architectures/ with its inference class and training recipe, listed in the
+ * engine's registry (src/engine/sae/registry.ts), which tsc holds to exactly these names. The list
+ * lives here because the host validates inputs without loading the engine's tfjs code.
+ */
+export const TRAIN_ARCHITECTURES = {
+  topk: { needsK: true, label: 'topk' },
+  batchtopk: { needsK: true, label: 'batchtopk' },
+  standard: { needsK: false, label: 'standard (relu-l1)' },
+  jumprelu: { needsK: false, label: 'jumprelu' },
+} as const satisfies Record<string, { needsK: boolean; label: string }>;
+export type TrainArchitecture = keyof typeof TRAIN_ARCHITECTURES;
+export const TRAIN_ARCHITECTURE_NAMES = Object.keys(TRAIN_ARCHITECTURES) as [TrainArchitecture, ...TrainArchitecture[]];
+
 export const TrainInput = z
   .object({
     store: z.string().min(1).describe('An activation store folder (one hook), as written by capture (see `featurescope captures`)'),
-    name: WorkspaceName.describe("Folder name under the workspace's saes/; training again under the same name resumes from its checkpoint"),
-    architecture: z.enum(['topk', 'batchtopk', 'standard', 'jumprelu']).default('topk').describe('SAE architecture (standard is ReLU with an L1 penalty)'),
+    name: WorkspaceName.describe("Folder name under the workspace's saes/; training again under the same name resumes from its checkpoint when the settings are the same (else it is refused, naming them)"),
+    architecture: z.enum(TRAIN_ARCHITECTURE_NAMES).default('topk').describe('SAE architecture (standard is ReLU with an L1 penalty)'),
     dSae: z.number().int().min(1).max(1 << 20).describe('Latents (features) of the SAE'),
     k: z.number().int().min(1).max(4096).optional().describe('Active latents per token (needed by topk and batchtopk)'),
     steps: z.number().int().min(1).max(10_000_000).describe('Training steps'),
@@ -76,10 +91,14 @@ export const TrainInput = z
     deadTokens: z.number().int().min(1).optional().describe('A latent is dead after this many tokens without firing; AuxK revives dead latents (default: a tenth of the run, at most 10M)'),
     checkpointEvery: z.number().int().min(1).default(200).describe('Steps between checkpoints'),
     evalWindows: z.number().int().min(0).max(4096).default(32).describe("Windows of the capture's corpus for the evaluation at the end (ce_loss_score, kl_div_score); 0 skips it"),
+    restart: z
+      .boolean()
+      .default(false)
+      .describe("Discard this name's checkpoint and train from step 0. Without it a rerun resumes the checkpoint, and is refused if its settings differ."),
   })
   .strict()
   .superRefine((t, ctx) => {
-    if ((t.architecture === 'topk' || t.architecture === 'batchtopk') && t.k === undefined) ctx.addIssue({ code: 'custom', path: ['k'], message: `${t.architecture} needs k (active latents per token)` });
+    if (TRAIN_ARCHITECTURES[t.architecture].needsK && t.k === undefined) ctx.addIssue({ code: 'custom', path: ['k'], message: `${t.architecture} needs k (active latents per token)` });
     if (t.k !== undefined && t.k > t.dSae) ctx.addIssue({ code: 'custom', path: ['k'], message: 'k must not exceed dSae' });
   });
 
@@ -89,6 +108,8 @@ export const TrainResult = z.object({
   status: z.enum(['completed', 'cancelled']),
   step: z.number(),
   resumedFromStep: z.number().nullable(),
+  /** Every setting the run used, defaults filled in (as stored with the SAE and in its checkpoints). */
+  settings: z.record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null()])),
   /** The last training step's figures (on training batches). */
   metrics: z.record(z.string(), z.number()),
   /** The SAE spliced into its model over the capture's corpus at the end (as sae.evaluate), stored with the SAE. */
@@ -162,7 +183,8 @@ export const saeCommands = {
   'sae.export': command({
     summary: 'Export an SAE as a SAELens folder (cfg.json + sae_weights.safetensors) that SAELens loads',
     runsIn: 'engine',
-    input: z.object({ saeId: z.number().int().positive(), dir: AbsolutePath }).strict(),
+    // From the app, dir must be inside the workspace; a non-empty folder is written into only with force.
+    input: z.object({ saeId: z.number().int().positive(), dir: AbsolutePath, force: z.boolean().default(false) }).strict(),
     output: z.object({ dir: z.string(), files: z.array(z.string()) }),
   }),
   'sae.import': command({

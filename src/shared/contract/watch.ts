@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ExperimentRef } from '../../catalog/types';
+import { ExperimentRef } from './records';
 import { JobRef } from './common';
 import { command, jobCommand } from './define';
 import { HtmlReportPath } from './report-path';
@@ -103,6 +103,7 @@ export const ScanRunInput = z
     maxTokens: z.number().int().min(1).optional().describe('Stop after this many tokens (default: the whole corpus)'),
     topPerFeature: z.number().int().min(1).max(100).default(10).describe('Flagged contexts kept per feature, highest peak first'),
     outPath: HtmlReportPath.optional().describe('Also write the HTML report here (its folder is checked before the scan starts)'),
+    force: z.boolean().default(false).describe('Replace the file at --out if it exists (otherwise the scan is refused before it starts)'),
   })
   .strict();
 

@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FeaturescopeError } from '../../../src/shared/errors';
 import { NpyArray, readNpz } from '../../../src/engine/formats/npz';
+import { ZipArchive } from '../../../src/engine/formats/zip';
 
 const FIXTURES = join(__dirname, '../../fixtures/formats');
 const fixture = (name: string): string => join(FIXTURES, name);
@@ -138,7 +139,16 @@ describe('readNpz rejects unsafe or malformed archives with bad_file', () => {
     // first entry declares 100 uncompressed bytes instead of 224, in both headers
     Buffer.from(b.buffer).writeUInt32LE(100, cd + 24);
     Buffer.from(b.buffer).writeUInt32LE(100, 22);
-    expectBad(writeTemp(b), /inflates to more than the declared 100 bytes/);
+    const path = writeTemp(b);
+    // The npz reader sees the lie in the .npy header before inflating the entry...
+    expectBad(path, /array "W_enc": its header describes shape \(4, 6\) × <f4 = 224 bytes, but the archive declares 100 bytes/);
+    // ...and the zip reader itself stops at the declared size.
+    const zip = ZipArchive.open(path);
+    try {
+      expect(() => zip.read(zip.entries[0]!)).toThrowError(/inflates to more than the declared 100 bytes/);
+    } finally {
+      zip.close();
+    }
   });
 });
 

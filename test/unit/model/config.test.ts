@@ -104,3 +104,55 @@ describe('rotary inverse frequencies', () => {
     torchLlama3.forEach((v, i) => expect(Math.abs((scaled[i] ?? 0) - v) / v).toBeLessThan(1e-6));
   });
 });
+
+// Issue #19 finding 6: a 600-byte config.json with n_layer 1e9 allocated per-layer arrays until the
+// engine aborted; 2^32 gave "Invalid array length". Every number is now capped at parse time.
+describe('parseModelConfig bounds every number before anything is sized by it', () => {
+  const gpt2 = fixtureConfig('gpt2');
+  const llama = fixtureConfig('llama');
+  const gemma2 = fixtureConfig('gemma2');
+  const qwen2 = fixtureConfig('qwen2');
+
+  it.each([
+    ['gpt2 n_layer 1e9', { ...gpt2, n_layer: 1e9 }, 'n_layer', 'is 1000000000; the limit is 1,024 layers'],
+    ['gpt2 n_layer 2^32', { ...gpt2, n_layer: 2 ** 32 }, 'n_layer', 'is 4294967296; the limit is 1,024 layers'],
+    ['gpt2 n_embd', { ...gpt2, n_embd: 2 ** 20, n_head: 1 }, 'n_embd', 'the limit is 65,536 units of width'],
+    ['gpt2 n_head', { ...gpt2, n_embd: 4096, n_head: 4096 }, 'n_head', 'the limit is 1,024 heads'],
+    ['gpt2 n_inner', { ...gpt2, n_inner: 1e7 }, 'n_inner', 'the limit is 65,536 units of width'],
+    ['gpt2 default n_inner = 4·n_embd', { ...gpt2, n_embd: 32768, n_head: 8 }, 'n_inner', '4 × n_embd = 131072'],
+    ['gpt2 vocab_size', { ...gpt2, vocab_size: 2 ** 22 }, 'vocab_size', 'the limit is 2,097,152 tokens'],
+    ['gpt2 n_positions', { ...gpt2, n_positions: 2 ** 21 }, 'n_positions', 'the limit is 1,048,576 positions'],
+    ['gpt2 bos_token_id', { ...gpt2, bos_token_id: 300 }, 'bos_token_id', 'is 300, outside the vocabulary [0, 300)'],
+    ['gpt2 eos_token_id list', { ...gpt2, eos_token_id: [1, 5000] }, 'eos_token_id', 'holds 5000, outside the vocabulary [0, 300)'],
+    ['llama num_hidden_layers', { ...llama, num_hidden_layers: 1e9 }, 'num_hidden_layers', 'the limit is 1,024 layers'],
+    ['llama hidden_size', { ...llama, hidden_size: 1e6 }, 'hidden_size', 'the limit is 65,536 units of width'],
+    ['llama intermediate_size', { ...llama, intermediate_size: 2 ** 31 }, 'intermediate_size', 'the limit is 65,536 units of width'],
+    ['llama num_attention_heads', { ...llama, num_attention_heads: 2 ** 20, num_key_value_heads: 1 }, 'num_attention_heads', 'the limit is 1,024 heads'],
+    ['llama num_key_value_heads', { ...llama, num_key_value_heads: 2 ** 20 }, 'num_key_value_heads', 'the limit is 1,024 heads'],
+    ['llama heads × head_dim', { ...llama, num_attention_heads: 1024, num_key_value_heads: 1, head_dim: 1024 }, 'num_attention_heads', '1024 × 1024 = 1048576'],
+    ['llama vocab_size', { ...llama, vocab_size: 1e9 }, 'vocab_size', 'the limit is 2,097,152 tokens'],
+    ['llama bos_token_id', { ...llama, bos_token_id: 1e6 }, 'bos_token_id', 'outside the vocabulary [0, 300)'],
+    ['mistral sliding_window', { ...llama, model_type: 'mistral', sliding_window: 2 ** 30 }, 'sliding_window', 'the limit is 1,048,576 positions'],
+    ['qwen2 max_window_layers', { ...qwen2, use_sliding_window: true, sliding_window: 8, max_window_layers: 1e9 }, 'max_window_layers', 'the limit is 1,024 layers'],
+    ['llama3 rope original_max_position_embeddings', { ...llama, rope_scaling: { rope_type: 'llama3', factor: 8, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 2 ** 40 } }, 'original_max_position_embeddings', 'the limit is 1,048,576 positions'],
+    ['llama3 rope with equal frequency factors (divides by their difference)', { ...llama, rope_scaling: { rope_type: 'llama3', factor: 8, low_freq_factor: 4, high_freq_factor: 4, original_max_position_embeddings: 64 } }, 'rope_scaling', 'must be greater than low_freq_factor'],
+    ['gemma2 num_hidden_layers', { ...gemma2, num_hidden_layers: 2 ** 32 }, 'num_hidden_layers', 'the limit is 1,024 layers'],
+    ['gemma2 head_dim', { ...gemma2, head_dim: 2 ** 20 }, 'head_dim', 'the limit is 65,536 units of width'],
+    ['gemma2 heads × head_dim', { ...gemma2, num_attention_heads: 512, num_key_value_heads: 1, head_dim: 256 }, 'num_attention_heads', '512 × 256 = 131072'],
+    ['gemma2 sliding_window', { ...gemma2, sliding_window: 2 ** 21 }, 'sliding_window', 'the limit is 1,048,576 positions'],
+    ['gemma2 eos_token_id', { ...gemma2, eos_token_id: 300 }, 'eos_token_id', 'holds 300, outside the vocabulary [0, 300)'],
+  ])('%s: bad_file naming config.json, the field, the value and the rule', (_label, cfg, field, rule) => {
+    const err = errorOf(() => parse(cfg));
+    expect(err.code).toBe('bad_file');
+    expect(err.field).toBe(field);
+    expect(err.message).toContain(`config.json: field "${field}"`);
+    expect(err.message).toContain(rule);
+  });
+
+  it('accepts the largest released shapes of each family (caps are not too tight)', () => {
+    // Llama-3.1-405B and Gemma-2-27B config.json numbers.
+    expect(() => parse({ model_type: 'llama', hidden_size: 16384, intermediate_size: 53248, num_attention_heads: 128, num_key_value_heads: 8, num_hidden_layers: 126, vocab_size: 128256, bos_token_id: 128000, eos_token_id: [128001, 128008, 128009], rope_theta: 500000, rope_scaling: { rope_type: 'llama3', factor: 8, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8192 } })).not.toThrow();
+    expect(() => parse({ model_type: 'gemma2', hidden_size: 4608, intermediate_size: 36864, num_attention_heads: 32, num_key_value_heads: 16, head_dim: 128, num_hidden_layers: 46, vocab_size: 256000, sliding_window: 4096, query_pre_attn_scalar: 144, bos_token_id: 2, eos_token_id: 1 })).not.toThrow();
+    expect(parse({ ...gpt2, n_layer: 1024 }).layerWindows).toHaveLength(1024);
+  });
+});

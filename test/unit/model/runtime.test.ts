@@ -227,8 +227,10 @@ describe('loadModel folder checks', () => {
     writeFileSync(join(wrong, 'config.json'), JSON.stringify({ ...cfg, intermediate_size: 48 }));
     const err = await errorOf(() => loadModel(wrong));
     expect(err.code).toBe('bad_file');
-    expect(err.message).toContain('model.layers.0.mlp.gate_proj.weight');
-    expect(err.message).toContain('[48,32]');
+    // Checked against the weight headers before the model is built: names the field and the tensor.
+    expect(err.field).toBe('intermediate_size');
+    expect(err.message).toContain('config.json: field "intermediate_size" is 48');
+    expect(err.message).toContain('"model.layers.0.mlp.gate_proj.weight" has shape [64, 32]');
 
     writeFileSync(join(wrong, 'config.json'), JSON.stringify({ ...cfg, tie_word_embeddings: true }));
     const loaded = await loadModel(wrong); // tied head: lm_head.weight present but unused is fine

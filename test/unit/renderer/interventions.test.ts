@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Intervention } from '../../../src/shared/contract';
-import { buildInterventions, describeIntervention, formatIndices, parseIndices, steeringValue, type FeatureEdit, type NeuronAblation } from '../../../src/renderer/src/playground/interventions';
+import { buildInterventions, describeIntervention, formatIndices, parseFeatureIndex, parseIndices, parseNeurons, steeringValue, type FeatureEdit, type NeuronAblation } from '../../../src/renderer/src/playground/interventions';
 
 describe('parseIndices', () => {
   it('reads indices and ranges, sorted, without repeats', () => {
@@ -56,5 +56,17 @@ describe('describeIntervention', () => {
   it('says what is edited, where, and by how much', () => {
     expect(describeIntervention({ hook: 'blocks.0.mlp.hook_post', kind: 'ablate-zero', target: { neurons: [3, 0, 1, 2] } })).toBe('zero blocks.0.mlp.hook_post[0-3]');
     expect(describeIntervention({ hook: 'h', kind: 'add', target: { saeFeatures: [12] }, value: 2.5 })).toBe('add 2.5 · feature 12 @ h');
+  });
+});
+
+describe('parseNeurons / parseFeatureIndex', () => {
+  it("checks neurons against the MLP's width, naming the first out of range", () => {
+    expect(parseNeurons('0-3, 127', 128)).toEqual([0, 1, 2, 3, 127]);
+    expect(() => parseNeurons('120-130', 128)).toThrow('neuron 128 is out of range: the MLP has 128 neurons (0-127)');
+    expect(parseNeurons('5000', undefined)).toEqual([5000]);
+  });
+  it('takes a feature index inside the SAE only', () => {
+    expect(parseFeatureIndex(' 42 ', 64)).toBe(42);
+    for (const bad of ['', '64', '-1', '2.5', 'x']) expect(() => parseFeatureIndex(bad, 64), bad).toThrow('feature must be an index 0-63');
   });
 });

@@ -69,7 +69,7 @@ it('a NaN stops the job with its step and keeps the last good checkpoint', async
   data.poisonFromBatch = 46; // batch 0 is the scale sample, so step 45 reads the NaN
   let err: unknown;
   try {
-    await trainSae({ architecture: 'topk', dIn: 16, dSae: 64, k: 3, hookName: 'h', modelName: 'm', totalSteps: 100, batchSize: 32, seed: 1, data, checkpointDir: dir, checkpointEvery: 20 });
+    await trainSae({ architecture: 'topk', dIn: 16, dSae: 64, k: 3, hookName: 'h', modelName: 'm', steps: 100, batchSize: 32, seed: 1, data, checkpointDir: dir, checkpointEvery: 20 });
   } catch (e) {
     err = e;
   }
@@ -87,7 +87,7 @@ it('cancel writes a checkpoint, then stops; a new run resumes from it', async ()
   const controller = new AbortController();
   const run = (signal?: AbortSignal) =>
     trainSae({
-      architecture: 'topk', dIn: 16, dSae: 64, k: 3, hookName: 'h', modelName: 'm', totalSteps: 60, batchSize: 32, seed: 2,
+      architecture: 'topk', dIn: 16, dSae: 64, k: 3, hookName: 'h', modelName: 'm', steps: 60, batchSize: 32, seed: 2,
       data: new PlantedFeatures(16, 32, 3, 5), checkpointDir: dir, metricsEvery: 1,
       onMetrics: (m) => { if (m.step === 33) controller.abort(); },
       ...(signal ? { signal } : {}),

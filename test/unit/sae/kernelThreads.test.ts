@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { topKCode } from '../../../src/engine/sae/architectures/topk';
+import { topKCode } from '../../../src/engine/sae/sparse/topkCode';
 import { kernelHelperWorkers, kernelThreads, runRanges, setKernelThreads, stopKernelThreads } from '../../../src/engine/sae/sparse/kernelThreads';
 import { sparseDecode, sparseRowDots, sparseScatterOuter, type SparseCode } from '../../../src/engine/sae/sparse/sparseOps';
 import { topKRows } from '../../../src/engine/sae/sparse/topkRows';

@@ -5,4 +5,4 @@ import { checkRecovery } from './plantedRecovery';
 
 it('standard (relu-l1) recovers ≥ 90% of planted directions', () => checkRecovery('standard', { l1Coefficient: 5 }, [2, 6]));
 it('jumprelu recovers ≥ 90% of planted directions', () =>
-  checkRecovery('jumprelu', { l0Coefficient: 0.5, jumpreluInitThreshold: 0.5, jumpreluBandwidth: 0.1 }, [2, 4.5]));
+  checkRecovery('jumprelu', { l0Coefficient: 0.5, initThreshold: 0.5, bandwidth: 0.1 }, [2, 4.5]));

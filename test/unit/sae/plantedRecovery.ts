@@ -25,7 +25,7 @@ export async function checkRecovery(
     k: ACTIVE,
     hookName: 'blocks.0.hook_resid_post',
     modelName: 'planted',
-    totalSteps: 1000,
+    steps: 1000,
     batchSize: 256,
     seed: 1,
     data,

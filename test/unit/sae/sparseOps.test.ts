@@ -1,7 +1,7 @@
 // The sparse kernels (wasm JS loops) and their tfjs-op fallbacks against plain dense tfjs math.
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { topKCode } from '../../../src/engine/sae/architectures/topk';
+import { topKCode } from '../../../src/engine/sae/sparse/topkCode';
 import {
   setSparseImpl,
   sparseColumnSums,
@@ -11,7 +11,8 @@ import {
   sparseToDense,
   type SparseCode,
 } from '../../../src/engine/sae/sparse/sparseOps';
-import { maxAbsDiff, seededFloats, useEngineBackend } from './helpers/backend';
+import { SPARSE_KERNEL_NAMES } from '../../../src/engine/sae/sparse/wasmKernels';
+import { kernelsAvailable, maxAbsDiff, seededFloats, useEngineBackend } from './helpers/backend';
 
 const B = 37, d = 24, n = 96, k = 5;
 
@@ -72,9 +73,28 @@ describe.each(['kernel', 'fallback'] as const)('sparse ops (%s)', (impl) => {
   });
 });
 
-it('the wasm kernel path is really the one taken on wasm', () => {
-  setSparseImpl('kernel');
-  const { code, W } = fixtures();
-  expect(() => sparseDecode(code, W)).not.toThrow();
-  expect(tf.getKernel('FeaturescopeSparseDecode', 'wasm')).toBeDefined();
+describe('on wasm, left on auto', () => {
+  const ops = [
+    ['decode', SPARSE_KERNEL_NAMES.decode, (c: SparseCode, W: tf.Tensor2D, _V: tf.Tensor2D) => sparseDecode(c, W)],
+    ['rowDots', SPARSE_KERNEL_NAMES.rowDots, (c: SparseCode, W: tf.Tensor2D, V: tf.Tensor2D) => sparseRowDots(c, W, V)],
+    ['scatterOuter', SPARSE_KERNEL_NAMES.scatterOuter, (c: SparseCode, _W: tf.Tensor2D, V: tf.Tensor2D) => sparseScatterOuter(c, V, n)],
+  ] as const;
+
+  // tf.profile lists every kernel the backend ran, so it shows which implementation did the work.
+  it.for(ops)('%s runs the registered wasm kernel and none of the fallback ops', async ([, kernel, run], { skip }) => {
+    if (!kernelsAvailable()) skip(`the engine picked ${tf.getBackend()}; the kernels are registered for wasm only`);
+    const { code, W, V } = fixtures();
+    const { kernelNames } = await tf.profile(() => run(code, W, V));
+    expect(kernelNames).toContain(kernel);
+    expect(kernelNames).not.toContain('GatherV2');
+    expect(kernelNames).not.toContain('ScatterNd');
+  });
+
+  it.for(ops)('%s forced to the fallback runs gather/scatter ops instead (the profile tells them apart)', async ([, kernel, run]) => {
+    setSparseImpl('fallback');
+    const { code, W, V } = fixtures();
+    const { kernelNames } = await tf.profile(() => run(code, W, V));
+    expect(kernelNames).not.toContain(kernel);
+    expect(kernelNames).toContain('GatherV2');
+  });
 });

@@ -2,7 +2,8 @@
 // written densely ([B, d_sae] codes, a constant top-k mask), with and without AuxK.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { TopKTraining } from '../../../src/engine/sae/train/architectures/topkTraining';
+import { batchtopkRecipe } from '../../../src/engine/sae/architectures/batchtopk';
+import { topkRecipe } from '../../../src/engine/sae/architectures/topk';
 import { removeParallelComponent, tiedParams } from '../../../src/engine/sae/train/init';
 import { Rng } from '../../../src/engine/random';
 import { setSparseImpl } from '../../../src/engine/sae/sparse/sparseOps';
@@ -77,7 +78,9 @@ describe.each([
       const dead = new Float32Array(dSae);
       if (withDead) for (const i of [3, 17, 40, 41, 63]) dead[i] = 1;
       const deadMask = tf.tensor1d(dead);
-      const training = new TopKTraining(params, dIn, dSae, { k, kAux, auxCoefficient: 1 / 32, applyBDecToInput: true, batchTopK: batch, thresholdRate: 0.01 });
+      const recipe = batch ? batchtopkRecipe : topkRecipe;
+      const run = { dIn, dSae, steps: 1, batchSize: B };
+      const training = recipe.create(params, run, recipe.settings(run, { k, kAux }));
       const out = training.step({ x, lambdaFactor: 1, deadMask, numDead: withDead ? 5 : 0 });
       const want = denseGrads(params, x, withDead ? deadMask : undefined, batch);
       for (const name of ['W_enc', 'W_dec', 'b_enc', 'b_dec']) {

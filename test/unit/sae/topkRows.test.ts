@@ -2,7 +2,7 @@
 // blocked TopK encoder against the dense formulation ReLU(TopK(x @ W_enc + b_enc)).
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { topKCode } from '../../../src/engine/sae/architectures/topk';
+import { topKCode } from '../../../src/engine/sae/sparse/topkCode';
 import { encodeTopK } from '../../../src/engine/sae/sparse/encodeTopK';
 import { setSparseImpl, sparseToDense } from '../../../src/engine/sae/sparse/sparseOps';
 import { topKRows } from '../../../src/engine/sae/sparse/topkRows';

@@ -4,9 +4,11 @@ import { existsSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { FeaturescopeError } from '../../../shared/errors';
-import { readNpz } from '../../formats/npz';
+import { f64ToF32Finite, firstNonFiniteF32, nonFiniteMessage } from '../../formats/finite';
+import { type NpyArray, type NpyHeader, readNpz } from '../../formats/npz';
 import { JumpReluSae } from '../architectures/jumprelu';
 import type { Sae } from '../sae';
+import { checkSaeSize } from './limits';
 import { CFG_FILE, loadSaeLens } from './saelens';
 
 const PICKLE_EXTENSIONS = new Set(['.pt', '.pth', '.ckpt', '.bin', '.pkl']);
@@ -37,27 +39,73 @@ export function loadSae(path: string, names?: ImportNames): Sae {
   throw new FeaturescopeError('unsupported', `${path}: unknown SAE file type ${ext || '(none)'}; expected a SAELens folder or a Gemma Scope params.npz`);
 }
 
+/** The arrays of a Gemma Scope params.npz, each with its shape in terms of [d_in, d_sae]. */
+const GEMMA_SCOPE_ARRAYS: ReadonlyArray<[string, (dIn: number, dSae: number) => number[]]> = [
+  ['W_enc', (dIn, dSae) => [dIn, dSae]],
+  ['W_dec', (dIn, dSae) => [dSae, dIn]],
+  ['b_enc', (_dIn, dSae) => [dSae]],
+  ['b_dec', (dIn) => [dIn]],
+  ['threshold', (_dIn, dSae) => [dSae]],
+];
+const FLOAT_DTYPES = new Set(['<f4', '<f2', '<f8']);
+
+/**
+ * Checks the archive's array headers before anything is inflated: d_in and d_sae come from W_enc's
+ * header and are capped, every other array must have the shape they imply, and only these five are
+ * read (each entry's size already equals its header's shape × dtype, so nothing inflates past that).
+ */
+function gemmaScopePlan(path: string, headers: ReadonlyMap<string, NpyHeader>): string[] {
+  const fail = (name: string, rule: string): FeaturescopeError => new FeaturescopeError('bad_file', `${path}: array ${name} ${rule}`, name);
+  for (const [name] of GEMMA_SCOPE_ARRAYS) {
+    const h = headers.get(name);
+    if (h === undefined) throw fail(name, 'is missing (Gemma Scope params.npz has W_enc, W_dec, b_enc, b_dec, threshold)');
+    if (!FLOAT_DTYPES.has(h.dtype)) throw fail(name, `has dtype ${h.dtype}, expected a float`);
+  }
+  const enc = headers.get('W_enc')!;
+  if (enc.shape.length !== 2 || enc.shape.some((d) => d < 1)) throw fail('W_enc', `must be 2-D [d_in, d_sae], got [${enc.shape.join(', ')}]`);
+  const [dIn, dSae] = enc.shape as [number, number];
+  checkSaeSize(path, dIn, dSae, { dIn: 'W_enc d_in (axis 0)', dSae: 'W_enc d_sae (axis 1)' });
+  for (const [name, shapeOf] of GEMMA_SCOPE_ARRAYS) {
+    const want = shapeOf(dIn, dSae);
+    const got = headers.get(name)!.shape;
+    if (got.length !== want.length || got.some((d, i) => d !== want[i])) {
+      throw fail(name, `has shape [${got.join(', ')}]; W_enc [${dIn}, ${dSae}] implies [${want.join(', ')}]`);
+    }
+  }
+  return GEMMA_SCOPE_ARRAYS.map(([name]) => name);
+}
+
+/** An npz array as f32, refusing NaN/±Inf (f8 is narrowed and checked in one pass). */
+function finiteFloat32(path: string, name: string, a: NpyArray): Float32Array {
+  let data: Float32Array;
+  let bad: number;
+  if (a.data instanceof Float64Array) {
+    data = new Float32Array(a.data.length);
+    bad = f64ToF32Finite(a.data, data);
+  } else if (a.data instanceof Float32Array) {
+    data = a.data;
+    bad = firstNonFiniteF32(data);
+  } else {
+    throw new FeaturescopeError('bad_file', `${path}: array ${name} has dtype ${a.dtype}, expected a float`, name);
+  }
+  if (bad >= 0) {
+    const value = a.data instanceof Float64Array ? a.data[bad]! : data[bad]!;
+    throw new FeaturescopeError('bad_file', `${path}: ${nonFiniteMessage(`array ${name}`, bad, a.shape, value)}`, name);
+  }
+  return data;
+}
+
 /**
  * Gemma Scope params.npz: W_enc [d_in, d_sae], W_dec [d_sae, d_in], b_enc, b_dec, threshold;
  * JumpReLU applied to x @ W_enc + b_enc with no b_dec subtraction.
  */
 export function loadGemmaScopeNpz(path: string, names?: ImportNames): Sae {
-  const arrays = readNpz(path);
-  const get = (name: string): { shape: number[]; data: Float32Array } => {
-    const a = arrays.get(name);
-    if (a === undefined) throw new FeaturescopeError('bad_file', `${path}: array ${name} is missing (Gemma Scope params.npz has W_enc, W_dec, b_enc, b_dec, threshold)`, name);
-    const data = a.data instanceof Float32Array ? a.data : a.data instanceof Float64Array ? Float32Array.from(a.data) : undefined;
-    if (data === undefined) throw new FeaturescopeError('bad_file', `${path}: array ${name} has dtype ${a.dtype}, expected a float`, name);
-    return { shape: a.shape, data };
-  };
-  const W_enc = get('W_enc');
-  if (W_enc.shape.length !== 2) throw new FeaturescopeError('bad_file', `${path}: W_enc must be 2-D, got [${W_enc.shape.join(', ')}]`, 'W_enc');
-  const [dIn, dSae] = W_enc.shape as [number, number];
-  const t = (name: string): tf.Tensor => {
-    const a = get(name);
-    return tf.tensor(a.data, a.shape);
-  };
-  // Shapes are checked by the Sae constructor against d_in/d_sae taken from W_enc.
+  const arrays = readNpz(path, { plan: (headers) => gemmaScopePlan(path, headers) });
+  const [dIn, dSae] = arrays.get('W_enc')!.shape as [number, number];
+  // Every array is checked before the first tensor is made, so a refusal leaks no tensor.
+  const data = new Map(GEMMA_SCOPE_ARRAYS.map(([name]) => [name, finiteFloat32(path, name, arrays.get(name)!)]));
+  const t = (name: string): tf.Tensor => tf.tensor(data.get(name)!, arrays.get(name)!.shape);
+  // Shapes were checked by the plan; the Sae constructor checks them again against the config.
   return new JumpReluSae(
     {
       architecture: 'jumprelu',
@@ -69,7 +117,7 @@ export function loadGemmaScopeNpz(path: string, names?: ImportNames): Sae {
       metadata: { hook_name: names?.hookName ?? '', model_name: names?.modelName ?? '', source: 'gemma-scope params.npz' },
     },
     {
-      W_enc: tf.tensor2d(W_enc.data, [dIn, dSae]),
+      W_enc: t('W_enc') as tf.Tensor2D,
       W_dec: t('W_dec') as tf.Tensor2D,
       b_enc: t('b_enc') as tf.Tensor1D,
       b_dec: t('b_dec') as tf.Tensor1D,

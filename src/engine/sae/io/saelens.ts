@@ -6,10 +6,12 @@ import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { FeaturescopeError } from '../../../shared/errors';
+import { jsonSyntaxProblem } from '../../formats/jsonProblem';
 import { writeFileAtomic } from '../../formats/atomic';
 import { SafetensorsFile, writeSafetensors } from '../../formats/safetensors';
-import { createSae, isSaeArchitecture, saeArchitectures } from '../registry';
-import type { Sae, SaeConfig, SaeWeights } from '../sae';
+import { isSaeArchitecture, saeArchitectures, saeClass } from '../registry';
+import { checkSaeSize } from './limits';
+import { EXTRA_WEIGHT_SHAPES, type Sae, type SaeConfig, type SaeWeights } from '../sae';
 
 export const CFG_FILE = 'cfg.json';
 export const WEIGHTS_FILE = 'sae_weights.safetensors';
@@ -25,7 +27,7 @@ export function saveSaeLens(dir: string, sae: Sae): void {
     ['b_enc', w.b_enc],
     ['b_dec', w.b_dec],
   ];
-  if (w.threshold) tensors.push(['threshold', w.threshold]);
+  for (const name of sae.extraWeights) tensors.push([name, w[name]!]);
   writeSafetensors(
     join(dir, WEIGHTS_FILE),
     tensors.map(([name, t]) => ({ name, dtype: 'F32' as const, shape: [...t.shape], data: t.dataSync() as Float32Array })),
@@ -54,10 +56,11 @@ export function loadSaeLens(dir: string): Sae {
   if (!existsSync(weightsPath)) throw new FeaturescopeError('not_found', `${dir}: no ${WEIGHTS_FILE}`);
   if (statSync(cfgPath).size > MAX_CFG_BYTES) throw new FeaturescopeError('bad_file', `${cfgPath}: larger than ${MAX_CFG_BYTES} bytes`);
   let raw: unknown;
+  const cfgText = readFileSync(cfgPath, 'utf8');
   try {
-    raw = JSON.parse(readFileSync(cfgPath, 'utf8'));
-  } catch (err) {
-    throw new FeaturescopeError('bad_file', `${cfgPath}: not valid JSON (${(err as Error).message})`);
+    raw = JSON.parse(cfgText);
+  } catch {
+    throw new FeaturescopeError('bad_file', `${cfgPath}: ${jsonSyntaxProblem(cfgText)}`);
   }
   const cfg = parseCfg(raw, cfgPath);
   const file = SafetensorsFile.open(weightsPath);
@@ -75,9 +78,10 @@ export function loadSaeLens(dir: string): Sae {
       W_dec: read('W_dec', [cfg.d_sae, cfg.d_in]) as tf.Tensor2D,
       b_enc: read('b_enc', [cfg.d_sae]) as tf.Tensor1D,
       b_dec: read('b_dec', [cfg.d_in]) as tf.Tensor1D,
-      ...(cfg.architecture === 'jumprelu' ? { threshold: read('threshold', [cfg.d_sae]) as tf.Tensor1D } : {}),
     };
-    return createSae(cfg, weights);
+    const cls = saeClass(cfg.architecture);
+    for (const name of cls.extraWeights) weights[name] = read(name, EXTRA_WEIGHT_SHAPES[name](cfg)) as tf.Tensor1D;
+    return new cls(cfg, weights);
   } finally {
     file.close();
   }
@@ -110,15 +114,20 @@ function parseCfg(raw: unknown, path: string): SaeConfig {
   const kRaw = o.k ?? kwargs.k;
   const applyBDec = o.apply_b_dec_to_input ?? true;
   if (typeof applyBDec !== 'boolean') throw bad('apply_b_dec_to_input', 'must be true or false');
+  const dIn = posInt('d_in', o.d_in);
+  const dSae = posInt('d_sae', o.d_sae);
+  checkSaeSize(path, dIn, dSae, { dIn: 'd_in', dSae: 'd_sae' });
   const cfg: SaeConfig = {
     architecture,
-    d_in: posInt('d_in', o.d_in),
-    d_sae: posInt('d_sae', o.d_sae),
+    d_in: dIn,
+    d_sae: dSae,
     apply_b_dec_to_input: applyBDec,
     normalize_activations: 'none',
     dtype: 'float32',
     metadata: { ...meta, hook_name: hook, model_name: typeof model === 'string' ? model : '' },
   };
-  if (architecture === 'topk') cfg.k = posInt('k', kRaw);
+  const extra: Record<string, unknown> = { k: kRaw };
+  for (const field of saeClass(architecture).cfgFields) cfg[field] = posInt(field, extra[field]);
+  if (cfg.k !== undefined && cfg.k > dSae) throw bad('k', `is ${cfg.k}; it must be at most d_sae (${dSae})`);
   return cfg;
 }

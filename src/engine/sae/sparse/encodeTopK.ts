@@ -4,7 +4,7 @@
 // (256 MB at B 4096, d_sae 16384), and the bias add and the dense selection pass go away.
 // Every backend runs this same code; only topKRows has a wasm kernel.
 import * as tf from '@tensorflow/tfjs';
-import { repeatedRows } from '../architectures/topk';
+import { repeatedRows } from './topkCode';
 import type { SparseCode } from './sparseOps';
 import { topKRows } from './topkRows';
 

@@ -13,7 +13,7 @@
 //   used on any backend without the kernel (tfjs-node, tfjs-node-gpu, cpu).
 
 import * as tf from '@tensorflow/tfjs';
-import { setKernelImpl, useKernel as useKernelIfRegistered, type KernelImpl } from './kernelChoice';
+import { setKernelImpl, useKernel as useKernelIfRegistered } from './kernelChoice';
 import { registerWasmSparseKernels, SPARSE_KERNEL_NAMES } from './wasmKernels';
 
 export interface SparseCode {
@@ -26,8 +26,6 @@ export interface SparseCode {
   /** Number of tokens (rows of the dense code). */
   numRows: number;
 }
-
-export type SparseImpl = KernelImpl;
 
 /** Tests and benchmarks pick an implementation of every SAE kernel; the engine leaves it on 'auto'. */
 export const setSparseImpl = setKernelImpl;
@@ -89,8 +87,4 @@ export function sparseToDense(code: SparseCode, numCols: number): tf.Tensor2D {
   return tf.tidy(
     () => tf.scatterND(tf.stack([code.rows, code.cols], 1), code.vals, [code.numRows, numCols]) as tf.Tensor2D,
   );
-}
-
-export function disposeCode(code: SparseCode): void {
-  tf.dispose([code.rows, code.cols, code.vals]);
 }

@@ -1,6 +1,7 @@
 // Training checkpoints (DESIGN.md §5): one folder per checkpoint, `step-<n>/` holding
 //   tensors.safetensors  parameters, Adam moments (adam_m.*, adam_v.*), dead-latent counters
-//   state.json           step, RNG state, Adam t, data-provider position, input scale, extras
+//   state.json           step, RNG state, Adam t, data-provider position, input scale, extras,
+//                        and the run's full settings (a resume must match them, trainer.ts)
 //   manifest.json        sha256 of each file above, written last
 // Files are written atomically into a temporary folder that is renamed into place, so a
 // `kill -9` leaves either a complete checkpoint or a temp folder that resume ignores. Resume
@@ -21,6 +22,8 @@ export interface CheckpointState {
   data: unknown;
   scale: number;
   extra: Record<string, number>;
+  /** The run's resolved settings (train/settings.ts); absent in checkpoints of older versions. */
+  settings?: Record<string, unknown>;
 }
 
 export interface HostTensor {

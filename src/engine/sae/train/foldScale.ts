@@ -18,3 +18,13 @@ export function foldInputScale(trained: SaeWeights, scale: number): SaeWeights {
     ...(trained.threshold ? { threshold: tf.clone(trained.threshold) } : {}),
   }));
 }
+
+/** The four common weights of a recipe's parameters (by their cfg names), scale folded in. */
+export function foldedWeights(params: ReadonlyMap<string, tf.Variable>, scale: number): SaeWeights {
+  const p = (name: string): tf.Variable => {
+    const v = params.get(name);
+    if (v === undefined) throw new Error(`missing parameter ${name}`);
+    return v;
+  };
+  return foldInputScale({ W_enc: p('W_enc') as tf.Tensor2D, W_dec: p('W_dec') as tf.Tensor2D, b_enc: p('b_enc') as tf.Tensor1D, b_dec: p('b_dec') as tf.Tensor1D }, scale);
+}

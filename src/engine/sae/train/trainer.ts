@@ -1,19 +1,20 @@
-// The SAE training loop: architecture-independent. It scales inputs, runs the recipe's step,
-// stops on a non-finite loss, clips, applies Adam, tracks dead latents, reports metrics,
-// checkpoints, resumes and honours cancellation.
+// The SAE training loop: architecture-independent. It resolves the run's settings (settings.ts),
+// scales inputs, runs the architecture's recipe step (architectures/, through registry.ts), stops
+// on a non-finite loss, clips, applies Adam, tracks dead latents, reports metrics, checkpoints,
+// resumes a checkpoint of the same settings and honours cancellation.
+import { rmSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
+import type { TrainArchitecture } from '../../../shared/contract/sae';
 import { FeaturescopeError } from '../../../shared/errors';
-import type { Sae } from '../sae';
-import { Adam, type AdamOptions } from './adam';
-import { JumpReluTraining } from './architectures/jumpreluTraining';
-import { StandardTraining } from './architectures/standardTraining';
-import { TopKTraining } from './architectures/topkTraining';
-import { latestCheckpointPath, loadLatestCheckpoint, writeCheckpoint, type HostTensor } from './checkpoint';
-import type { ActivationProvider } from './dataProvider';
-import { geometricMedian, tiedParams } from './init';
 import { Rng } from '../../random';
+import { trainingRecipe } from '../registry';
+import type { Sae } from '../sae';
+import { Adam } from './adam';
+import { latestCheckpointPath, loadLatestCheckpoint, writeCheckpoint, type HostTensor, type LoadedCheckpoint } from './checkpoint';
+import type { ActivationProvider } from './dataProvider';
+import type { RunShape, TrainingSae } from './recipe';
 import { lambdaFactor, learningRate, type ScheduleOptions } from './schedule';
-import type { TrainingArchitecture, TrainingSae } from './trainingSae';
+import { describeDifferences, resolveSettings, settingDifferences, type GivenSettings, type TrainSettings } from './settings';
 
 export interface TrainMetrics {
   step: number;
@@ -27,41 +28,21 @@ export interface TrainMetrics {
   lr: number;
 }
 
-export interface TrainSaeOptions {
-  architecture: TrainingArchitecture;
-  dIn: number;
-  dSae: number;
-  /** Active latents per token (topk, batchtopk). */
-  k?: number;
-  hookName: string;
-  modelName: string;
-  totalSteps: number;
-  batchSize: number;
-  seed: number;
+/** How a run is carried out; none of these change its result. */
+export interface TrainControls {
   data: ActivationProvider;
-  lr?: number;
-  warmupSteps?: number;
-  /** Fraction of steps at the end over which lr decays to 0 (default 0.2). */
-  decayFraction?: number;
-  /** Fraction of steps over which the sparsity coefficient warms up (default 0.05). */
-  lambdaWarmupFraction?: number;
-  l1Coefficient?: number;
-  l0Coefficient?: number;
-  jumpreluBandwidth?: number;
-  jumpreluInitThreshold?: number;
-  kAux?: number;
-  auxCoefficient?: number;
-  /** A latent is dead when it has not fired in this many tokens (default 10M, OpenAI). */
-  deadTokens?: number;
-  applyBDecToInput?: boolean;
-  adam?: Partial<AdamOptions>;
   checkpointDir?: string;
   checkpointEvery?: number;
   keepCheckpoints?: number;
+  /** Discard the checkpoints in checkpointDir and start from step 0. */
+  restart?: boolean;
   metricsEvery?: number;
   onMetrics?: (m: TrainMetrics) => void;
   signal?: AbortSignal;
 }
+
+/** The architecture, the run and any settings the caller fixes (the rest get defaults), and how to run it. */
+export type TrainSaeOptions = { [N in TrainArchitecture]: GivenSettings<N> }[TrainArchitecture] & TrainControls;
 
 export interface TrainSaeResult {
   /** Inference SAE on raw activations (scale folded in). The caller owns it. */
@@ -69,52 +50,11 @@ export interface TrainSaeResult {
   status: 'completed' | 'cancelled';
   step: number;
   resumedFromStep: number | undefined;
+  /** Every setting the run used, defaults filled in (also in each checkpoint). */
+  settings: TrainSettings;
   /** Factor inputs were multiplied by during training (√d_in / mean‖x‖). */
   scale: number;
   lastMetrics: TrainMetrics | undefined;
-}
-
-function defaults(o: TrainSaeOptions) {
-  const topk = o.architecture === 'topk' || o.architecture === 'batchtopk';
-  if (topk && (o.k === undefined || !Number.isInteger(o.k) || o.k < 1 || o.k > o.dSae)) {
-    throw new FeaturescopeError('invalid_input', `${o.architecture} needs an integer k in [1, dSae], got ${String(o.k)}`, 'k');
-  }
-  for (const [field, v] of [['dIn', o.dIn], ['dSae', o.dSae], ['totalSteps', o.totalSteps], ['batchSize', o.batchSize]] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new FeaturescopeError('invalid_input', `${field} must be a positive integer, got ${String(v)}`, field);
-  }
-  const lr = o.lr ?? (topk ? 2e-4 / Math.sqrt(o.dSae / 2 ** 14) : o.architecture === 'jumprelu' ? 7e-5 : 5e-5);
-  return {
-    lr,
-    warmupSteps: o.warmupSteps ?? Math.min(1000, Math.floor(o.totalSteps * 0.01)),
-    decayFraction: o.decayFraction ?? 0.2,
-    lambdaWarmupFraction: o.lambdaWarmupFraction ?? 0.05,
-    applyBDecToInput: o.applyBDecToInput ?? topk,
-    deadTokens: o.deadTokens ?? 10_000_000,
-    adam: { beta1: 0.9, beta2: 0.999, eps: topk ? 6.25e-10 : 1e-8, ...o.adam },
-  };
-}
-
-function makeTraining(o: TrainSaeOptions, d: ReturnType<typeof defaults>, params: Map<string, tf.Variable>): TrainingSae {
-  switch (o.architecture) {
-    case 'standard':
-      return new StandardTraining(params, o.dIn, o.dSae, { l1Coefficient: o.l1Coefficient ?? 5, applyBDecToInput: d.applyBDecToInput });
-    case 'jumprelu':
-      return new JumpReluTraining(params, o.dIn, o.dSae, {
-        l0Coefficient: o.l0Coefficient ?? 1e-3,
-        bandwidth: o.jumpreluBandwidth ?? 1e-3,
-        applyBDecToInput: d.applyBDecToInput,
-      });
-    case 'topk':
-    case 'batchtopk':
-      return new TopKTraining(params, o.dIn, o.dSae, {
-        k: o.k!,
-        kAux: o.kAux ?? Math.max(1, Math.floor(o.dIn / 2)),
-        auxCoefficient: o.auxCoefficient ?? 1 / 32,
-        applyBDecToInput: d.applyBDecToInput,
-        batchTopK: o.architecture === 'batchtopk',
-        thresholdRate: 0.01,
-      });
-  }
 }
 
 function toBatchTensor(batch: Float32Array | tf.Tensor2D, batchSize: number, dIn: number): tf.Tensor2D {
@@ -134,12 +74,40 @@ function hostTensor(t: tf.Tensor): HostTensor {
   return { shape: [...t.shape], data: t.dataSync() as Float32Array };
 }
 
+/**
+ * The checkpoint to resume, if any: the newest complete one, provided it was trained with the same
+ * settings. A checkpoint with other settings (or none recorded) is refused rather than mixed in.
+ */
+function checkpointToResume(o: TrainSaeOptions, settings: TrainSettings): LoadedCheckpoint | undefined {
+  if (o.checkpointDir === undefined) return undefined;
+  if (o.restart) rmSync(o.checkpointDir, { recursive: true, force: true });
+  const found = loadLatestCheckpoint(o.checkpointDir);
+  if (found === undefined) return undefined;
+  const restart = 'Train under another name, or restart (--restart) to discard that checkpoint and train from step 0.';
+  const before = found.state.settings;
+  if (before === undefined) {
+    throw new FeaturescopeError('invalid_input', `The checkpoint ${found.path} records no settings (an older version wrote it), so it cannot be checked against this run. ${restart}`, 'restart');
+  }
+  const diffs = settingDifferences(before, settings);
+  if (diffs.length > 0) {
+    throw new FeaturescopeError(
+      'invalid_input',
+      `This name's checkpoint (step ${found.state.step}, ${found.path}) was trained with other settings: ${describeDifferences(diffs)}. ${restart}`,
+      diffs[0]!.field,
+    );
+  }
+  return found;
+}
+
 export async function trainSae(o: TrainSaeOptions): Promise<TrainSaeResult> {
-  const d = defaults(o);
-  const sched: ScheduleOptions = { totalSteps: o.totalSteps, lr: d.lr, warmupSteps: d.warmupSteps, decayFraction: d.decayFraction, lambdaWarmupFraction: d.lambdaWarmupFraction };
-  const adam = new Adam(d.adam);
-  const tokensSinceFired = new Float64Array(o.dSae);
-  const resumed = o.checkpointDir !== undefined ? loadLatestCheckpoint(o.checkpointDir) : undefined;
+  const settings = resolveSettings(o);
+  const s = settings;
+  const recipe = trainingRecipe(s.architecture);
+  const run: RunShape = { dIn: s.dIn, dSae: s.dSae, steps: s.steps, batchSize: s.batchSize };
+  const sched: ScheduleOptions = { totalSteps: s.steps, lr: s.lr, warmupSteps: s.warmupSteps, decayFraction: s.decayFraction, lambdaWarmupFraction: s.lambdaWarmupFraction };
+  const resumed = checkpointToResume(o, settings);
+  const adam = new Adam({ beta1: s.adamBeta1, beta2: s.adamBeta2, eps: s.adamEps });
+  const tokensSinceFired = new Float64Array(s.dSae);
 
   let rng: Rng;
   let params: Map<string, tf.Variable>;
@@ -169,69 +137,76 @@ export async function trainSae(o: TrainSaeOptions): Promise<TrainSaeResult> {
       if (o.data.setState === undefined) throw new FeaturescopeError('unsupported', 'the checkpoint has a data position but the data provider cannot seek; start a new run');
       o.data.setState(st.data);
     }
-    training = makeTraining(o, d, params);
+    training = recipe.create(params, run, s);
     training.loadExtraState(st.extra);
   } else {
-    rng = Rng.fromSeed(o.seed);
-    // Input scale √d_in / mean‖x‖ from the first batch, which also seeds b_dec (topk).
-    const sample = toBatchTensor(o.data.nextBatch(o.batchSize), o.batchSize, o.dIn);
+    rng = Rng.fromSeed(s.seed);
+    // Input scale √d_in / mean‖x‖ from the first batch, which the recipe may also use (b_dec).
+    const sample = toBatchTensor(o.data.nextBatch(s.batchSize), s.batchSize, s.dIn);
     const meanNorm = tf.tidy(() => tf.mean(tf.norm(sample, 'euclidean', 1)).dataSync()[0]!);
     if (!(meanNorm > 0) || !Number.isFinite(meanNorm)) {
       sample.dispose();
       throw new FeaturescopeError('failed', `the first batch of activations has mean norm ${meanNorm}; cannot scale inputs`);
     }
-    scale = Math.sqrt(o.dIn) / meanNorm;
-    const rowNorm = o.architecture === 'standard' ? 0.1 : 1;
-    params = tiedParams(rng, o.dIn, o.dSae, rowNorm);
-    if (o.architecture === 'topk' || o.architecture === 'batchtopk') {
-      tf.tidy(() => params.get('b_dec')!.assign(geometricMedian(tf.mul(sample, scale) as tf.Tensor2D)));
-    }
-    if (o.architecture === 'jumprelu') {
-      params.set('log_threshold', tf.tidy(() => tf.variable(tf.fill([o.dSae], Math.log(o.jumpreluInitThreshold ?? 1e-3)), true)));
-    }
+    scale = Math.sqrt(s.dIn) / meanNorm;
+    const scaled = tf.tidy(() => tf.mul(sample, scale) as tf.Tensor2D);
     sample.dispose();
-    training = makeTraining(o, d, params);
+    try {
+      params = recipe.init(rng, scaled, run, s);
+    } finally {
+      scaled.dispose();
+    }
+    training = recipe.create(params, run, s);
   }
 
-  const base = { normalize_activations: 'none', dtype: 'float32' as const, metadata: { hook_name: o.hookName, model_name: o.modelName } };
+  const base = { normalize_activations: 'none', dtype: 'float32' as const, metadata: { hook_name: s.hookName, model_name: s.modelName } };
   const checkpoint = (step: number): string | undefined => {
     if (o.checkpointDir === undefined) return undefined;
     const tensors = new Map<string, HostTensor>();
     for (const [n, p] of params) tensors.set(`param.${n}`, hostTensor(p));
     for (const [n, m] of adam.m) tensors.set(`adam_m.${n}`, hostTensor(m));
     for (const [n, v] of adam.v) tensors.set(`adam_v.${n}`, hostTensor(v));
-    tensors.set('tokens_since_fired', { shape: [o.dSae], data: Float32Array.from(tokensSinceFired) });
+    tensors.set('tokens_since_fired', { shape: [s.dSae], data: Float32Array.from(tokensSinceFired) });
     return writeCheckpoint(
       o.checkpointDir,
-      { step, tokens, rng: rng.state(), adamT: adam.t, data: o.data.getState?.(), scale, extra: training.extraState() },
+      { step, tokens, rng: rng.state(), adamT: adam.t, data: o.data.getState?.(), scale, extra: training.extraState(), settings },
       tensors,
       o.keepCheckpoints ?? 2,
     );
   };
+  const result = (status: TrainSaeResult['status'], step: number): TrainSaeResult => ({
+    sae: training.toSae(base, scale),
+    status,
+    step,
+    resumedFromStep: resumed?.state.step,
+    settings,
+    scale,
+    lastMetrics,
+  });
 
   const metricsEvery = o.metricsEvery ?? 10;
   let lastMetrics: TrainMetrics | undefined;
   let step = startStep;
   try {
-    for (; step < o.totalSteps; step++) {
+    for (; step < s.steps; step++) {
       if (o.signal?.aborted) {
         checkpoint(step);
-        return { sae: training.toSae(base, scale), status: 'cancelled', step, resumedFromStep: resumed?.state.step, scale, lastMetrics };
+        return result('cancelled', step);
       }
       const lr = learningRate(sched, step);
-      const raw = toBatchTensor(o.data.nextBatch(o.batchSize), o.batchSize, o.dIn);
+      const raw = toBatchTensor(o.data.nextBatch(s.batchSize), s.batchSize, s.dIn);
       const x = tf.tidy(() => tf.mul(raw, scale) as tf.Tensor2D); // [B, d_in]
       raw.dispose();
       let numDead = 0;
-      const dead = new Float32Array(o.dSae);
-      for (let i = 0; i < o.dSae; i++) if (tokensSinceFired[i]! >= d.deadTokens) (dead[i] = 1), numDead++;
+      const dead = new Float32Array(s.dSae);
+      for (let i = 0; i < s.dSae; i++) if (tokensSinceFired[i]! >= s.deadTokens) (dead[i] = 1), numDead++;
       const deadMask = tf.tensor1d(dead);
       const out = training.step({ x, lambdaFactor: lambdaFactor(sched, step), deadMask, numDead });
       const loss = out.loss.dataSync()[0]!;
       const sse = out.sumSquaredError.dataSync()[0]!;
-      const l0 = out.activeCount.dataSync()[0]! / o.batchSize;
+      const l0 = out.activeCount.dataSync()[0]! / s.batchSize;
       const fired = out.firedCounts.dataSync();
-      const totalVar = tf.tidy(() => tf.sum(tf.moments(x, 0).variance).dataSync()[0]! * o.batchSize);
+      const totalVar = tf.tidy(() => tf.sum(tf.moments(x, 0).variance).dataSync()[0]! * s.batchSize);
       const grads = out.grads;
       tf.dispose([x, deadMask, out.loss, out.sumSquaredError, out.activeCount, out.firedCounts]);
       if (!Number.isFinite(loss) || !Number.isFinite(sse)) {
@@ -244,31 +219,31 @@ export async function trainSae(o: TrainSaeOptions): Promise<TrainSaeResult> {
             'Lower the learning rate or check the activations for NaN/Inf values.',
         );
       }
-      if (training.clipGradNorm !== undefined) clipGlobalNorm(grads, training.clipGradNorm);
+      if (s.clipGradNorm !== null) clipGlobalNorm(grads, s.clipGradNorm);
       adam.update(params, grads, lr, new Set(out.transposedGrads ?? []));
       tf.dispose(Object.values(grads));
       training.afterUpdate(out);
-      for (let i = 0; i < o.dSae; i++) tokensSinceFired[i] = fired[i]! > 0 ? 0 : tokensSinceFired[i]! + o.batchSize;
-      tokens += o.batchSize;
-      if (o.onMetrics && ((step + 1) % metricsEvery === 0 || step + 1 === o.totalSteps)) {
+      for (let i = 0; i < s.dSae; i++) tokensSinceFired[i] = fired[i]! > 0 ? 0 : tokensSinceFired[i]! + s.batchSize;
+      tokens += s.batchSize;
+      if (o.onMetrics && ((step + 1) % metricsEvery === 0 || step + 1 === s.steps)) {
         lastMetrics = {
           step: step + 1,
           tokens,
           loss,
-          mse: sse / (o.batchSize * o.dIn) / (scale * scale),
+          mse: sse / (s.batchSize * s.dIn) / (scale * scale),
           explained_variance: totalVar > 0 ? 1 - sse / totalVar : 0,
           l0,
-          dead_fraction: numDead / o.dSae,
+          dead_fraction: numDead / s.dSae,
           lr,
         };
         o.onMetrics(lastMetrics);
       }
-      if (o.checkpointEvery !== undefined && (step + 1) % o.checkpointEvery === 0 && step + 1 < o.totalSteps) checkpoint(step + 1);
+      if (o.checkpointEvery !== undefined && (step + 1) % o.checkpointEvery === 0 && step + 1 < s.steps) checkpoint(step + 1);
       // Let the event loop run so an abort (or a kill) is seen between steps.
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
     checkpoint(step);
-    return { sae: training.toSae(base, scale), status: 'completed', step, resumedFromStep: resumed?.state.step, scale, lastMetrics };
+    return result('completed', step);
   } finally {
     adam.dispose();
     training.dispose();

@@ -6,6 +6,19 @@ import { WS_PATH } from '@shared/wire';
  * Serve mode: the same bridge over a WebSocket to the page's own origin. The session cookie set
  * when the tokened URL was opened authenticates the upgrade. Reconnects if the server restarts.
  */
+
+/**
+ * The socket sits beside the page, under this launch's app path (`/s/<hex>/ws`): the session cookie
+ * is scoped to that path, so an absolute `/ws` would reach the server without it.
+ */
+function socketUrl(): string {
+  const url = new URL(WS_PATH.replace(/^\//, ''), location.href);
+  url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  url.search = '';
+  url.hash = '';
+  return url.href;
+}
+
 export function createWebSocketBridge(): FeaturescopeBridge {
   const listeners = new Set<(event: string, payload: unknown) => void>();
   const pending = new Map<number, (r: CallResult) => void>();
@@ -15,15 +28,19 @@ export function createWebSocketBridge(): FeaturescopeBridge {
 
   function connect(): Promise<WebSocket> {
     opened ??= new Promise<WebSocket>((resolve, reject) => {
-      const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-      const ws = new WebSocket(`${proto}//${location.host}${WS_PATH}`);
+      const ws = new WebSocket(socketUrl());
       ws.onopen = () => {
         socket = ws;
         resolve(ws);
       };
       ws.onerror = () => reject(new Error('Cannot reach the Featurescope server.'));
       ws.onmessage = (m) => {
-        const frame = JSON.parse(String(m.data)) as ServerFrame;
+        let frame: ServerFrame;
+        try {
+          frame = JSON.parse(String(m.data)) as ServerFrame;
+        } catch {
+          return; // the server only sends JSON; anything else is not ours to act on
+        }
         if ('event' in frame) {
           for (const l of listeners) l(frame.event, frame.payload);
         } else {

@@ -110,8 +110,8 @@ export function AuditPanel({ models, saes, model, onModel, jobs, onOpenJobs, hid
           <Field label="α (FDR)" field="alpha" error={error}>
             <input name="pa-audit-alpha" className="at-num" inputMode="decimal" value={alpha} onChange={(e) => setAlpha(e.target.value)} aria-invalid={error?.field === 'alpha'} />
           </Field>
-          <Field label="Also write the report to (optional)" field="outPath" error={error} wide>
-            <input name="pa-audit-out" className="grow" value={outPath} placeholder="/path/to/report.html" onChange={(e) => setOutPath(e.target.value)} aria-invalid={error?.field === 'outPath'} />
+          <Field label="Also write the report to (optional; a new file in the workspace)" field="outPath" error={error} wide>
+            <input name="pa-audit-out" className="grow" value={outPath} placeholder="<workspace>/exports/report.html" onChange={(e) => setOutPath(e.target.value)} aria-invalid={error?.field === 'outPath'} />
           </Field>
           <button className="btn primary" type="submit" disabled={!model || running || action.busy}>
             {running ? 'Auditing…' : 'Run audit'}

@@ -6,43 +6,8 @@ import { RunResult } from '../playground/RunResult';
 import { useAction } from '../ui/forms';
 import { interventionsOf, type LoggedExperiment, type LoggedInputs, type LoggedOutputs } from './logged';
 
-/** What a replay says, whichever kind of experiment it re-ran. */
-type Replay = { matches: boolean; note: string };
-
-function replayRun(kind: string, citeId: string, loggedKl: number | undefined): Promise<Replay> {
-  if (kind === 'audit') {
-    return call('audit.replay', { ref: citeId }).then((r: CommandOutput<'audit.replay'>) => ({
-      matches: r.matches,
-      note: `Replayed now: mean difference ${r.meanDiff.toPrecision(4)}, t ${r.t.toPrecision(4)}, p ${r.p.toPrecision(3)}`,
-    }));
-  }
-  if (kind === 'attribution') {
-    return call('attribution.replay', { ref: citeId }).then((r: CommandOutput<'attribution.replay'>) => ({
-      matches: r.matches,
-      note:
-        r.of === 'attribution.run'
-          ? `Re-ranked now: ${r.reordered} unit(s) moved, largest score change ${(r.difference * 100).toPrecision(2)}% of the top score`
-          : `Re-patched now: ${r.reordered} next token(s) moved, largest probability change ${r.difference.toPrecision(2)}`,
-    }));
-  }
-  if (kind === 'probe') {
-    return call('probe.replay', { ref: citeId }).then((r: CommandOutput<'probe.replay'>) => ({
-      matches: r.matches,
-      note: `Re-trained now on the logged prompts and seed: ${r.stepsDiffering} λ step(s) differ, ${r.coefChange === null ? 'the smallest set holds other units' : `largest coefficient change ${(r.coefChange * 100).toPrecision(2)}%`}`,
-    }));
-  }
-  if (kind === 'scan') {
-    // The strongest context of the first watched feature that flagged any, run again.
-    return call('scan.replay', { ref: citeId }).then((r: CommandOutput<'scan.replay'>) => ({
-      matches: r.matches,
-      note: `Replayed feature ${r.idx}'s top flagged context now: peak ${r.value.toPrecision(4)} (logged ${r.logged.toPrecision(4)})`,
-    }));
-  }
-  return call('experiment.replay', { ref: citeId }).then((r) => ({
-    matches: r.matches,
-    note: `Replayed now: KL ${r.kl.toPrecision(4)} nats (logged ${loggedKl?.toPrecision(4) ?? '—'})`,
-  }));
-}
+/** What a replay says, whichever kind of experiment it re-ran (the engine picks the kind's replay). */
+type Replay = Pick<CommandOutput<'experiment.replay'>, 'matches' | 'note'>;
 
 /** One logged experiment: what went in, what came out, and a replay that says whether it still matches. */
 export function ExperimentDetail({ experiment }: { experiment: LoggedExperiment }) {
@@ -53,7 +18,7 @@ export function ExperimentDetail({ experiment }: { experiment: LoggedExperiment 
   const gen = inputs.generate;
   const doReplay = async () => {
     setReplay(undefined);
-    const r = await action.run(() => replayRun(experiment.kind, experiment.citeId, outputs.kl));
+    const r = await action.run(() => call('experiment.replay', { ref: experiment.citeId }));
     if (r) setReplay(r);
   };
 

@@ -3,11 +3,9 @@
 // dropped, so a slow early keystroke cannot overwrite a later one.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { call, CommandFailed } from '../api/client';
+import { missingPages, mergeTotal, PAGE_SIZE, pagesOf, rowAt as rowOfPages, withPage } from './feature-pages';
 import type { SearchQuery, SearchRow } from './types';
 
-export const PAGE_SIZE = 100;
-/** Pages kept in memory; the ones farthest from the view are forgotten beyond this. */
-const MAX_CACHED_PAGES = 60;
 /** Wait this long after the view stops moving before fetching, so a scrollbar drag across a million rows asks only for where it lands. */
 const SCROLL_SETTLE_MS = 40;
 
@@ -32,22 +30,6 @@ interface Shown {
   total: number;
   totalIsLowerBound: boolean;
   pages: Map<number, SearchRow[]>;
-}
-
-/**
- * The total after a page's answer. An exact total wins; of lower bounds the larger wins, so
- * scrolling back up (whose pages count less far) never shortens the list.
- */
-function mergeTotal(prev: Pick<Shown, 'total' | 'totalIsLowerBound'>, next: { total: number; totalIsLowerBound: boolean }) {
-  if (!next.totalIsLowerBound) return { total: next.total, totalIsLowerBound: false };
-  if (!prev.totalIsLowerBound && prev.total >= next.total) return { total: prev.total, totalIsLowerBound: false };
-  return { total: Math.max(prev.total, next.total), totalIsLowerBound: true };
-}
-
-function pagesOf([first, last]: readonly [number, number]): number[] {
-  const out: number[] = [];
-  for (let p = Math.floor(first / PAGE_SIZE); p <= Math.floor(Math.max(first, last) / PAGE_SIZE); p++) out.push(p);
-  return out;
 }
 
 function asFailure(err: unknown): CommandFailed {
@@ -109,7 +91,7 @@ export function useFeatureRows(query: Omit<SearchQuery, 'limit' | 'offset'> | nu
   const [first, last] = visible;
   useEffect(() => {
     if (shown === null || shown.key !== key || query === null) return;
-    const missing = pagesOf([first, last]).filter((p) => !shown.pages.has(p) && p * PAGE_SIZE < shown.total);
+    const missing = missingPages([first, last], shown.pages, shown.total);
     if (missing.length === 0) return;
     const k = shown.key;
     const timer = setTimeout(() => {
@@ -119,14 +101,7 @@ export function useFeatureRows(query: Omit<SearchQuery, 'limit' | 'offset'> | nu
             if (r === undefined || latest.current !== k) return;
             setShown((prev) => {
               if (prev === null || prev.key !== k) return prev;
-              const pages = new Map(prev.pages);
-              pages.set(page, r.rows);
-              // Forget the pages farthest from this one when the cache grows past its cap.
-              if (pages.size > MAX_CACHED_PAGES) {
-                const far = [...pages.keys()].sort((a, b) => Math.abs(b - page) - Math.abs(a - page));
-                for (const p of far.slice(0, pages.size - MAX_CACHED_PAGES)) pages.delete(p);
-              }
-              return { ...prev, ...mergeTotal(prev, r), pages };
+              return { ...prev, ...mergeTotal(prev, r), pages: withPage(prev.pages, page, r.rows) };
             });
           },
           (err: unknown) => {
@@ -139,13 +114,7 @@ export function useFeatureRows(query: Omit<SearchQuery, 'limit' | 'offset'> | nu
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [shown, key, first, last, fetchPage]);
 
-  const rowAt = useCallback(
-    (index: number) => {
-      const page = shown?.pages.get(Math.floor(index / PAGE_SIZE));
-      return page?.[index % PAGE_SIZE];
-    },
-    [shown],
-  );
+  const rowAt = useCallback((index: number) => rowOfPages(shown?.pages, index), [shown]);
 
   return {
     queryKey: shown?.queryKey ?? null,

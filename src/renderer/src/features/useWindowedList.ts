@@ -1,17 +1,9 @@
-// Fixed-height list windowing in O(1): which rows are on screen follows from scrollTop alone.
-// (@tanstack/react-virtual builds a measurement object per row whenever the count changes:
-// 35-45 ms at a million rows, paid again on every search keystroke that changes the total.)
-// Browsers cap an element's height (Firefox near 17.9M px), so past MAX_SCROLL_PX the scroll
-// range is compressed and rows are placed relative to the viewport.
+// Fixed-height list windowing in O(1) (windowing.ts): the hook tracks the element's scrollTop and
+// height and renders only the rows on screen. (@tanstack/react-virtual builds a measurement object
+// per row whenever the count changes: 35-45 ms at a million rows, paid again on every search
+// keystroke that changes the total.)
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
-
-const MAX_SCROLL_PX = 15_000_000;
-
-export interface WindowedRow {
-  index: number;
-  /** Top of the row inside the scroll content, in px. */
-  top: number;
-}
+import { scrollScale, scrollTopFor, type WindowedRow, windowAt } from './windowing';
 
 export interface WindowedList {
   scrollRef: React.RefObject<HTMLDivElement | null>;
@@ -30,11 +22,6 @@ export function useWindowedList(count: number, rowHeight: number, overscan = 8):
   const scrollRef = useRef<HTMLDivElement | null>(null);
   const [scrollTop, setScrollTop] = useState(0);
   const [viewport, setViewport] = useState(600);
-
-  const logicalHeight = count * rowHeight;
-  const contentHeight = Math.min(logicalHeight, MAX_SCROLL_PX);
-  // Logical px per scroll px: 1 unless the list is taller than the browser allows.
-  const ratio = contentHeight > viewport && logicalHeight > contentHeight ? (logicalHeight - viewport) / (contentHeight - viewport) : 1;
 
   useLayoutEffect(() => {
     const el = scrollRef.current;
@@ -56,31 +43,21 @@ export function useWindowedList(count: number, rowHeight: number, overscan = 8):
     if (el && el.scrollTop !== scrollTop) setScrollTop(el.scrollTop);
   }, [count, scrollTop]);
 
-  const logicalTop = scrollTop * ratio;
-  const first = Math.max(0, Math.min(count - 1, Math.floor(logicalTop / rowHeight)));
-  const last = Math.max(0, Math.min(count - 1, Math.floor((logicalTop + viewport - 1) / rowHeight)));
-  const rows: WindowedRow[] = [];
-  if (count > 0) {
-    for (let i = Math.max(0, first - overscan); i <= Math.min(count - 1, last + overscan); i++) {
-      rows.push({ index: i, top: scrollTop + (i * rowHeight - logicalTop) });
-    }
-  }
+  const geometry = { count, rowHeight, viewport };
+  const { contentHeight } = scrollScale(geometry);
+  const { rows, visible } = windowAt(geometry, scrollTop, overscan);
 
   const scrollToIndex = useCallback(
     (index: number, align: 'auto' | 'start' = 'auto') => {
       const el = scrollRef.current;
       if (!el) return;
-      const top = index * rowHeight;
-      const now = el.scrollTop * ratio;
-      let target: number | null = null;
-      if (align === 'start' || top < now) target = top;
-      else if (top + rowHeight > now + el.clientHeight) target = top + rowHeight - el.clientHeight;
+      const target = scrollTopFor({ count, rowHeight, viewport: el.clientHeight }, el.scrollTop, index, align);
       if (target === null) return;
-      el.scrollTop = target / ratio;
+      el.scrollTop = target;
       setScrollTop(el.scrollTop);
     },
-    [rowHeight, ratio],
+    [count, rowHeight],
   );
 
-  return { scrollRef, contentHeight, rows, visible: [first, last], scrollToIndex, pageRows: Math.max(1, Math.floor(viewport / rowHeight) - 1) };
+  return { scrollRef, contentHeight, rows, visible, scrollToIndex, pageRows: Math.max(1, Math.floor(viewport / rowHeight) - 1) };
 }

@@ -8,7 +8,7 @@ const FIELDS = ['corpus', 'model', 'maxTokens', 'saeId'];
 
 /** sae.analyze: densities, histograms, top examples and logit effects of every feature, over a corpus. */
 export function AnalyzeForm({ sae, models, onStarted }: { sae: SaeSummary; models: ModelInfo[]; onStarted: (jobId: string) => void }) {
-  const trainedOn = typeof sae.provenance.model === 'string' ? sae.provenance.model : undefined;
+  const trainedOn = sae.trainedOn ?? undefined;
   const [corpus, setCorpus] = useState<CorpusDraft>({ path: '', kind: 'txt' });
   const [model, setModel] = useState(models.some((m) => m.path === trainedOn) ? '' : (models[0]?.path ?? ''));
   const [maxTokens, setMaxTokens] = useState('20000');

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { ModelInfo, SaeSummary } from '@shared/contract';
 import { formatAct } from '../features/tokens';
-import { formatIndices, parseIndices, steeringValue, STEER_MAX, STEER_MIN, type FeatureEdit, type NeuronAblation } from './interventions';
+import { formatIndices, parseFeatureIndex, parseNeurons, steeringValue, STEER_MAX, STEER_MIN, type FeatureEdit, type NeuronAblation } from './interventions';
 
 export interface InterventionsProps {
   model: ModelInfo | undefined;
@@ -39,10 +39,7 @@ function NeuronAblations({ model, neurons, onNeurons }: InterventionsProps) {
   const layers = model?.nLayers ?? 0;
   const add = () => {
     try {
-      const list = parseIndices(indices);
-      const width = model?.dMlp ?? Infinity;
-      const over = list.find((i) => i >= width);
-      if (over !== undefined) throw new Error(`neuron ${over} is out of range: the MLP has ${width} neurons (0-${width - 1})`);
+      const list = parseNeurons(indices, model?.dMlp);
       setError(undefined);
       onNeurons([...neurons, { id: newEditId(), layer: Number(layer), neurons: list, enabled: true }]);
     } catch (err) {
@@ -116,9 +113,11 @@ function FeatureEdits({ sae, features, onFeatures, onAddFeature, onSliderRelease
     );
   }
   const add = async () => {
-    const n = Number(idx);
-    if (!Number.isInteger(n) || n < 0 || n >= sae.dSae) {
-      setError(`feature must be an index 0-${sae.dSae - 1}`);
+    let n: number;
+    try {
+      n = parseFeatureIndex(idx, sae.dSae);
+    } catch (err) {
+      setError((err as Error).message);
       return;
     }
     setError((await onAddFeature(n, mode)) ?? undefined);

@@ -4,6 +4,7 @@ import { call } from '../api/client';
 import type { NavRequest } from '../app/navigation';
 import { Field, FormError, useAction } from '../ui/forms';
 import { modelListGate, useModelChoice } from '../ui/modelChoice';
+import { featureMaxAct } from './feature-max';
 import { buildInterventions, type FeatureEdit, type NeuronAblation } from './interventions';
 import { InterventionsPanel, newEditId } from './InterventionsPanel';
 import { RunResult, type ShownRun } from './RunResult';
@@ -113,7 +114,7 @@ export function PlaygroundView({ active, request }: { active: boolean; request?:
     handled.current = request.serial;
     const target = saes.data.find((s) => s.id === request.saeId);
     if (!target) return;
-    const trainedOn = typeof target.provenance.model === 'string' ? models.data.find((m) => m.path === target.provenance.model) : undefined;
+    const trainedOn = models.data.find((m) => m.path === target.trainedOn);
     if (trainedOn) setModelPath(trainedOn.path);
     setSaeId(target.id);
     setProbeKind('feature');
@@ -258,6 +259,6 @@ export function PlaygroundView({ active, request }: { active: boolean; request?:
   );
 }
 
-async function featureMax(saeId: number, idx: number): Promise<number> {
-  return (await call('catalog.feature', { saeId, idx })).feature.maxAct;
+function featureMax(saeId: number, idx: number): Promise<number> {
+  return featureMaxAct((query) => call('catalog.search', query), saeId, idx);
 }

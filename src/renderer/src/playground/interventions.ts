@@ -49,6 +49,21 @@ export function parseIndices(text: string, limit = 100_000): number[] {
   return [...out].sort((x, y) => x - y);
 }
 
+/** The neurons of an ablation as typed, each checked against the MLP's width (unknown: unchecked). */
+export function parseNeurons(text: string, dMlp: number | undefined): number[] {
+  const list = parseIndices(text);
+  const over = dMlp === undefined ? undefined : list.find((i) => i >= dMlp);
+  if (over !== undefined) throw new Error(`neuron ${over} is out of range: the MLP has ${dMlp} neurons (0-${dMlp! - 1})`);
+  return list;
+}
+
+/** A feature index as typed, 0 ≤ idx < d_sae. */
+export function parseFeatureIndex(text: string, dSae: number): number {
+  const n = Number(text.trim());
+  if (text.trim() === '' || !Number.isInteger(n) || n < 0 || n >= dSae) throw new Error(`feature must be an index 0-${dSae - 1}`);
+  return n;
+}
+
 /** "0-63, 100": the compact form of a sorted index list. */
 export function formatIndices(indices: readonly number[]): string {
   const parts: string[] = [];

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { DoctorReport } from '@shared/contract';
 import { call, CommandFailed } from '../api/client';
 import { useCommand } from '../api/hooks';
+import { CorpusFoldersPanel } from './CorpusFoldersPanel';
 
 export function SystemView({ onJobStarted }: { onJobStarted: () => void }) {
   const doctor = useCommand('app.doctor', {}, ['engine.status']);
@@ -36,6 +37,7 @@ export function SystemView({ onJobStarted }: { onJobStarted: () => void }) {
           </dl>
         ) : null}
       </section>
+      <CorpusFoldersPanel />
     </div>
   );
 }

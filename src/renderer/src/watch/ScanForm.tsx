@@ -23,7 +23,7 @@ const FIELDS = ['source', 'model', 'topPerFeature', 'maxTokens', 'watchlist', 's
 
 /** scan.run: pasted prompts (one per line, each scanned alone) or a corpus path, with the SAE's model. */
 export function ScanForm({ sae, watchlist, models, onStarted }: { sae: SaeSummary; watchlist: Watchlist; models: ModelInfo[]; onStarted: (jobId: string) => void }) {
-  const trainedOn = typeof sae.provenance.model === 'string' ? sae.provenance.model : undefined;
+  const trainedOn = sae.trainedOn ?? undefined;
   const [d, setD] = useSessionState<ScanDraft>('featurescope.watch.scan', { source: 'prompts', prompts: '', corpus: { path: '', kind: 'txt' }, model: '', top: '10', maxTokens: '' });
   const set = (patch: Partial<ScanDraft>) => setD((prev) => ({ ...prev, ...patch }));
   const action = useAction();

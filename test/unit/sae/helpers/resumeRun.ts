@@ -13,7 +13,7 @@ export function resumeRun(checkpointDir: string | undefined, signal?: AbortSigna
     k: 3,
     hookName: 'h',
     modelName: 'm',
-    totalSteps: RESUME_STEPS,
+    steps: RESUME_STEPS,
     batchSize: 64,
     seed: 11,
     data: new PlantedFeatures(16, 32, 3, 5),

@@ -1,0 +1,39 @@
+// The writer lease each command that writes a shared output holds (catalog/leases.ts): taken
+// before the command starts, so a second writer of the same output is refused at once, naming the
+// first, instead of both corrupting it or one failing the other halfway through.
+import { join } from 'node:path';
+import { leaseOutputs, takeLease, type WriterLease } from '../../catalog/leases';
+import { takeAnalysisLease } from '../../catalog/recovery';
+import type { ParsedInput } from '../../shared/contract';
+import type { EngineServices } from '../services';
+
+/** The command the user ran in the host that started this engine (set by forkNodeEngine). */
+export function hostCommand(env: NodeJS.ProcessEnv = process.env): string {
+  return env.FEATURESCOPE_HOST_COMMAND?.trim() || 'the Featurescope app';
+}
+
+/** Take the lease of what `command` writes; null for commands that write no shared output. */
+export function takeOutputLease(services: EngineServices, command: string, input: unknown): WriterLease | null {
+  const who = { command: hostCommand(), job: command };
+  switch (command) {
+    case 'sae.analyze':
+      return takeAnalysisLease(services.catalog(), (input as ParsedInput<'sae.analyze'>).saeId, who);
+    case 'capture.start': {
+      const { name } = input as ParsedInput<'capture.start'>;
+      // The folder the capture handler writes: every hook's store and capture.json.
+      const folder = join(services.paths.workspace, 'activations', name);
+      return takeLease(services.catalog(), leaseOutputs.capture(folder), `the capture "${name}" (${folder})`, who);
+    }
+    case 'sae.train': {
+      const { name } = input as ParsedInput<'sae.train'>;
+      return takeLease(services.catalog(), leaseOutputs.sae(name), `SAE "${name}"`, who);
+    }
+    case 'sae.import': {
+      // Writes the same saes/<name> folder a training of that name saves into at its end.
+      const { name } = input as ParsedInput<'sae.import'>;
+      return takeLease(services.catalog(), leaseOutputs.sae(name), `SAE "${name}"`, who);
+    }
+    default:
+      return null;
+  }
+}
