@@ -10,6 +10,7 @@ import { loadSaeLens } from '../../../src/engine/sae/io/saelens';
 import type { Sae } from '../../../src/engine/sae/sae';
 import { PLANTED_PAIRS, writePlantedModel } from './planted';
 import { PLANTED_FEATURE, SAE_HOOK, SAE_WIDTH, writePlantedSae } from './planted-sae';
+import { useEngineBackend } from '../sae/helpers/backend';
 
 describe('paired train/test split', () => {
   // Rows 0…n−1 are side a, n…2n−1 side b; row i and row n+i are one pair.
@@ -56,6 +57,9 @@ describe('audit over SAE features on the planted model', () => {
   let sae: Sae;
   let pairs: TokenPair[];
   beforeAll(async () => {
+    // The engine's backend, as the app starts it (loading the SAE registers the wasm kernels, and a
+    // registered but unstarted wasm backend refuses tensors).
+    await useEngineBackend();
     modelDir = writePlantedModel();
     saeDir = writePlantedSae();
     model = await loadModel(modelDir);
