@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runJob } from '../../src/host/run-job';
+import { callOrThrow } from '../../src/shared/call';
 import { PLANTED, PLANTED_PAIRS, writePlantedModel } from '../unit/audit/planted';
 import { startTestHost } from './helpers';
 
@@ -62,9 +63,7 @@ describe('audit commands', () => {
 
   it('probe.train separates dog from cat sentences with the planted neuron and logs a probe experiment', async () => {
     const examples = PLANTED_PAIRS.flatMap((p) => [{ text: p.a, label: 0 as const }, { text: p.b, label: 1 as const }]);
-    const r = await t.host.call('probe.train', { model: modelDir, name: 'dog', hook: PLANTED.hook, examples, seed: 1 });
-    if (!r.ok) throw new Error(r.error.message);
-    const v = r.value as { smallest: { features: Array<{ index: number }>; testAccuracy: number } | null; experiment: { citeId: string } };
+    const v = await callOrThrow(t.host, 'probe.train', { model: modelDir, name: 'dog', hook: PLANTED.hook, examples, seed: 1 });
     expect(v.smallest?.testAccuracy).toBeGreaterThanOrEqual(0.9);
     expect(v.smallest?.features.map((f) => f.index)).toContain(PLANTED.index);
     expect(await t.host.call('catalog.experiment', { ref: v.experiment.citeId })).toMatchObject({ ok: true, value: { kind: 'probe' } });
@@ -83,12 +82,11 @@ describe('audit commands', () => {
     } finally {
       db.close();
     }
-    const changed = await t.host.call('probe.replay', { ref: v.experiment.citeId });
-    if (!changed.ok) throw new Error(changed.error.message);
-    expect((changed.value as { matches: boolean; coefChange: number }).matches).toBe(false);
-    expect((changed.value as { coefChange: number }).coefChange).toBeGreaterThan(0.1);
-    const any = await t.host.call('experiment.replay', { ref: v.experiment.citeId });
-    expect(any).toMatchObject({ ok: true, value: { kind: 'probe', matches: false, stepsDiffering: 0 } });
-    expect((any as { value: { note: string } }).value.note).toMatch(/largest coefficient change \d/);
+    const changed = await callOrThrow(t.host, 'probe.replay', { ref: v.experiment.citeId });
+    expect(changed.matches).toBe(false);
+    expect(changed.coefChange).toBeGreaterThan(0.1);
+    const any = await callOrThrow(t.host, 'experiment.replay', { ref: v.experiment.citeId });
+    expect(any).toMatchObject({ kind: 'probe', matches: false, stepsDiffering: 0 });
+    expect(any.note).toMatch(/largest coefficient change \d/);
   }, 60_000);
 });

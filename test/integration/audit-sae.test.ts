@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runJob } from '../../src/host/run-job';
+import { callOrThrow } from '../../src/shared/call';
 import { PLANTED_PAIRS, writePlantedModel } from '../unit/audit/planted';
 import { PLANTED_FEATURE, SAE_HOOK, SAE_WIDTH, writePlantedSae } from '../unit/audit/planted-sae';
 import { startTestHost } from './helpers';
@@ -29,9 +30,7 @@ describe('audit over SAE features', () => {
   });
 
   it('finds the planted feature, tags it bias, logs it under the SAE and replays it', async () => {
-    const imported = await t.host.call('sae.import', { path: saeDir, name: 'planted-sae' });
-    if (!imported.ok) throw new Error(imported.error.message);
-    const saeId = (imported.value as { saeId: number }).saeId;
+    const { saeId } = await callOrThrow(t.host, 'sae.import', { path: saeDir, name: 'planted-sae' });
 
     const setPath = join(work, 'animals.json');
     writeFileSync(setPath, JSON.stringify({ id: 'animals', title: 'cat vs dog', sideA: 'cat', sideB: 'dog', metric: { tokenA: 285, tokenB: 287 }, pairs: PLANTED_PAIRS }));
@@ -51,9 +50,8 @@ describe('audit over SAE features', () => {
     } finally {
       db.close();
     }
-    const logged = await t.host.call('catalog.experiments', { saeId, limit: 10 });
-    if (!logged.ok) throw new Error(logged.error.message);
-    expect((logged.value as Array<{ citeId: string; kind: string }>).map((e) => [e.citeId, e.kind])).toEqual([[f.citeId, 'audit']]);
+    const logged = await callOrThrow(t.host, 'catalog.experiments', { saeId, limit: 10 });
+    expect(logged.map((e) => [e.citeId, e.kind])).toEqual([[f.citeId, 'audit']]);
 
     const replay = await t.host.call('audit.replay', { ref: f.citeId });
     expect(replay).toMatchObject({ ok: true, value: { replayOf: f.citeId, matches: true } });
