@@ -6,8 +6,8 @@
 //
 // Two forms: a chip (a token on its own: top tokens, logit tables) makes every whitespace
 // character visible, so " the", "the" and "\n" differ; running text (examples, the prompt, a
-// continuation) keeps spaces as spaces so it reads as text, and marks only line breaks, tabs and
-// whitespace-only tokens.
+// continuation) keeps spaces as spaces so it reads as text ("The cat sat", its heat showing where
+// each token starts), and marks only line breaks, tabs and control characters.
 
 export type TokenForm = 'chip' | 'inline';
 
@@ -31,20 +31,19 @@ export function tokenParts(token: string, form: TokenForm = 'chip'): TokenPart[]
     if (prev !== undefined && prev.kind === kind && kind !== 'byte') prev.text += text;
     else parts.push({ text, kind });
   };
-  const whitespaceOnly = /^\s+$/u.test(token);
   let last = 0;
   for (const m of token.matchAll(BYTE)) {
-    pushChars(token.slice(last, m.index), form, whitespaceOnly, push);
+    pushChars(token.slice(last, m.index), form, push);
     push(m[0], 'byte');
     last = m.index + m[0].length;
   }
-  pushChars(token.slice(last), form, whitespaceOnly, push);
+  pushChars(token.slice(last), form, push);
   return form === 'chip' ? parts.map(countSpaces) : parts;
 }
 
-function pushChars(s: string, form: TokenForm, whitespaceOnly: boolean, push: (text: string, kind: TokenPartKind) => void): void {
+function pushChars(s: string, form: TokenForm, push: (text: string, kind: TokenPartKind) => void): void {
   for (const ch of s) {
-    if (ch === ' ') push(form === 'chip' || whitespaceOnly ? '·' : ' ', form === 'chip' || whitespaceOnly ? 'space' : 'text');
+    if (ch === ' ') push(form === 'chip' ? '·' : ' ', form === 'chip' ? 'space' : 'text');
     else if (ch === '\n') push('↵', 'newline');
     else if (ch === '\r') push('␍', 'newline');
     else if (ch === '\t') push('→', 'tab');

@@ -14,10 +14,11 @@ describe('one token display for every view and the CLI', () => {
     ]);
   });
 
-  it('running text keeps spaces as spaces; only whitespace-only tokens and breaks are marked', () => {
+  it('running text keeps spaces as spaces; line breaks and tabs are marked', () => {
     expect(tokenLabelText(' looked', 'inline')).toBe(' looked');
     expect(tokenParts(' looked', 'inline')).toEqual([{ text: ' looked', kind: 'text' }]);
-    expect(tokenParts('  ', 'inline')).toEqual([{ text: '··', kind: 'space' }]);
+    expect(tokenParts('  ', 'inline')).toEqual([{ text: '  ', kind: 'text' }]);
+    expect(tokenParts('\t', 'inline')).toEqual([{ text: '→', kind: 'tab' }]);
     expect(tokenParts('.\n', 'inline')).toEqual([
       { text: '.', kind: 'text' },
       { text: '↵', kind: 'newline' },
