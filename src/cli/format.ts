@@ -51,7 +51,9 @@ export function formatNumber(v: number): string {
  * a tab "→", a run of spaces "·×N", a lone byte token "<0xE2>".
  */
 export function showToken(text: string): string {
-  return tokenLabelText(text, 'chip');
+  // "" is the tail of a byte run whose character the run's first token carries: nothing to print
+  // (the CLI joins tokens into lines, where "∅" would read as text).
+  return text === '' ? '' : tokenLabelText(text, 'chip');
 }
 
 export function formatRun(r: RunOutput): string {

@@ -46,5 +46,6 @@ describe('one token display for every view and the CLI', () => {
     expect(showToken('\n     ')).toBe('↵·×5');
     expect(showToken('\tx')).toBe('→x');
     expect(showToken('<0xE2>')).toBe('<0xE2>');
+    expect(['€', '', ''].map(showToken).join('')).toBe('€'); // a merged byte run prints once
   });
 });
