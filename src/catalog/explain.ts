@@ -57,16 +57,17 @@ export function explainFeature(examples: readonly ExplainExample[]): Explanation
     let peak = 0;
     for (const v of ex.values) if (v > peak) peak = v;
     if (!(peak > 0)) return;
+    const { tokens, first, last } = byteRuns(ex.tokens);
     ex.values.forEach((v, p) => {
       if (!(v > 0) || v < ACTIVE_FRACTION * peak) return;
-      const token = ex.tokens[p];
+      const token = tokens[p];
       if (token === undefined) return;
       const weight = v / globalMax;
       total += weight;
       const key = normalize(token);
       add(unigrams, key, token, weight, exampleIndex, () => ({}));
-      const prev = ex.tokens[p - 1];
-      const next = ex.tokens[p + 1];
+      const prev = tokens[first[p]! - 1];
+      const next = tokens[last[p]! + 1];
       if (prev !== undefined) addBigram(bigrams, key, [prev, token], weight, exampleIndex);
       if (next !== undefined) addBigram(bigrams, key, [token, next], weight, exampleIndex);
     });
@@ -147,6 +148,24 @@ function addBigram(
   // Keyed by exact spelling and by which side the firing token is on.
   const key = `${center}\u0000${JSON.stringify(pair)}`;
   add(map, key, pair.join(''), weight, exampleIndex, () => ({ center, pair }));
+}
+
+/**
+ * The text each position stands for: a run of byte tokens that makes one character is stored
+ * with the character on its first token and "" on the rest (ModelTokenizer.tokenTexts), so a
+ * feature firing on the last byte of "€" fires on "€". Neighbours of a run are the tokens around it.
+ */
+function byteRuns(stored: readonly string[]): { tokens: readonly string[]; first: number[]; last: number[] } {
+  const tokens = [...stored];
+  const first = tokens.map((_, p) => p);
+  for (let p = 1; p < tokens.length; p++) {
+    if (tokens[p] !== '') continue;
+    tokens[p] = tokens[p - 1]!;
+    first[p] = first[p - 1]!;
+  }
+  const last = tokens.map((_, p) => p);
+  for (let p = tokens.length - 2; p >= 0; p--) if (first[p + 1] === first[p]) last[p] = last[p + 1]!;
+  return { tokens, first, last };
 }
 
 /** " Def" and "def" are the same word to a reader; whitespace-only tokens stay as they are. */

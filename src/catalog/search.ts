@@ -17,6 +17,7 @@
 import type { z } from 'zod';
 import { FeaturescopeError } from '../shared/errors';
 import type { Catalog } from './open';
+import { SEARCH_SYMBOLS, spaceSymbols } from './migrations/symbols';
 import { SearchQuery, type SearchResult, type SearchRow, type SearchSort } from './types';
 import { EXAMPLES_PER_FEATURE_MAX } from './writes';
 
@@ -137,8 +138,9 @@ export function ensureSearchHitsTable(catalog: Catalog): void {
  */
 export function buildSearchSql(query: ParsedQuery, analysisId: number, tagIds: readonly number[], plan: SearchPlan = {}, limits = LIMITS): SearchSql {
   const params: Record<string, string | number> = { analysisId, saeId: query.saeId, limit: query.limit, offset: query.offset, reach: reachOf(query, limits.totalStep) };
-  const match = query.q === undefined ? null : toFtsQuery(query.q);
-  const sort: SearchSort = query.sort ?? (match !== null ? 'relevance' : 'idx');
+  const text = query.q === undefined ? null : textQuery(query.q);
+  const match = text === null ? null : text.words;
+  const sort: SearchSort = query.sort ?? (text !== null ? 'relevance' : 'idx');
   const walk = (plan.walk ?? false) && sort !== 'relevance';
   const desc = query.order === undefined ? DEFAULT_DESC[sort] : query.order === 'desc';
   const dir = desc ? 'DESC' : 'ASC';
@@ -176,7 +178,7 @@ export function buildSearchSql(query: ParsedQuery, analysisId: number, tagIds: r
     `SELECT ${columns}, NULL AS score FROM (SELECT f.id FROM ${from} WHERE ${whereSql} ORDER BY ${columnOrder} LIMIT @limit OFFSET @offset) p
      CROSS JOIN features f ON f.id = p.id ${labelJoin} ORDER BY ${columnOrder}`;
 
-  if (match === null) {
+  if (text === null) {
     // Indexes are named, not left to the planner: without statistics it cannot know how wide a
     // range is, sampled statistics claim analysis_id is selective, and a wrong pick cost 10-100×
     // on the 1M-feature benchmark.
@@ -219,8 +221,6 @@ export function buildSearchSql(query: ParsedQuery, analysisId: number, tagIds: r
     };
   }
 
-  params.match = match;
-  params.labelMatch = `{user_label} : (${match})`;
   params.exampleBudget = limits.exampleHitBudget;
   const ids = plan.idRange;
   let inRange = '';
@@ -233,10 +233,24 @@ export function buildSearchSql(query: ParsedQuery, analysisId: number, tagIds: r
   // One row per matching feature id (of any analysis: the join below keeps the active one's).
   // Example hits map to their feature by a shift of the example id (writes.ts), read in id
   // order up to the budget (+1, so that running out is visible).
-  const postings = `SELECT rowid FROM examples_fts WHERE examples_fts MATCH @match${examplesInRange} LIMIT @exampleBudget + 1`;
-  const documentHits = `SELECT rowid AS fid, 0 AS labelHit, rank AS score, 0 AS examples FROM features_fts WHERE features_fts MATCH @match${inRange}
+  // Symbol terms match top tokens only (migration 0009): with words, a feature must match both;
+  // alone, a symbol search has no example part.
+  let postings: string;
+  let documentHits: string;
+  const symbols = text.symbols;
+  if (symbols !== null) params.symbols = symbols;
+  const symbolHit = (rowid: string) => (symbols === null ? '' : ` AND ${rowid} IN (SELECT rowid FROM symbols_fts WHERE symbols_fts MATCH @symbols${inRange})`);
+  if (match === null) {
+    postings = `SELECT NULL AS rowid WHERE 0`;
+    documentHits = `SELECT rowid AS fid, 0 AS labelHit, rank AS score, 0 AS examples FROM symbols_fts WHERE symbols_fts MATCH @symbols${inRange}`;
+  } else {
+    params.match = match;
+    params.labelMatch = `{user_label} : (${match})`;
+    postings = `SELECT rowid FROM examples_fts WHERE examples_fts MATCH @match${examplesInRange}${symbolHit(`rowid / ${EXAMPLES_PER_FEATURE_MAX}`)} LIMIT @exampleBudget + 1`;
+    documentHits = `SELECT rowid AS fid, 0 AS labelHit, rank AS score, 0 AS examples FROM features_fts WHERE features_fts MATCH @match${inRange}${symbolHit('rowid')}
       UNION ALL
-      SELECT rowid, 1, NULL, 0 FROM features_fts WHERE features_fts MATCH @labelMatch${inRange}`;
+      SELECT rowid, 1, NULL, 0 FROM features_fts WHERE features_fts MATCH @labelMatch${inRange}${symbolHit('rowid')}`;
+  }
   const fillFrom = (hits: string) => `INSERT INTO temp.search_hits (fid, tier, score, examples)
     SELECT fid, CASE WHEN max(labelHit) = 1 THEN 0 WHEN min(score) IS NOT NULL THEN 1 ELSE 2 END, min(score), sum(examples)
     FROM (${hits}) GROUP BY fid`;
@@ -289,7 +303,7 @@ function hasColumnFilter(query: ParsedQuery): boolean {
  * with no text and no tags, filtered (if at all) on the sort column only.
  */
 function rankSeekable(query: ParsedQuery, tagIds: readonly number[], sort: SearchSort): boolean {
-  if (query.q !== undefined && toFtsQuery(query.q) !== null) return false;
+  if (query.q !== undefined && textQuery(query.q) !== null) return false;
   if (tagIds.length > 0) return false;
   if (sort === 'density') return query.maxActMin === undefined && query.maxActMax === undefined;
   if (sort === 'max_act') return query.densityMin === undefined && query.densityMax === undefined;
@@ -351,7 +365,7 @@ export function searchFeatures(catalog: Catalog, input: SearchQuery, limits = LI
   }
   const query = parsed.data;
   const none: SearchResult = { total: 0, totalIsLowerBound: false, rows: [] };
-  const match = query.q === undefined ? null : toFtsQuery(query.q);
+  const match = query.q === undefined ? null : textQuery(query.q);
   if (match !== null) ensureSearchHitsTable(catalog);
   return catalog.db.transaction((): SearchResult => {
     const sae = catalog.statement(`SELECT active_analysis_id AS analysisId, d_sae AS dSae FROM saes WHERE id = ?`).get(query.saeId) as
@@ -449,16 +463,38 @@ export function searchFeatures(catalog: Catalog, input: SearchQuery, limits = LI
 /**
  * Turn what a person typed into an FTS5 query: each word becomes a quoted phrase (so FTS5
  * syntax characters are plain text), words are ANDed, a trailing * keeps prefix matching.
- * Returns null when nothing searchable is left.
+ * Returns null when no word is left (symbol terms: textQuery).
  */
 export function toFtsQuery(text: string): string | null {
-  const terms: string[] = [];
+  return textQuery(text)?.words ?? null;
+}
+
+/** A typed query as FTS5 queries: `words` for features_fts/examples_fts, `symbols` for symbols_fts (migration 0009). */
+export interface TextQuery {
+  words: string | null;
+  symbols: string | null;
+}
+
+/**
+ * Splits what a person typed into word terms and symbol terms ('"', '.', '->': no letter or
+ * digit, which unicode61 would drop). A symbol term is a phrase of its symbols, each one token
+ * as the symbols index stores them. Null when nothing searchable is left.
+ */
+export function textQuery(text: string): TextQuery | null {
+  const words: string[] = [];
+  const symbols: string[] = [];
+  const quote = (s: string) => `"${s.replace(/"/g, '""')}"`;
   for (const raw of text.split(/\s+/)) {
-    const prefix = raw.endsWith('*');
-    const word = raw.replace(/\*+$/, '');
-    if (!/[\p{L}\p{N}_]/u.test(word)) continue;
-    terms.push(`"${word.replace(/"/g, '""')}"${prefix ? '*' : ''}`);
-    if (terms.length === 16) break;
+    if (words.length + symbols.length === 16) break;
+    if (raw === '') continue;
+    if (/[\p{L}\p{N}_]/u.test(raw)) {
+      const prefix = raw.endsWith('*');
+      words.push(`${quote(raw.replace(/\*+$/, ''))}${prefix ? '*' : ''}`);
+      continue;
+    }
+    // Characters outside SEARCH_SYMBOLS (an emoji) are not indexed: a term of only those is dropped.
+    if ([...raw].some((ch) => SEARCH_SYMBOLS.includes(ch))) symbols.push(quote(spaceSymbols(raw).trim().replace(/\s+/g, ' ')));
   }
-  return terms.length === 0 ? null : terms.join(' ');
+  if (words.length === 0 && symbols.length === 0) return null;
+  return { words: words.length === 0 ? null : words.join(' '), symbols: symbols.length === 0 ? null : symbols.join(' ') };
 }

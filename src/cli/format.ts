@@ -1,4 +1,5 @@
 import type { DoctorReport, Progress, RunOutput } from '../shared/contract';
+import { tokenLabelText } from '../shared/token-display';
 
 export function formatDoctor(r: DoctorReport): string {
   const b = r.engine.backend;
@@ -45,9 +46,14 @@ export function formatNumber(v: number): string {
   return v.toPrecision(3);
 }
 
-/** Visible whitespace for token displays, as Neuronpedia does: a leading space is "·", a newline "↵". */
+/**
+ * A token as the app shows it (shared/token-display, chip form): a space is "·", a newline "↵",
+ * a tab "→", a run of spaces "·×N", a lone byte token "<0xE2>".
+ */
 export function showToken(text: string): string {
-  return text.replace(/ /g, '·').replace(/\n/g, '↵').replace(/\t/g, '⇥');
+  // "" is the tail of a byte run whose character the run's first token carries: nothing to print
+  // (the CLI joins tokens into lines, where "∅" would read as text).
+  return text === '' ? '' : tokenLabelText(text, 'chip');
 }
 
 export function formatRun(r: RunOutput): string {

@@ -3,6 +3,8 @@
 // examples peaking on a theme token, quantile samples, log10 histograms, logit effects). It is
 // test data generated here, not product data; it goes in through the real catalog writers.
 import { addTag, beginAnalysis, commitAnalysis, insertSae, openCatalog, writeFeatures, type ExampleRecord, type FeatureRecord } from '../../src/catalog';
+import { join, resolve } from 'node:path';
+import { ModelTokenizer } from '../../src/engine/model/tokenizer';
 import { mulberry32 } from '../../src/engine/random';
 
 export const FEATURE_COUNT = 2500;
@@ -42,6 +44,19 @@ const PROMOTE_POOL = [' city', ' river', ' function', ' value', ' line', ' numbe
 const SUPPRESS_POOL = [' the', ' a', ' and', ' of', ' to', ' in', ' it', ' was', ' for', ' on', ' with', ' as', ' at', ' by'];
 
 const round = (v: number, digits: number) => Number(v.toFixed(digits));
+
+const BUNDLED_MODEL = resolve(__dirname, '../../resources/models/featurescope-tiny');
+/**
+ * The zebra feature's suppressed tokens: the bundled model's first `n` tokens that are only part
+ * of a UTF-8 character (decoded alone they are "�"), with the text analysis stores for them
+ * (ModelTokenizer.tokenText: their bytes).
+ */
+function partialByteTokens(n: number): string[] {
+  const tokenizer = ModelTokenizer.fromFiles(join(BUNDLED_MODEL, 'tokenizer.json'), join(BUNDLED_MODEL, 'tokenizer_config.json'));
+  const out: string[] = [];
+  for (let id = 0; out.length < n && id < 4096; id++) if (tokenizer.decode([id]).includes('\uFFFD')) out.push(tokenizer.tokenText(id));
+  return out;
+}
 
 export function themeOf(idx: number): Theme {
   if (idx === ZEBRA_IDX) return ZEBRA;
@@ -83,7 +98,8 @@ export function makeFeature(idx: number): FeatureRecord {
   const counts = Array.from({ length: 24 }, (_, i) => Math.round(4000 * Math.exp(-i / (3 + 4 * r())) * (0.8 + 0.4 * r())));
   const pick = (pool: string[], n: number) => Array.from({ length: n }, (_, i) => pool[(idx * 31 + i * 5) % pool.length]!);
   const promoted = pick(PROMOTE_POOL, 8).map((t, i): [string, number] => [t, round((1.2 - 0.1 * i) * (0.5 + r()), 3)]);
-  const suppressed = pick(SUPPRESS_POOL, 6).map((t, i): [string, number] => [t, -round((0.9 - 0.1 * i) * (0.5 + r()), 3)]);
+  const suppressedPool = idx === ZEBRA_IDX ? partialByteTokens(6) : pick(SUPPRESS_POOL, 6);
+  const suppressed = suppressedPool.map((t, i): [string, number] => [t, -round((0.9 - 0.1 * i) * (0.5 + r()), 3)]);
   return {
     idx,
     density,

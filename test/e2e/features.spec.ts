@@ -157,7 +157,10 @@ test.describe('a seeded catalog', () => {
     // Heat: the top example's peak token is fully hot, zero tokens are not coloured.
     const top = zebra.examples.find((e) => e.kind === 'top' && e.rank === 0)!;
     const peak = page.getByTestId('top-examples').locator('.fp-example').first().locator('.tok.peak');
-    await expect(peak).toHaveText(top.tokens[top.values.indexOf(Math.max(...top.values))]!.replace(/ /g, '·'));
+    // Running text keeps its spaces (tokens edge to edge); the stored token is on the element.
+    const peakToken = top.tokens[top.values.indexOf(Math.max(...top.values))]!;
+    await expect(peak).toHaveAttribute('data-token', peakToken);
+    await expect(peak).toHaveText(peakToken.trim());
     expect(await peak.evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgba(245, 140, 60, 0.9)');
     const cold = page.getByTestId('top-examples').locator('.tok.cold').first();
     expect(await cold.evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgba(0, 0, 0, 0)');
@@ -184,6 +187,11 @@ test.describe('a seeded catalog', () => {
     }
     await expect(page.getByLabel('activation histogram chart')).toHaveAttribute('data-scale', 'log10');
     await expect(page.getByLabel('logit effects chart')).toHaveAttribute('data-promoted', '8');
+    // Byte tokens of the bundled model (each only part of a character) read as their bytes, not "�".
+    const labels = JSON.parse((await page.getByTestId('logit-chart').getAttribute('data-tokens'))!) as string[];
+    expect(labels.filter((t) => /<0x[0-9A-F]{2}>/.test(t))).toHaveLength(6);
+    expect(labels.join('')).not.toContain('\uFFFD');
+    expect(await page.getByTestId('feature-page').textContent()).not.toContain('\uFFFD');
     await page.screenshot(shot('feature-page'));
     await page.screenshot({ path: 'test-results/screenshots/feature-page-full.png', fullPage: true });
 

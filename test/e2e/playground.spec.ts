@@ -118,6 +118,12 @@ test('train an SAE from Home, then ablate, steer, and replay from the log', asyn
     expect(values.length).toBeGreaterThan(3);
     expect(values.every((v) => v !== null && Number.isFinite(Number(v)))).toBe(true);
     await expect(page.getByTestId('continuation-baseline')).toBeVisible();
+    // The fixture's byte-level vocabulary puts lone byte tokens among the likeliest next tokens:
+    // the logit table shows them as their bytes, never "�" (issue 18: seven in one table).
+    const described = (await chart.getAttribute('aria-label'))!;
+    expect(described).toMatch(/<0x[0-9A-F]{2}>/);
+    expect(described).not.toContain('\uFFFD');
+    expect(await page.getByTestId('run-result').textContent()).not.toContain('\uFFFD');
   });
 
   await test.step('ablating MLP neurons moves the distribution; toggling off restores it', async () => {

@@ -60,6 +60,20 @@ describe('byte-level BPE tokenizer against the Python reference', () => {
     expect(gpt2.tokenStrings([fixture.eos_id])).toEqual(['<|endoftext|>']);
   });
 
+  it('takes token text in context exactly as GPT-2 decoded it alone, but for partial UTF-8 bytes', () => {
+    const vocab = JSON.parse(readFileSync(join(MODEL_FIXTURES, 'gpt2', 'tokenizer.json'), 'utf8')).model.vocab as Record<string, number>;
+    let partial = 0;
+    for (const id of Object.values(vocab)) {
+      const alone = gpt2.decode([id]);
+      if (alone.includes('\uFFFD')) {
+        partial++;
+        expect(gpt2.tokenText(id)).toMatch(/<0x[0-9A-F]{2}>/); // its bytes, not "�"
+      } else expect(gpt2.tokenText(id)).toBe(alone);
+    }
+    expect(partial).toBeGreaterThan(0); // bytes 0x80-0xFF alone are never whole characters
+    for (const c of fixture.cases) expect(gpt2.tokenTexts(c.ids).join('')).toBe(c.text);
+  });
+
   it('stops an encode that runs past its time box with a clear error', () => {
     const long = 'a '.repeat(200_000);
     expect(() => gpt2.encode(long, { timeoutMs: 1 })).toThrow(/took longer than 1 ms/);

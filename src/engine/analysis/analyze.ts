@@ -163,7 +163,7 @@ async function runAnalysis(o: Options, run: Run): Promise<Omit<AnalyzeResult, 'a
   const plans = planExamples(dSae, stats, topK, sampler);
   const exampleWindows = await secondPass(o, run, plans);
 
-  const text = new TokenTextCache((ids) => run.model.tokenizer.decode(ids));
+  const text = new TokenTextCache(run.model.tokenizer);
   const writeMeter = run.ctx.meter('features', dSae);
   let dead = 0;
   for (let start = 0; start < dSae; start += o.writeBatch) {

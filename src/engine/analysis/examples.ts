@@ -39,22 +39,24 @@ export function contextSlice(length: number, pos: number, size: number): [number
   return [Math.max(0, from), to];
 }
 
-/** Decodes token ids one at a time for display, each id once. */
-export class TokenTextCache {
-  private readonly cache = new Map<number, string>();
+/**
+ * Token text for the catalog, always taken in context (ModelTokenizer.tokenText / tokenTexts):
+ * an example's tokens as they read in that example, a logit table's tokens as they read in
+ * running text. Decoding an id on its own drops a SentencePiece token's word-initial space.
+ */
+export interface TokenTextSource {
+  tokenText(id: number): string;
+  tokenTexts(ids: ArrayLike<number>): string[];
+}
 
-  constructor(private readonly decode: (ids: number[]) => string) {}
+export class TokenTextCache {
+  constructor(private readonly tokenizer: TokenTextSource) {}
 
   text(id: number): string {
-    let s = this.cache.get(id);
-    if (s === undefined) {
-      s = this.decode([id]);
-      this.cache.set(id, s);
-    }
-    return s;
+    return this.tokenizer.tokenText(id);
   }
 
   texts(ids: ArrayLike<number>): string[] {
-    return Array.from(ids, (id) => this.text(id));
+    return this.tokenizer.tokenTexts(ids);
   }
 }

@@ -25,7 +25,7 @@ export function patchOutputs(model: LoadedModel, input: z.infer<typeof PatchInpu
     ...(input.metric ? { metric: resolveMetric(model, input.metric, input.targetPrompt) } : {}),
     topK: input.topK,
   });
-  const text = (id: number) => model.tokenizer.decode([id]);
+  const text = (id: number) => model.tokenizer.tokenText(id);
   const dist = (list: typeof result.before) => list.map((t) => ({ id: t.token, text: text(t.token), prob: t.prob }));
   return {
     units: result.units.map((u) => ({ hook: u.hook, index: u.index, deltas: u.deltas })),

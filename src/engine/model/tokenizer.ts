@@ -9,6 +9,7 @@ import vm from 'node:vm';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { FeaturescopeError } from '../../shared/errors';
 import { jsonSyntaxProblem } from '../formats/jsonProblem';
+import { TokenTexts } from './token-text';
 
 export const TOKENIZER_FILE = 'tokenizer.json';
 export const TOKENIZER_CONFIG_FILE = 'tokenizer_config.json';
@@ -51,6 +52,7 @@ export class ModelTokenizer {
 
   private readonly bosText: string | null;
   private readonly eosText: string | null;
+  private readonly texts: TokenTexts;
 
   constructor(
     private readonly tokenizer: Tokenizer,
@@ -65,6 +67,12 @@ export class ModelTokenizer {
     this.addBos = config.add_bos_token === true && this.bosTokenId !== null;
     this.addEos = config.add_eos_token === true && this.eosTokenId !== null;
     this.sandbox = vm.createContext({});
+    this.texts = new TokenTexts({
+      decode: (ids) => this.decode(ids),
+      piece: (id) => tokenizer.id_to_token(id),
+      pieceId: (piece) => tokenizer.token_to_id(piece),
+      byteLevel: usesByteLevelDecoder(tokenizer.decoder),
+    });
   }
 
   /** Reads tokenizer.json (required) and tokenizer_config.json (optional) from `dir`'s files. */
@@ -124,6 +132,23 @@ export class ModelTokenizer {
     return this.tokenizer.decode(ids, { skip_special_tokens: opts.skipSpecialTokens ?? false });
   }
 
+  /**
+   * What one token reads as inside running text, word-initial space kept (" looked", not
+   * "looked", on SentencePiece tokenizers); a byte token that is only part of a character as its
+   * bytes ("<0xE2>"). For logit tables and next-token lists.
+   */
+  tokenText(id: number): string {
+    return this.texts.text(id);
+  }
+
+  /**
+   * Each token of a sequence as it reads there (joined: the sequence's text). A run of byte
+   * tokens making whole characters carries them on its first token and "" on the rest.
+   */
+  tokenTexts(ids: ArrayLike<number>): string[] {
+    return this.texts.texts(ids);
+  }
+
   /** The vocabulary string of each id (e.g. "Ġthe"), for per-token displays. */
   tokenStrings(ids: number[]): string[] {
     return ids.map((id) => this.tokenizer.id_to_token(id) ?? `<${id}>`);
@@ -142,6 +167,17 @@ export class ModelTokenizer {
       this.sandbox.job = undefined;
     }
   }
+}
+
+/** Whether a decoder (or one step of a Sequence of decoders) is GPT-2's ByteLevel. */
+function usesByteLevelDecoder(decoder: unknown): boolean {
+  const config = (decoder as { config?: Json } | null)?.config;
+  const isByteLevel = (c: unknown): boolean => {
+    const d = c as Json | null;
+    if (d === null || typeof d !== 'object') return false;
+    return d.type === 'ByteLevel' || (Array.isArray(d.decoders) && d.decoders.some(isByteLevel));
+  };
+  return isByteLevel(config);
 }
 
 function checkModelType(json: Json): void {

@@ -44,10 +44,10 @@ export async function runPrompt(model: LoadedModel, input: RunInput, interventio
     logits.dispose();
     for (const t of captured.values()) t.dispose();
   }
-  const text = (id: number) => model.tokenizer.decode([id]);
+  const text = (id: number) => model.tokenizer.tokenText(id);
   const output: RunOutput = {
     model: model.dir,
-    tokens: ids.map((id) => ({ id, text: text(id) })),
+    tokens: model.tokenizer.tokenTexts(ids).map((t, i) => ({ id: ids[i]!, text: t })),
     next: topTokens(lastRow, input.topK).map((t) => ({ id: t.token, text: text(t.token), prob: t.prob, logit: t.logit })),
     captured: input.capture.map((hook) => ({ hook, shape: shapes.get(hook) ?? [] })),
     continuation: null,
@@ -59,9 +59,11 @@ export async function runPrompt(model: LoadedModel, input: RunInput, interventio
     const gen = model.generate(ids, { ...input.generate, interventions, ...(saeHandler ? { saeHandler } : {}) });
     let step = await gen.next();
     while (!step.done) {
-      tokens.push({ id: step.value.token, text: text(step.value.token), logProb: step.value.logProb });
+      tokens.push({ id: step.value.token, text: '', logProb: step.value.logProb });
       step = await gen.next();
     }
+    // In context, so a byte run that makes one character reads as it (first token), not as "�".
+    model.tokenizer.tokenTexts(tokens.map((t) => t.id)).forEach((t, i) => (tokens[i]!.text = t));
     output.continuation = { text: model.tokenizer.decode(tokens.map((t) => t.id)), tokens, stop: step.value };
   }
   output.seconds = (performance.now() - t0) / 1000;

@@ -2,6 +2,7 @@
 // with the flagged count per watched feature and its top flagged contexts, heat-highlighted the
 // way the feature page shows examples, and the experiment id that reproduces the scan.
 
+import { tokenLabelText } from '../../shared/token-display';
 import type { Flag } from './scan';
 
 /** A flagged context as the report shows it (its token ids, kept for replay, are not shown). */
@@ -35,8 +36,8 @@ export interface ScanReport {
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const num = (v: number): string => (!Number.isFinite(v) ? String(v) : Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(2) : Number(v.toPrecision(4)).toString());
-/** Visible whitespace, as the app shows tokens: a space is ·, a newline ↵, a tab →. */
-const visible = (t: string): string => (t === '' ? '∅' : t.replace(/ /g, '·').replace(/\n/g, '↵').replace(/\t/g, '→'));
+/** A token of running text as the app shows it (shared/token-display): spaces kept, a newline ↵, a tab →, bytes <0xE2>. */
+const visible = (t: string): string => tokenLabelText(t, 'inline');
 
 /** Horizontal bars: flagged contexts per feature. */
 function countChart(features: ReportFeature[]): string {

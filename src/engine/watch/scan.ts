@@ -124,7 +124,7 @@ export async function scanWatchedFeatures(model: LoadedModel, sae: Sae, watched:
   const flaggedTokens = new Float64Array(n);
   const heap = new FeatureTopK(n, topPerFeature);
   const kept: Map<number, Flag>[] = watched.map(() => new Map());
-  const text = new TokenTextCache((ids) => model.tokenizer.decode(ids));
+  const text = new TokenTextCache(model.tokenizer);
   const columns = tf.tensor1d(Int32Array.from(watched, (w) => w.idx), 'int32');
 
   const progress = await contextSource(model, settings, source, opts.maxTokens ?? Infinity, ctx);

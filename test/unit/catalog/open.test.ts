@@ -83,7 +83,7 @@ describe('openCatalog', () => {
           INSERT INTO analyses (id, sae_id, state, started_at, ended_at, feature_count) VALUES (1, 1, 'complete', 1, 2, 1);
           UPDATE saes SET active_analysis_id = 1;
           INSERT INTO features (id, analysis_id, sae_id, idx, density, max_act, mean_act, explanation, top_tokens)
-            VALUES (1, 1, 1, 3, 0.5, 2.0, 1.0, 'fires on " zebra"', '[" zebra"]');
+            VALUES (1, 1, 1, 3, 0.5, 2.0, 1.0, 'fires on " zebra"', '[" zebra", "."]');
           INSERT INTO examples (id, feature_id, kind, bucket, rank, max_act, tokens, acts, doc, start)
             VALUES (1024, 1, 'top', 0, 0, 2.0, '[" striped", " zebra"]', x'0000000000000040', 0, 0);
         `);
@@ -103,6 +103,9 @@ describe('openCatalog', () => {
       if (from >= 1) {
         expect(searchFeatures(cat, { saeId: 1, q: 'striped' }).rows.map((r) => r.idx)).toEqual([3]); // example text backfilled
         expect(searchFeatures(cat, { saeId: 1, q: 'zebra' }).total).toBe(1);
+        // Migration 0009 indexed the top tokens' symbols: "." is one; the JSON's own quotes are not.
+        expect(searchFeatures(cat, { saeId: 1, q: '.' }).rows.map((r) => r.idx)).toEqual([3]);
+        expect(searchFeatures(cat, { saeId: 1, q: '"' }).total).toBe(0);
       }
       if (from >= 2) expect(searchFeatures(cat, { saeId: 1, q: 'savanna' }).rows[0]?.userLabel).toBe('savanna animals');
       // The complete analysis got its sort ranks from migration 0005, so column sorts seek on it (a file

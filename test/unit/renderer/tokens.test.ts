@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDensity, formatFloat32, heatBackground, heatFraction, peakIndex, visibleParts, visibleToken } from '../../../src/renderer/src/features/tokens';
+import { formatDensity, formatFloat32, heatBackground, heatFraction, peakIndex, visibleToken } from '../../../src/renderer/src/features/tokens';
 import { binEdges } from '../../../src/renderer/src/features/histogram-bins';
 
 describe('token display', () => {
@@ -10,11 +10,6 @@ describe('token display', () => {
     expect(visibleToken('a\u0000b')).toBe('a\\u0000b');
     expect(visibleToken('')).toBe('∅');
     expect(visibleToken('naïve')).toBe('naïve');
-    expect(visibleParts('  hi\n')).toEqual([
-      { text: '··', marker: true },
-      { text: 'hi', marker: false },
-      { text: '↵', marker: true },
-    ]);
   });
 
   it('heat is value / feature max, clamped, and no colour at or below zero', () => {

@@ -1,7 +1,8 @@
 import { useMemo, useState } from 'react';
 import { formatAct, formatFloat32, heatBackground, heatFraction, peakIndex } from './tokens';
 import type { StoredExample } from './types';
-import { TokenText } from './TokenText';
+import { Token } from '../ui/Token';
+import { tokenTitle } from '@shared/token-display';
 
 /** Long contexts show this many tokens before and after their peak until expanded. */
 const BEFORE_PEAK = 32;
@@ -39,12 +40,12 @@ function ExampleLine({ example, featureMax }: { example: StoredExample; featureM
           return (
             <span
               key={i}
-              className={`tok ${i === peak ? 'peak' : ''} ${fraction === 0 ? 'cold' : ''}`}
+              className={`tok ${i === peak ? 'peak' : ''} ${fraction === 0 ? 'cold' : ''} ${token === '' ? 'continued' : ''}`}
               style={{ background: heatBackground(fraction) }}
               data-value={value}
               data-token={token}
             >
-              <TokenText token={token} />
+              <Token text={token} form="inline" />
             </span>
           );
         })}
@@ -72,9 +73,10 @@ function useTokenTip(featureMax: number) {
     tip === null ? null : (
       <div className="tok-tip" role="tooltip" style={{ left: tip.left, top: tip.top }}>
         <span className="mono">
-          <TokenText token={tip.token} />
+          <Token text={tip.token} />
         </span> <b className="mono">{formatFloat32(tip.value)}</b>{' '}
         <span className="muted">({(tip.fraction * 100).toFixed(0)}% of max)</span>
+        {tokenTitle(tip.token) ? <div className="muted">{tokenTitle(tip.token)}</div> : null}
       </div>
     );
   return { onMouseOver, onMouseLeave: () => setTip(null), view };

@@ -9,7 +9,7 @@ import { LogitChart } from './LogitChart';
 import { NotesPanel } from './NotesPanel';
 import { TagsPanel } from './TagsPanel';
 import { formatAct, formatDensity } from './tokens';
-import { TokenText } from './TokenText';
+import { Token } from '../ui/Token';
 import { WatchlistAdd } from './WatchlistAdd';
 
 interface Props {
@@ -111,7 +111,7 @@ export function FeaturePageView({ saeId, idx, active, onBack }: Props) {
               <dd>
                 {feature.topTokens.map((t, i) => (
                   <span key={i} className="tok-chip">
-                    <TokenText token={t} />
+                    <Token text={t} />
                   </span>
                 ))}
               </dd>

@@ -1,7 +1,7 @@
 import { memo } from 'react';
 import { formatAct, formatDensity } from './tokens';
 import type { SearchRow } from './types';
-import { TokenText } from './TokenText';
+import { Token } from '../ui/Token';
 
 export const ROW_HEIGHT = 26;
 
@@ -53,7 +53,7 @@ export const FeatureRowView = memo(function FeatureRowView({ index, top, row, se
       <span className="fx-tokens">
         {row.topTokens.slice(0, 5).map((t, i) => (
           <span key={i} className="tok-chip">
-            <TokenText token={t} />
+            <Token text={t} />
           </span>
         ))}
       </span>

@@ -46,6 +46,9 @@ export function LogitChart({ effects }: { effects: LogitEffects }) {
       className="chart"
       style={{ height: 28 + rows.length * 17 }}
       aria-label="logit effects chart"
+      aria-description={rows.map(([t, v]) => `${visibleToken(t)} ${v > 0 ? '+' : ''}${formatAct(v)}`).join(', ')}
+      data-testid="logit-chart"
+      data-tokens={JSON.stringify(rows.map(([t]) => visibleToken(t)))}
       data-promoted={effects.promoted.length}
       data-suppressed={effects.suppressed.length}
     />

@@ -1,34 +1,10 @@
-// How a token string is shown: whitespace made visible (as Neuronpedia does), so " the" and
-// "the" and "\n" can be told apart, and how strongly a token is highlighted for an activation.
+// How strongly a token is highlighted for an activation, and number formats; how its text is
+// shown lives in shared/token-display (one renderer for every view, the CLI too).
+import { tokenLabelText } from '@shared/token-display';
 
-const SPECIAL: Record<string, string> = { ' ': '·', '\n': '↵', '\t': '→', '\r': '␍' };
-
-/** A run of a shown token: its text and whether it stands for whitespace or a control character. */
-export interface TokenPart {
-  text: string;
-  marker: boolean;
-}
-
-/** Spaces as ·, newlines as ↵, tabs as →, other control characters as \uXXXX; an empty token as ∅. */
-export function visibleParts(token: string): TokenPart[] {
-  if (token.length === 0) return [{ text: '∅', marker: true }];
-  const parts: TokenPart[] = [];
-  for (const ch of token) {
-    const special = SPECIAL[ch] ?? (/[\p{Cc}\p{Cf}]/u.test(ch) ? `\\u${ch.codePointAt(0)!.toString(16).padStart(4, '0')}` : undefined);
-    const text = special ?? ch;
-    const marker = special !== undefined;
-    const prev = parts[parts.length - 1];
-    if (prev && prev.marker === marker) prev.text += text;
-    else parts.push({ text, marker });
-  }
-  return parts;
-}
-
-/** The token as one plain string (for canvas labels and tooltips). */
+/** The token as one plain string (canvas labels and tooltips): the chip form of shared/token-display. */
 export function visibleToken(token: string): string {
-  return visibleParts(token)
-    .map((p) => p.text)
-    .join('');
+  return tokenLabelText(token, 'chip');
 }
 
 /** Fraction of the feature's maximum, clamped to [0, 1]; 0 when the maximum is not positive. */

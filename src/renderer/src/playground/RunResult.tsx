@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import type { ExperimentRunOutput, RunOutput } from '@shared/contract';
-import { visibleToken } from '../features/tokens';
-import { distributionRows, formatDelta, formatProb, tokenLabel } from './distribution';
+import { Token, TokenChip } from '../ui/Token';
+import { tokenTitle } from '@shared/token-display';
+import { distributionRows, formatDelta, formatProb } from './distribution';
 import { NextTokenChart } from './NextTokenChart';
 import { TokenHeat } from './TokenHeat';
 
@@ -57,7 +58,7 @@ export function RunResult({ run, probeScale }: { run: ShownRun; probeScale: numb
                 {experiment.changes.map((c) => (
                   <tr key={c.id} className="static" data-testid="change-row" data-token-id={c.id} data-before={c.before} data-after={c.after}>
                     <td>
-                      <span className="tok-chip">{tokenLabel(c, visibleToken)}</span>
+                      <TokenChip text={c.text} title={`token ${c.id}`} />
                     </td>
                     <td className="num">{formatProb(c.before)}</td>
                     <td className="num">{formatProb(c.after)}</td>
@@ -90,8 +91,8 @@ function Continuation({ title, run, testId }: { title: string; run: RunOutput; t
       {c ? (
         <p className="continuation mono" data-testid={testId}>
           {c.tokens.map((t, i) => (
-            <span key={i} className="tok" title={`log p ${t.logProb.toFixed(3)}`}>
-              {visibleToken(t.text)}
+            <span key={i} className={`tok ${t.text === '' ? 'continued' : ''}`} title={[`log p ${t.logProb.toFixed(3)}`, tokenTitle(t.text)].filter(Boolean).join('\n')} data-token={t.text}>
+              <Token text={t.text} form="inline" />
             </span>
           ))}
           <span className="muted stop">[{c.stop === 'eos' ? 'end of text' : 'max tokens'}]</span>

@@ -1,5 +1,7 @@
 import type { RunOutput } from '@shared/contract';
 import { formatAct, visibleToken } from '../features/tokens';
+import { Token } from '../ui/Token';
+import { tokenTitle } from '@shared/token-display';
 
 /** Orange for positive, blue for negative, opacity by |value| / scale. */
 function heat(value: number, scale: number): string | undefined {
@@ -23,8 +25,15 @@ export function TokenHeat({ tokens, probe, scaleMax, scaleNote = "shaded against
         {tokens.map((t, i) => {
           const v = values[i];
           return (
-            <span key={i} className="tok" style={{ background: v === undefined ? undefined : heat(v, scale) }} title={v === undefined ? `${t.id}` : `${visibleToken(t.text)} · ${probe!.label} = ${formatAct(v)}`} data-value={v}>
-              {visibleToken(t.text)}
+            <span
+              key={i}
+              className={`tok ${t.text === '' ? 'continued' : ''}`}
+              style={{ background: v === undefined ? undefined : heat(v, scale) }}
+              title={[v === undefined ? `token ${t.id}` : `${visibleToken(t.text)} · ${probe!.label} = ${formatAct(v)}`, tokenTitle(t.text)].filter(Boolean).join('\n')}
+              data-value={v}
+              data-token={t.text}
+            >
+              <Token text={t.text} form="inline" />
             </span>
           );
         })}
