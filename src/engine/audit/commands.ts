@@ -65,7 +65,7 @@ export function auditCommands(deps: CommandDeps): { calls: Pick<CallHandlers, 'a
         method: legacy ? ('all-legacy' as const) : inputs.positions!,
         note: legacy
           ? `Made by the old method (before #18): activations averaged over every token, the swapped words included, so it measures token identity as much as the attribute; replayed by that method: mean difference ${again.meanDiff.toPrecision(4)}, t ${again.t.toPrecision(4)}. Run the audit again for findings compared on shared context.`
-          : `Replayed now at the ${inputs.positions === 'context' ? 'shared context after the swapped words' : 'every token'}: mean difference ${again.meanDiff.toPrecision(4)}, t ${again.t.toPrecision(4)}`,
+          : `Replayed now (${inputs.positions === 'context' ? 'shared context after the swapped words' : 'every token'}): mean difference ${again.meanDiff.toPrecision(4)}, t ${again.t.toPrecision(4)}`,
       };
     },
   };
