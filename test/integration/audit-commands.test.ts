@@ -76,6 +76,19 @@ describe('audit commands', () => {
     expect(logged).toMatchObject({ ok: true, value: { kind: 'audit' } });
   }, 120_000);
 
+  it('the built-in gendered set on the bundled model: compared at the shared context, the outcome skipped with its reason when " nurse" is several tokens', async () => {
+    const bundled = join(__dirname, '../../resources/models/featurescope-tiny');
+    const r = await runJob(t.host, 'audit.run', { model: bundled, contrastSet: 'gendered', layers: [0], topN: 5, permutations: 999 });
+    expect(r.contrastSet).toMatchObject({ id: 'gendered', version: 2, attribute: 'gender' });
+    expect(r.method.positions).toBe('context');
+    expect(r.comparedPairs).toBe(r.pairs);
+    expect(r.outcome).toBeNull();
+    expect(r.outcomeNote).toMatch(/^The outcome \(logit\(" nurse"\) − logit\(" engineer"\) at the last token\) was not measured: contrastSet\.outcome\.tokenA: " nurse" is \d tokens for this model .*; nothing is tagged bias\.$/);
+    expect(r.biasDrivers).toBe(0);
+    expect(r.findings.every((f) => f.role === 'sensitive')).toBe(true);
+    expect(readFileSync(r.reportPath, 'utf8')).toContain('was not measured');
+  }, 180_000);
+
   it('audit.run refuses an unknown contrast set by name', async () => {
     await expect(runJob(t.host, 'audit.run', { model: modelDir, contrastSet: 'no-such-set' })).rejects.toThrow(/neither a built-in set \(gendered\)/);
   }, 60_000);

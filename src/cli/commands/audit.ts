@@ -112,6 +112,7 @@ export const auditCommands: Record<string, CliCommand> = {
       for (const f of r.findings) {
         process.stdout.write(`  ${f.citeId}  ${`${f.hook}[${f.index}]`.padEnd(30)} d ${formatNumber(f.cohenD).padStart(8)}  q ${formatNumber(f.q).padStart(9)}  attr ${f.attribution === null ? '—' : formatNumber(f.attribution)}  probe ${formatNumber(f.probeWeight)}${f.tag ? `  [${f.tag}]` : ''}${f.label ? `  "${f.label}"` : ''}\n`);
       }
+      if (r.outcomeNote) process.stdout.write(`${r.outcomeNote}\n`);
       process.stdout.write(`Report: ${r.reportPath}${r.exportedTo ? `\nExported: ${r.exportedTo}` : ''}\n`);
       return 0;
     },

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { addTag, logExperiment } from '../../catalog';
 import type { AuditRunInput, AuditRunResult } from '../../shared/contract';
 import { appVersion } from '../../node/versions';
-import { singleTokenId } from '../attribution';
+import { singleTokenId, type AttributionMetric } from '../attribution';
+import { FeaturescopeError } from '../../shared/errors';
 import type { CommandDeps } from '../handlers/registry';
 import { checkReportOutPath, logWithReport } from '../handlers/report-out';
 import { yieldToEventLoop, type JobContext } from '../jobs/context';
@@ -21,6 +22,21 @@ export const contrastSetsDir = (services: EngineServices) => join(services.paths
 
 export const tokenPairs = (model: LoadedModel, pairs: Array<{ a: string; b: string }>): TokenPair[] => pairs.map((p) => ({ a: model.tokenizer.encode(p.a), b: model.tokenizer.encode(p.b) }));
 
+/**
+ * The outcome contrast as a metric. A word that is several tokens for this model (" nurse" in a
+ * small vocabulary) cannot be read as one next token yet: the audit then still measures which
+ * units encode the attribute, tags none `bias`, and says why.
+ */
+function outcomeMetric(model: LoadedModel, ref: ReturnType<typeof setOutcome>): { metric: AttributionMetric | null; outcomeNote: string | null } {
+  if (!ref) return { metric: null, outcomeNote: 'The set names no outcome contrast, so no unit can be shown to drive a biased prediction; nothing is tagged bias.' };
+  try {
+    return { metric: { kind: 'logit-diff', tokenA: singleTokenId(model.tokenizer, ref.tokenA, 'contrastSet.outcome.tokenA'), tokenB: singleTokenId(model.tokenizer, ref.tokenB, 'contrastSet.outcome.tokenB') }, outcomeNote: null };
+  } catch (e) {
+    if (!(e instanceof FeaturescopeError) || /is outside/.test(e.message)) throw e;
+    return { metric: null, outcomeNote: `The outcome (${ref.label}) was not measured: ${e.message.replace(/; give one token or its id\.$/, '')}; nothing is tagged bias.` };
+  }
+}
+
 export async function runAuditJob({ services, models, saes }: CommandDeps, input: AuditRunInput, ctx: JobContext): Promise<AuditRunResult> {
   const contrastDir = () => contrastSetsDir(services);
   const version = appVersion(services.paths.appRoot);
@@ -32,7 +48,7 @@ export async function runAuditJob({ services, models, saes }: CommandDeps, input
   const saeInfo = input.sae === undefined ? null : auditSaeInfo(catalog, input.sae);
   const pairs = tokenPairs(model, set.pairs);
   const outcomeRef = setOutcome(set);
-  const metric = outcomeRef ? { kind: 'logit-diff' as const, tokenA: singleTokenId(model.tokenizer, outcomeRef.tokenA, 'contrastSet.outcome.tokenA'), tokenB: singleTokenId(model.tokenizer, outcomeRef.tokenB, 'contrastSet.outcome.tokenB') } : null;
+  const { metric, outcomeNote } = outcomeMetric(model, outcomeRef);
   const attribute = setAttribute(set);
   const options: AuditOptions = {
     site: sae ? { kind: 'sae', sae } : { kind: 'neurons', ...(input.layers ? { layers: input.layers } : {}) },
@@ -110,6 +126,7 @@ export async function runAuditJob({ services, models, saes }: CommandDeps, input
           significant: result.significant,
           biasDrivers: result.biasDrivers,
           outcome,
+          outcomeNote: outcome ? null : (outcomeNote ?? 'No pair lines up token by token, so the outcome was not measured; nothing is tagged bias.'),
           probe: result.probe,
           createdAt,
           findings,
@@ -134,6 +151,7 @@ export async function runAuditJob({ services, models, saes }: CommandDeps, input
     significant: result.significant,
     biasDrivers: result.biasDrivers,
     outcome,
+    outcomeNote: outcome ? null : (outcomeNote ?? 'No pair lines up token by token, so the outcome was not measured; nothing is tagged bias.'),
     findings: findings.map(({ valuesA: _a, valuesB: _b, ...f }) => ({ ...f, tagged: f.tagged ?? false, tag: f.tag ?? null, label: f.label ?? null })),
   };
 }

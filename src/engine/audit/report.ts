@@ -28,6 +28,7 @@ export interface AuditReport {
   significant: number;
   biasDrivers: number;
   outcome: AuditRunResult['outcome'];
+  outcomeNote: string | null;
   probe: { testAccuracy: number | null; features: number };
   createdAt: number;
   findings: ReportFinding[];
@@ -114,7 +115,7 @@ dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px}dt{color:#66
 <dt>Contrast set</dt><dd>${esc(cs.id)} version ${cs.version} — ${esc(cs.title)} (side a: ${esc(cs.sideA)}, side b: ${esc(cs.sideB)}; attribute: ${esc(cs.attribute)}), ${r.pairs} pairs, ${r.comparedPairs} compared</dd>
 <dt>Positions</dt><dd>${esc(where)}; pooling: ${m.pooling === 'mean' ? 'mean over those positions' : 'the last token'}</dd>
 <dt>Encodes ${esc(cs.attribute)}</dt><dd>${r.significant} of ${r.unitsTested} units (tag <code>${esc(cs.attribute)}-sensitive</code>): q &lt; α = ${m.alpha} by a ${esc(m.test)} (${m.permutations} draws), and |Cohen's d| ≥ ${m.minEffect} (${r.significantBeforeFloor} passed q before that floor)</dd>
-<dt>Drives a biased outcome</dt><dd>${outcome ? `${r.biasDrivers} units (tag <code>bias</code>): patching side b's value into side a at those positions moves ${esc(outcome.label)} toward side b by ≥ ${m.minShare} of the model's own gap (${num(outcome.gapMean)}, p ${num(outcome.gapP)} over ${outcome.pairs} equal-length pairs), verified by real patches (BH q &lt; ${m.alpha})` : 'not measured: the set names no outcome contrast (or no pairs line up token by token), so nothing is tagged bias'}</dd>
+<dt>Drives a biased outcome</dt><dd>${outcome ? `${r.biasDrivers} units (tag <code>bias</code>): patching side b's value into side a at those positions moves ${esc(outcome.label)} toward side b by ≥ ${m.minShare} of the model's own gap (${num(outcome.gapMean)}, p ${num(outcome.gapP)} over ${outcome.pairs} equal-length pairs), verified by real patches (BH q &lt; ${m.alpha})` : esc(r.outcomeNote ?? 'not measured; nothing is tagged bias')}</dd>
 <dt>Probe</dt><dd>lasso probe, held-out accuracy ${num(r.probe.testAccuracy)} with ${r.probe.features} units (split by pair)</dd>
 <dt>Seed</dt><dd>${m.seed}</dd><dt>App version</dt><dd>${esc(m.appVersion)}</dd>
 <dt>Created</dt><dd>${new Date(r.createdAt).toISOString()}</dd></dl>

@@ -127,6 +127,8 @@ export const AuditRunResult = z.object({
   biasDrivers: z.number(),
   /** The outcome contrast and the model's own gap on it (side b − side a); null when the set has none. */
   outcome: z.object({ label: z.string(), gapMean: z.number(), gapP: z.number(), pairs: z.number() }).nullable(),
+  /** Why the outcome was not measured (no outcome in the set, a word of several tokens for this model, no pair that lines up); null when it was. */
+  outcomeNote: z.string().nullable(),
   findings: z.array(AuditFinding),
 });
 

@@ -51,7 +51,7 @@ export function AuditResultView({ started, result }: { started: StartedAudit; re
           </span>
         </span>
         <span className="sep" />
-        <span title={result.outcome ? `Verified by patching: moves ${result.outcome.label} toward ${sideB} by ≥ ${result.method.minShare} of the model's own gap (${compact(result.outcome.gapMean)})` : 'The set names no outcome: nothing is tagged bias'}>
+        <span title={result.outcome ? `Verified by patching: moves ${result.outcome.label} toward ${sideB} by ≥ ${result.method.minShare} of the model's own gap (${compact(result.outcome.gapMean)})` : (result.outcomeNote ?? 'The outcome was not measured: nothing is tagged bias')}>
           <span className="mono strong" data-testid="count-bias">{result.biasDrivers}</span> drive the biased outcome
         </span>
         <span className="sep" />
