@@ -1,8 +1,9 @@
-// Reading flag values: required strings, bounded integers, corpus specs.
+// Reading flag values the contract does not describe alone: required strings, bounded integers, corpus specs.
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { CorpusSpec } from '../shared/contract';
 import { FeaturescopeError } from '../shared/errors';
+import { handFlags } from './flag-set';
 
 export function requireString(values: Record<string, unknown>, flag: string): string {
   const v = values[flag];
@@ -27,9 +28,12 @@ export function corpusFromFlags(values: Record<string, unknown>): CorpusSpec {
 }
 
 /** The flags that name a corpus, shared by every command that reads one (see corpusFromFlags). */
-export const CORPUS_FLAGS = {
-  corpus: { type: 'string' },
-  kind: { type: 'string' },
-  'text-field': { type: 'string' },
-  recursive: { type: 'boolean' },
-} as const;
+export const CORPUS_FLAGS = handFlags({
+  corpus: { type: 'string', value: 'PATH', description: 'The corpus: a .txt file, a .jsonl file, or a folder of text files' },
+  kind: { type: 'string', value: 'txt|jsonl|folder', description: 'How to read --corpus (default: from the path)' },
+  'text-field': { type: 'string', value: 'NAME', description: 'The field of each .jsonl line that holds the text (default text)' },
+  recursive: { type: 'boolean', description: 'Read the folder’s subfolders too' },
+});
+
+/** --json: the result as JSON on stdout instead of text. */
+export const JSON_FLAG = handFlags({ json: { type: 'boolean', description: 'Print the result as JSON' } });

@@ -10,6 +10,7 @@ import { catalogCommands } from './commands/catalog';
 import { modelCommands } from './commands/model';
 import { saeCommands } from './commands/sae';
 import { watchCommands } from './commands/watch';
+import { formatFlagHelp } from './flag-set';
 import { clearProgress } from './progress';
 
 /** Every subcommand; `--help` lists them in this order. */
@@ -42,13 +43,14 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(`${command.summary}\n\nUsage: ${command.usage}\n`);
+    const options = command.flags.help.length === 0 ? '' : `\nOptions:\n${formatFlagHelp(command.flags.help)}\n`;
+    process.stdout.write(`${command.summary}\n\nUsage: ${command.usage}\n${options}`);
     return 0;
   }
   let values: Record<string, unknown>;
   let positionals: string[];
   try {
-    ({ values, positionals } = parseArgs({ args: rest, options: command.options, allowPositionals: command.positionals === true, strict: true }));
+    ({ values, positionals } = parseArgs({ args: rest, options: command.flags.options, allowPositionals: command.positionals === true, strict: true }));
   } catch (err) {
     throw new FeaturescopeError('invalid_input', `${(err as Error).message} (see "featurescope ${name} --help")`);
   }

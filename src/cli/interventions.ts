@@ -1,5 +1,6 @@
 import type { Intervention } from '../shared/contract';
 import { FeaturescopeError } from '../shared/errors';
+import { handFlags } from './flag-set';
 
 /**
  * Command-line spellings of interventions:
@@ -38,3 +39,10 @@ function parseIndex(text: string, flag: string, spec: string): number {
   if (!Number.isInteger(n) || n < 0 || text.trim() === '') throw new FeaturescopeError('invalid_input', `--${flag} "${spec}": "${text}" is not a neuron index`, flag);
   return n;
 }
+
+/** The flags of parseInterventionFlags, for --help. */
+export const INTERVENTION_FLAGS = handFlags({
+  ablate: { type: 'string', multiple: true, value: 'HOOK:N[,M…]', description: 'Zero these neurons at HOOK for this run, e.g. blocks.0.mlp.hook_post:12,40 (repeatable)' },
+  steer: { type: 'string', multiple: true, value: 'HOOK:N=V', description: 'Add V to neuron N at HOOK, e.g. blocks.1.mlp.hook_post:7=+4.5 (repeatable)' },
+  clamp: { type: 'string', multiple: true, value: 'HOOK:N=V', description: 'Set neuron N at HOOK to V (repeatable)' },
+});

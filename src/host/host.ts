@@ -2,11 +2,11 @@
 // It validates each command against the shared contract, answers host commands itself,
 // forwards engine commands, tracks jobs, and fans engine events out to subscribers.
 import { join } from 'node:path';
-import { commands, isCommandName, isJobCommand, type CommandName, type EventName, type EventPayload } from '../shared/contract';
+import { commands, isHostCommand, isJobCommand, type CommandName, type CommandOutput, type EventName, type EventPayload, type HostCommandName, type JobCommandName, type ParsedInput } from '../shared/contract';
 import type { DoctorReport } from '../shared/contract';
 import type { CallerKind, EngineToHost } from '../shared/engine-protocol';
 import { FeaturescopeError, toCommandError, type CommandError } from '../shared/errors';
-import { parseCommandInput } from '../shared/validate';
+import { assertCommandName, parseCommandInput } from '../shared/validate';
 import type { SpawnEngine } from './engine-process';
 import { catalogReader } from './catalog-reader';
 import { JobJournal } from './job-journal';
@@ -15,13 +15,18 @@ import type { AppPaths } from '../node/paths';
 import { EngineSupervisor } from './supervisor';
 import { appVersion, packageVersions } from '../node/versions';
 
-export type { CallResult } from '../shared/bridge';
-import type { CallResult } from '../shared/bridge';
+export type { CallResult } from '../shared/call';
+import { typedCall, type Call, type CallResult, type CallUntrusted, type Caller } from '../shared/call';
 export type HostEventListener = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
 
-export interface Host {
-  /** `caller` is 'browser' from the serve and IPC adapters; the CLI and tests leave it ('cli'). */
-  call(command: string, input: unknown, caller?: CallerKind): Promise<CallResult>;
+export interface Host extends Caller {
+  /** The typed call (src/shared/call.ts): what the CLI, jobs and tests use; `caller` defaults to 'cli'. */
+  call: Call;
+  /**
+   * Wire input (IPC, serve-mode WebSocket frames): a name and input nobody has checked; both are parsed
+   * here. The adapter that received it passes `caller` 'browser'; the wire itself never chooses it.
+   */
+  callUntrusted: CallUntrusted;
   subscribe(listener: HostEventListener): () => void;
   readonly engine: EngineSupervisor;
   readonly paths: AppPaths;
@@ -89,7 +94,7 @@ export function createHost({ mode, paths, spawnEngine }: HostOptions): Host {
   const catalog = catalogReader(paths.catalog, paths.appRoot, () => writerReadyOnce);
   const { close: closeCatalog, ...catalogReads } = catalog;
 
-  const hostHandlers: Partial<Record<CommandName, (input: never) => unknown>> = {
+  const hostHandlers: { [C in HostCommandName]: (input: ParsedInput<C>) => CommandOutput<C> } = {
     ...catalogReads,
     'app.doctor': (): DoctorReport => {
       const s = engine.getStatus();
@@ -114,12 +119,12 @@ export function createHost({ mode, paths, spawnEngine }: HostOptions): Host {
       };
     },
     'jobs.list': () => jobs.list(),
-    'jobs.get': ({ jobId }: { jobId: string }) => {
+    'jobs.get': ({ jobId }) => {
       const job = jobs.get(jobId);
       if (!job) throw new FeaturescopeError('not_found', `There is no job "${jobId}".`, 'jobId');
       return job;
     },
-    'jobs.cancel': ({ jobId }: { jobId: string }) => {
+    'jobs.cancel': ({ jobId }) => {
       const job = jobs.get(jobId);
       if (!job) throw new FeaturescopeError('not_found', `There is no job "${jobId}".`, 'jobId');
       if (job.state !== 'running') return { cancelled: false };
@@ -128,7 +133,12 @@ export function createHost({ mode, paths, spawnEngine }: HostOptions): Host {
     },
   };
 
-  function startJob(command: CommandName, input: unknown, caller: CallerKind): { jobId: string } {
+  function runOnHost<C extends HostCommandName>(command: C, input: ParsedInput<C>): CommandOutput<C> {
+    const handler: (input: ParsedInput<C>) => CommandOutput<C> = hostHandlers[command];
+    return handler(input);
+  }
+
+  function startJob(command: JobCommandName, input: unknown, caller: CallerKind): { jobId: string } {
     const job = jobs.create(command, commands[command].summary);
     emit('job.started', { ...job });
     try {
@@ -141,26 +151,28 @@ export function createHost({ mode, paths, spawnEngine }: HostOptions): Host {
     return { jobId: job.id };
   }
 
-  async function call(command: string, rawInput: unknown, caller: CallerKind = 'cli'): Promise<CallResult> {
+  /** Every call, typed or not, lands here: the name and input are parsed against the contract first. */
+  async function callUntrusted(command: string, rawInput: unknown, caller: CallerKind = 'cli'): Promise<CallResult> {
     try {
-      const input = parseCommandInput(command, rawInput);
-      if (!isCommandName(command)) throw new FeaturescopeError('unknown_command', `There is no command named "${command}".`);
-      if (isJobCommand(command)) return { ok: true, value: startJob(command, input, caller) };
-      if (commands[command].runsIn === 'host') {
-        const handler = hostHandlers[command];
-        if (!handler) throw new FeaturescopeError('internal', `The host has no handler for "${command}".`);
-        return { ok: true, value: await handler(input as never) };
-      }
-      return { ok: true, value: await engine.call(command, input, caller) };
+      assertCommandName(command);
+      return { ok: true, value: await dispatch(command, rawInput, caller) };
     } catch (err) {
       return { ok: false, error: toCommandError(err) };
     }
   }
 
+  // Host commands (catalog reads, jobs, doctor) name no paths, so only the engine's commands carry the caller.
+  function dispatch(command: CommandName, rawInput: unknown, caller: CallerKind): Promise<unknown> | unknown {
+    if (isJobCommand(command)) return startJob(command, parseCommandInput(command, rawInput), caller);
+    if (isHostCommand(command)) return runOnHost(command, parseCommandInput(command, rawInput));
+    return engine.call(command, parseCommandInput(command, rawInput), caller);
+  }
+
   engine.start();
 
   return {
-    call,
+    call: typedCall(callUntrusted),
+    callUntrusted,
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

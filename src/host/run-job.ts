@@ -1,4 +1,5 @@
 import type { EventName, EventPayload, JobCommandName, JobResult, Progress, CommandInput } from '../shared/contract';
+import { callOrThrow } from '../shared/call';
 import { FeaturescopeError } from '../shared/errors';
 import type { Host } from './host';
 
@@ -9,7 +10,6 @@ export async function runJob<C extends JobCommandName>(
   input: CommandInput<C>,
   onProgress?: (p: Progress) => void,
 ): Promise<JobResult<C>> {
-  let jobId: string | undefined;
   const early: Array<[EventName, unknown]> = [];
   let settle: ((e: EventName, p: unknown) => void) | undefined;
   const unsubscribe = host.subscribe((event, payload) => {
@@ -17,14 +17,13 @@ export async function runJob<C extends JobCommandName>(
     else early.push([event, payload]);
   });
   try {
-    const started = await host.call(command, input);
-    if (!started.ok) throw new FeaturescopeError(started.error.code, started.error.message, started.error.field);
-    jobId = (started.value as { jobId: string }).jobId;
+    const { jobId } = await callOrThrow(host, command, input);
     return await new Promise<JobResult<C>>((resolve, reject) => {
       settle = (event, payload) => {
         const p = payload as { jobId?: string };
         if (p.jobId !== jobId) return;
         if (event === 'job.progress') onProgress?.((payload as EventPayload<'job.progress'>).progress);
+        // The engine ran the handler typed for C (src/engine/handlers/registry.ts); its result crosses as an event payload.
         else if (event === 'job.finished') resolve((payload as EventPayload<'job.finished'>).result as JobResult<C>);
         else if (event === 'job.failed') {
           const { error } = payload as EventPayload<'job.failed'>;

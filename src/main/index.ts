@@ -41,7 +41,7 @@ app.whenReady().then(() => {
   ipcMain.handle(IPC_CALL, async (event, command: unknown, input: unknown) => {
     if (!isTrustedSender(event)) return { ok: false, error: { code: 'invalid_input', message: 'Calls are accepted only from the Featurescope window.' } };
     // The window is a browser caller: corpus paths limited to the workspace's corpus folders.
-    return host!.call(String(command), input, 'browser');
+    return host!.callUntrusted(String(command), input, 'browser');
   });
   host.subscribe((event, payload) => {
     if (mainWindow && !mainWindow.isDestroyed()) mainWindow.webContents.send(IPC_EVENT, event, payload);

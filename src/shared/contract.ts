@@ -2,6 +2,7 @@
 // Every command: name → zod input schema → output type; every event: name → payload.
 // Domain files declare their part; this file is where they become one map.
 import type { z } from 'zod';
+import type { CommandSpec } from './contract/define';
 import { appCommands } from './contract/app';
 import { catalogCommands } from './contract/catalog';
 import { modelCommands } from './contract/model';
@@ -35,7 +36,7 @@ export const commands = {
   ...auditCommands,
   ...watchCommands,
   ...workspaceCommands,
-};
+} satisfies Record<string, CommandSpec<z.ZodObject>>;
 
 export type Commands = typeof commands;
 export type CommandName = keyof Commands;
@@ -45,6 +46,8 @@ export type CommandInput<C extends CommandName> = z.input<Commands[C]['input']>;
 export type ParsedInput<C extends CommandName> = z.output<Commands[C]['input']>;
 export type CommandOutput<C extends CommandName> = z.output<Commands[C]['output']>;
 export type JobCommandName = { [C in CommandName]: Commands[C] extends { result: z.ZodType } ? C : never }[CommandName];
+/** Commands the host answers itself (catalog reads, jobs, doctor); the rest go to the engine. */
+export type HostCommandName = { [C in CommandName]: Commands[C]['runsIn'] extends 'host' ? C : never }[CommandName];
 export type JobResult<C extends JobCommandName> = Commands[C] extends { result: infer R extends z.ZodType } ? z.output<R> : never;
 
 export const commandNames = Object.keys(commands) as CommandName[];
@@ -53,6 +56,10 @@ export function isCommandName(name: unknown): name is CommandName {
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(commands, name);
 }
 
-export function isJobCommand(name: CommandName): boolean {
-  return (commands[name] as { result?: unknown }).result !== undefined;
+export function isJobCommand(name: CommandName): name is JobCommandName {
+  return 'result' in commands[name];
+}
+
+export function isHostCommand(name: CommandName): name is HostCommandName {
+  return commands[name].runsIn === 'host';
 }

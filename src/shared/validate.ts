@@ -9,9 +9,7 @@ import { FeaturescopeError } from './errors';
 export function parseCommandInput<C extends CommandName>(name: C, input: unknown): ParsedInput<C>;
 export function parseCommandInput(name: string, input: unknown): unknown;
 export function parseCommandInput(name: string, input: unknown): unknown {
-  if (!isCommandName(name)) {
-    throw new FeaturescopeError('unknown_command', `There is no command named "${String(name).slice(0, 100)}".`);
-  }
+  assertCommandName(name);
   const schema = commands[name].input as z.ZodType;
   const parsed = schema.safeParse(input ?? {});
   if (parsed.success) return parsed.data;
@@ -21,6 +19,11 @@ export function parseCommandInput(name: string, input: unknown): unknown {
   const field = path.map(String).join('.');
   const where = field === '' ? 'input' : `field "${field}"`;
   throw new FeaturescopeError('invalid_input', `${name}: ${where} ${describeIssue(issue)}`, field === '' ? undefined : field);
+}
+
+/** A name from the wire is a command of the contract, or an unknown_command error (quoting at most 100 characters of it). */
+export function assertCommandName(name: unknown): asserts name is CommandName {
+  if (!isCommandName(name)) throw new FeaturescopeError('unknown_command', `There is no command named "${String(name).slice(0, 100)}".`);
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {

@@ -162,11 +162,12 @@ test('rank neurons with verification, patch between prompts, and point at a bad 
   });
 
   await test.step('errors sit beside their field, with the engine’s words', async () => {
-    await rank.getByLabel('Token', { exact: true }).fill('hello world again');
+    // Text of several tokens is a continuation now; an id outside the vocabulary is refused.
+    await rank.getByLabel('Token', { exact: true }).fill('#99999');
     await rank.getByRole('button', { name: 'Rank' }).click();
     const tokenError = rank.locator('[data-field="metric.token"] [role=alert]');
-    await expect(tokenError).toContainText('metric.token: "hello world again" is');
-    await expect(tokenError).toContainText('tokens for this model');
+    await expect(tokenError).toContainText('metric.token: token id 99999 is outside');
+    await expect(tokenError).toContainText("this model's vocabulary");
     await expect(result).toBeVisible(); // the last good result stays
 
     await rank.getByLabel('Token', { exact: true }).fill(' the');

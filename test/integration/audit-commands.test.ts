@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runJob } from '../../src/host/run-job';
+import { callOrThrow } from '../../src/shared/call';
 import { PLANTED, PLANTED_PAIRS, writePlantedModel } from '../unit/audit/planted';
 import { startTestHost } from './helpers';
 
@@ -76,17 +77,18 @@ describe('audit commands', () => {
     expect(logged).toMatchObject({ ok: true, value: { kind: 'audit' } });
   }, 120_000);
 
-  it('the built-in gendered set on the bundled model: compared at the shared context, the outcome skipped with its reason when " nurse" is several tokens', async () => {
+  it('the built-in gendered set on the bundled model: compared at the shared context, its outcome measured although " nurse" is several tokens', async () => {
     const bundled = join(__dirname, '../../resources/models/featurescope-tiny');
     const r = await runJob(t.host, 'audit.run', { model: bundled, contrastSet: 'gendered', layers: [0], topN: 5, permutations: 999 });
     expect(r.contrastSet).toMatchObject({ id: 'gendered', version: 2, attribute: 'gender' });
     expect(r.method.positions).toBe('context');
     expect(r.comparedPairs).toBe(r.pairs);
-    expect(r.outcome).toBeNull();
-    expect(r.outcomeNote).toMatch(/^The outcome \(logit\(" nurse"\) − logit\(" engineer"\) at the last token\) was not measured: contrastSet\.outcome\.tokenA: " nurse" is \d tokens for this model .*; nothing is tagged bias\.$/);
-    expect(r.biasDrivers).toBe(0);
-    expect(r.findings.every((f) => f.role === 'sensitive')).toBe(true);
-    expect(readFileSync(r.reportPath, 'utf8')).toContain('was not measured');
+    // The outcome words are continuations (Σ log p of their tokens), so the outcome is measured.
+    expect(r.outcomeNote).toBeNull();
+    expect(r.outcome).toMatchObject({ label: 'log p(" nurse") − log p(" engineer") after the prompt' });
+    expect(Number.isFinite(r.outcome!.gapMean)).toBe(true);
+    expect(r.findings.every((f) => f.role === 'sensitive' || f.role === 'bias')).toBe(true);
+    expect(readFileSync(r.reportPath, 'utf8')).not.toContain('was not measured');
   }, 180_000);
 
   it('audit.run refuses an unknown contrast set by name', async () => {
@@ -95,9 +97,7 @@ describe('audit commands', () => {
 
   it('probe.train separates dog from cat sentences with the planted neuron and logs a probe experiment', async () => {
     const examples = PLANTED_PAIRS.flatMap((p) => [{ text: p.a, label: 0 as const }, { text: p.b, label: 1 as const }]);
-    const r = await t.host.call('probe.train', { model: modelDir, name: 'dog', hook: PLANTED.hook, examples, seed: 1 });
-    if (!r.ok) throw new Error(r.error.message);
-    const v = r.value as { smallest: { features: Array<{ index: number }>; testAccuracy: number } | null; experiment: { citeId: string } };
+    const v = await callOrThrow(t.host, 'probe.train', { model: modelDir, name: 'dog', hook: PLANTED.hook, examples, seed: 1 });
     expect(v.smallest?.testAccuracy).toBeGreaterThanOrEqual(0.9);
     expect(v.smallest?.features.map((f) => f.index)).toContain(PLANTED.index);
     expect(await t.host.call('catalog.experiment', { ref: v.experiment.citeId })).toMatchObject({ ok: true, value: { kind: 'probe' } });
@@ -116,12 +116,11 @@ describe('audit commands', () => {
     } finally {
       db.close();
     }
-    const changed = await t.host.call('probe.replay', { ref: v.experiment.citeId });
-    if (!changed.ok) throw new Error(changed.error.message);
-    expect((changed.value as { matches: boolean; coefChange: number }).matches).toBe(false);
-    expect((changed.value as { coefChange: number }).coefChange).toBeGreaterThan(0.1);
-    const any = await t.host.call('experiment.replay', { ref: v.experiment.citeId });
-    expect(any).toMatchObject({ ok: true, value: { kind: 'probe', matches: false, stepsDiffering: 0 } });
-    expect((any as { value: { note: string } }).value.note).toMatch(/largest coefficient change \d/);
+    const changed = await callOrThrow(t.host, 'probe.replay', { ref: v.experiment.citeId });
+    expect(changed.matches).toBe(false);
+    expect(changed.coefChange).toBeGreaterThan(0.1);
+    const any = await callOrThrow(t.host, 'experiment.replay', { ref: v.experiment.citeId });
+    expect(any).toMatchObject({ kind: 'probe', matches: false, stepsDiffering: 0 });
+    expect(any.note).toMatch(/largest coefficient change \d/);
   }, 60_000);
 });

@@ -12,6 +12,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runJob } from '../../src/host/run-job';
 import { saeContentHash } from '../../src/engine/audit/provenance';
+import { callOrThrow } from '../../src/shared/call';
 import { GENDER_FEATURE, GENDER_HOOK, GENDER_PAIRS, GENDER_SAE_WIDTH, SENSITIVE_ONLY, outcomeTokens, writeGenderModel, writeGenderSae } from '../unit/audit/planted-gender';
 import { startTestHost } from './helpers';
 
@@ -32,11 +33,8 @@ describe('audit over SAE features', () => {
   });
 
   it('tags the bias driver bias and the encoder gender-sensitive, logs them under the SAE with labels, names the SAE, and replays', async () => {
-    const imported = await t.host.call('sae.import', { path: saeDir, name: 'planted-gender-sae' });
-    if (!imported.ok) throw new Error(imported.error.message);
-    const saeId = (imported.value as { saeId: number }).saeId;
-    const labelled = await t.host.call('catalog.setLabel', { saeId, idx: GENDER_FEATURE, label: 'gender in context' });
-    if (!labelled.ok) throw new Error(labelled.error.message);
+    const { saeId } = await callOrThrow(t.host, 'sae.import', { path: saeDir, name: 'planted-gender-sae' });
+    await callOrThrow(t.host, 'catalog.setLabel', { saeId, idx: GENDER_FEATURE, label: 'gender in context' });
 
     const { nurse, engineer } = outcomeTokens();
     const setPath = join(work, 'animals.json');
@@ -66,9 +64,8 @@ describe('audit over SAE features', () => {
     } finally {
       db.close();
     }
-    const logged = await t.host.call('catalog.experiments', { saeId, limit: 10 });
-    if (!logged.ok) throw new Error(logged.error.message);
-    expect((logged.value as Array<{ citeId: string; kind: string }>).map((e) => e.citeId).sort()).toEqual(r.findings.map((x) => x.citeId).sort());
+    const logged = await callOrThrow(t.host, 'catalog.experiments', { saeId, limit: 10 });
+    expect(logged.map((e) => e.citeId).sort()).toEqual(r.findings.map((x) => x.citeId).sort());
 
     const replay = await t.host.call('audit.replay', { ref: f.citeId });
     expect(replay).toMatchObject({ ok: true, value: { replayOf: f.citeId, matches: true, method: 'context' } });

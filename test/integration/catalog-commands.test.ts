@@ -54,20 +54,20 @@ describe('catalog commands through the host: reads on the host connection, write
     writer.close();
 
     const saes = await host.call('catalog.saes', {});
-    expect(saes.ok && (saes.value as Array<{ id: number }>).map((s) => s.id)).toEqual([saeId]);
+    expect(saes.ok && saes.value.map((s) => s.id)).toEqual([saeId]);
     const search = await host.call('catalog.search', { saeId, q: 'cat' });
-    expect(search.ok && (search.value as { rows: Array<{ idx: number }> }).rows.map((r) => r.idx)).toEqual([1]);
+    expect(search.ok && search.value.rows.map((r) => r.idx)).toEqual([1]);
 
     const set = await host.call('catalog.setLabel', { saeId, idx: 0, label: 'function definitions' });
     expect(set).toEqual({ ok: true, value: { ok: true } });
     await waitFor(() => (changed.some((t) => t.includes('labels')) ? true : undefined), 5000, 'catalog.changed');
     const page = await host.call('catalog.feature', { saeId, idx: 0 });
-    expect(page.ok && (page.value as { label: { user: string } }).label.user).toBe('function definitions');
+    expect(page.ok && page.value.label.user).toBe('function definitions');
 
     const tagged = await host.call('catalog.addTag', { saeId, idx: 0, tag: 'code' });
     expect(tagged.ok).toBe(true);
     const byTag = await host.call('catalog.search', { saeId, tags: ['code'] });
-    expect(byTag.ok && (byTag.value as { total: number }).total).toBe(1);
+    expect(byTag.ok && byTag.value.total).toBe(1);
     const badTag = await host.call('catalog.addTag', { saeId, idx: 0, tag: 'no spaces allowed' });
     expect(!badTag.ok && badTag.error.field).toBe('tag');
   });

@@ -2,7 +2,7 @@
 // lease's release on cancel, with the built CLI and serve as real processes on one workspace.
 import { existsSync, readdirSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   analysesOf,
@@ -101,6 +101,8 @@ describe('writer leases of captures and training', { timeout: 300_000 }, () => {
     const serve = await startServe(ws);
     started.push(serve.run);
     const client = await connectWs(serve.port, serve.token);
+    // A browser-side caller reads corpora only from the workspace's corpus folders.
+    expect(await wsCall(client, 0, 'workspace.addCorpusFolder', { path: dirname(ws.corpus) })).toMatchObject({ ok: true });
     const job = await wsCall(client, 1, 'sae.analyze', { saeId: 1, corpus: { kind: 'txt', path: ws.corpus }, model: MODEL, maxTokens: 200_000 });
     expect(job.ok).toBe(true);
     const { jobId } = job.value as { jobId: string };

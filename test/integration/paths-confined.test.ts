@@ -18,7 +18,11 @@ const NPZ = resolve(__dirname, '../fixtures/formats/params_stored.npz');
 const HOOK = 'blocks.1.hook_resid_post';
 
 /** The same host as seen by a browser: every call carries the 'browser' caller kind, as the serve and IPC adapters send it. */
-const asBrowser = (host: Host): Host => ({ ...host, call: (command, input) => host.call(command, input, 'browser') });
+const asBrowser = (host: Host): Host => ({
+  ...host,
+  call: (command, input) => host.call(command, input, 'browser'),
+  callUntrusted: (command, input) => host.callUntrusted(command, input, 'browser'),
+});
 
 async function jobError(host: Host, command: Parameters<typeof runJob>[1], input: unknown): Promise<CommandError> {
   try {
@@ -30,7 +34,7 @@ async function jobError(host: Host, command: Parameters<typeof runJob>[1], input
 }
 
 async function callError(host: Host, command: string, input: unknown, caller?: 'cli' | 'browser'): Promise<CommandError> {
-  const r = await host.call(command, input, caller);
+  const r = await host.callUntrusted(command, input, caller);
   if (r.ok) throw new Error(`${command} succeeded; a refusal was expected`);
   return r.error;
 }

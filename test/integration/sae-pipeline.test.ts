@@ -6,6 +6,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Host } from '../../src/host/host';
 import { runJob } from '../../src/host/run-job';
+import { callOrThrow } from '../../src/shared/call';
+import type { Intervention } from '../../src/shared/contract';
 import { startTestHost } from './helpers';
 
 const fixture = resolve(__dirname, '../fixtures/models/gpt2');
@@ -60,31 +62,28 @@ describe('capture → train → catalog, and import, as jobs of the engine proce
     endOfTraining = r.evaluation!.metrics;
 
     const saes = await host.call('catalog.saes', {});
-    expect(saes.ok && (saes.value as Array<{ name: string; provenance: { model: string; seed: number } }>).find((s) => s.name === 'sae-a')?.provenance).toMatchObject({ model: fixture, seed: 3 });
+    expect(saes.ok && saes.value.find((s) => s.name === 'sae-a')?.provenance).toMatchObject({ model: fixture, seed: 3 });
     // Linked to the model row capture.start remembered (saes.model_id), which model.list now shows.
-    const trained = (saes as { value: Array<{ name: string; modelId: number | null; trainedOn: string | null }> }).value.find((s) => s.name === 'sae-a');
+    const trained = saes.ok ? saes.value.find((s) => s.name === 'sae-a') : undefined;
     expect(trained?.modelId).toEqual(expect.any(Number));
     expect(trained?.trainedOn).toBe(fixture);
     const listed = await host.call('model.list', {});
-    expect(listed.ok && (listed.value as Array<{ path: string }>).filter((m) => m.path === fixture)).toHaveLength(1);
+    expect(listed.ok && listed.value.filter((m) => m.path === fixture)).toHaveLength(1);
 
     await expect(runJob(host, 'sae.train', { store, name: 'sae-a', dSae: 64, k: 4, steps: 10 })).rejects.toMatchObject({ code: 'invalid_input', field: 'name' });
   });
 
   it('analyses the SAE into the catalog, where search and the feature page read it', async () => {
-    const saes = await host.call('catalog.saes', {});
-    const saeId = (saes as { value: Array<{ id: number; name: string }> }).value.find((s) => s.name === 'sae-a')!.id;
+    const saeId = (await callOrThrow(host, 'catalog.saes', {})).find((s) => s.name === 'sae-a')!.id;
     const r = await runJob(host, 'sae.analyze', { saeId, corpus: { kind: 'txt', path: corpus }, maxTokens: 3000, topExamples: 5 });
     expect(r.features).toBe(64);
     expect(r.tokens).toBe(3000);
-    const search = await host.call('catalog.search', { saeId, sort: 'density', limit: 5 });
-    const rows = (search as { value: { total: number; rows: Array<{ idx: number; density: number; explanation: string }> } }).value;
+    const rows = await callOrThrow(host, 'catalog.search', { saeId, sort: 'density', limit: 5 });
     expect(rows.total).toBe(64);
     const live = rows.rows[0]!;
     expect(live.density).toBeGreaterThan(0);
     expect(live.explanation.length).toBeGreaterThan(0);
-    const page = await host.call('catalog.feature', { saeId, idx: live.idx });
-    const p = (page as { value: { examples: Array<{ kind: string; tokens: string[]; values: number[] }>; feature: { maxAct: number }; logitEffects: { promoted: unknown[] } | null } }).value;
+    const p = await callOrThrow(host, 'catalog.feature', { saeId, idx: live.idx });
     const top = p.examples.filter((e) => e.kind === 'top');
     expect(top.length).toBeGreaterThan(0);
     expect(top[0]!.values).toHaveLength(top[0]!.tokens.length);
@@ -93,8 +92,7 @@ describe('capture → train → catalog, and import, as jobs of the engine proce
   });
 
   it('exports the SAE as a SAELens folder and the features as CSV and Neuronpedia-like JSON Lines', async () => {
-    const saes = await host.call('catalog.saes', {});
-    const saeId = (saes as { value: Array<{ id: number; name: string }> }).value.find((s) => s.name === 'sae-a')!.id;
+    const saeId = (await callOrThrow(host, 'catalog.saes', {})).find((s) => s.name === 'sae-a')!.id;
     const out = mkdtempSync(join(tmpdir(), 'fs-export-'));
     const folder = await host.call('sae.export', { saeId, dir: join(out, 'sae') });
     expect(folder).toEqual({ ok: true, value: { dir: join(out, 'sae'), files: ['cfg.json', 'sae_weights.safetensors'] } });
@@ -133,8 +131,7 @@ describe('capture → train → catalog, and import, as jobs of the engine proce
   });
 
   it('evaluates the SAE spliced into the model and stores the figures with it', async () => {
-    const saes = await host.call('catalog.saes', {});
-    const saeId = (saes as { value: Array<{ id: number; name: string }> }).value.find((s) => s.name === 'sae-a')!.id;
+    const saeId = (await callOrThrow(host, 'catalog.saes', {})).find((s) => s.name === 'sae-a')!.id;
     const r = await runJob(host, 'sae.evaluate', { saeId, corpus: { kind: 'txt', path: corpus }, contextLength: 32, windows: 16 });
     const m = r.metrics;
     // (A random-weight fixture model need not get worse under zero-ablation; the unit tests check the
@@ -144,8 +141,7 @@ describe('capture → train → catalog, and import, as jobs of the engine proce
     expect(m.ce_loss_score).toBeCloseTo((m.ce_loss_zero_ablation! - m.ce_loss_with_sae!) / (m.ce_loss_zero_ablation! - m.ce_loss_clean!), 6);
     expect(m.eval_tokens).toBe(16 * 32);
     expect(r.densityHistogram.counts.reduce((a, b) => a + b, 0) + r.densityHistogram.dead).toBe(64);
-    const after = await host.call('catalog.saes', {});
-    const stored = (after as { value: Array<{ id: number; metrics: Record<string, number> }> }).value.find((s) => s.id === saeId)!.metrics;
+    const stored = (await callOrThrow(host, 'catalog.saes', {})).find((s) => s.id === saeId)!.metrics;
     expect(stored.ce_loss_score).toBe(m.ce_loss_score);
     // The same windows as the evaluation at the end of training: the same figures.
     expect(m.ce_loss_score).toBeCloseTo(endOfTraining.ce_loss_score!, 9);
@@ -154,32 +150,27 @@ describe('capture → train → catalog, and import, as jobs of the engine proce
   });
 
   it('steers and ablates SAE features in a logged, replayable experiment', async () => {
-    const saes = await host.call('catalog.saes', {});
-    const saeId = (saes as { value: Array<{ id: number; name: string }> }).value.find((s) => s.name === 'sae-a')!.id;
+    const saeId = (await callOrThrow(host, 'catalog.saes', {})).find((s) => s.name === 'sae-a')!.id;
     const prompt = 'line 3: the quick brown fox jumps over';
-    type Exp = { experiment: { citeId: string }; kl: number; baseline: { next: Array<{ prob: number }>; probe: { values: number[] } }; intervened: { probe: { values: number[] }; continuation: { text: string } }; changes: unknown[] };
-    const run = async (interventions: unknown[]) => {
-      const r = await host.call('experiment.run', { model: fixture, prompt, sae: saeId, interventions, probe: { feature: 0 }, generate: { maxNewTokens: 4 } });
-      if (!r.ok) throw new Error(JSON.stringify(r.error));
-      return r.value as Exp;
-    };
+    const run = (interventions: Intervention[]) => callOrThrow(host, 'experiment.run', { model: fixture, prompt, sae: saeId, interventions, probe: { feature: 0 }, generate: { maxNewTokens: 4 } });
     // An empty edit (add 0) goes through encode → decode and keeps the error term: nothing changes.
     const empty = await run([{ hook: HOOK, kind: 'add', target: { saeFeatures: [0] }, value: 0 }]);
     expect(empty.kl).toBeLessThan(1e-8);
     const steered = await run([{ hook: HOOK, kind: 'add', target: { saeFeatures: [0, 1, 2] }, value: 40 }]);
     expect(steered.kl).toBeGreaterThan(1e-3);
     expect(steered.experiment.citeId).toMatch(/^exp-\d{6}$/);
-    expect(steered.baseline.probe.values).toHaveLength(steered.intervened.probe.values.length);
+    expect(steered.baseline.probe!.values).toHaveLength(steered.intervened.probe!.values.length);
     // The probe reads the feature after the edit: +40 on it shows at every position (relu/topk permitting).
-    expect(Math.max(...steered.intervened.probe.values)).toBeGreaterThan(Math.max(...steered.baseline.probe.values));
+    expect(Math.max(...steered.intervened.probe!.values)).toBeGreaterThan(Math.max(...steered.baseline.probe!.values));
 
     const replay = await host.call('experiment.replay', { ref: steered.experiment.citeId });
-    expect(replay.ok && (replay.value as { matches: boolean; kl: number }).matches).toBe(true);
+    expect(replay.ok && replay.value.matches).toBe(true);
     expect(replay).toMatchObject({ ok: true, value: { kind: 'steering', replayOf: steered.experiment.citeId, experiment: { citeId: steered.experiment.citeId } } });
-    expect((replay as { value: { kl: number; note: string } }).value.kl).toBeCloseTo(steered.kl, 6);
-    expect((replay as { value: { note: string } }).value.note).toMatch(/^Replayed now: KL [\d.e+-]+ nats \(logged [\d.e+-]+\)$/);
+    if (!replay.ok || (replay.value.kind !== 'steering' && replay.value.kind !== 'ablation')) throw new Error('a steering replay was expected');
+    expect(replay.value.kl).toBeCloseTo(steered.kl, 6);
+    expect(replay.value.note).toMatch(/^Replayed now: KL [\d.e+-]+ nats \(logged [\d.e+-]+\)$/);
     const logged = await host.call('catalog.experiment', { ref: steered.experiment.citeId });
-    expect(logged.ok && (logged.value as { kind: string; saeId: number }).kind).toBe('steering');
+    expect(logged.ok && logged.value.kind).toBe('steering');
 
     const wrongHook = await host.call('experiment.run', { model: fixture, prompt, sae: saeId, interventions: [{ hook: 'blocks.0.hook_resid_post', kind: 'ablate-zero', target: { saeFeatures: [0] } }] });
     expect(!wrongHook.ok && wrongHook.error.field).toBe('interventions.0.hook');

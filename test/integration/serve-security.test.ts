@@ -1,7 +1,10 @@
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { Host } from '../../src/host/host';
+import { runJob } from '../../src/host/run-job';
 import { startServer, type ServeHandle } from '../../src/host/serve/server';
 import { startTestHost } from './helpers';
 
@@ -132,5 +135,26 @@ describe('serve mode only answers its own, tokened, loopback clients', () => {
     expect((replies.get(1) as { ok: boolean }).ok).toBe(true);
     expect(replies.get(2)).toEqual({ id: 2, ok: false, error: { code: 'invalid_input', field: 'jobId', message: expect.any(String) } });
     ws.close();
+  });
+
+  it('sends WebSocket commands as a browser caller: a report outside the workspace is refused there, not for the CLI', async () => {
+    const outPath = join(tmpdir(), `featurescope-serve-${process.pid}-report.html`);
+    const input = { sae: 1, watchlist: 'no-such-list', source: { kind: 'prompts' as const, prompts: ['a cat'] }, outPath };
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, { headers: { cookie, origin: `http://127.0.0.1:${server.port}` } });
+    await new Promise((r) => ws.on('open', r));
+    const frames: Array<Record<string, unknown>> = [];
+    ws.on('message', (d) => frames.push(JSON.parse(String(d))));
+    ws.send(JSON.stringify({ id: 1, command: 'scan.run', input }));
+    const failure = async (): Promise<{ code: string; message: string } | undefined> => {
+      const started = frames.find((f) => f.id === 1) as { ok: boolean; value?: { jobId: string } } | undefined;
+      const failed = frames.find((f) => f.event === 'job.failed' && (f.payload as { jobId: string }).jobId === started?.value?.jobId);
+      return (failed?.payload as { error: { code: string; message: string } } | undefined)?.error;
+    };
+    const t0 = Date.now();
+    while ((await failure()) === undefined && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 20));
+    ws.close();
+    expect((await failure())?.message).toContain(`outPath: ${outPath} is outside the workspace`);
+    // The same input from the CLI may write there; it fails later, on the watchlist it names.
+    await expect(runJob(host, 'scan.run', input)).rejects.toThrow(/no watchlist "no-such-list"/);
   });
 });

@@ -13,8 +13,8 @@ import { initBackend } from '../../src/engine/backend';
 import { saveSaeLens } from '../../src/engine/sae/io/saelens';
 import { createSae } from '../../src/engine/sae/registry';
 import { runJob } from '../../src/host/run-job';
-import type { FeaturePage } from '../../src/catalog/types';
-import type { ScanReplayOutput, Watchlist } from '../../src/shared/contract';
+import { callOrThrow } from '../../src/shared/call';
+import type { Watchlist } from '../../src/shared/contract';
 import { seededFloats } from '../unit/sae/helpers/backend';
 import { startTestHost } from './helpers';
 
@@ -43,9 +43,7 @@ describe('watchlists and scans in the engine process and the CLI', () => {
     );
     saveSaeLens(join(work, 'sae'), sae);
     sae.dispose();
-    const imported = await t.host.call('sae.import', { path: join(work, 'sae'), name: 'watch-sae' });
-    if (!imported.ok) throw new Error(imported.error.message);
-    saeId = (imported.value as { saeId: number }).saeId;
+    ({ saeId } = await callOrThrow(t.host, 'sae.import', { path: join(work, 'sae'), name: 'watch-sae' }));
     await runJob(t.host, 'sae.analyze', { saeId, corpus: { kind: 'txt', path: corpus }, maxTokens: 1500 });
   }, 180_000);
   afterAll(async () => {
@@ -54,14 +52,11 @@ describe('watchlists and scans in the engine process and the CLI', () => {
   });
 
   it('saves a watchlist with a default threshold, scans a corpus, logs, reports and replays', async () => {
-    const page = await t.host.call('catalog.feature', { saeId, idx: 0 });
-    if (!page.ok) throw new Error(page.error.message);
-    const maxAct = (page.value as FeaturePage).feature.maxAct;
+    const maxAct = (await callOrThrow(t.host, 'catalog.feature', { saeId, idx: 0 })).feature.maxAct;
     expect(maxAct).toBeGreaterThan(0);
 
-    const saved = await t.host.call('watchlist.save', { name: 'animals', entries: [{ saeId, idx: 0 }, { saeId, idx: 3, threshold: 1e6, label: 'never' }] });
-    if (!saved.ok) throw new Error(saved.error.message);
-    expect((saved.value as Watchlist).entries.map((e) => [e.idx, e.threshold])).toEqual([
+    const saved = await callOrThrow(t.host, 'watchlist.save', { name: 'animals', entries: [{ saeId, idx: 0 }, { saeId, idx: 3, threshold: 1e6, label: 'never' }] });
+    expect(saved.entries.map((e) => [e.idx, e.threshold])).toEqual([
       [0, 0.5 * maxAct],
       [3, 1e6],
     ]);
@@ -69,7 +64,7 @@ describe('watchlists and scans in the engine process and the CLI', () => {
     expect(refused).toMatchObject({ ok: false, error: { code: 'invalid_input', field: 'entries.0.idx' } });
 
     // A report path that cannot be written is refused before the scan (or an audit) runs, and nothing is logged.
-    const logSize = async () => ((await t.host.call('catalog.experiments', { limit: 500 })) as { value: unknown[] }).value.length;
+    const logSize = async () => (await callOrThrow(t.host, 'catalog.experiments', { limit: 500 })).length;
     const loggedBefore = await logSize();
     const missing = join(work, 'missing', 'r.html');
     await expect(runJob(t.host, 'scan.run', { sae: saeId, watchlist: 'animals', source: { kind: 'prompts', prompts: ['a dog'] }, outPath: missing })).rejects.toThrow(/outPath: folder .*missing does not exist/);
@@ -99,12 +94,12 @@ describe('watchlists and scans in the engine process and the CLI', () => {
 
     const logged = await t.host.call('catalog.experiment', { ref: r.experiment.citeId });
     expect(logged).toMatchObject({ ok: true, value: { kind: 'scan', saeId } });
-    const replay = await t.host.call('scan.replay', { ref: r.experiment.citeId });
-    expect(replay).toMatchObject({ ok: true, value: { replayOf: r.experiment.citeId, idx: 0, rank: 0, matches: true } });
-    expect((replay as { value: ScanReplayOutput }).value.value).toBeCloseTo(f0!.top[0]!.peak, 4);
-    const any = await t.host.call('experiment.replay', { ref: r.experiment.citeId, idx: 0, rank: 0 });
-    expect(any).toMatchObject({ ok: true, value: { kind: 'scan', replayOf: r.experiment.citeId, idx: 0, rank: 0, matches: true } });
-    expect((any as { value: { note: string } }).value.note).toMatch(/^Replayed feature 0's top flagged context now: peak/);
+    const replay = await callOrThrow(t.host, 'scan.replay', { ref: r.experiment.citeId });
+    expect(replay).toMatchObject({ replayOf: r.experiment.citeId, idx: 0, rank: 0, matches: true });
+    expect(replay.value).toBeCloseTo(f0!.top[0]!.peak, 4);
+    const any = await callOrThrow(t.host, 'experiment.replay', { ref: r.experiment.citeId, idx: 0, rank: 0 });
+    expect(any).toMatchObject({ kind: 'scan', replayOf: r.experiment.citeId, idx: 0, rank: 0, matches: true });
+    expect(any.note).toMatch(/^Replayed feature 0's top flagged context now: peak/);
 
     await expect(runJob(t.host, 'scan.run', { sae: saeId, watchlist: 'no-such-list', source: { kind: 'prompts', prompts: ['a cat'] } })).rejects.toThrow(/no watchlist "no-such-list" \(known: animals\)/);
   }, 120_000);

@@ -1,31 +1,35 @@
 // Commands about the app itself: health, serving the UI, throughput.
 import type { CliCommand } from '../command';
-import { parseIntOption } from '../args';
-import { callOrThrow } from '../host-calls';
+import { JSON_FLAG, parseIntOption } from '../args';
+import { flagsFor } from '../flags';
+import { handFlags, mergeFlags } from '../flag-set';
 import { progressToStderr, clearProgress } from '../progress';
 import { formatDoctor } from '../format';
+import { callOrThrow } from '../../shared/call';
 import { runJob } from '../../host/run-job';
 import { startServer } from '../../host/serve/server';
+
+const benchmark = flagsFor('engine.benchmark');
 
 export const appCommands: Record<string, CliCommand> = {
   doctor: {
     summary: 'Report the compute backend (and why), versions and data paths',
     usage: 'featurescope doctor [--json]',
-    options: { json: { type: 'boolean' } },
+    flags: JSON_FLAG,
     async run(values, host) {
-      const h = await host();
-      const report = await callOrThrow(h, 'app.doctor', {});
-      process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatDoctor(report as never)}\n`);
+      const report = await callOrThrow(await host(), 'app.doctor', {});
+      process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatDoctor(report)}\n`);
       return 0;
     },
   },
   serve: {
     summary: 'Serve the workbench to a browser on 127.0.0.1 (prints the URL with a one-time token)',
     usage: 'featurescope serve [--port N]',
-    options: { port: { type: 'string' } },
+    // Serving is the CLI process's own job, not a command of the contract: its flag is written here.
+    flags: handFlags({ port: { type: 'string', value: 'N', description: 'The port on 127.0.0.1 (default: a free one)' } }),
     async run(values, host) {
-      const h = await host();
       const port = values.port === undefined ? 0 : parseIntOption('port', values.port, 0, 65535);
+      const h = await host();
       const server = await startServer(h, { port, rendererDir: h.paths.rendererDir });
       process.stdout.write(`Featurescope is serving on 127.0.0.1 only. Open this address (it carries a one-time token):\n${server.url}\n`);
       await new Promise<void>((resolve) => {
@@ -39,13 +43,10 @@ export const appCommands: Record<string, CliCommand> = {
   benchmark: {
     summary: 'Measure fp32 matmul throughput of the engine backend',
     usage: 'featurescope benchmark [--size 512] [--seconds 3]',
-    options: { size: { type: 'string' }, seconds: { type: 'string' } },
+    flags: mergeFlags(benchmark),
     async run(values, host) {
-      const h = await host();
-      const input: { size?: number; seconds?: number } = {};
-      if (values.size !== undefined) input.size = parseIntOption('size', values.size, 16, 4096);
-      if (values.seconds !== undefined) input.seconds = Number(values.seconds);
-      const r = await runJob(h, 'engine.benchmark', input, progressToStderr());
+      const input = await benchmark.read(values, host);
+      const r = await runJob(await host(), 'engine.benchmark', input, progressToStderr());
       clearProgress();
       process.stdout.write(`${r.backend}: ${r.gflops.toFixed(2)} GFLOP/s (matmul ${r.size}×${r.size}, ${r.iterations} iterations in ${r.seconds.toFixed(2)} s)\n`);
       return 0;

@@ -1,12 +1,35 @@
 // Sparse probes and the bias audit.
+import { resolve } from 'node:path';
 import type { CliCommand } from '../command';
-import { requireString, parseIntOption } from '../args';
-import { callOrThrow, resolveModel, resolveSae } from '../host-calls';
+import { JSON_FLAG } from '../args';
+import { aka, modelOrBundled, pathFlag, replayFlag, saeFlag } from '../field-rules';
+import { flagsFor } from '../flags';
+import { mergeFlags } from '../flag-set';
 import { progressToStderr, clearProgress } from '../progress';
 import { formatNumber } from '../format';
+import { callOrThrow } from '../../shared/call';
 import { runJob } from '../../host/run-job';
-import { resolve } from 'node:path';
-import type { AuditReplayOutput, ProbeReplayOutput, ProbeTrainOutput } from '../../shared/contract';
+
+const probe = flagsFor('probe.train', {
+  fields: {
+    model: modelOrBundled,
+    sae: saeFlag,
+    examples: pathFlag('FILE.jsonl', { describe: 'Labelled prompts: one {"text": …, "label": 0|1} per line' }),
+    targetAccuracy: aka('target'),
+  },
+});
+const probeReplay = flagsFor('probe.replay', { fields: { ref: replayFlag } });
+const audit = flagsFor('audit.run', {
+  fields: {
+    model: modelOrBundled,
+    sae: saeFlag,
+    // A built-in set is named by its id; anything else is a file, relative to where the user stands.
+    contrastSet: { value: 'gendered|FILE.json', default: 'gendered', parse: (text) => (/^[a-z0-9-]+$/.test(text) ? text : resolve(text)) },
+    topN: aka('top'),
+    outPath: pathFlag('REPORT.html', { aliases: ['out'] }),
+  },
+});
+const auditReplay = flagsFor('audit.replay', { fields: { ref: replayFlag } });
 
 export const auditCommands: Record<string, CliCommand> = {
   probe: {
@@ -18,39 +41,16 @@ export const auditCommands: Record<string, CliCommand> = {
       '',
       'FILE.jsonl holds one {"text": …, "label": 0|1} per line. With --sae the chosen features are tagged probe:NAME.',
     ].join('\n'),
-    options: {
-      model: { type: 'string' },
-      examples: { type: 'string' },
-      hook: { type: 'string' },
-      name: { type: 'string' },
-      sae: { type: 'string' },
-      pooling: { type: 'string' },
-      target: { type: 'string' },
-      'test-fraction': { type: 'string' },
-      seed: { type: 'string' },
-      replay: { type: 'string' },
-      json: { type: 'boolean' },
-    },
+    flags: mergeFlags(probe, probeReplay, JSON_FLAG),
     async run(values, host) {
-      const h = await host();
       if (typeof values.replay === 'string') {
-        const r = (await callOrThrow(h, 'probe.replay', { ref: /^\d+$/.test(values.replay) ? Number(values.replay) : values.replay })) as ProbeReplayOutput;
+        const r = await callOrThrow(await host(), 'probe.replay', await probeReplay.read(values, host));
         const coef = r.coefChange === null ? 'the smallest set holds other units' : `largest coefficient change ${formatNumber(r.coefChange)} of the largest`;
         process.stdout.write(values.json ? `${JSON.stringify(r, null, 2)}\n` : `${r.replayOf}: ${r.matches ? 'matches the log' : 'DIFFERS from the log'} (${r.stepsDiffering} λ step(s) differ, ${coef})\n`);
         return r.matches ? 0 : 1;
       }
-      const input = {
-        model: await resolveModel(h, values.model as string | undefined),
-        name: requireString(values, 'name'),
-        hook: requireString(values, 'hook'),
-        examples: resolve(requireString(values, 'examples')),
-        ...(values.sae === undefined ? {} : { sae: await resolveSae(h, values.sae as string) }),
-        ...(values.pooling === undefined ? {} : { pooling: values.pooling }),
-        ...(values.target === undefined ? {} : { targetAccuracy: Number(values.target) }),
-        ...(values['test-fraction'] === undefined ? {} : { testFraction: Number(values['test-fraction']) }),
-        ...(values.seed === undefined ? {} : { seed: parseIntOption('seed', values.seed, 0, 2 ** 31 - 1) }),
-      };
-      const r = (await callOrThrow(h, 'probe.train', input)) as ProbeTrainOutput;
+      const input = await probe.read(values, host);
+      const r = await callOrThrow(await host(), 'probe.train', input);
       if (values.json) {
         process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
         return 0;
@@ -70,39 +70,15 @@ export const auditCommands: Record<string, CliCommand> = {
       '                   [--top 20] [--alpha 0.05] [--seed 0] [--out REPORT.html [--force]] [--json]',
       'featurescope audit --replay exp-000123   (re-run one logged finding and compare)',
     ].join('\n'),
-    options: {
-      model: { type: 'string' },
-      'contrast-set': { type: 'string' },
-      sae: { type: 'string' },
-      layers: { type: 'string' },
-      pooling: { type: 'string' },
-      top: { type: 'string' },
-      alpha: { type: 'string' },
-      seed: { type: 'string' },
-      out: { type: 'string' },
-      force: { type: 'boolean' },
-      replay: { type: 'string' },
-      json: { type: 'boolean' },
-    },
+    flags: mergeFlags(audit, auditReplay, JSON_FLAG),
     async run(values, host) {
-      const h = await host();
       if (typeof values.replay === 'string') {
-        const r = (await callOrThrow(h, 'audit.replay', { ref: /^\d+$/.test(values.replay) ? Number(values.replay) : values.replay })) as AuditReplayOutput;
+        const r = await callOrThrow(await host(), 'audit.replay', await auditReplay.read(values, host));
         process.stdout.write(values.json ? `${JSON.stringify(r, null, 2)}\n` : `${r.replayOf}: ${r.matches ? 'matches the log' : 'DIFFERS from the log'} (difference ${formatNumber(r.meanDiff)}, t ${formatNumber(r.t)}, p ${formatNumber(r.p)})${r.method === 'all-legacy' ? '; made by the old method (every token pooled, the swapped words included): it measures token identity too, run the audit again' : ''}\n`);
         return r.matches ? 0 : 1;
       }
-      const input = {
-        model: await resolveModel(h, values.model as string | undefined),
-        contrastSet: (values['contrast-set'] as string | undefined) === undefined ? 'gendered' : /^[a-z0-9-]+$/.test(values['contrast-set'] as string) ? (values['contrast-set'] as string) : resolve(values['contrast-set'] as string),
-        ...(values.sae === undefined ? {} : { sae: await resolveSae(h, values.sae as string) }),
-        ...(values.layers === undefined ? {} : { layers: String(values.layers).split(',').map((l) => parseIntOption('layers', l, 0, 1023)) }),
-        ...(values.pooling === undefined ? {} : { pooling: values.pooling }),
-        ...(values.top === undefined ? {} : { topN: parseIntOption('top', values.top, 1, 500) }),
-        ...(values.alpha === undefined ? {} : { alpha: Number(values.alpha) }),
-        ...(values.seed === undefined ? {} : { seed: parseIntOption('seed', values.seed, 0, 2 ** 31 - 1) }),
-        ...(values.out === undefined ? {} : { outPath: resolve(values.out as string), force: values.force === true }),
-      };
-      const r = await runJob(h, 'audit.run', input as never, progressToStderr());
+      const input = await audit.read(values, host);
+      const r = await runJob(await host(), 'audit.run', input, progressToStderr());
       clearProgress();
       if (values.json) {
         process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);

@@ -1,13 +1,33 @@
 // Commands that fill and read the feature catalog.
 import type { FeaturePage } from '../../catalog/types';
 import type { CliCommand } from '../command';
-import { CORPUS_FLAGS, requireString, parseIntOption } from '../args';
-import { callOrThrow, resolveSae, saeOnCorpusFromFlags } from '../host-calls';
+import { CORPUS_FLAGS, JSON_FLAG, corpusFromFlags, parseIntOption, requireString } from '../args';
+import { resolveSae } from '../host-calls';
+import { aka, pathFlag, saeFlag } from '../field-rules';
+import { flagsFor } from '../flags';
+import { handFlags, mergeFlags } from '../flag-set';
 import { progressToStderr, clearProgress } from '../progress';
 import { formatNumber } from '../format';
+import { callOrThrow } from '../../shared/call';
 import { runJob } from '../../host/run-job';
 import { resolve } from 'node:path';
 import { FeaturescopeError } from '../../shared/errors';
+
+const analyze = flagsFor('sae.analyze', {
+  fields: { saeId: saeFlag, model: pathFlag('DIR'), contextLength: aka('context'), topExamples: aka('top') },
+  hand: ['corpus'],
+});
+const search = flagsFor('catalog.search', { fields: { saeId: saeFlag, tags: aka('tag'), limit: { default: 20 } } });
+const feature = flagsFor('catalog.feature', { fields: { saeId: saeFlag } });
+// export is two commands behind one --format (catalog.export writes a file, sae.export a SAELens
+// folder), so its flags are the CLI's own, spelled as both commands' fields mean them.
+const EXPORT_FLAGS = handFlags({
+  sae: { type: 'string', value: 'ID|NAME', description: 'The SAE to export, by catalog id or name (required)' },
+  format: { type: 'string', value: 'csv|neuronpedia-jsonl|saelens', description: 'The analysed features as CSV or Neuronpedia-like JSON Lines, or the SAE as a SAELens folder (required)' },
+  out: { type: 'string', value: 'PATH', description: 'The file to write (a folder for saelens) (required)' },
+  force: { type: 'boolean', description: 'Replace an existing file, or write into a non-empty folder' },
+});
+const EXAMPLES_FLAG = handFlags({ examples: { type: 'string', value: 'N', description: 'Top examples to print (default 5)' } });
 
 export const catalogCommands: Record<string, CliCommand> = {
   export: {
@@ -18,7 +38,7 @@ export const catalogCommands: Record<string, CliCommand> = {
       'Writes where --out says (a file; a folder for saelens). An existing file, or a non-empty folder, is',
       'left alone unless --force is given.',
     ].join('\n'),
-    options: { sae: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' }, force: { type: 'boolean' } },
+    flags: EXPORT_FLAGS,
     async run(values, host) {
       const format = requireString(values, 'format');
       if (format !== 'csv' && format !== 'neuronpedia-jsonl' && format !== 'saelens') throw new FeaturescopeError('invalid_input', `--format: "${format}" is not one of csv, neuronpedia-jsonl, saelens.`, 'format');
@@ -27,7 +47,7 @@ export const catalogCommands: Record<string, CliCommand> = {
       const h = await host();
       const saeId = await resolveSae(h, requireString(values, 'sae'));
       if (format === 'saelens') {
-        const r = (await callOrThrow(h, 'sae.export', { saeId, dir: out, force })) as { dir: string; files: string[] };
+        const r = await callOrThrow(h, 'sae.export', { saeId, dir: out, force });
         process.stdout.write(`SAELens folder ${r.dir}: ${r.files.join(', ')}\n`);
         return 0;
       }
@@ -40,22 +60,11 @@ export const catalogCommands: Record<string, CliCommand> = {
   analyze: {
     summary: 'Analyse an SAE over a corpus into the catalog (density, examples, logit effects, explanations)',
     usage: 'featurescope analyze --sae ID|NAME --corpus PATH [--kind txt|jsonl|folder] [--text-field text] [--model DIR] [--context N] [--max-tokens N] [--top 20]',
-    options: {
-      sae: { type: 'string' },
-      ...CORPUS_FLAGS,
-      model: { type: 'string' },
-      context: { type: 'string' },
-      'max-tokens': { type: 'string' },
-      top: { type: 'string' },
-    },
+    flags: mergeFlags(analyze, CORPUS_FLAGS),
     async run(values, host) {
-      const h = await host();
-      const input = {
-        ...(await saeOnCorpusFromFlags(h, values)),
-        ...(values['max-tokens'] === undefined ? {} : { maxTokens: Number(values['max-tokens']) }),
-        ...(values.top === undefined ? {} : { topExamples: Number(values.top) }),
-      };
-      const r = await runJob(h, 'sae.analyze', input as never, progressToStderr());
+      const corpus = corpusFromFlags(values);
+      const input = { ...(await analyze.read(values, host)), corpus };
+      const r = await runJob(await host(), 'sae.analyze', input, progressToStderr());
       clearProgress();
       process.stdout.write(`analysis #${r.analysisId}: ${r.features} features over ${r.tokens} tokens, ${r.deadFeatures} dead\n`);
       return 0;
@@ -64,26 +73,9 @@ export const catalogCommands: Record<string, CliCommand> = {
   search: {
     summary: 'Search the features of an analysed SAE (labels, explanations, top tokens, example text)',
     usage: 'featurescope search --sae ID|NAME [--q TEXT] [--tag T]… [--sort idx|density|max_act|relevance] [--limit 20] [--offset 0] [--json]',
-    options: {
-      sae: { type: 'string' },
-      q: { type: 'string' },
-      tag: { type: 'string', multiple: true },
-      sort: { type: 'string' },
-      limit: { type: 'string' },
-      offset: { type: 'string' },
-      json: { type: 'boolean' },
-    },
+    flags: mergeFlags(search, JSON_FLAG),
     async run(values, host) {
-      const h = await host();
-      const input = {
-        saeId: await resolveSae(h, requireString(values, 'sae')),
-        ...(values.q === undefined ? {} : { q: values.q }),
-        ...(values.tag === undefined ? {} : { tags: values.tag }),
-        ...(values.sort === undefined ? {} : { sort: values.sort }),
-        limit: values.limit === undefined ? 20 : parseIntOption('limit', values.limit, 1, 500),
-        ...(values.offset === undefined ? {} : { offset: parseIntOption('offset', values.offset, 0, 1_000_000) }),
-      };
-      const r = (await callOrThrow(h, 'catalog.search', input)) as { total: number; totalIsLowerBound: boolean; rows: Array<{ idx: number; density: number; maxAct: number; explanation: string; userLabel: string | null }> };
+      const r = await callOrThrow(await host(), 'catalog.search', await search.read(values, host));
       if (values.json) {
         process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
         return 0;
@@ -99,18 +91,10 @@ export const catalogCommands: Record<string, CliCommand> = {
   feature: {
     summary: "One feature's page: label and explanation, density and activations, logit effects, top examples with the peak token marked",
     usage: 'featurescope feature --sae ID|NAME --idx N [--examples 5] [--json]',
-    options: {
-      sae: { type: 'string' },
-      idx: { type: 'string' },
-      examples: { type: 'string' },
-      json: { type: 'boolean' },
-    },
+    flags: mergeFlags(feature, EXAMPLES_FLAG, JSON_FLAG),
     async run(values, host) {
-      const h = await host();
-      const saeId = await resolveSae(h, requireString(values, 'sae'));
-      const idx = parseIntOption('idx', requireString(values, 'idx'), 0, 1 << 24);
       const shown = values.examples === undefined ? 5 : parseIntOption('examples', values.examples, 0, 100);
-      const page = (await callOrThrow(h, 'catalog.feature', { saeId, idx })) as FeaturePage;
+      const page = await callOrThrow(await host(), 'catalog.feature', await feature.read(values, host));
       if (values.json) {
         process.stdout.write(`${JSON.stringify(page, null, 2)}\n`);
         return 0;

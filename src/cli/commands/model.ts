@@ -1,11 +1,33 @@
 // Commands that run prompts through a model.
 import type { CliCommand } from '../command';
-import { requireString, parseIntOption } from '../args';
-import { callOrThrow, resolveModel, siteFromFlags } from '../host-calls';
+import { JSON_FLAG, requireString, parseIntOption } from '../args';
+import { SITE_FLAGS, siteFromFlags } from '../host-calls';
+import { aka, modelOrBundled, replayFlag } from '../field-rules';
+import { flagsFor } from '../flags';
+import { handFlags, mergeFlags } from '../flag-set';
 import { formatNumber, formatRun } from '../format';
-import { parseInterventionFlags } from '../interventions';
+import { INTERVENTION_FLAGS, parseInterventionFlags } from '../interventions';
+import { callOrThrow } from '../../shared/call';
+import type { PatchOutput } from '../../shared/contract';
 import { FeaturescopeError } from '../../shared/errors';
-import type { AttributionOutput, AttributionReplayOutput, PatchOutput, RunOutput } from '../../shared/contract';
+
+const run = flagsFor('model.run', { fields: { model: modelOrBundled, capture: aka('hook'), topK: aka('top') }, hand: ['interventions', 'generate'], omit: ['sae', 'probe'] });
+/** A continuation: --generate N turns it on; the sampling flags apply to it. */
+const GENERATE_FLAGS = handFlags({
+  generate: { type: 'string', value: 'N', description: 'Continue the prompt by N tokens (1 to 1024)' },
+  temperature: { type: 'string', value: 'T', description: 'Sampling temperature of the continuation; 0 is greedy (default 0)' },
+  'top-p': { type: 'string', value: 'P', description: 'Nucleus sampling: keep the likeliest tokens up to this probability mass (default 1)' },
+  seed: { type: 'string', value: 'S', description: 'Seed of the continuation’s sampling (default 0)' },
+});
+const attribute = flagsFor('attribution.run', { fields: { model: modelOrBundled, topN: { aliases: ['top'], default: 20 } }, hand: ['metric', 'site'] });
+const METRIC_FLAGS = handFlags({
+  target: { type: 'string', value: 'TEXT', description: 'The metric is log p(TEXT) after the prompt; several tokens are a continuation (Σ log p of its tokens)' },
+  'target-id': { type: 'string', value: 'ID', description: 'The target as token ids (one id, or a comma list for a continuation), instead of --target' },
+  versus: { type: 'string', value: 'TEXT', description: 'Make the metric the target’s minus this text’s (logit difference for one token each, else log-probability sums)' },
+  'versus-id': { type: 'string', value: 'ID', description: 'The versus side as token ids, instead of --versus' },
+});
+const attributeReplay = flagsFor('attribution.replay', { fields: { ref: replayFlag } });
+const patch = flagsFor('attribution.patch', { fields: { model: modelOrBundled, sourcePrompt: aka('source'), topN: aka('top') }, hand: ['site'], omit: ['metric'] });
 
 export const modelCommands: Record<string, CliCommand> = {
   run: {
@@ -19,33 +41,11 @@ export const modelCommands: Record<string, CliCommand> = {
       'this run only: --ablate zeroes neurons, --steer adds to one, --clamp sets one. Weights holding NaN or',
       '±Inf are refused, naming the tensor; --allow-non-finite runs them anyway.',
     ].join('\n'),
-    options: {
-      model: { type: 'string' },
-      prompt: { type: 'string' },
-      hook: { type: 'string', multiple: true },
-      ablate: { type: 'string', multiple: true },
-      steer: { type: 'string', multiple: true },
-      clamp: { type: 'string', multiple: true },
-      generate: { type: 'string' },
-      temperature: { type: 'string' },
-      'top-p': { type: 'string' },
-      seed: { type: 'string' },
-      top: { type: 'string' },
-      'allow-non-finite': { type: 'boolean' },
-      json: { type: 'boolean' },
-    },
+    flags: mergeFlags(run, INTERVENTION_FLAGS, GENERATE_FLAGS, JSON_FLAG),
     async run(values, host) {
-      if (typeof values.prompt !== 'string') throw new FeaturescopeError('invalid_input', '--prompt is required.', 'prompt');
-      const h = await host();
-      const model = await resolveModel(h, values.model as string | undefined);
-      const input = {
-        model,
-        prompt: values.prompt,
-        capture: (values.hook as string[] | undefined) ?? [],
-        interventions: parseInterventionFlags(values as { ablate?: string[]; steer?: string[]; clamp?: string[] }),
-        topK: values.top === undefined ? 10 : parseIntOption('top', values.top, 1, 100),
-        ...(values['allow-non-finite'] === true ? { allowNonFinite: true } : {}),
-        ...(values.generate === undefined
+      const interventions = parseInterventionFlags(values as { ablate?: string[]; steer?: string[]; clamp?: string[] });
+      const generate =
+        values.generate === undefined
           ? {}
           : {
               generate: {
@@ -54,9 +54,9 @@ export const modelCommands: Record<string, CliCommand> = {
                 topP: values['top-p'] === undefined ? 1 : Number(values['top-p']),
                 seed: values.seed === undefined ? 0 : parseIntOption('seed', values.seed, 0, 2 ** 31 - 1),
               },
-            }),
-      };
-      const out = (await callOrThrow(h, 'model.run', input)) as RunOutput;
+            };
+      const input = { ...(await run.read(values, host)), interventions, ...generate };
+      const out = await callOrThrow(await host(), 'model.run', input);
       process.stdout.write(values.json ? `${JSON.stringify(out, null, 2)}\n` : `${formatRun(out)}\n`);
       return 0;
     },
@@ -64,47 +64,28 @@ export const modelCommands: Record<string, CliCommand> = {
   attribute: {
     summary: 'Rank MLP neurons or SAE features by attribution patching for a next-token metric; --verify patches the top ones for real',
     usage: [
-      'featurescope attribute --prompt TEXT --target TOKEN [--versus TOKEN] [--model DIR|NAME] [--layers 0,1,…] [--sae ID|NAME]',
+      'featurescope attribute --prompt TEXT --target TEXT|--target-id ID [--versus TEXT|--versus-id ID] [--model DIR|NAME] [--layers 0,1,…] [--sae ID|NAME]',
       '                       [--patch-prompt TEXT] [--method gradient|integrated-gradients] [--top 20] [--verify] [--json]',
       'featurescope attribute --replay exp-000123   (re-run a logged ranking or patch and compare)',
       '',
-      'The metric is log p(TARGET) after the prompt, or logit(TARGET) − logit(VERSUS). Scores predict',
+      'The metric is log p(TARGET) after the prompt, or logit(TARGET) − logit(VERSUS). A target of several',
+      'tokens is read as a continuation: Σ log p of its tokens after the prompt (differences of those sums',
+      'for --versus). --target-id 401 (or 401,29871) gives token ids. Scores predict',
       'metric(unit zero-ablated or patched) − metric(clean).',
     ].join('\n'),
-    options: {
-      model: { type: 'string' },
-      prompt: { type: 'string' },
-      'patch-prompt': { type: 'string' },
-      target: { type: 'string' },
-      versus: { type: 'string' },
-      layers: { type: 'string' },
-      sae: { type: 'string' },
-      method: { type: 'string' },
-      top: { type: 'string' },
-      verify: { type: 'boolean' },
-      replay: { type: 'string' },
-      json: { type: 'boolean' },
-    },
+    flags: mergeFlags(attribute, METRIC_FLAGS, handFlags(SITE_FLAGS), attributeReplay, JSON_FLAG),
     async run(values, host) {
-      const h = await host();
       if (typeof values.replay === 'string') {
-        const r = (await callOrThrow(h, 'attribution.replay', { ref: /^\d+$/.test(values.replay) ? Number(values.replay) : values.replay })) as AttributionReplayOutput;
+        const r = await callOrThrow(await host(), 'attribution.replay', await attributeReplay.read(values, host));
         const what = r.of === 'attribution.run' ? `${r.reordered} unit(s) moved, largest relative score change ${formatNumber(r.difference)}` : `${r.reordered} next token(s) moved, largest probability change ${formatNumber(r.difference)}`;
         process.stdout.write(values.json ? `${JSON.stringify(r, null, 2)}\n` : `${r.replayOf} (${r.of}): ${r.matches ? 'matches the log' : 'DIFFERS from the log'} (${what})\n`);
         return r.matches ? 0 : 1;
       }
-      const target = requireString(values, 'target');
-      const input = {
-        model: await resolveModel(h, values.model as string | undefined),
-        prompt: requireString(values, 'prompt'),
-        ...(values['patch-prompt'] === undefined ? {} : { patchPrompt: values['patch-prompt'] }),
-        metric: values.versus === undefined ? { kind: 'logprob', token: target } : { kind: 'logit-diff', tokenA: target, tokenB: values.versus },
-        site: await siteFromFlags(h, values),
-        ...(values.method === undefined ? {} : { method: values.method }),
-        topN: values.top === undefined ? 20 : parseIntOption('top', values.top, 1, 500),
-        verify: values.verify === true,
-      };
-      const r = (await callOrThrow(h, 'attribution.run', input)) as AttributionOutput;
+      const target = targetFlag(values, 'target', true) as string | number;
+      const versus = targetFlag(values, 'versus', false);
+      const metric = versus === undefined ? { kind: 'logprob' as const, token: target } : { kind: 'logit-diff' as const, tokenA: target, tokenB: versus };
+      const input = { ...(await attribute.read(values, host)), metric, site: await siteFromFlags(host, values) };
+      const r = await callOrThrow(await host(), 'attribution.run', input);
       if (values.json) {
         process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
         return 0;
@@ -118,27 +99,10 @@ export const modelCommands: Record<string, CliCommand> = {
   patch: {
     summary: 'Patch the top-N neuron (or SAE feature) deltas of a source prompt into a target prompt and show the shift',
     usage: 'featurescope patch --source TEXT --target-prompt TEXT [--model DIR|NAME] [--layers 0,1,…] [--sae ID|NAME] [--top 20] [--scale 1] [--json]',
-    options: {
-      model: { type: 'string' },
-      source: { type: 'string' },
-      'target-prompt': { type: 'string' },
-      layers: { type: 'string' },
-      sae: { type: 'string' },
-      top: { type: 'string' },
-      scale: { type: 'string' },
-      json: { type: 'boolean' },
-    },
+    flags: mergeFlags(patch, handFlags(SITE_FLAGS), JSON_FLAG),
     async run(values, host) {
-      const h = await host();
-      const input = {
-        model: await resolveModel(h, values.model as string | undefined),
-        sourcePrompt: requireString(values, 'source'),
-        targetPrompt: requireString(values, 'target-prompt'),
-        site: await siteFromFlags(h, values),
-        topN: values.top === undefined ? 20 : parseIntOption('top', values.top, 1, 100_000),
-        ...(values.scale === undefined ? {} : { scale: Number(values.scale) }),
-      };
-      const r = (await callOrThrow(h, 'attribution.patch', input)) as PatchOutput;
+      const input = { ...(await patch.read(values, host)), site: await siteFromFlags(host, values) };
+      const r = await callOrThrow(await host(), 'attribution.patch', input);
       if (values.json) {
         process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
         return 0;
@@ -151,3 +115,16 @@ export const modelCommands: Record<string, CliCommand> = {
     },
   },
 };
+
+/**
+ * --NAME TEXT or --NAME-id ID: text as typed, or ids (one id → the number; several → "id:a,b", the
+ * contract's form), so an id is never read as text.
+ */
+function targetFlag(values: Record<string, unknown>, name: string, required: boolean): string | number | undefined {
+  const text = values[name];
+  const ids = values[`${name}-id`];
+  if (text !== undefined && ids !== undefined) throw new FeaturescopeError('invalid_input', `Give --${name} or --${name}-id, not both.`, name);
+  if (ids === undefined) return required || text !== undefined ? requireString(values, name) : undefined;
+  const list = String(ids).split(',').map((id) => parseIntOption(`${name}-id`, id.trim(), 0, 2 ** 31 - 1));
+  return list.length === 1 ? (list[0] as number) : `id:${list.join(',')}`;
+}

@@ -2,13 +2,37 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { CliCommand } from '../command';
-import { CORPUS_FLAGS, corpusFromFlags, parseIntOption, requireString } from '../args';
-import { callOrThrow, resolveModel, resolveSae } from '../host-calls';
+import { CORPUS_FLAGS, JSON_FLAG, corpusFromFlags, requireString } from '../args';
+import { resolveSae } from '../host-calls';
+import { aka, modelIfGiven, pathFlag, replayFlag, saeFlag } from '../field-rules';
+import { flagsFor, type FieldRule } from '../flags';
+import { handFlags, mergeFlags } from '../flag-set';
 import { progressToStderr, clearProgress } from '../progress';
 import { formatNumber, showToken } from '../format';
+import { callOrThrow } from '../../shared/call';
 import { runJob } from '../../host/run-job';
-import type { ScanReplayOutput, ScanRunResult, Watchlist } from '../../shared/contract';
+import type { Watchlist } from '../../shared/contract';
 import { FeaturescopeError } from '../../shared/errors';
+
+/** A watchlist is named on the command line (the contract also takes its id; a name of digits stays a name). */
+const watchlistByName: FieldRule = { value: 'NAME', parse: (text) => text };
+const NAME_NOTE = 'required with save, add, delete';
+const list = flagsFor('watchlist.list', { fields: { saeId: saeFlag } });
+const save = flagsFor('watchlist.save', { fields: { name: { note: NAME_NOTE }, defaultFraction: aka('fraction') }, hand: ['entries'], omit: ['id', 'replace', 'expectedUpdatedAt'] });
+const add = flagsFor('watchlist.addEntries', { fields: { watchlist: { ...watchlistByName, flag: 'name' }, defaultFraction: aka('fraction') }, hand: ['entries'], omit: ['create'] });
+const remove = flagsFor('watchlist.delete', { fields: { watchlist: { ...watchlistByName, flag: 'name' } } });
+/** The features of save and add: the SAE they belong to and IDX[:THRESHOLD] for each. */
+const ENTRY_FLAGS = handFlags({
+  sae: { type: 'string', value: 'ID|NAME', description: 'The SAE the features belong to (save, add); with list, only its watchlists' },
+  feature: { type: 'string', multiple: true, value: 'IDX[:THRESHOLD]', description: 'A feature to watch, with its threshold in activation units (repeatable)' },
+});
+
+const scan = flagsFor('scan.run', {
+  fields: { model: modelIfGiven, sae: saeFlag, watchlist: watchlistByName, contextLength: aka('context'), topPerFeature: aka('top'), outPath: pathFlag('REPORT.html', { aliases: ['out'] }) },
+  hand: ['source'],
+});
+const scanReplay = flagsFor('scan.replay', { fields: { ref: replayFlag, idx: { flag: 'feature', value: 'IDX', describe: 'With --replay: the flagged feature to re-run (default: the first)' } } });
+const PROMPTS_FLAG = handFlags({ prompts: { type: 'string', value: 'FILE', description: 'Prompts to scan, each alone: one per line (.txt) or a "text" field per line (.jsonl)' } });
 
 /** --feature IDX or IDX:THRESHOLD (activation units), repeatable. */
 function entriesFromFlags(values: Record<string, unknown>, saeId: number): Array<{ saeId: number; idx: number; threshold?: number }> {
@@ -64,49 +88,43 @@ export const watchCommands: Record<string, CliCommand> = {
       'A threshold is in activation units; left out, it is --fraction of the feature’s max activation in the SAE’s analysis.',
     ].join('\n'),
     positionals: true,
-    options: {
-      name: { type: 'string' },
-      sae: { type: 'string' },
-      feature: { type: 'string', multiple: true },
-      note: { type: 'string' },
-      fraction: { type: 'string' },
-      json: { type: 'boolean' },
-    },
+    flags: mergeFlags(save, add, remove, ENTRY_FLAGS, list, JSON_FLAG),
     async run(values, host, positionals) {
       const [action, ...extra] = positionals;
       if (extra.length > 0 || !['list', 'save', 'add', 'delete'].includes(action ?? '')) {
         throw new FeaturescopeError('invalid_input', `Say what to do: featurescope watchlist list|save|add|delete (got "${positionals.join(' ')}").`);
       }
-      const h = await host();
       if (action === 'list') {
-        const saeId = values.sae === undefined ? undefined : await resolveSae(h, values.sae as string);
-        const lists = (await callOrThrow(h, 'watchlist.list', saeId === undefined ? {} : { saeId })) as Watchlist[];
+        const lists = await callOrThrow(await host(), 'watchlist.list', await list.read(values, host));
         if (values.json) process.stdout.write(`${JSON.stringify(lists, null, 2)}\n`);
         else if (lists.length === 0) process.stdout.write('No watchlist yet: featurescope watchlist save --name NAME --sae SAE --feature IDX\n');
         else lists.forEach(printWatchlist);
         return 0;
       }
-      const name = requireString(values, 'name');
       if (action === 'delete') {
-        const r = (await callOrThrow(h, 'watchlist.delete', { watchlist: name })) as { deleted: boolean };
-        process.stdout.write(r.deleted ? `Deleted watchlist ${name}\n` : `There is no watchlist ${name}\n`);
+        const input = await remove.read(values, host);
+        const r = await callOrThrow(await host(), 'watchlist.delete', input);
+        process.stdout.write(r.deleted ? `Deleted watchlist ${input.watchlist}\n` : `There is no watchlist ${input.watchlist}\n`);
         return r.deleted ? 0 : 1;
       }
-      const saeId = await resolveSae(h, requireString(values, 'sae'));
-      const given = entriesFromFlags(values, saeId);
-      if (given.length === 0) throw new FeaturescopeError('invalid_input', '--feature IDX[:THRESHOLD] is required (repeat it for more features).', 'feature');
-      const defaultFraction = values.fraction === undefined ? {} : { defaultFraction: Number(values.fraction) };
+      /** --sae and every --feature, as the entries of save and add. */
+      const entries = async () => {
+        const given = entriesFromFlags(values, await resolveSae(await host(), requireString(values, 'sae')));
+        if (given.length === 0) throw new FeaturescopeError('invalid_input', '--feature IDX[:THRESHOLD] is required (repeat it for more features).', 'feature');
+        return given;
+      };
       if (action === 'add') {
+        const input = await add.read(values, host);
         // One engine write adds to the list as it stands (creating it if needed): nothing read here is written back.
-        const r = (await callOrThrow(h, 'watchlist.addEntries', { watchlist: name, entries: given, create: true, ...defaultFraction })) as { watchlist: Watchlist; alreadyThere: Array<{ saeId: number; idx: number }> };
+        const r = await callOrThrow(await host(), 'watchlist.addEntries', { ...input, entries: await entries(), create: true });
         if (values.json) process.stdout.write(`${JSON.stringify(r.watchlist, null, 2)}\n`);
         else printWatchlist(r.watchlist);
         for (const e of r.alreadyThere) process.stderr.write(`Feature ${e.idx} of SAE ${e.saeId} was already on ${r.watchlist.name}: left as it was (watchlist save rewrites thresholds).\n`);
         return 0;
       }
-      const note = values.note as string | undefined;
       // `save` is documented to replace: a list of that name is rewritten, not refused.
-      const saved = (await callOrThrow(h, 'watchlist.save', { name, entries: given, replace: true, ...(note === undefined ? {} : { note }), ...defaultFraction })) as Watchlist;
+      const input = await save.read(values, host);
+      const saved = await callOrThrow(await host(), 'watchlist.save', { ...input, entries: await entries(), replace: true });
       if (values.json) process.stdout.write(`${JSON.stringify(saved, null, 2)}\n`);
       else printWatchlist(saved);
       return 0;
@@ -122,47 +140,17 @@ export const watchCommands: Record<string, CliCommand> = {
       '',
       'FILE holds one prompt per line (.txt) or a "text" field per line (.jsonl); each prompt is scanned alone.',
     ].join('\n'),
-    options: {
-      sae: { type: 'string' },
-      watchlist: { type: 'string' },
-      model: { type: 'string' },
-      ...CORPUS_FLAGS,
-      prompts: { type: 'string' },
-      top: { type: 'string' },
-      'max-tokens': { type: 'string' },
-      context: { type: 'string' },
-      out: { type: 'string' },
-      force: { type: 'boolean' },
-      replay: { type: 'string' },
-      feature: { type: 'string' },
-      rank: { type: 'string' },
-      json: { type: 'boolean' },
-    },
+    flags: mergeFlags(scan, CORPUS_FLAGS, PROMPTS_FLAG, scanReplay, JSON_FLAG),
     async run(values, host) {
       if (typeof values.replay === 'string') {
-        const h = await host();
-        const r = (await callOrThrow(h, 'scan.replay', {
-          ref: /^\d+$/.test(values.replay) ? Number(values.replay) : values.replay,
-          ...(values.feature === undefined ? {} : { idx: parseIntOption('feature', values.feature, 0, 2 ** 31 - 1) }),
-          ...(values.rank === undefined ? {} : { rank: parseIntOption('rank', values.rank, 0, 99) }),
-        })) as ScanReplayOutput;
+        const r = await callOrThrow(await host(), 'scan.replay', await scanReplay.read(values, host));
         process.stdout.write(values.json ? `${JSON.stringify(r, null, 2)}\n` : `${r.replayOf} feature ${r.idx} rank ${r.rank}: ${r.matches ? 'matches the log' : 'DIFFERS from the log'} (logged ${formatNumber(r.logged)}, now ${formatNumber(r.value)})\n`);
         return r.matches ? 0 : 1;
       }
       if ((values.corpus === undefined) === (values.prompts === undefined)) throw new FeaturescopeError('invalid_input', 'Give exactly one of --corpus PATH or --prompts FILE.', 'corpus');
       const source = values.prompts !== undefined ? { kind: 'prompts' as const, prompts: readPrompts(resolve(values.prompts as string)) } : corpusFromFlags(values);
-      const h = await host();
-      const input = {
-        sae: await resolveSae(h, requireString(values, 'sae')),
-        watchlist: requireString(values, 'watchlist'),
-        source,
-        ...(values.model === undefined ? {} : { model: await resolveModel(h, values.model as string) }),
-        ...(values.top === undefined ? {} : { topPerFeature: parseIntOption('top', values.top, 1, 100) }),
-        ...(values['max-tokens'] === undefined ? {} : { maxTokens: parseIntOption('max-tokens', values['max-tokens'], 1, Number.MAX_SAFE_INTEGER) }),
-        ...(values.context === undefined ? {} : { contextLength: parseIntOption('context', values.context, 2, 8192) }),
-        ...(values.out === undefined ? {} : { outPath: resolve(values.out as string), force: values.force === true }),
-      };
-      const r: ScanRunResult = await runJob(h, 'scan.run', input, progressToStderr());
+      const input = { ...(await scan.read(values, host)), source };
+      const r = await runJob(await host(), 'scan.run', input, progressToStderr());
       clearProgress();
       if (values.json) {
         process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);

@@ -25,7 +25,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { LoadedModel } from '../model/load';
 import type { HookBinding } from '../model/interventions';
 import { FeaturescopeError } from '../../shared/errors';
-import { type AttributionMetric, metricPerRow } from './metric';
+import { type AttributionMetric, runMetric } from './metric';
 import { checkPrompts, runWithUnitMasks, siteUnits } from './runs';
 import { type AttributionSite, type SiteHook, type UnitKind, type UnitRef, editUnits, resolveSite } from './sites';
 
@@ -129,9 +129,7 @@ function gradientsAtClean(model: LoadedModel, opts: AttributeOptions, sites: Sit
   const deltas = sites.map((s) => tf.zeros([1, pos, s.width])); // [1, pos, width]
   const metricOf = (...ds: tf.Tensor[]): tf.Scalar => {
     const hooks: HookBinding[] = sites.map((site, i) => ({ hook: site.hook, fn: (act) => editUnits(site, act, (u) => u.add(ds[i] as tf.Tensor)) }));
-    const { logits, captured } = model.run([opts.tokens], { hooks, lastPositionOnly: true });
-    for (const t of captured.values()) t.dispose();
-    return metricPerRow(logits, opts.metric).sum();
+    return runMetric(model, [opts.tokens], hooks, opts.metric).sum();
   };
   return tf.grads(metricOf)(deltas);
 }
@@ -148,9 +146,7 @@ function integratedGradients(model: LoadedModel, opts: AttributeOptions, sites: 
     const target = patch[i] as tf.Tensor; // [1, pos, width]
     const metricOf = (delta: tf.Tensor): tf.Scalar => {
       const fn = (act: tf.Tensor): tf.Tensor => editUnits(site, act, (u) => target.add(alphas.mul(u.sub(target))).add(delta));
-      const { logits, captured } = model.run(rows, { hooks: [{ hook: site.hook, fn }], lastPositionOnly: true });
-      for (const t of captured.values()) t.dispose();
-      return metricPerRow(logits, opts.metric).sum();
+      return runMetric(model, rows, [{ hook: site.hook, fn }], opts.metric).sum();
     };
     const grad = tf.grad(metricOf)(tf.zeros([steps, pos, site.width])); // [steps, pos, width]
     return grad.mean(0, true); // [1, pos, width]

@@ -5,6 +5,6 @@ export { attribute, rankUnits, DEFAULT_IG_STEPS, type AttributeOptions, type Att
 export { measureUnitEffects, verifyAttribution, type MeasuredEffects, type UnitEffectOptions, type VerificationResult, type VerifiedUnit, type VerifyOptions } from './verify';
 export { deltaPatch, klDivergence, type DeltaPatchOptions, type DeltaPatchResult, type PatchedUnit } from './patch';
 export { type AttributionMetric } from './metric';
-export { singleTokenId } from './token-ref';
+export { differenceMetricOf, logprobMetricOf, targetTokens, type TargetContext, type TargetRef } from './token-ref';
 export { type AttributionSite, type UnitKind, type UnitRef } from './sites';
 export { pearson, spearman } from './stats';

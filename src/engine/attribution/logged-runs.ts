@@ -4,11 +4,12 @@ import { z } from 'zod';
 import type { AttributionInput, PatchInput } from '../../shared/contract';
 import { FeaturescopeError } from '../../shared/errors';
 import type { LoadedModel } from '../model';
-import { attribute, deltaPatch, rankUnits, singleTokenId, verifyAttribution, type AttributionMetric, type AttributionSite } from './index';
+import { attribute, deltaPatch, differenceMetricOf, logprobMetricOf, rankUnits, verifyAttribution, type AttributionMetric, type AttributionSite } from './index';
 
-/** The contract's metric, resolved against a model (token texts → ids). */
-function resolveMetric(model: LoadedModel, m: AttributionInput['metric']): AttributionMetric {
-  return m.kind === 'logprob' ? { kind: 'logprob', token: singleTokenId(model.tokenizer, m.token, 'metric.token') } : { kind: 'logit-diff', tokenA: singleTokenId(model.tokenizer, m.tokenA, 'metric.tokenA'), tokenB: singleTokenId(model.tokenizer, m.tokenB, 'metric.tokenB') };
+/** The contract's metric, resolved against a model (targets → ids) for reading after `prompt`. */
+function resolveMetric(model: LoadedModel, m: AttributionInput['metric'], prompt: string): AttributionMetric {
+  const ctx = { tokenizer: model.tokenizer, vocabSize: model.config.vocabSize, prompts: [prompt] };
+  return m.kind === 'logprob' ? logprobMetricOf(m.token, 'metric.token', ctx) : differenceMetricOf(m.tokenA, m.tokenB, ['metric.tokenA', 'metric.tokenB'], ctx);
 }
 
 /** The delta patch and what it logs (and returns). */
@@ -21,7 +22,7 @@ export function patchOutputs(model: LoadedModel, input: z.infer<typeof PatchInpu
     ...(input.targetPositions ? { targetPositions: input.targetPositions } : {}),
     topN: input.topN,
     scale: input.scale,
-    ...(input.metric ? { metric: resolveMetric(model, input.metric) } : {}),
+    ...(input.metric ? { metric: resolveMetric(model, input.metric, input.targetPrompt) } : {}),
     topK: input.topK,
   });
   const text = (id: number) => model.tokenizer.decode([id]);
@@ -45,7 +46,7 @@ export function rankOutputs(model: LoadedModel, input: AttributionInput, site: A
   if (patchTokens && patchTokens.length !== tokens.length) {
     throw new FeaturescopeError('invalid_input', `patchPrompt: it is ${patchTokens.length} tokens, the prompt ${tokens.length}; they must match position by position.`, 'patchPrompt');
   }
-  const options = { tokens, ...(patchTokens ? { patchTokens } : {}), metric: resolveMetric(model, input.metric), site, method: input.method, steps: input.steps };
+  const options = { tokens, ...(patchTokens ? { patchTokens } : {}), metric: resolveMetric(model, input.metric, input.prompt), site, method: input.method, steps: input.steps };
   const result = attribute(model, options);
   const verification = input.verify ? verifyAttribution(model, options, result, { topN: input.topN }) : null;
   const measured = new Map(verification?.units.map((u) => [`${u.hook}#${u.index}`, u.measured]) ?? []);

@@ -13,8 +13,8 @@ import { FeaturescopeError } from '../../shared/errors';
 import type { LoadedModel } from '../model/load';
 import type { HookBinding } from '../model/interventions';
 import { logSoftmax, type TokenProbability, topTokens } from '../model/sampling';
-import { type AttributionMetric, checkMetric } from './metric';
-import { captureUnits } from './runs';
+import { type AttributionMetric, runMetric } from './metric';
+import { captureUnits, checkPrompts } from './runs';
 import { type AttributionSite, type SiteHook, type UnitRef, editUnits, resolveSite } from './sites';
 
 export interface DeltaPatchOptions {
@@ -72,11 +72,14 @@ export function deltaPatch(model: LoadedModel, opts: DeltaPatchOptions): DeltaPa
   if (!Number.isInteger(topN) || topN < 1) throw new FeaturescopeError('invalid_input', `topN: must be a positive integer, got ${topN}`, 'topN');
   const scale = opts.scale ?? 1;
   if (!Number.isFinite(scale)) throw new FeaturescopeError('invalid_input', 'scale: must be a finite number', 'scale');
-  if (opts.metric !== undefined) checkMetric(opts.metric, model.config.vocabSize);
+  if (opts.metric !== undefined) {
+    checkPrompts(model, opts.targetTokens, undefined, opts.metric);
+    checkPrompts(model, opts.sourceTokens, undefined, opts.metric);
+  }
   const topK = opts.topK ?? DEFAULT_TOP_K;
   const sites = resolveSite(opts.site, model.config, model.hookNames());
 
-  let out: { units: PatchedUnit[]; source: Float32Array; before: Float32Array; after: Float32Array } | null = null;
+  let out: { units: PatchedUnit[]; source: Float32Array; before: Float32Array; after: Float32Array; continuation: DeltaPatchResult['metric'] } | null = null;
   tf.tidy(() => {
     const source = captureUnits(model, opts.sourceTokens, sites);
     const target = captureUnits(model, opts.targetTokens, sites);
@@ -87,14 +90,22 @@ export function deltaPatch(model: LoadedModel, opts: DeltaPatchOptions): DeltaPa
     });
     const { logits, captured } = model.run([opts.targetTokens], { hooks, lastPositionOnly: true });
     for (const t of captured.values()) t.dispose();
-    out = { units, source: source.logits.dataSync() as Float32Array, before: target.logits.dataSync() as Float32Array, after: logits.dataSync() as Float32Array };
+    // A continuation metric needs forwards of its own over prompt + continuation (runMetric).
+    const m = opts.metric;
+    const continuation =
+      m === undefined || m.kind === 'logprob' || m.kind === 'logit-diff'
+        ? null
+        : { source: scalarOf(runMetric(model, [opts.sourceTokens], [], m)), before: scalarOf(runMetric(model, [opts.targetTokens], [], m)), after: scalarOf(runMetric(model, [opts.targetTokens], hooks, m)) };
+    out = { units, source: source.logits.dataSync() as Float32Array, before: target.logits.dataSync() as Float32Array, after: logits.dataSync() as Float32Array, continuation };
   });
   if (out === null) throw new FeaturescopeError('internal', 'delta patching produced no result');
-  const { units, source, before, after } = out;
+  const { units, source, before, after, continuation } = out;
   const [ls, lb, la] = [logSoftmax(source), logSoftmax(before), logSoftmax(after)];
   const metricOf = (logits: Float32Array, logProbs: Float64Array): number => {
     const m = opts.metric as AttributionMetric;
-    return m.kind === 'logprob' ? (logProbs[m.token] ?? NaN) : (logits[m.tokenA] ?? NaN) - (logits[m.tokenB] ?? NaN);
+    if (m.kind === 'logprob') return logProbs[m.token] ?? NaN;
+    if (m.kind === 'logit-diff') return (logits[m.tokenA] ?? NaN) - (logits[m.tokenB] ?? NaN);
+    return NaN; // continuations: read from their own forwards above
   };
   return {
     units,
@@ -106,9 +117,11 @@ export function deltaPatch(model: LoadedModel, opts: DeltaPatchOptions): DeltaPa
     klAfterBefore: klDivergence(la, lb),
     klSourceBefore: klDivergence(ls, lb),
     klSourceAfter: klDivergence(ls, la),
-    metric: opts.metric === undefined ? null : { source: metricOf(source, ls), before: metricOf(before, lb), after: metricOf(after, la) },
+    metric: opts.metric === undefined ? null : (continuation ?? { source: metricOf(source, ls), before: metricOf(before, lb), after: metricOf(after, la) }),
   };
 }
+
+const scalarOf = (t: tf.Tensor1D): number => t.dataSync()[0] ?? NaN;
 
 /** KL(p ‖ q) in nats from log-probabilities. */
 export function klDivergence(logP: ArrayLike<number>, logQ: ArrayLike<number>): number {

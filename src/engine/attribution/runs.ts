@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { FeaturescopeError } from '../../shared/errors';
 import type { LoadedModel } from '../model/load';
 import type { HookBinding } from '../model/interventions';
-import { type AttributionMetric, checkMetric, metricPerRow } from './metric';
+import { type AttributionMetric, checkMetric, metricPerRow, metricPositions, runMetric } from './metric';
 import { type SiteHook, editUnits, unitsOf } from './sites';
 
 export interface SiteUnits {
@@ -27,7 +27,13 @@ export function checkPrompts(model: LoadedModel, tokens: number[], patchTokens: 
       'patchTokens',
     );
   }
-  if (metric !== undefined) checkMetric(metric, model.config.vocabSize);
+  if (metric === undefined) return;
+  checkMetric(metric, model.config.vocabSize);
+  const needed = metricPositions(metric, tokens.length);
+  const max = model.config.maxPositions;
+  if (max !== null && needed > max) {
+    throw new FeaturescopeError('invalid_input', `metric: the prompt's ${tokens.length} tokens and the target's continuation need ${needed} positions; the model has ${max}`, 'metric');
+  }
 }
 
 /** Runs `tokens` capturing the site hooks; returns the units [1, pos, width] and the logits. */
@@ -50,13 +56,16 @@ export function captureUnits(model: LoadedModel, tokens: number[], sites: SiteHo
 
 /** Clean and patch units for the sites; call inside tf.tidy (the tensors belong to the caller's scope). */
 export function siteUnits(model: LoadedModel, tokens: number[], patchTokens: number[] | undefined, sites: SiteHook[], metric: AttributionMetric): SiteUnits {
+  // A one-token metric reads the capture's own last-position logits; a continuation runs its own forward.
+  const metricOf = (run: { logits: tf.Tensor3D }, promptTokens: number[]): number =>
+    (metric.kind === 'logprob' || metric.kind === 'logit-diff' ? metricPerRow(run.logits, metric) : runMetric(model, [promptTokens], [], metric)).dataSync()[0] ?? NaN;
   const clean = captureUnits(model, tokens, sites);
-  const metricClean = metricPerRow(clean.logits, metric).dataSync()[0] ?? NaN;
+  const metricClean = metricOf(clean, tokens);
   if (patchTokens === undefined) {
     return { clean: clean.units, patch: clean.units.map((u) => tf.zerosLike(u)), metricClean, metricPatchPrompt: null };
   }
   const patch = captureUnits(model, patchTokens, sites);
-  const metricPatchPrompt = metricPerRow(patch.logits, metric).dataSync()[0] ?? NaN;
+  const metricPatchPrompt = metricOf(patch, patchTokens);
   return { clean: clean.units, patch: patch.units, metricClean, metricPatchPrompt };
 }
 
@@ -82,11 +91,11 @@ export function runWithUnitMasks(
       if (mask === null || mask === undefined || target === undefined) return;
       hooks.push({ hook: site.hook, fn: (act) => editUnits(site, act, (u) => u.add(mask.mul(target.sub(u)))) });
     });
-    const { logits, captured } = model.run(
+    return runMetric(
+      model,
       Array.from({ length: rows }, () => tokens),
-      { hooks, lastPositionOnly: true },
-    );
-    for (const t of captured.values()) t.dispose();
-    return metricPerRow(logits, metric).dataSync() as Float32Array;
+      hooks,
+      metric,
+    ).dataSync() as Float32Array;
   });
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { addTag, logExperiment } from '../../catalog';
 import type { AuditRunInput, AuditRunResult } from '../../shared/contract';
 import { appVersion } from '../../node/versions';
-import { singleTokenId, type AttributionMetric } from '../attribution';
+import { differenceMetricOf, type AttributionMetric } from '../attribution';
 import { FeaturescopeError } from '../../shared/errors';
 import type { CommandDeps } from '../handlers/registry';
 import { checkReportOutPath, logWithReport } from '../handlers/report-out';
@@ -27,13 +27,16 @@ export const tokenPairs = (model: LoadedModel, pairs: Array<{ a: string; b: stri
  * small vocabulary) cannot be read as one next token yet: the audit then still measures which
  * units encode the attribute, tags none `bias`, and says why.
  */
-function outcomeMetric(model: LoadedModel, ref: ReturnType<typeof setOutcome>): { metric: AttributionMetric | null; outcomeNote: string | null } {
+function outcomeMetric(model: LoadedModel, ref: ReturnType<typeof setOutcome>, prompts: string[]): { metric: AttributionMetric | null; outcomeNote: string | null } {
   if (!ref) return { metric: null, outcomeNote: 'The set names no outcome contrast, so no unit can be shown to drive a biased prediction; nothing is tagged bias.' };
+  const context = { tokenizer: model.tokenizer, vocabSize: model.config.vocabSize, prompts };
   try {
-    return { metric: { kind: 'logit-diff', tokenA: singleTokenId(model.tokenizer, ref.tokenA, 'contrastSet.outcome.tokenA'), tokenB: singleTokenId(model.tokenizer, ref.tokenB, 'contrastSet.outcome.tokenB') }, outcomeNote: null };
+    return { metric: differenceMetricOf(ref.tokenA, ref.tokenB, ['contrastSet.outcome.tokenA', 'contrastSet.outcome.tokenB'], context), outcomeNote: null };
   } catch (e) {
+    // An id outside the vocabulary is the file's error; words that cannot be read the same way after
+    // every prompt leave the outcome unmeasured, and the audit says why.
     if (!(e instanceof FeaturescopeError) || /is outside/.test(e.message)) throw e;
-    return { metric: null, outcomeNote: `The outcome (${ref.label}) was not measured: ${e.message.replace(/; give one token or its id\.$/, '')}; nothing is tagged bias.` };
+    return { metric: null, outcomeNote: `The outcome (${ref.label}) was not measured: ${e.message}; nothing is tagged bias.` };
   }
 }
 
@@ -48,7 +51,8 @@ export async function runAuditJob({ services, models, saes }: CommandDeps, input
   const saeInfo = input.sae === undefined ? null : auditSaeInfo(catalog, input.sae);
   const pairs = tokenPairs(model, set.pairs);
   const outcomeRef = setOutcome(set);
-  const { metric, outcomeNote } = outcomeMetric(model, outcomeRef);
+  // Read after each pair's side a (attribution patches side b into it); outcome words may span tokens.
+  const { metric, outcomeNote } = outcomeMetric(model, outcomeRef, set.pairs.map((p) => p.a));
   const attribute = setAttribute(set);
   const options: AuditOptions = {
     site: sae ? { kind: 'sae', sae } : { kind: 'neurons', ...(input.layers ? { layers: input.layers } : {}) },

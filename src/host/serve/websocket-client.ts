@@ -32,10 +32,10 @@ export function attachClient(ws: WebSocket, host: Host, log: (message: string) =
     }
     const { id } = frame;
     // A browser: its corpus paths are confined to the workspace's corpus folders (engine/capture/corpus-access.ts).
-    host.call(frame.command, frame.input, 'browser').then(
+    host.callUntrusted(frame.command, frame.input, 'browser').then(
       (result) => send({ id, ...result }),
       (err: unknown) => {
-        // host.call answers errors as results; a rejection is a bug, and must not become an unhandled one.
+        // host.callUntrusted answers errors as results; a rejection is a bug, and must not become an unhandled one.
         log(`command ${JSON.stringify(frame.command.slice(0, 80))} threw: ${(err as Error)?.message ?? String(err)}`);
         send({ id, ok: false, error: { code: 'internal', message: 'The server failed on this command; see its log.' } });
       },

@@ -58,8 +58,8 @@ export const appCommands = {
     summary: 'Measure fp32 matmul throughput of the engine backend (GFLOP/s)',
     input: z
       .object({
-        size: z.number().int().min(16).max(4096).default(512),
-        seconds: z.number().min(0.05).max(600).default(3),
+        size: z.number().int().min(16).max(4096).default(512).describe('Matrix side: N×N times N×N'),
+        seconds: z.number().min(0.05).max(600).default(3).describe('How long to measure'),
       })
       .strict(),
     output: JobRef,

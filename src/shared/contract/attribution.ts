@@ -2,9 +2,18 @@ import { z } from 'zod';
 import { ExperimentRef } from './records';
 import { command } from './define';
 
-/** A token given as text (must encode to exactly one token) or as its id. */
+/**
+ * A metric's target: a token id; "id:401" (or "id:401,29871") for ids written as text; or text,
+ * which may span several tokens (then the metric reads the continuation the tokenizer writes for
+ * it after the prompt, teacher-forced: Σ log p over its tokens).
+ */
 const TokenRef = z.union([z.string().min(1), z.number().int().nonnegative()]);
 
+/**
+ * logprob: log p(token) after the prompt (Σ over a continuation's tokens). logit-diff:
+ * logit(A) − logit(B) for one token each, which equals log p(A) − log p(B); when either spans
+ * several tokens, the difference of their continuations' log-probabilities.
+ */
 const Metric = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('logprob'), token: TokenRef }).strict(),
   z.object({ kind: z.literal('logit-diff'), tokenA: TokenRef, tokenB: TokenRef }).strict(),
@@ -18,16 +27,14 @@ const Site = z.discriminatedUnion('kind', [
 export const AttributionInput = z
   .object({
     model: z.string().min(1),
-    prompt: z.string().min(1).max(20_000),
-    /** Same token length as the prompt; its activations are patched in. Absent: zero-ablation. */
-    patchPrompt: z.string().min(1).max(20_000).optional(),
+    prompt: z.string().min(1).max(20_000).describe('The prompt whose next-token metric is attributed'),
+    patchPrompt: z.string().min(1).max(20_000).optional().describe("A prompt of the same token length whose activations are patched in (default: zero-ablation)"),
     metric: Metric,
     site: Site,
-    method: z.enum(['gradient', 'integrated-gradients']).default('gradient'),
-    steps: z.number().int().min(1).max(512).default(16),
-    topN: z.number().int().min(1).max(500).default(50),
-    /** Patch the top-N for real and report how well attribution predicted their effects. */
-    verify: z.boolean().default(false),
+    method: z.enum(['gradient', 'integrated-gradients']).default('gradient').describe('Attribution method'),
+    steps: z.number().int().min(1).max(512).default(16).describe('Integration steps of integrated-gradients'),
+    topN: z.number().int().min(1).max(500).default(50).describe('Units to list'),
+    verify: z.boolean().default(false).describe('Patch the top units for real and report how well attribution predicted their effects'),
   })
   .strict();
 
@@ -42,17 +49,15 @@ export const AttributionOutput = z.object({
 export const PatchInput = z
   .object({
     model: z.string().min(1),
-    /** The prompt whose activations are copied… */
-    sourcePrompt: z.string().min(1).max(20_000),
-    /** …into this one, at its last position (or the paired positions below). */
-    targetPrompt: z.string().min(1).max(20_000),
+    sourcePrompt: z.string().min(1).max(20_000).describe('The prompt whose activations are copied…'),
+    targetPrompt: z.string().min(1).max(20_000).describe('…into this one, at its last position (or the paired positions)'),
     site: Site,
-    sourcePositions: z.array(z.number().int().nonnegative()).max(64).optional(),
-    targetPositions: z.array(z.number().int().nonnegative()).max(64).optional(),
-    topN: z.number().int().min(1).max(100_000).default(20),
-    scale: z.number().finite().default(1),
+    sourcePositions: z.array(z.number().int().nonnegative()).max(64).optional().describe('Token positions of the source prompt to copy from'),
+    targetPositions: z.array(z.number().int().nonnegative()).max(64).optional().describe('Token positions of the target prompt to copy to, paired with the source positions'),
+    topN: z.number().int().min(1).max(100_000).default(20).describe('Units with the largest deltas to move'),
+    scale: z.number().finite().default(1).describe('Multiplier of the copied deltas'),
     metric: Metric.optional(),
-    topK: z.number().int().min(1).max(100).default(10),
+    topK: z.number().int().min(1).max(100).default(10).describe('Next tokens to list before and after'),
   })
   .strict();
 

@@ -4,23 +4,21 @@ import { JobRef } from './common';
 import { command, jobCommand } from './define';
 import { HtmlReportPath } from './report-path';
 
-const Pooling = z.enum(['mean', 'last']).default('mean');
+const Pooling = z.enum(['mean', 'last']).default('mean').describe("How a prompt's token activations become one row: their mean, or the last token's");
 const Cite = z.object({ id: z.number(), citeId: z.string() });
 
 export const ProbeTrainInput = z
   .object({
     model: z.string().min(1),
-    /** Used in the catalog: the experiment and the `probe:<name>` tag. */
-    name: z.string().regex(/^[A-Za-z0-9_.-]{1,60}$/, 'letters, digits, _ . - (1–60)'),
-    hook: z.string().min(1),
-    /** SAE id: rows are its feature activations at its hook (which must be `hook`). */
-    sae: z.number().int().positive().optional(),
+    name: z.string().regex(/^[A-Za-z0-9_.-]{1,60}$/, 'letters, digits, _ . - (1–60)').describe('Name of the probe in the experiment log and its probe:NAME tag'),
+    hook: z.string().min(1).describe('Hook point whose activations are probed'),
+    sae: z.number().int().positive().optional().describe("Probe this SAE's features at its hook (which must be the hook) instead of the hook's units"),
     pooling: Pooling,
     /** Labelled prompts, or a .jsonl file with text and label fields. */
     examples: z.union([z.array(z.object({ text: z.string().min(1).max(20_000), label: z.union([z.literal(0), z.literal(1)]) }).strict()).min(4).max(20_000), z.string().min(1)]),
-    targetAccuracy: z.number().gt(0).max(1).default(0.9),
-    testFraction: z.number().gt(0).lt(1).default(0.25),
-    seed: z.number().int().nonnegative().default(0),
+    targetAccuracy: z.number().gt(0).max(1).default(0.9).describe('Held-out accuracy the smallest set of units must reach'),
+    testFraction: z.number().gt(0).lt(1).default(0.25).describe('Fraction of the prompts held out for testing'),
+    seed: z.number().int().nonnegative().default(0).describe('Seed of the train/test split'),
   })
   .strict();
 
@@ -38,30 +36,19 @@ export const ProbeTrainOutput = z.object({
 export const AuditRunInput = z
   .object({
     model: z.string().min(1),
-    /** Audit this SAE's features; otherwise MLP neurons of `layers` (default all). */
-    sae: z.number().int().positive().optional(),
-    layers: z.array(z.number().int().nonnegative()).max(256).optional(),
-    /** A built-in set id (e.g. "gendered") or the path of a contrast-set JSON file. */
-    contrastSet: z.string().min(1),
+    sae: z.number().int().positive().optional().describe("Audit this SAE's features instead of MLP neurons"),
+    layers: z.array(z.number().int().nonnegative()).max(256).optional().describe('MLP neurons of these layers (default: every layer)'),
+    contrastSet: z.string().min(1).describe('A built-in contrast set by id (e.g. gendered) or a contrast-set JSON file'),
     pooling: Pooling,
-    /**
-     * Where the two sides are compared: 'context', the tokens both sides share after the swapped
-     * words (the default: a unit that only reads "he" or "she" cannot differ there); 'all', every
-     * token, swapped words included (the method before #18, which measures token identity too).
-     */
-    positions: z.enum(['context', 'all']).default('context'),
-    topN: z.number().int().min(1).max(500).default(20),
-    alpha: z.number().gt(0).lt(1).default(0.05),
-    /** Smallest |Cohen's d| (side b − side a over the pooled sd) a finding may have. */
-    minEffect: z.number().min(0).max(100).default(0.5),
-    /** Sign-flip draws of the paired permutation test per unit (smallest p is 1 / (draws + 1)). */
-    permutations: z.number().int().min(99).max(100_000).default(9999),
-    seed: z.number().int().nonnegative().default(0),
-    attributionPairs: z.number().int().min(0).max(5000).default(32),
-    /** Also write the report here (an absolute .html path, its folder checked before the audit starts). */
-    outPath: HtmlReportPath.optional(),
-    /** Replace the file at outPath if it exists (otherwise the audit is refused before it starts). */
-    force: z.boolean().default(false),
+    positions: z.enum(['context', 'all']).default('context').describe("Where the sides are compared: context (the tokens both share after the swapped words; default) or all (every token, the method before #18, which measures token identity too)"),
+    topN: z.number().int().min(1).max(500).default(20).describe('Findings to report'),
+    alpha: z.number().gt(0).lt(1).default(0.05).describe('Significance level (false discovery rate)'),
+    minEffect: z.number().min(0).max(100).default(0.5).describe("Smallest |Cohen's d| (side b − side a over the pooled sd) a finding may have"),
+    permutations: z.number().int().min(99).max(100_000).default(9999).describe('Sign-flip draws of the paired permutation test per unit (smallest p is 1 / (draws + 1))'),
+    seed: z.number().int().nonnegative().default(0).describe('Seed of the probe split and permutations'),
+    attributionPairs: z.number().int().min(0).max(5000).default(32).describe('Pairs used for the attribution column; 0 skips it'),
+    outPath: HtmlReportPath.optional().describe('Also write the HTML report here (its folder is checked before the audit starts)'),
+    force: z.boolean().default(false).describe('Replace the file at --out if it exists (otherwise the audit is refused before it starts)'),
   })
   .strict();
 

@@ -6,7 +6,7 @@ import { Experiment, ExperimentRef, FeaturePage, SaeSummary, SearchQuery, Search
 export { SaeSummary };
 
 const SaeId = z.number().int().positive();
-const FeatureIdx = z.number().int().nonnegative();
+const FeatureIdx = z.number().int().nonnegative().describe('Feature index in the SAE');
 const FeatureKey = { saeId: SaeId, idx: FeatureIdx };
 
 /** Reads run in the host on its own read-only connection; writes go to the engine, the catalog's one writer. */

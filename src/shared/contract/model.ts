@@ -96,16 +96,15 @@ export const GenerateSettings = z
 export const RunInput = z
   .object({
     model: z.string().min(1).max(4096),
-    prompt: z.string().min(1).max(100_000),
-    capture: z.array(z.string().min(1)).max(512).default([]),
+    prompt: z.string().min(1).max(100_000).describe('The prompt'),
+    capture: z.array(z.string().min(1)).max(512).default([]).describe('Hook points to capture; their shapes are printed (TransformerLens names)'),
     interventions: z.array(Intervention).max(256).default([]),
-    topK: z.number().int().min(1).max(100).default(10),
+    topK: z.number().int().min(1).max(100).default(10).describe('Most likely next tokens to show'),
     generate: GenerateSettings.optional(),
     /** Catalog id of the SAE that saeFeatures interventions and feature probes refer to. */
     sae: z.number().int().positive().optional(),
     probe: Probe.optional(),
-    /** Run weights holding NaN or ±Inf (refused by default, naming the tensor). */
-    allowNonFinite: z.boolean().optional(),
+    allowNonFinite: z.boolean().optional().describe('Run weights holding NaN or ±Inf (refused by default, naming the tensor)'),
   })
   .strict();
 

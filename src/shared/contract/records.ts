@@ -134,20 +134,16 @@ export const SearchSort = z.enum(['idx', 'density', 'max_act', 'relevance']);
 export const SearchQuery = z
   .object({
     saeId: Id,
-    /** Words to find in labels, explanations, top tokens and example text; a trailing * matches a prefix. */
-    q: z.string().max(500).optional(),
-    /** Features carrying every one of these tags. */
-    tags: z.array(z.string().min(1)).max(20).optional(),
-    densityMin: z.number().min(0).max(1).optional(),
-    densityMax: z.number().min(0).max(1).optional(),
-    maxActMin: Finite.optional(),
-    maxActMax: Finite.optional(),
-    /** Defaults to relevance when q is given, idx otherwise. */
-    sort: SearchSort.optional(),
-    /** Defaults: idx ascending, density and max_act descending. Relevance is always best first. */
-    order: z.enum(['asc', 'desc']).optional(),
-    limit: z.number().int().min(1).max(500).default(50),
-    offset: z.number().int().min(0).max(1_000_000).default(0),
+    q: z.string().max(500).optional().describe('Words to find in labels, explanations, top tokens and example text; a trailing * matches a prefix'),
+    tags: z.array(z.string().min(1)).max(20).optional().describe('Only features carrying every one of these tags'),
+    densityMin: z.number().min(0).max(1).optional().describe('Lowest firing density'),
+    densityMax: z.number().min(0).max(1).optional().describe('Highest firing density'),
+    maxActMin: Finite.optional().describe('Lowest max activation'),
+    maxActMax: Finite.optional().describe('Highest max activation'),
+    sort: SearchSort.optional().describe('Sort order (default: relevance when --q is given, idx otherwise)'),
+    order: z.enum(['asc', 'desc']).optional().describe('Direction (default: idx ascending, density and max_act descending; relevance is always best first)'),
+    limit: z.number().int().min(1).max(500).default(50).describe('Rows to return'),
+    offset: z.number().int().min(0).max(1_000_000).default(0).describe('Rows to skip'),
   })
   .strict();
 

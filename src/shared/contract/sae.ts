@@ -17,18 +17,16 @@ export const CorpusSpec = z.discriminatedUnion('kind', [
 
 export const CaptureInput = z
   .object({
-    /** Model folder. */
-    model: z.string().min(1),
+    model: z.string().min(1).describe('Model folder'),
     corpus: CorpusSpec,
-    hooks: z.array(z.string().min(1)).min(1).max(64),
-    /** Folder name under the workspace's activations/; capturing again under the same name resumes. */
-    name: WorkspaceName,
-    contextLength: z.number().int().min(2).max(8192).optional(),
-    bos: z.enum(['auto', 'prepend', 'separator', 'none']).default('auto'),
-    maskSpecialTokens: z.boolean().default(true),
-    dtype: z.enum(['float32', 'float16']).default('float32'),
-    maxTokens: z.number().int().min(1).optional(),
-    batchSize: z.number().int().min(1).max(256).default(8),
+    hooks: z.array(z.string().min(1)).min(1).max(64).describe('Hook points to capture (TransformerLens names, e.g. blocks.2.hook_resid_post)'),
+    name: WorkspaceName.describe("Folder name under the workspace's activations/; capturing again under the same name resumes"),
+    contextLength: z.number().int().min(2).max(8192).optional().describe("Tokens per window (default: the model's context)"),
+    bos: z.enum(['auto', 'prepend', 'separator', 'none']).default('auto').describe('Where the beginning-of-sequence token goes'),
+    maskSpecialTokens: z.boolean().default(true).describe('Leave special tokens (BOS, separators) out of the store'),
+    dtype: z.enum(['float32', 'float16']).default('float32').describe('Number format of the stored activations'),
+    maxTokens: z.number().int().min(1).optional().describe('Stop after this many tokens (default: the whole corpus)'),
+    batchSize: z.number().int().min(1).max(256).default(8).describe('Windows per forward pass'),
   })
   .strict();
 
@@ -79,24 +77,20 @@ export const TRAIN_ARCHITECTURE_NAMES = Object.keys(TRAIN_ARCHITECTURES) as [Tra
 
 export const TrainInput = z
   .object({
-    /** An activation store folder (one hook), as written by capture. */
-    store: z.string().min(1),
-    /** Folder name under the workspace's saes/; training again under the same name resumes from its checkpoint when the settings are the same (else it is refused, naming them). */
-    name: WorkspaceName,
-    architecture: z.enum(TRAIN_ARCHITECTURE_NAMES).default('topk'),
-    dSae: z.number().int().min(1).max(1 << 20),
-    k: z.number().int().min(1).max(4096).optional(),
-    steps: z.number().int().min(1).max(10_000_000),
-    batchSize: z.number().int().min(1).max(65_536).default(1024),
-    lr: z.number().positive().max(1).optional(),
-    l1Coefficient: z.number().nonnegative().optional(),
-    l0Coefficient: z.number().nonnegative().optional(),
-    seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
-    /** A latent is dead after this many tokens without firing (AuxK revives dead latents). Default: a tenth of the run, at most 10M. */
-    deadTokens: z.number().int().min(1).optional(),
-    checkpointEvery: z.number().int().min(1).default(200),
-    /** Windows of the capture's corpus for the evaluation at the end (ce_loss_score, kl_div_score); 0 skips it. */
-    evalWindows: z.number().int().min(0).max(4096).default(32),
+    store: z.string().min(1).describe('An activation store folder (one hook), as written by capture (see `featurescope captures`)'),
+    name: WorkspaceName.describe("Folder name under the workspace's saes/; training again under the same name resumes from its checkpoint when the settings are the same (else it is refused, naming them)"),
+    architecture: z.enum(TRAIN_ARCHITECTURE_NAMES).default('topk').describe('SAE architecture (standard is ReLU with an L1 penalty)'),
+    dSae: z.number().int().min(1).max(1 << 20).describe('Latents (features) of the SAE'),
+    k: z.number().int().min(1).max(4096).optional().describe('Active latents per token (needed by topk and batchtopk)'),
+    steps: z.number().int().min(1).max(10_000_000).describe('Training steps'),
+    batchSize: z.number().int().min(1).max(65_536).default(1024).describe('Activations per step'),
+    lr: z.number().positive().max(1).optional().describe("Learning rate (default: the architecture's recipe)"),
+    l1Coefficient: z.number().nonnegative().optional().describe('L1 sparsity penalty (standard)'),
+    l0Coefficient: z.number().nonnegative().optional().describe('L0 sparsity penalty (jumprelu)'),
+    seed: z.number().int().min(0).max(2 ** 31 - 1).default(0).describe('Random seed of initialisation and batch order'),
+    deadTokens: z.number().int().min(1).optional().describe('A latent is dead after this many tokens without firing; AuxK revives dead latents (default: a tenth of the run, at most 10M)'),
+    checkpointEvery: z.number().int().min(1).default(200).describe('Steps between checkpoints'),
+    evalWindows: z.number().int().min(0).max(4096).default(32).describe("Windows of the capture's corpus for the evaluation at the end (ce_loss_score, kl_div_score); 0 skips it"),
     restart: z
       .boolean()
       .default(false)
@@ -128,15 +122,14 @@ export const TrainResult = z.object({
 const SaeOnCorpus = z.object({
   saeId: z.number().int().positive(),
   corpus: CorpusSpec,
-  /** Model folder; defaults to the model the SAE was trained on, when that folder is on this machine. */
-  model: z.string().min(1).optional(),
-  contextLength: z.number().int().min(2).max(8192).optional(),
+  model: z.string().min(1).optional().describe('Model folder (default: the model the SAE was trained on, when that folder is on this machine)'),
+  contextLength: z.number().int().min(2).max(8192).optional().describe("Tokens per window (default: the model's context)"),
 });
 
 export const AnalyzeInput = SaeOnCorpus.extend({
-  maxTokens: z.number().int().min(1).optional(),
-  topExamples: z.number().int().min(1).max(200).default(20),
-  seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
+  maxTokens: z.number().int().min(1).optional().describe('Stop after this many tokens (default: the whole corpus)'),
+  topExamples: z.number().int().min(1).max(200).default(20).describe('Top-activating examples kept per feature'),
+  seed: z.number().int().min(0).max(2 ** 31 - 1).default(0).describe('Seed of the quantile example sampling'),
 }).strict();
 
 export const AnalyzeResult = z.object({
@@ -147,7 +140,7 @@ export const AnalyzeResult = z.object({
 });
 
 export const EvaluateInput = SaeOnCorpus.extend({
-  windows: z.number().int().min(1).max(4096).default(64),
+  windows: z.number().int().min(1).max(4096).default(64).describe('Corpus windows to evaluate over'),
 }).strict();
 
 export const EvaluateResult = z.object({
@@ -197,7 +190,14 @@ export const saeCommands = {
   'sae.import': command({
     summary: 'Import an SAE: a SAELens folder, a Gemma Scope params.npz (pickled .pt files are refused)',
     runsIn: 'engine',
-    input: z.object({ path: z.string().min(1), name: WorkspaceName, hookName: z.string().min(1).optional(), modelName: z.string().min(1).optional() }).strict(),
+    input: z
+      .object({
+        path: z.string().min(1).describe('A SAELens folder (cfg.json + sae_weights.safetensors) or a Gemma Scope params.npz'),
+        name: WorkspaceName.describe("Name of the SAE in the workspace's saes/ and the catalog"),
+        hookName: z.string().min(1).optional().describe('Hook point the SAE reads (needed for params.npz)'),
+        modelName: z.string().min(1).optional().describe('Model the SAE belongs to (needed for params.npz)'),
+      })
+      .strict(),
     output: z.object({ saeId: z.number(), architecture: z.string(), dIn: z.number(), dSae: z.number(), hookName: z.string() }),
   }),
 };

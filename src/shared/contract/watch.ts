@@ -30,12 +30,11 @@ export const WatchlistSaveInput = z
   .object({
     /** Rename or rewrite this watchlist; without it, a watchlist called `name` is created. */
     id: Id.optional(),
-    name: z.string().trim().min(1).max(80),
-    note: z.string().trim().max(2000).default(''),
+    name: z.string().trim().min(1).max(80).describe('The watchlist'),
+    note: z.string().trim().max(2000).default('').describe('A note kept with the watchlist'),
     /** The whole new set of entries: what is not listed is no longer watched. */
     entries: z.array(WatchlistEntryInput).max(WATCHLIST_MAX_ENTRIES),
-    /** Fraction of the analysed max activation used as a threshold when an entry gives none. */
-    defaultFraction: z.number().gt(0).max(1).default(0.5),
+    defaultFraction: z.number().gt(0).max(1).default(0.5).describe("Threshold of a feature given without one, as a fraction of its analysed max activation"),
     /**
      * Without `id`: rewrite the watchlist already called `name` (any case) instead of refusing the
      * name. Off by default, so creating a list never silently drops another list's entries.
@@ -54,7 +53,7 @@ export const WatchlistAddEntriesInput = z
     watchlist: WatchlistRef,
     /** Added to what the list holds; an entry already on it is left as it is (its threshold and label kept). */
     entries: z.array(WatchlistEntryInput).min(1).max(WATCHLIST_MAX_ENTRIES),
-    defaultFraction: z.number().gt(0).max(1).default(0.5),
+    defaultFraction: z.number().gt(0).max(1).default(0.5).describe("Threshold of a feature given without one, as a fraction of its analysed max activation"),
     /** When `watchlist` is a name no list has, create the list with these entries (otherwise not_found). */
     create: z.boolean().default(false),
   })
@@ -96,21 +95,15 @@ export const ScanSource = z.discriminatedUnion('kind', [...CorpusSpec.options, z
 
 export const ScanRunInput = z
   .object({
-    /** Model folder; defaults to the model the SAE was trained on, when that folder is on this machine. */
-    model: z.string().min(1).optional(),
-    sae: z.number().int().positive(),
-    /** Its entries of this SAE are scanned. */
-    watchlist: WatchlistRef,
+    model: z.string().min(1).optional().describe('Model folder (default: the model the SAE was trained on, when that folder is on this machine)'),
+    sae: z.number().int().positive().describe('The SAE whose watched features are scanned'),
+    watchlist: WatchlistRef.describe("The watchlist; its entries of this SAE are scanned"),
     source: ScanSource,
-    /** Tokens per corpus window (prompts are scanned whole). */
-    contextLength: z.number().int().min(2).max(8192).optional(),
-    maxTokens: z.number().int().min(1).optional(),
-    /** Flagged contexts kept per feature, highest peak first. */
-    topPerFeature: z.number().int().min(1).max(100).default(10),
-    /** Also write the report here (an absolute .html path, its folder checked before the scan starts). */
-    outPath: HtmlReportPath.optional(),
-    /** Replace the file at outPath if it exists (otherwise the scan is refused before it starts). */
-    force: z.boolean().default(false),
+    contextLength: z.number().int().min(2).max(8192).optional().describe('Tokens per corpus window (prompts are scanned whole)'),
+    maxTokens: z.number().int().min(1).optional().describe('Stop after this many tokens (default: the whole corpus)'),
+    topPerFeature: z.number().int().min(1).max(100).default(10).describe('Flagged contexts kept per feature, highest peak first'),
+    outPath: HtmlReportPath.optional().describe('Also write the HTML report here (its folder is checked before the scan starts)'),
+    force: z.boolean().default(false).describe('Replace the file at --out if it exists (otherwise the scan is refused before it starts)'),
   })
   .strict();
 
@@ -202,7 +195,13 @@ export const watchCommands = {
   'scan.replay': command({
     summary: 'Re-run one flagged context of a logged scan and compare the feature’s value with the log',
     runsIn: 'engine',
-    input: z.object({ ref: ExperimentRef, idx: z.number().int().nonnegative().optional(), rank: z.number().int().nonnegative().default(0) }).strict(),
+    input: z
+      .object({
+        ref: ExperimentRef,
+        idx: z.number().int().nonnegative().optional(),
+        rank: z.number().int().nonnegative().default(0).describe("With --replay: which of the feature's flagged contexts, 0 the highest"),
+      })
+      .strict(),
     output: ScanReplayOutput,
   }),
 };

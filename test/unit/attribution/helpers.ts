@@ -11,12 +11,28 @@ import type { Sae } from '../../../src/engine/sae/sae';
 import type { AttributionMetric } from '../../../src/engine/attribution/metric';
 import { saeInterventionHandler } from '../../../src/engine/sae/intervene';
 
-/** The metric of one run, computed in float64 from the last row of logits. */
+/**
+ * The metric of one run, computed in float64 from plain forwards with the given raw hooks (no
+ * attribution code): one-token metrics from the last row of logits; a continuation from one
+ * forward over prompt + continuation[0..k−1), summing log p of each of its tokens. The hooks see
+ * the whole sequence, so a hook meant for the prompt must leave the appended positions alone
+ * (scaleUnitAt).
+ */
 export function metricOfRun(model: LoadedModel, tokens: number[], metric: AttributionMetric, hooks: HookBinding[] = [], interventions: unknown[] = [], sae?: Sae): number {
-  const { logits, captured } = model.run([tokens], { hooks, interventions, saeHandler: sae === undefined ? undefined : saeInterventionHandler(sae) });
-  const all = logits.arraySync()[0] as number[][];
-  logits.dispose();
-  for (const t of captured.values()) t.dispose();
+  const rowsOf = (sequence: number[]): number[][] => {
+    const { logits, captured } = model.run([sequence], { hooks, interventions, saeHandler: sae === undefined ? undefined : saeInterventionHandler(sae) });
+    const all = logits.arraySync()[0] as number[][];
+    logits.dispose();
+    for (const t of captured.values()) t.dispose();
+    return all;
+  };
+  const continuation = (cont: number[]): number => {
+    const rows = rowsOf([...tokens, ...cont.slice(0, -1)]);
+    return cont.reduce((sum, id, j) => sum + (logSoftmax(rows[tokens.length - 1 + j] as number[])[id] as number), 0);
+  };
+  if (metric.kind === 'continuation-logprob') return continuation(metric.tokens);
+  if (metric.kind === 'continuation-diff') return continuation(metric.tokensA) - continuation(metric.tokensB);
+  const all = rowsOf(tokens);
   const last = all[all.length - 1] as number[];
   if (metric.kind === 'logprob') return logSoftmax(last)[metric.token] as number;
   return (last[metric.tokenA] as number) - (last[metric.tokenB] as number);
@@ -55,6 +71,19 @@ export function scaleUnit(hook: string, index: number, factor: number, position?
       const [, pos, width] = act.shape as [number, number, number];
       const scale = new Float32Array(pos * width).fill(1);
       for (let p = 0; p < pos; p++) if (position === undefined || p === position) scale[p * width + index] = factor;
+      return act.mul(tf.tensor3d(scale, [1, pos, width]));
+    },
+  };
+}
+
+/** A hook that multiplies unit `index` by `factor` at the given positions only (e.g. a prompt's, not a continuation's). */
+export function scaleUnitAt(hook: string, index: number, factor: number, positions: number[]): HookBinding {
+  return {
+    hook,
+    fn: (act) => {
+      const [, pos, width] = act.shape as [number, number, number];
+      const scale = new Float32Array(pos * width).fill(1);
+      for (const p of positions) scale[p * width + index] = factor;
       return act.mul(tf.tensor3d(scale, [1, pos, width]));
     },
   };

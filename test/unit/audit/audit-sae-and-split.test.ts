@@ -6,13 +6,13 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { auditRunCount, runAudit, unitEvidence, type AuditOptions, type TokenPair } from '../../../src/engine/audit/audit';
-import { initBackend } from '../../../src/engine/backend';
 import { loadModel, type LoadedModel } from '../../../src/engine/model/load';
 import { fitProbe, groupedSplit } from '../../../src/engine/probes/probe';
 import { loadSaeLens } from '../../../src/engine/sae/io/saelens';
 import type { Sae } from '../../../src/engine/sae/sae';
 import { PLANTED_PAIRS, writePlantedModel } from './planted';
 import { PLANTED_FEATURE, SAE_HOOK, SAE_WIDTH, writePlantedSae } from './planted-sae';
+import { useEngineBackend } from '../sae/helpers/backend';
 
 describe('paired train/test split', () => {
   // Rows 0…n−1 are side a, n…2n−1 side b; row i and row n+i are one pair.
@@ -59,7 +59,9 @@ describe('audit over SAE features on the planted model', () => {
   let sae: Sae;
   let pairs: TokenPair[];
   beforeAll(async () => {
-    await initBackend({ prefer: 'wasm', threads: 1 });
+    // The engine's backend, as the app starts it (loading the SAE registers the wasm kernels, and a
+    // registered but unstarted wasm backend refuses tensors).
+    await useEngineBackend();
     modelDir = writePlantedModel();
     saeDir = writePlantedSae();
     model = await loadModel(modelDir);

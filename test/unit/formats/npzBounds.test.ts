@@ -8,13 +8,17 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as zlib from 'node:zlib';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readNpz } from '../../../src/engine/formats/npz';
 import { parseNpy } from '../../../src/engine/formats/npy';
 import { ZipArchive } from '../../../src/engine/formats/zip';
 import { mulberry32 } from '../../../src/engine/random';
 import { loadGemmaScopeNpz } from '../../../src/engine/sae/io/loadSae';
 import { FeaturescopeError } from '../../../src/shared/errors';
+import { useEngineBackend } from '../sae/helpers/backend';
+
+// An accepted archive becomes an SAE, whose weights are tensors: the engine's backend must be up.
+beforeAll(useEngineBackend);
 
 const work = mkdtempSync(join(tmpdir(), 'fs-npz-bounds-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -13,14 +13,22 @@ describe('featureMaxAct', () => {
       asked.push(q);
       return { total: 4096, totalIsLowerBound: false, rows: [row(q.offset!, 7.5)] };
     };
-    expect(await featureMaxAct(search, 3, 1234)).toBe(7.5);
+    const page = async () => expect.unreachable('the feature page is not read when the row is there');
+    expect(await featureMaxAct(search, page, 3, 1234)).toBe(7.5);
     expect(asked).toEqual([{ saeId: 3, sort: 'idx', order: 'asc', offset: 1234, limit: 1 }]);
   });
 
-  it('says so when the row there is another feature or there is none', async () => {
+  it('reads the feature itself when the row there is another feature (an analysis with gaps) or there is none', async () => {
+    const pages: Array<[number, number]> = [];
+    const page = async (saeId: number, idx: number) => {
+      pages.push([saeId, idx]);
+      if (idx === 13) throw new Error('There is no feature 13 of SAE 3.');
+      return 2.25;
+    };
     const other = async () => ({ total: 10, totalIsLowerBound: false, rows: [row(9, 1)] });
-    await expect(featureMaxAct(other, 3, 12)).rejects.toThrow("feature 12 is not in this SAE's analysis");
+    expect(await featureMaxAct(other, page, 3, 12)).toBe(2.25);
     const none = async () => ({ total: 10, totalIsLowerBound: false, rows: [] });
-    await expect(featureMaxAct(none, 3, 12)).rejects.toThrow('feature 12');
+    await expect(featureMaxAct(none, page, 3, 13)).rejects.toThrow('There is no feature 13 of SAE 3.');
+    expect(pages).toEqual([[3, 12], [3, 13]]);
   });
 });

@@ -1,5 +1,6 @@
 import type { CommandInput, CommandName, CommandOutput, EventName, EventPayload } from '@shared/contract';
 import type { FeaturescopeBridge } from '@shared/bridge';
+import { typedCall } from '@shared/call';
 import type { CommandError } from '@shared/errors';
 import { createWebSocketBridge } from './websocket-bridge';
 
@@ -25,10 +26,13 @@ const bridge: FeaturescopeBridge = window.featurescope ?? createWebSocketBridge(
 
 export const transport = bridge.transport;
 
+/** The shared typed call (src/shared/call.ts) over the bridge's untyped pipe. */
+const callBridge = typedCall((command, input) => bridge.call(command, input));
+
 export async function call<C extends CommandName>(command: C, input: CommandInput<C>): Promise<CommandOutput<C>> {
-  const r = await bridge.call(command, input);
+  const r = await callBridge(command, input);
   if (!r.ok) throw new CommandFailed(r.error);
-  return r.value as CommandOutput<C>;
+  return r.value;
 }
 
 export function on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void {

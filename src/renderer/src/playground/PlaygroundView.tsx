@@ -260,5 +260,10 @@ export function PlaygroundView({ active, request }: { active: boolean; request?:
 }
 
 function featureMax(saeId: number, idx: number): Promise<number> {
-  return featureMaxAct((query) => call('catalog.search', query), saeId, idx);
+  return featureMaxAct(
+    (query) => call('catalog.search', query),
+    async (sae, feature) => (await call('catalog.feature', { saeId: sae, idx: feature })).feature.maxAct,
+    saeId,
+    idx,
+  );
 }
