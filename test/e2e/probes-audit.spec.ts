@@ -1,16 +1,19 @@
-// The Probes & audit view (Alt+7) against the real engine in serve mode, on the planted-bias
-// fixture (a GPT-2 fixture whose neuron blocks.0.mlp.hook_post[37] fires on " dog", not " cat",
-// and an SAE whose feature 5 carries the same direction): a probe trained from pasted lines
-// finds neuron 37 and draws its path; audits over neurons and over the SAE's features show
-// progress, findings, effect sizes and counts, tag the SAE feature bias, and replay as matching;
-// side names with markup in them stay text in the table and the chart's tooltip.
+// The Probes & audit view (Alt+7) against the real engine in serve mode, on the planted fixtures:
+// planted.ts (a GPT-2 fixture whose neuron blocks.0.mlp.hook_post[37] fires on the word " dog"
+// itself) and planted-gender.ts (an attribute carried into the context that drives a planted
+// outcome, with an SAE whose feature 5 drives it and feature 6 only encodes it). A probe trained
+// from pasted lines finds neuron 37 and draws its path; the neuron audit finds neuron 37 only
+// when every token is pooled (the old method: it is a token neuron) and not at the shared
+// context; the SAE audit tags feature 5 bias and feature 6 gender-sensitive; findings show
+// progress, effect sizes and counts and replay as matching; side names with markup in them stay
+// text in the table and the chart's tooltip.
 
 import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { PLANTED, PLANTED_PAIRS, writePlantedModel } from '../unit/audit/planted';
-import { PLANTED_FEATURE, SAE_HOOK, writePlantedSae } from '../unit/audit/planted-sae';
+import { GENDER_FEATURE, GENDER_HOOK, GENDER_PAIRS, SENSITIVE_ONLY, outcomeTokens, writeGenderModel, writeGenderSae } from '../unit/audit/planted-gender';
 
 const url = () => process.env.FEATURESCOPE_URL!;
 
@@ -38,22 +41,28 @@ const optionValue = (select: Locator, text: string) => select.locator('option', 
 test('train a probe from pasted lines, audit neurons and SAE features, replay a finding', async ({ page }) => {
   test.setTimeout(180_000);
   const modelDir = realpathSync(writePlantedModel());
-  const saeDir = writePlantedSae();
+  const genderDir = realpathSync(writeGenderModel());
+  const saeDir = writeGenderSae(true);
   const work = mkdtempSync(join(tmpdir(), 'featurescope-pa-e2e-'));
   const setPath = join(work, 'animals.json');
   writeFileSync(setPath, JSON.stringify({ id: 'animals', title: 'The same sentence about a cat and about a dog', sideA: 'cat', sideB: 'dog', metric: { tokenA: 285, tokenB: 287 }, pairs: PLANTED_PAIRS }));
+  const { nurse, engineer } = outcomeTokens();
+  const genderPath = join(work, 'gender.json');
+  writeFileSync(genderPath, JSON.stringify({ id: 'planted-gender', version: 2, title: 'cat as he, dog as she', sideA: 'cat', sideB: 'dog', attribute: 'gender', outcome: { tokenA: nurse, tokenB: engineer, label: 'nurse vs engineer' }, pairs: GENDER_PAIRS }));
   try {
     await page.goto(url());
     await expect(page.getByTestId('status-engine')).toHaveText('engine ready');
-    await page.getByLabel('Model folder').fill(modelDir);
-    await page.getByRole('button', { name: 'Open folder…' }).click();
-    await expect(page.locator(`tr[data-model-path="${modelDir}"]`)).toBeVisible();
+    for (const dir of [genderDir, modelDir]) {
+      await page.getByLabel('Model folder').fill(dir);
+      await page.getByRole('button', { name: 'Open folder…' }).click();
+      await expect(page.locator(`tr[data-model-path="${dir}"]`)).toBeVisible();
+    }
     await page.getByRole('tablist', { name: 'Add or export an SAE' }).getByRole('tab', { name: 'Import' }).click();
     const importForm = page.getByRole('form', { name: 'Import an SAE' });
     await importForm.getByLabel('SAE folder or params.npz').fill(saeDir);
-    await importForm.getByLabel('Name').fill('planted-sae');
+    await importForm.getByLabel('Name').fill('planted-gender-sae');
     await importForm.getByRole('button', { name: 'Import' }).click();
-    await expect(importForm.locator('.ok-text')).toContainText(`at ${SAE_HOOK}`);
+    await expect(importForm.locator('.ok-text')).toContainText(`at ${GENDER_HOOK}`);
 
     await page.keyboard.press('Alt+7');
     await expect(page.getByRole('heading', { name: 'Probes & audit', level: 1 })).toBeVisible();
@@ -100,7 +109,7 @@ test('train a probe from pasted lines, audit neurons and SAE features, replay a 
       await page.keyboard.press('Alt+7');
     });
 
-    await test.step('audit layer-0 neurons over a contrast-set file: progress, findings, counts, replay', async () => {
+    await test.step('audit layer-0 neurons over a contrast-set file: the token neuron only by the old method; progress, findings, counts, replay', async () => {
       await page.getByRole('tab', { name: 'Bias audit' }).click();
       const form = page.getByRole('form', { name: 'Run an audit' });
       await form.getByLabel('Model').selectOption(modelDir);
@@ -110,9 +119,16 @@ test('train a probe from pasted lines, audit neurons and SAE features, replay a 
       await form.getByLabel('Contrast set file').fill(setPath);
       await form.getByLabel('Layers (blank = all)').fill('0');
       await form.getByLabel('Top N').fill('5');
+      // At the shared context (the default) the token neuron is no finding.
+      await form.getByRole('button', { name: 'Run audit' }).click();
+      const job = form.locator('.job-line');
+      await expect(job).toHaveAttribute('data-state', 'finished', { timeout: 90_000 });
+      await expect(page.getByTestId('audit-result').getByTestId('count-pairs')).toHaveText(String(PLANTED_PAIRS.length - 1));
+      await expect(page.getByTestId('audit-result').locator(`[data-unit="${PLANTED.hook}[${PLANTED.index}]"]`)).toHaveCount(0);
+
+      await form.getByLabel('Compare at').selectOption('all');
       await form.getByRole('button', { name: 'Run audit' }).click();
 
-      const job = form.locator('.job-line');
       await expect(job).toBeVisible();
       await expect(job.getByRole('progressbar')).toBeVisible();
       await expect(job).toHaveAttribute('data-state', 'finished', { timeout: 90_000 });
@@ -141,18 +157,26 @@ test('train a probe from pasted lines, audit neurons and SAE features, replay a 
       await viewShot(page, 'probes-audit-neurons');
     });
 
-    await test.step('audit the SAE features: the planted feature alone, tagged bias', async () => {
+    await test.step('audit the SAE features at the shared context: the driver tagged bias, the encoder gender-sensitive', async () => {
       const form = page.getByRole('form', { name: 'Run an audit' });
+      await form.getByLabel('Model').selectOption(genderDir);
+      await form.getByLabel('Compare at').selectOption('context');
       const units = form.getByLabel('Units');
-      await units.selectOption((await optionValue(units, 'planted-sae'))!);
+      await units.selectOption((await optionValue(units, 'planted-gender-sae'))!);
+      await form.getByLabel('Contrast set file').fill(genderPath);
       await form.getByRole('button', { name: 'Run audit' }).click();
       const result = page.getByTestId('audit-result');
-      await expect(result.getByTestId('count-units')).toHaveText('16', { timeout: 90_000 });
-      await expect(result.getByTestId('count-significant')).toHaveText('1');
-      const row = result.getByTestId('finding-row');
-      await expect(row).toHaveCount(1);
-      await expect(row).toHaveAttribute('data-unit', `${SAE_HOOK}[${PLANTED_FEATURE}]`);
-      await expect(row.locator('.pa-tag')).toHaveText('bias');
+      await expect(result.getByTestId('count-units')).toHaveText('32', { timeout: 90_000 });
+      await expect(result.getByTestId('count-significant')).toHaveText('2');
+      await expect(result.getByTestId('count-bias')).toHaveText('1');
+      await expect(result.getByTestId('audit-sae')).toContainText(`planted-gender-sae · standard · 32 features at ${GENDER_HOOK}`);
+      const rows = result.getByTestId('finding-row');
+      await expect(rows).toHaveCount(2);
+      await expect(rows.nth(0)).toHaveAttribute('data-unit', `${GENDER_HOOK}[${GENDER_FEATURE}]`);
+      await expect(rows.nth(0).getByTestId('finding-role')).toHaveText('bias');
+      await expect(rows.nth(1)).toHaveAttribute('data-unit', `${GENDER_HOOK}[${SENSITIVE_ONLY}]`);
+      await expect(rows.nth(1).getByTestId('finding-role')).toHaveText('gender-sensitive');
+      const row = rows.nth(0);
       await row.getByRole('button', { name: /^Replay exp-/ }).click();
       await expect(row.getByTestId('replay-verdict')).toHaveText('matches', { timeout: 30_000 });
       await viewShot(page, 'probes-audit-sae');
@@ -163,13 +187,13 @@ test('train a probe from pasted lines, audit neurons and SAE features, replay a 
       const hostileA = '<img src=x onerror="window.__xss=1">cat';
       const hostileB = '<b>dog</b>';
       const hostilePath = join(work, 'hostile.json');
-      writeFileSync(hostilePath, JSON.stringify({ id: 'hostile', title: 'markup in the side names', sideA: hostileA, sideB: hostileB, pairs: PLANTED_PAIRS }));
+      writeFileSync(hostilePath, JSON.stringify({ id: 'hostile', title: 'markup in the side names', sideA: hostileA, sideB: hostileB, pairs: GENDER_PAIRS }));
       const form = page.getByRole('form', { name: 'Run an audit' });
       await form.getByLabel('Contrast set file').fill(hostilePath);
       await form.getByRole('button', { name: 'Run audit' }).click();
       const result = page.getByTestId('audit-result');
       await expect(result.getByRole('columnheader', { name: `Mean ${hostileA}` })).toBeVisible({ timeout: 90_000 });
-      await expect(result.getByTestId('finding-row')).toHaveCount(1);
+      await expect(result.getByTestId('finding-row')).toHaveCount(2);
 
       // Sweep the plot band down the chart's middle until ECharts shows the bar's item tooltip
       // (the one bar runs from 0 to d, past the middle; its row is a few pixels tall).
@@ -190,6 +214,6 @@ test('train a probe from pasted lines, audit neurons and SAE features, replay a 
       await page.screenshot({ path: 'test-results/screenshots/probes-audit-hostile-tooltip.png' });
     });
   } finally {
-    for (const dir of [work, saeDir, modelDir]) rmSync(dir, { recursive: true, force: true });
+    for (const dir of [work, saeDir, modelDir, genderDir]) rmSync(dir, { recursive: true, force: true });
   }
 });

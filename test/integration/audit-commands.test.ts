@@ -1,6 +1,8 @@
 // probe.train, audit.run and audit.replay through a real host and engine process (the built
-// engine): the planted "dog" neuron tops the audit, findings are logged and replay, the report
-// is written to the workspace and to the requested path.
+// engine): the planted "dog" neuron (a token neuron: it reads the swapped word) tops an audit
+// pooled over every token and is no finding at the shared context; findings are logged and
+// replay, one logged by the method before #18 replays by that method and says so; the report is
+// written to the workspace and to the requested path.
 
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,11 +29,14 @@ describe('audit commands', () => {
     rmSync(work, { recursive: true, force: true });
   });
 
-  it('audit.run finds the planted neuron, logs replayable findings and writes the report', async () => {
+  it('audit.run finds the planted token neuron only when every token is pooled, logs replayable findings and writes the report', async () => {
     const setPath = join(work, 'animals.json');
     writeFileSync(setPath, JSON.stringify({ id: 'animals', title: 'cat vs dog', sideA: 'cat', sideB: 'dog', metric: { tokenA: 285, tokenB: 287 }, pairs: PLANTED_PAIRS }));
+    const atContext = await runJob(t.host, 'audit.run', { model: modelDir, contrastSet: setPath, layers: [0], topN: 5 });
+    expect(atContext.method.positions).toBe('context');
+    expect(atContext.findings.map((f) => `${f.hook}[${f.index}]`)).not.toContain(`${PLANTED.hook}[${PLANTED.index}]`);
     const outPath = join(work, 'report.html');
-    const r = await runJob(t.host, 'audit.run', { model: modelDir, contrastSet: setPath, topN: 5, outPath });
+    const r = await runJob(t.host, 'audit.run', { model: modelDir, contrastSet: setPath, positions: 'all', topN: 5, outPath });
     expect({ hook: r.findings[0]?.hook, index: r.findings[0]?.index }).toEqual(PLANTED);
     expect(r.unitsTested).toBe(256);
     expect(existsSync(r.reportPath)).toBe(true);
@@ -47,7 +52,22 @@ describe('audit commands', () => {
     expect((replay as { value: object }).value).not.toHaveProperty('note');
     const any = await t.host.call('experiment.replay', { ref: r.findings[0]!.citeId });
     expect(any).toMatchObject({ ok: true, value: { kind: 'audit', replayOf: r.findings[0]!.citeId, matches: true, meanDiff: (replay as { value: { meanDiff: number } }).value.meanDiff } });
-    expect((any as { value: { note: string } }).value.note).toMatch(/^Replayed now: mean difference .+, t .+, p .+/);
+    expect((any as { value: { note: string } }).value.note).toMatch(/^Replayed now \(every token\): mean difference .+, t .+/);
+    expect(html).toContain('every token, the swapped words included');
+
+    // A finding logged before #18 (no `positions` in its inputs) replays by its own method and says so.
+    const id = Number(r.findings[0]!.citeId.slice('exp-'.length));
+    const db = new Database(join(t.home, 'workspaces', 'default', 'catalog.sqlite'));
+    try {
+      const row = db.prepare('SELECT inputs FROM experiments WHERE id = ?').get(id) as { inputs: string };
+      const { positions: _p, contrastSetVersion: _v, ...old } = JSON.parse(row.inputs) as Record<string, unknown>;
+      db.prepare('UPDATE experiments SET inputs = ? WHERE id = ?').run(JSON.stringify(old), id);
+    } finally {
+      db.close();
+    }
+    const legacy = await t.host.call('experiment.replay', { ref: r.findings[0]!.citeId });
+    expect(legacy).toMatchObject({ ok: true, value: { kind: 'audit', matches: true, method: 'all-legacy' } });
+    expect((legacy as { value: { note: string } }).value.note).toMatch(/^Made by the old method \(before #18\): activations averaged over every token, the swapped words included/);
     // An alias keeps to its kind; a scan's context choice is refused on other kinds.
     const wrongKind = await t.host.call('probe.replay', { ref: r.findings[0]!.citeId });
     expect(!wrongKind.ok && wrongKind.error).toMatchObject({ code: 'unsupported', field: 'ref' });
@@ -56,6 +76,20 @@ describe('audit commands', () => {
     const logged = await t.host.call('catalog.experiment', { ref: r.findings[0]!.citeId });
     expect(logged).toMatchObject({ ok: true, value: { kind: 'audit' } });
   }, 120_000);
+
+  it('the built-in gendered set on the bundled model: compared at the shared context, its outcome measured although " nurse" is several tokens', async () => {
+    const bundled = join(__dirname, '../../resources/models/featurescope-tiny');
+    const r = await runJob(t.host, 'audit.run', { model: bundled, contrastSet: 'gendered', layers: [0], topN: 5, permutations: 999 });
+    expect(r.contrastSet).toMatchObject({ id: 'gendered', version: 2, attribute: 'gender' });
+    expect(r.method.positions).toBe('context');
+    expect(r.comparedPairs).toBe(r.pairs);
+    // The outcome words are continuations (Σ log p of their tokens), so the outcome is measured.
+    expect(r.outcomeNote).toBeNull();
+    expect(r.outcome).toMatchObject({ label: 'log p(" nurse") − log p(" engineer") after the prompt' });
+    expect(Number.isFinite(r.outcome!.gapMean)).toBe(true);
+    expect(r.findings.every((f) => f.role === 'sensitive' || f.role === 'bias')).toBe(true);
+    expect(readFileSync(r.reportPath, 'utf8')).not.toContain('was not measured');
+  }, 180_000);
 
   it('audit.run refuses an unknown contrast set by name', async () => {
     await expect(runJob(t.host, 'audit.run', { model: modelDir, contrastSet: 'no-such-set' })).rejects.toThrow(/neither a built-in set \(gendered\)/);

@@ -74,7 +74,7 @@ export const auditCommands: Record<string, CliCommand> = {
     async run(values, host) {
       if (typeof values.replay === 'string') {
         const r = await callOrThrow(await host(), 'audit.replay', await auditReplay.read(values, host));
-        process.stdout.write(values.json ? `${JSON.stringify(r, null, 2)}\n` : `${r.replayOf}: ${r.matches ? 'matches the log' : 'DIFFERS from the log'} (difference ${formatNumber(r.meanDiff)}, t ${formatNumber(r.t)}, p ${formatNumber(r.p)})\n`);
+        process.stdout.write(values.json ? `${JSON.stringify(r, null, 2)}\n` : `${r.replayOf}: ${r.matches ? 'matches the log' : 'DIFFERS from the log'} (difference ${formatNumber(r.meanDiff)}, t ${formatNumber(r.t)}, p ${formatNumber(r.p)})${r.method === 'all-legacy' ? '; made by the old method (every token pooled, the swapped words included): it measures token identity too, run the audit again' : ''}\n`);
         return r.matches ? 0 : 1;
       }
       const input = await audit.read(values, host);
@@ -84,10 +84,11 @@ export const auditCommands: Record<string, CliCommand> = {
         process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
         return 0;
       }
-      process.stdout.write(`${r.unitsTested} units over ${r.pairs} pairs, ${r.significant} significant\n`);
+      process.stdout.write(`${r.unitsTested} units over ${r.comparedPairs} of ${r.pairs} pairs (${r.method.positions === 'context' ? 'shared context after the swapped words' : 'every token'}): ${r.significant} encode ${r.contrastSet.attribute}, ${r.biasDrivers} drive the biased outcome\n`);
       for (const f of r.findings) {
-        process.stdout.write(`  ${f.citeId}  ${`${f.hook}[${f.index}]`.padEnd(30)} d ${formatNumber(f.cohenD).padStart(8)}  q ${formatNumber(f.q).padStart(9)}  attr ${f.attribution === null ? '—' : formatNumber(f.attribution)}  probe ${formatNumber(f.probeWeight)}${f.tagged ? '  [bias]' : ''}\n`);
+        process.stdout.write(`  ${f.citeId}  ${`${f.hook}[${f.index}]`.padEnd(30)} d ${formatNumber(f.cohenD).padStart(8)}  q ${formatNumber(f.q).padStart(9)}  attr ${f.attribution === null ? '—' : formatNumber(f.attribution)}  probe ${formatNumber(f.probeWeight)}${f.tag ? `  [${f.tag}]` : ''}${f.label ? `  "${f.label}"` : ''}\n`);
       }
+      if (r.outcomeNote) process.stdout.write(`${r.outcomeNote}\n`);
       process.stdout.write(`Report: ${r.reportPath}${r.exportedTo ? `\nExported: ${r.exportedTo}` : ''}\n`);
       return 0;
     },

@@ -1,18 +1,28 @@
-// The bias audit: for every unit (MLP neuron, or SAE feature at the SAE's hook), how differently
-// does it respond to the two sides of a contrast set? Three lines of evidence per unit:
-//  - the pooled activation on each side of every pair, compared by a paired t-test (p, then
-//    Benjamini–Hochberg q over every unit tested) with Cohen's d on the unit's own scale;
-//  - attribution patching of the attribute metric (logit(tokenA) − logit(tokenB) at the last
-//    token), patching side b's activations into side a, averaged over pairs of equal length;
-//  - the weight of the unit in a lasso probe separating side a from side b, split train/test by
-//    pair (both sentences of a pair on one side, so the held-out accuracy is not read off a twin).
-// Findings are the significant units ranked by |Cohen's d|.
+// The bias audit: which units (MLP neurons, or SAE features at the SAE's hook) encode a protected
+// attribute, and which of those drive a biased prediction?
+//  1. Encodes the attribute ("<attribute>-sensitive"): each unit's activation pooled over the
+//     positions where both sides of a pair have the same tokens (positions.ts: the shared context
+//     after the swapped words), so a unit that merely reads "he" or "she" cannot differ. Paired
+//     sign-flip permutation test per unit (permutation.ts), Benjamini–Hochberg q over every unit,
+//     and an effect-size floor: |Cohen's d| ≥ minEffect on the unit's own scale.
+//  2. Drives a biased prediction ("bias"): for the units of 1, patching side b's activation into
+//     side a at those positions moves the set's outcome contrast (e.g. logit(" nurse") −
+//     logit(" engineer")) toward side b's value — predicted by attribution patching and verified
+//     by a real patch per unit and pair (outcome.ts): BH q < α over the candidates, the same sign
+//     as the model's own gap, and at least minShare of that gap, which must itself be significant.
+//  3. The weight of the unit in a lasso probe separating the sides (split by pair).
+// Findings: units of 1, those of 2 first (by measured effect), then by |d|.
 
 import { FeaturescopeError } from '../../shared/errors';
-import { attribute, type AttributionMetric } from '../attribution';
+import type { AttributionMetric } from '../attribution';
+import { resolveSite, type AttributionSite, type SiteHook } from '../attribution/sites';
 import type { LoadedModel } from '../model/load';
 import { fitProbe, probeActivations, type ProbePooling } from '../probes';
 import type { Sae } from '../sae/sae';
+import { PROMPTS_PER_STEP, pooledSideSteps, pooledSides, type HookSides } from './activations';
+import { measuredOutcomeEffects, outcomeAttribution, type OutcomePair } from './outcome';
+import { DEFAULT_PERMUTATIONS, signFlipP } from './permutation';
+import { alignPair, comparedPositions, type AuditPositions } from './positions';
 import { benjaminiHochberg, pairedTTest } from './stats';
 
 export interface TokenPair {
@@ -25,119 +35,93 @@ export type AuditSite = { kind: 'neurons'; layers?: number[] } | { kind: 'sae'; 
 export interface AuditOptions {
   site: AuditSite;
   pooling?: ProbePooling;
+  /** Where the sides are compared; default 'context' (see positions.ts). */
+  positions?: AuditPositions;
+  /** The downstream contrast a biased prediction moves; null: nothing is tagged bias. */
   metric?: AttributionMetric | null;
   /** Findings kept; default 20. */
   topN?: number;
   /** BH false-discovery rate a finding must pass; default 0.05. */
   alpha?: number;
-  /** Seed of the probe's train/test split; default 0. */
+  /** Smallest |Cohen's d| a finding may have; default 0.5. */
+  minEffect?: number;
+  /** Smallest share of the model's own outcome gap a bias driver must move; default 0.1. */
+  minShare?: number;
+  /** Sign-flip draws per unit; default 9999. */
+  permutations?: number;
+  /** Seed of the permutations and the probe's train/test split; default 0. */
   seed?: number;
-  /** Pairs used for attribution (one forward and backward each); default 32. */
+  /** Pairs used for the outcome (attribution and verifying patches); default 32. */
   attributionPairs?: number;
-  /**
-   * Called between steps with the model runs done of the total (a prompt's forward, a pair's
-   * attribution); awaited, so a job can report progress, yield and stop there.
-   */
+  /** Called between steps with the model runs done of the total; awaited, so a job can report progress, yield and stop there. */
   onProgress?: (done: number, total: number, message: string) => void | Promise<void>;
 }
 
-/** Prompts run per step between progress reports. */
-const PROMPTS_PER_STEP = 16;
+export const AUDIT_DEFAULTS = { pooling: 'mean', positions: 'context', alpha: 0.05, minEffect: 0.5, minShare: 0.1, permutations: DEFAULT_PERMUTATIONS, seed: 0, attributionPairs: 32, topN: 20 } as const;
+
+/** Candidates whose outcome effect is verified by real patches. */
+const MAX_VERIFIED = 20;
+
+export type FindingRole = 'bias' | 'sensitive';
 
 export interface UnitEvidence {
   hook: string;
   index: number;
   unitKind: 'neuron' | 'sae-feature';
+  /** 'bias': drives a biased prediction (verified); 'sensitive': encodes the attribute only. */
+  role: FindingRole;
   meanA: number;
   meanB: number;
   meanDiff: number;
   t: number;
+  /** Permutation p of the mean difference. */
   p: number;
   q: number;
   cohenD: number;
-  /** Mean predicted metric change when this unit takes side b's value in side a's prompt; null without a metric. */
+  /** Predicted outcome change when this unit takes side b's value in side a's prompt (compared positions); null without an outcome. */
   attribution: number | null;
+  /** Measured outcome change of the same patch (real forwards), mean over pairs; null when not verified. */
+  measuredEffect: number | null;
+  /** BH q of the measured effect over the verified candidates; null when not verified. */
+  effectQ: number | null;
   /** Standardised coefficient in the probe (0 when the probe did not use the unit). */
   probeWeight: number;
-  /** Pooled activation per pair, side a and side b. */
+  /** Pooled activation per compared pair, side a and side b. */
   valuesA: number[];
   valuesB: number[];
 }
 
 export interface AuditResult {
+  /** Pairs in the set, and those compared (with shared tokens at the compared positions). */
   pairs: number;
+  comparedPairs: number[];
   unitsTested: number;
+  /** Units with q < α before the effect-size floor. */
+  significantBeforeFloor: number;
+  /** Units that pass q < α and the floor: encode the attribute. */
   significant: number;
+  /** Of those, the units that drive the biased prediction. */
+  biasDrivers: number;
   attributionPairs: number;
+  /** The outcome gap metric(b) − metric(a): mean and permutation p; null without an outcome. */
+  outcome: { gapMean: number; gapP: number; pairs: number } | null;
+  /** The mean outcome on side a (kept for older readers). */
   metricClean: number | null;
-  /** testPairs: the pairs (indices into the input) with a sentence held out by the probe; it holds out both or neither. */
   probe: { testAccuracy: number | null; features: number; testPairs: number[] };
   findings: UnitEvidence[];
 }
 
-/** The hooks an audit reads, with the unit kind there. */
-export function auditHooks(model: LoadedModel, site: AuditSite): Array<{ hook: string; sae?: Sae }> {
-  if (site.kind === 'sae') return [{ hook: site.sae.cfg.metadata.hook_name, sae: site.sae }];
-  const n = model.config.nLayers;
-  const layers = site.layers ?? Array.from({ length: n }, (_, L) => L);
-  if (layers.length === 0) throw new FeaturescopeError('invalid_input', 'layers: choose at least one layer', 'layers');
-  for (const L of layers) if (!Number.isInteger(L) || L < 0 || L >= n) throw new FeaturescopeError('invalid_input', `layers: layer ${L} is outside [0, ${n})`, 'layers');
-  return [...new Set(layers)].map((L) => ({ hook: `blocks.${L}.mlp.hook_post` }));
+function toAttributionSite(site: AuditSite): AttributionSite {
+  return site.kind === 'sae' ? { kind: 'sae', sae: site.sae } : { kind: 'neurons', ...(site.layers ? { layers: [...new Set(site.layers)] } : {}) };
 }
 
-/** Pooled activations of one hook for both sides: [pairs, width] each, row-major. */
-export interface SideActivations {
-  a: Float64Array;
-  b: Float64Array;
-  width: number;
-}
-
-/**
- * The one computation of SideActivations, PROMPTS_PER_STEP prompts at a time: side a's prompts,
- * then side b's. Yields the number of prompts run after each chunk, so a driver can report
- * progress, yield to the event loop or stop there; returns the activations.
- */
-function* sideActivationSteps(model: LoadedModel, pairs: TokenPair[], hook: string, sae: Sae | undefined, pooling: ProbePooling): Generator<number, SideActivations> {
-  const opts = { hook, pooling, ...(sae ? { sae } : {}) };
-  let width = 0;
-  function* side(pick: (p: TokenPair) => number[]): Generator<number, Float64Array> {
-    const parts: Float64Array[] = [];
-    for (let start = 0; start < pairs.length; start += PROMPTS_PER_STEP) {
-      const chunk = pairs.slice(start, start + PROMPTS_PER_STEP);
-      const r = probeActivations(model, chunk.map(pick), opts);
-      parts.push(r.x);
-      width = r.width;
-      yield chunk.length;
-    }
-    const out = new Float64Array(pairs.length * width);
-    let offset = 0;
-    for (const part of parts) {
-      out.set(part, offset);
-      offset += part.length;
-    }
-    return out;
-  }
-  const a = yield* side((p) => p.a);
-  const b = yield* side((p) => p.b);
-  return { a, b, width };
-}
-
-/** SideActivations in one go (a replay of one unit: no progress to report). */
-export function sideActivations(model: LoadedModel, pairs: TokenPair[], hook: string, sae: Sae | undefined, pooling: ProbePooling): SideActivations {
-  const steps = sideActivationSteps(model, pairs, hook, sae, pooling);
-  for (;;) {
-    const next = steps.next();
-    if (next.done) return next.value;
-  }
-}
-
-/** SideActivations, awaiting `step(prompts)` after each chunk; a throwing step (a cancelled job) stops the runs there. */
-async function sideActivationsInSteps(model: LoadedModel, pairs: TokenPair[], hook: string, sae: Sae | undefined, pooling: ProbePooling, step: (prompts: number) => Promise<void>): Promise<SideActivations> {
-  const steps = sideActivationSteps(model, pairs, hook, sae, pooling);
-  for (;;) {
-    const next = steps.next();
-    if (next.done) return next.value;
-    await step(next.value);
+function auditSites(model: LoadedModel, site: AuditSite): SiteHook[] {
+  try {
+    return resolveSite(toAttributionSite(site), model.config, model.hookNames());
+  } catch (e) {
+    // resolveSite names its field site.layers / site.sae; the audit's fields are layers / sae.
+    if (e instanceof FeaturescopeError) throw new FeaturescopeError(e.code, e.message.replace(/^site\./, ''), e.field?.replace(/^site\./, ''));
+    throw e;
   }
 }
 
@@ -147,50 +131,90 @@ export function column(x: Float64Array, width: number, j: number): number[] {
   return out;
 }
 
-/** The pairs attribution runs on: equal-length ones (positions must line up), the first few. */
-function attributionSample(pairs: TokenPair[], opts: AuditOptions): TokenPair[] {
-  return opts.metric ? pairs.filter((p) => p.a.length === p.b.length).slice(0, opts.attributionPairs ?? 32) : [];
+/** The pairs the sides are compared on: with at least one compared position. */
+function comparedPairs(pairs: TokenPair[], positions: AuditPositions): number[] {
+  return pairs.flatMap((p, i) => (comparedPositions(p.a.length, alignPair(p), positions).length > 0 ? [i] : []));
 }
 
-/** Model runs an audit makes (the total its progress counts to): every prompt at every hook, then attribution. */
+/** The compared pairs the outcome runs on: equal-length ones (a patch lines up position by position), the first few. */
+function outcomeSample(pairs: TokenPair[], compared: number[], opts: AuditOptions): OutcomePair[] {
+  if (!opts.metric) return [];
+  const positions = opts.positions ?? AUDIT_DEFAULTS.positions;
+  return compared
+    .filter((i) => (pairs[i] as TokenPair).a.length === (pairs[i] as TokenPair).b.length)
+    .slice(0, opts.attributionPairs ?? AUDIT_DEFAULTS.attributionPairs)
+    .map((i) => {
+      const tokens = pairs[i] as TokenPair;
+      return { pair: i, tokens, at: comparedPositions(tokens.a.length, alignPair(tokens), positions) };
+    });
+}
+
+/** Model runs an audit makes (the total its progress counts to): every compared prompt, the outcome's attribution, then its verification. */
 export function auditRunCount(model: LoadedModel, pairs: TokenPair[], opts: AuditOptions): number {
-  return auditHooks(model, opts.site).length * 2 * pairs.length + attributionSample(pairs, opts).length;
+  const compared = comparedPairs(pairs, opts.positions ?? AUDIT_DEFAULTS.positions);
+  const outcome = outcomeSample(pairs, compared, opts).length;
+  return 2 * compared.length + 2 * outcome;
 }
 
-export async function runAudit(model: LoadedModel, pairs: TokenPair[], opts: AuditOptions): Promise<AuditResult> {
-  if (pairs.length < 3) throw new FeaturescopeError('invalid_input', `contrastSet: ${pairs.length} pairs; an audit needs at least 3`, 'contrastSet');
-  const pooling = opts.pooling ?? 'mean';
-  const alpha = opts.alpha ?? 0.05;
-  const hooks = auditHooks(model, opts.site);
+export async function runAudit(model: LoadedModel, allPairs: TokenPair[], opts: AuditOptions): Promise<AuditResult> {
+  const pooling = opts.pooling ?? AUDIT_DEFAULTS.pooling;
+  const positions = opts.positions ?? AUDIT_DEFAULTS.positions;
+  const alpha = opts.alpha ?? AUDIT_DEFAULTS.alpha;
+  const minEffect = opts.minEffect ?? AUDIT_DEFAULTS.minEffect;
+  const minShare = opts.minShare ?? AUDIT_DEFAULTS.minShare;
+  const seed = opts.seed ?? AUDIT_DEFAULTS.seed;
+  const sites = auditSites(model, opts.site);
+  const compared = comparedPairs(allPairs, positions);
+  if (compared.length < 3) {
+    throw new FeaturescopeError(
+      'invalid_input',
+      `contrastSet: ${compared.length} of ${allPairs.length} pairs have tokens shared by both sides after the swapped words; an audit needs at least 3 (end each prompt with the same words on both sides, e.g. "He is a nurse who" / "She is a nurse who")`,
+      'contrastSet',
+    );
+  }
+  const pairs = compared.map((i) => allPairs[i] as TokenPair);
+  const alignments = pairs.map(alignPair);
   const n = pairs.length;
-  const usable = attributionSample(pairs, opts);
-  const totalRuns = auditRunCount(model, pairs, opts);
+  const usable = outcomeSample(allPairs, compared, opts);
+  const totalRuns = auditRunCount(model, allPairs, opts);
   let runsDone = 0;
   const report = async (runs: number, message: string) => {
     runsDone += runs;
     await opts.onProgress?.(runsDone, totalRuns, message);
   };
 
-  // Activation difference per unit.
-  const sides: Array<{ hook: string; kind: UnitEvidence['unitKind']; a: Float64Array; b: Float64Array; width: number }> = [];
-  for (const { hook, sae } of hooks) {
-    const acts = await sideActivationsInSteps(model, pairs, hook, sae, pooling, (runs) => report(runs, `activations at ${hook}`));
-    sides.push({ hook, kind: sae ? 'sae-feature' : 'neuron', ...acts });
+  // 1. Encodes the attribute: pooled activations at the compared positions.
+  const steps = pooledSideSteps(model, pairs, alignments, sites, positions, pooling);
+  let sides: HookSides[];
+  for (;;) {
+    const next = steps.next();
+    if (next.done) {
+      sides = next.value;
+      break;
+    }
+    await report(next.value, `activations at ${sites.map((s) => s.hook).join(', ')}`);
   }
-  const units: Array<Omit<UnitEvidence, 'q' | 'attribution' | 'probeWeight' | 'valuesA' | 'valuesB'> & { col: number; side: (typeof sides)[number] }> = [];
+  type Unit = Omit<UnitEvidence, 'q' | 'role' | 'attribution' | 'measuredEffect' | 'effectQ' | 'probeWeight' | 'valuesA' | 'valuesB'> & { col: number; side: HookSides };
+  const units: Unit[] = [];
   let col = 0;
   for (const side of sides) {
     for (let j = 0; j < side.width; j++, col++) {
       const va = column(side.a, side.width, j);
       const vb = column(side.b, side.width, j);
       const test = pairedTTest(va, vb);
+      const p = signFlipP(
+        vb.map((v, i) => v - (va[i] as number)),
+        { permutations: opts.permutations ?? AUDIT_DEFAULTS.permutations, seed: seed * 1_000_003 + col },
+      );
       const meanA = va.reduce((s, v) => s + v, 0) / n;
-      units.push({ hook: side.hook, index: j, unitKind: side.kind, meanA, meanB: meanA + test.meanDiff, meanDiff: test.meanDiff, t: test.t, p: test.p, cohenD: test.cohenD, col, side });
+      units.push({ hook: side.hook, index: j, unitKind: side.unitKind, meanA, meanB: meanA + test.meanDiff, meanDiff: test.meanDiff, t: test.t, p, cohenD: test.cohenD, col, side });
     }
   }
   const q = benjaminiHochberg(units.map((u) => u.p));
+  const passing = units.filter((_, k) => (q[k] as number) < alpha);
+  const sensitive = passing.filter((u) => Math.abs(u.cohenD) >= minEffect);
 
-  // Probe over every unit: side a = 0, side b = 1.
+  // 3. Probe over every unit: side a = 0, side b = 1, split by pair.
   await report(0, `lasso probe over ${units.length} units`);
   const width = col;
   const x = new Float64Array(2 * n * width);
@@ -203,69 +227,120 @@ export async function runAudit(model: LoadedModel, pairs: TokenPair[], opts: Aud
     }
   }
   const labels = [...new Array<number>(n).fill(0), ...new Array<number>(n).fill(1)];
-  const pairOfRow = labels.map((_, row) => row % n);
-  const probe = fitProbe(x, width, labels, { seed: opts.seed ?? 0, targetAccuracy: 0.9, groups: pairOfRow });
+  const probe = fitProbe(x, width, labels, { seed, targetAccuracy: 0.9, groups: labels.map((_, row) => row % n) });
   // The smallest set reaching the target, or the densest fit when none does.
   const chosenFit = (probe.smallest ? probe.path.fits.find((f) => f.lambda === probe.smallest?.lambda) : undefined) ?? probe.path.fits[probe.path.fits.length - 1];
   const probeWeights = chosenFit?.coef ?? new Float64Array(width);
 
-  // Attribution of the metric, b patched into a, over equal-length pairs.
-  const attributionScores = new Map<string, Float64Array>();
-  let attributionPairs = 0;
-  let metricSum = 0;
-  if (opts.metric) {
-    await report(0, `attribution over ${usable.length} pairs`);
-    const site = opts.site.kind === 'sae' ? { kind: 'sae' as const, sae: opts.site.sae } : { kind: 'neurons' as const, layers: hooks.map((h) => Number(h.hook.split('.')[1])) };
-    for (const p of usable) {
-      const r = attribute(model, { tokens: p.a, patchTokens: p.b, metric: opts.metric, site, method: 'gradient' });
-      metricSum += r.metricClean;
-      for (const h of r.hooks) {
-        const acc = attributionScores.get(h.hook) ?? new Float64Array(h.width);
-        h.scores.forEach((s, j) => (acc[j] = (acc[j] as number) + s));
-        attributionScores.set(h.hook, acc);
-      }
-      attributionPairs++;
-      await report(1, `attribution over ${usable.length} pairs`);
-    }
+  // 2. Drives a biased prediction: attribution to the outcome, verified by real patches.
+  let outcome: AuditResult['outcome'] = null;
+  let predicted = new Map<string, Float64Array>();
+  const verified = new Map<Unit, { effect: number; q: number; drives: boolean }>();
+  if (opts.metric && usable.length > 0) {
+    const metric = opts.metric;
+    const attributed = await outcomeAttribution(model, usable, toAttributionSite(opts.site), metric, () => report(1, `outcome attribution over ${usable.length} pairs`));
+    predicted = attributed.predicted;
+    const gapMean = attributed.gaps.reduce((s, v) => s + v, 0) / attributed.gaps.length;
+    outcome = { gapMean, gapP: signFlipP(attributed.gaps, { permutations: opts.permutations ?? AUDIT_DEFAULTS.permutations, seed }), pairs: usable.length };
+    const score = (u: Unit) => Math.abs(predicted.get(u.hook)?.[u.index] ?? 0);
+    const candidates = [...sensitive].sort((u, v) => score(v) - score(u)).slice(0, MAX_VERIFIED);
+    const effects = await measuredOutcomeEffects(model, usable, sites, candidates, metric, () => report(1, `verifying ${candidates.length} units by patching, over ${usable.length} pairs`));
+    if (candidates.length === 0) await report(usable.length, 'no unit encodes the attribute: nothing to verify');
+    const effectQ = benjaminiHochberg(effects.map((e, k) => signFlipP(e, { permutations: opts.permutations ?? AUDIT_DEFAULTS.permutations, seed: seed + 7919 * (k + 1) })));
+    const modelBiased = outcome.gapP < alpha && gapMean !== 0;
+    candidates.forEach((u, k) => {
+      const e = effects[k] as number[];
+      const effect = e.reduce((s, v) => s + v, 0) / e.length;
+      const eq = effectQ[k] as number;
+      const drives = modelBiased && eq < alpha && Math.sign(effect) === Math.sign(gapMean) && Math.abs(effect) >= minShare * Math.abs(gapMean);
+      verified.set(u, { effect, q: eq, drives });
+    });
+  } else if (opts.metric) {
+    // Progress still reaches its total when no pair lines up for the outcome.
+    await report(0, 'no equal-length pairs for the outcome');
   }
 
-  const significant = units.filter((_, k) => (q[k] as number) < alpha);
-  const ranked = significant.sort((u, v) => Math.abs(v.cohenD) - Math.abs(u.cohenD) || Math.abs(v.meanDiff) - Math.abs(u.meanDiff)).slice(0, opts.topN ?? 20);
+  const drives = (u: Unit) => verified.get(u)?.drives ?? false;
+  const ranked = [...sensitive]
+    .sort((u, v) => Number(drives(v)) - Number(drives(u)) || (drives(u) ? Math.abs(verified.get(v)!.effect) - Math.abs(verified.get(u)!.effect) : 0) || Math.abs(v.cohenD) - Math.abs(u.cohenD) || Math.abs(v.meanDiff) - Math.abs(u.meanDiff))
+    .slice(0, opts.topN ?? AUDIT_DEFAULTS.topN);
   const findings = ranked.map((u): UnitEvidence => {
-    const attr = attributionScores.get(u.hook);
+    const v = verified.get(u);
+    const attr = predicted.get(u.hook);
     return {
       hook: u.hook,
       index: u.index,
       unitKind: u.unitKind,
+      role: v?.drives ? 'bias' : 'sensitive',
       meanA: u.meanA,
       meanB: u.meanB,
       meanDiff: u.meanDiff,
       t: u.t,
       p: u.p,
-      q: q[units.indexOf(u)] as number,
+      q: q[u.col] as number,
       cohenD: u.cohenD,
-      attribution: attr && attributionPairs > 0 ? (attr[u.index] as number) / attributionPairs : null,
+      attribution: attr ? (attr[u.index] as number) : null,
+      measuredEffect: v?.effect ?? null,
+      effectQ: v?.q ?? null,
       probeWeight: probeWeights[u.col] as number,
       valuesA: column(u.side.a, u.side.width, u.index),
       valuesB: column(u.side.b, u.side.width, u.index),
     };
   });
   return {
-    pairs: n,
+    pairs: allPairs.length,
+    comparedPairs: compared,
     unitsTested: units.length,
-    significant: significant.length,
-    attributionPairs,
-    metricClean: attributionPairs > 0 ? metricSum / attributionPairs : null,
-    probe: { testAccuracy: probe.smallest?.testAccuracy ?? probe.steps[probe.steps.length - 1]?.testAccuracy ?? null, features: chosenFit?.active.length ?? 0, testPairs: [...new Set(probe.testRows.map((row) => row % n))].sort((a, b) => a - b) },
+    significantBeforeFloor: passing.length,
+    significant: sensitive.length,
+    biasDrivers: [...verified.values()].filter((v) => v.drives).length,
+    attributionPairs: outcome?.pairs ?? 0,
+    outcome,
+    metricClean: null,
+    probe: { testAccuracy: probe.smallest?.testAccuracy ?? probe.steps[probe.steps.length - 1]?.testAccuracy ?? null, features: chosenFit?.active.length ?? 0, testPairs: [...new Set(probe.testRows.map((row) => compared[row % n] as number))].sort((a, b) => a - b) },
     findings,
   };
 }
 
-/** One unit's activation evidence again (for replaying a logged finding). */
-export function unitEvidence(model: LoadedModel, pairs: TokenPair[], hook: string, index: number, sae: Sae | undefined, pooling: ProbePooling): ReturnType<typeof pairedTTest> & { valuesA: number[]; valuesB: number[] } {
-  const side = sideActivations(model, pairs, hook, sae, pooling);
-  if (index < 0 || index >= side.width) throw new FeaturescopeError('invalid_input', `index: unit ${index} is outside [0, ${side.width}) at ${hook}`, 'index');
+/** One unit's pooled activations again, as audit.run computed them (for replaying a logged finding). */
+export function unitEvidence(model: LoadedModel, allPairs: TokenPair[], hook: string, index: number, sae: Sae | undefined, pooling: ProbePooling, positions: AuditPositions): ReturnType<typeof pairedTTest> & { valuesA: number[]; valuesB: number[] } {
+  const site: AuditSite = sae ? { kind: 'sae', sae } : { kind: 'neurons', layers: [Number(hook.split('.')[1])] };
+  const sites = auditSites(model, site).filter((s) => s.hook === hook);
+  if (sites.length === 0) throw new FeaturescopeError('invalid_input', `hook: ${hook} is not an audited hook of this model`, 'hook');
+  const pairs = comparedPairs(allPairs, positions).map((i) => allPairs[i] as TokenPair);
+  const [side] = pooledSides(model, pairs, pairs.map(alignPair), sites, positions, pooling);
+  if (!side || index < 0 || index >= side.width) throw new FeaturescopeError('invalid_input', `index: unit ${index} is outside [0, ${side?.width ?? 0}) at ${hook}`, 'index');
   const valuesA = column(side.a, side.width, index);
   const valuesB = column(side.b, side.width, index);
+  return { ...pairedTTest(valuesA, valuesB), valuesA, valuesB };
+}
+
+/**
+ * A finding logged before issue #18 again, by the method that made it: activations pooled over
+ * every token of every pair, swapped words included (one forward per prompt and hook).
+ */
+export function legacyUnitEvidence(model: LoadedModel, pairs: TokenPair[], hook: string, index: number, sae: Sae | undefined, pooling: ProbePooling): ReturnType<typeof pairedTTest> & { valuesA: number[]; valuesB: number[] } {
+  const opts = { hook, pooling, ...(sae ? { sae } : {}) };
+  const side = (pick: (p: TokenPair) => number[]) => {
+    const parts: Float64Array[] = [];
+    let width = 0;
+    for (let start = 0; start < pairs.length; start += PROMPTS_PER_STEP) {
+      const r = probeActivations(model, pairs.slice(start, start + PROMPTS_PER_STEP).map(pick), opts);
+      parts.push(r.x);
+      width = r.width;
+    }
+    const x = new Float64Array(pairs.length * width);
+    let offset = 0;
+    for (const part of parts) {
+      x.set(part, offset);
+      offset += part.length;
+    }
+    return { x, width };
+  };
+  const a = side((p) => p.a);
+  const b = side((p) => p.b);
+  if (index < 0 || index >= a.width) throw new FeaturescopeError('invalid_input', `index: unit ${index} is outside [0, ${a.width}) at ${hook}`, 'index');
+  const valuesA = column(a.x, a.width, index);
+  const valuesB = column(b.x, b.width, index);
   return { ...pairedTTest(valuesA, valuesB), valuesA, valuesB };
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { FeaturescopeError } from '../../shared/errors';
 import type { Replayers } from '../experiments/replay';
 import type { CallHandlers, CommandDeps, JobHandlers } from '../handlers/registry';
-import { unitEvidence } from './audit';
+import { legacyUnitEvidence, unitEvidence } from './audit';
 import { contrastSetsDir, runAuditJob, tokenPairs } from './audit-job';
 import { loadContrastSet } from './contrast-set';
 
@@ -17,6 +17,8 @@ interface LoggedFindingInputs {
   hook?: string;
   index?: number;
   pooling?: 'mean' | 'last';
+  /** Since #18; absent in findings logged before, which pooled over every token. */
+  positions?: 'context' | 'all';
   pairs?: Array<{ a: string; b: string }>;
 }
 
@@ -48,7 +50,10 @@ export function auditCommands(deps: CommandDeps): { calls: Pick<CallHandlers, 'a
       }
       const model = await models.get(inputs.model);
       const sae = inputs.sae == null ? undefined : saes.get(services.catalog(), inputs.sae);
-      const again = unitEvidence(model, tokenPairs(model, inputs.pairs), inputs.hook, inputs.index, sae, inputs.pooling ?? 'mean');
+      const pairs = tokenPairs(model, inputs.pairs);
+      const pooling = inputs.pooling ?? 'mean';
+      const legacy = inputs.positions === undefined;
+      const again = legacy ? legacyUnitEvidence(model, pairs, inputs.hook, inputs.index, sae, pooling) : unitEvidence(model, pairs, inputs.hook, inputs.index, sae, pooling, inputs.positions!);
       const before = logged.outputs as { valuesA?: number[]; valuesB?: number[] };
       const close = (x: number[] | undefined, y: number[]) => x !== undefined && x.length === y.length && x.every((v, i) => Math.abs(v - y[i]!) <= 1e-5 * Math.max(1, Math.abs(v)));
       return {
@@ -57,7 +62,10 @@ export function auditCommands(deps: CommandDeps): { calls: Pick<CallHandlers, 'a
         t: again.t,
         p: again.p,
         matches: close(before.valuesA, again.valuesA) && close(before.valuesB, again.valuesB),
-        note: `Replayed now: mean difference ${again.meanDiff.toPrecision(4)}, t ${again.t.toPrecision(4)}, p ${again.p.toPrecision(3)}`,
+        method: legacy ? ('all-legacy' as const) : inputs.positions!,
+        note: legacy
+          ? `Made by the old method (before #18): activations averaged over every token, the swapped words included, so it measures token identity as much as the attribute; replayed by that method: mean difference ${again.meanDiff.toPrecision(4)}, t ${again.t.toPrecision(4)}. Run the audit again for findings compared on shared context.`
+          : `Replayed now (${inputs.positions === 'context' ? 'shared context after the swapped words' : 'every token'}): mean difference ${again.meanDiff.toPrecision(4)}, t ${again.t.toPrecision(4)}`,
       };
     },
   };

@@ -1,6 +1,7 @@
 // The audit report: one self-contained HTML file (inline CSS, inline SVG charts, no script, no
 // network) listing every finding with its evidence and the experiment ids that reproduce it.
 
+import type { AuditRunResult } from '../../shared/contract';
 import type { UnitEvidence } from './audit';
 
 export interface ReportFinding extends UnitEvidence {
@@ -8,17 +9,26 @@ export interface ReportFinding extends UnitEvidence {
   citeId: string;
   /** Set when the finding is an SAE feature that was tagged. */
   tagged?: boolean;
+  /** The tag set (`bias` or `<attribute>-sensitive`). */
+  tag?: string | null;
+  /** The feature's catalog label. */
+  label?: string | null;
 }
 
 export interface AuditReport {
   title: string;
   model: string;
-  contrastSet: { id: string; title: string; sideA: string; sideB: string };
+  sae: AuditRunResult['sae'];
+  contrastSet: AuditRunResult['contrastSet'];
+  method: AuditRunResult['method'];
   pairs: number;
+  comparedPairs: number;
   unitsTested: number;
+  significantBeforeFloor: number;
   significant: number;
-  alpha: number;
-  attributionPairs: number;
+  biasDrivers: number;
+  outcome: AuditRunResult['outcome'];
+  outcomeNote: string | null;
   probe: { testAccuracy: number | null; features: number };
   createdAt: number;
   findings: ReportFinding[];
@@ -26,9 +36,11 @@ export interface AuditReport {
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const num = (v: number | null): string => (v === null ? '—' : !Number.isFinite(v) ? (v > 0 ? '∞' : '−∞') : Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(2) : v.toFixed(3));
-const unitName = (f: UnitEvidence): string => `${f.hook}[${f.index}]`;
-const COLOR_A = '#3b6fb6';
-const COLOR_B = '#c4513a';
+/** An SAE feature by its number and label (`f186 "indentation"`), a neuron by hook[index]. */
+const unitName = (f: ReportFinding): string => (f.unitKind === 'sae-feature' ? `feature ${f.index}${f.label ? ` “${f.label.length > 40 ? `${f.label.slice(0, 39)}…` : f.label}”` : ''}` : `${f.hook}[${f.index}]`);
+// The app's side colours (src/renderer/src/ui/charts/audit.ts SIDE_COLORS), darkened enough to read on white.
+const COLOR_A = '#9b59c0';
+const COLOR_B = '#3c9a5a';
 
 /** Horizontal bars of Cohen's d per finding (clipped at ±10 so one huge effect keeps the rest readable). */
 function effectChart(findings: ReportFinding[]): string {
@@ -71,17 +83,22 @@ function distributionChart(f: ReportFinding, sideA: string, sideB: string): stri
 
 export function renderAuditReport(r: AuditReport): string {
   const cs = r.contrastSet;
+  const m = r.method;
+  const where = m.positions === 'context' ? 'the tokens both sides share after the swapped words (aligned from the end)' : 'every token, the swapped words included (measures token identity as well as the attribute)';
+  const roleText = (f: ReportFinding) => (f.role === 'bias' ? 'drives the biased outcome' : `encodes ${cs.attribute}`);
   const findings = r.findings
     .map(
       (f, i) => `<section class="finding" id="${esc(f.citeId)}">
-<h3>${i + 1}. ${esc(unitName(f))} <span class="kind">${f.unitKind}${f.tagged ? ' · tagged bias' : ''}</span></h3>
+<h3>${i + 1}. ${esc(unitName(f))} <span class="kind">${f.unitKind === 'sae-feature' ? `${esc(f.hook)}, ` : ''}${f.unitKind} · ${roleText(f)}${f.tag ? ` · tagged ${esc(f.tag)}` : ''}</span></h3>
 <p class="cite">Reproduce: <a class="exp-link" href="#${esc(f.citeId)}" data-exp-id="${esc(f.citeId)}">${esc(f.citeId)}</a> — <code>featurescope audit --replay ${esc(f.citeId)}</code></p>
-<table><tr><th>mean (${esc(cs.sideA)})</th><th>mean (${esc(cs.sideB)})</th><th>difference</th><th>Cohen's d</th><th>t</th><th>p</th><th>q (BH)</th><th>attribution</th><th>probe weight</th></tr>
-<tr><td>${num(f.meanA)}</td><td>${num(f.meanB)}</td><td>${num(f.meanDiff)}</td><td>${num(f.cohenD)}</td><td>${num(f.t)}</td><td>${num(f.p)}</td><td>${num(f.q)}</td><td>${num(f.attribution)}</td><td>${num(f.probeWeight)}</td></tr></table>
+<table><tr><th>mean (${esc(cs.sideA)})</th><th>mean (${esc(cs.sideB)})</th><th>difference</th><th>Cohen's d</th><th>p (perm.)</th><th>q (BH)</th><th>predicted outcome effect</th><th>measured outcome effect</th><th>q (effect)</th><th>probe weight</th></tr>
+<tr><td>${num(f.meanA)}</td><td>${num(f.meanB)}</td><td>${num(f.meanDiff)}</td><td>${num(f.cohenD)}</td><td>${num(f.p)}</td><td>${num(f.q)}</td><td>${num(f.attribution)}</td><td>${num(f.measuredEffect)}</td><td>${num(f.effectQ)}</td><td>${num(f.probeWeight)}</td></tr></table>
 ${distributionChart(f, cs.sideA, cs.sideB)}
 </section>`,
     )
     .join('\n');
+  const sae = r.sae;
+  const outcome = r.outcome;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
 <title>${esc(r.title)}</title>
@@ -93,13 +110,17 @@ table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding
 dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px}dt{color:#666}
 </style></head><body>
 <h1>${esc(r.title)}</h1>
-<dl><dt>Model</dt><dd>${esc(r.model)}</dd><dt>Contrast set</dt><dd>${esc(cs.id)} — ${esc(cs.title)} (side a: ${esc(cs.sideA)}, side b: ${esc(cs.sideB)}), ${r.pairs} pairs</dd>
-<dt>Units tested</dt><dd>${r.unitsTested}; ${r.significant} significant at q &lt; ${r.alpha} (paired t-test, Benjamini–Hochberg)</dd>
-<dt>Attribution</dt><dd>${r.attributionPairs > 0 ? `side b patched into side a over ${r.attributionPairs} pairs of equal length` : 'not computed (no metric, or no pairs of equal token length)'}</dd>
-<dt>Probe</dt><dd>lasso probe, held-out accuracy ${num(r.probe.testAccuracy)} with ${r.probe.features} units</dd>
+<dl><dt>Model</dt><dd>${esc(r.model)}</dd>
+<dt>Units</dt><dd>${sae ? `SAE “${esc(sae.name)}” (#${sae.id}): ${esc(sae.architecture)}, ${sae.width} features at ${esc(sae.hook)}; content sha256 <code>${esc(sae.contentHash || 'unreadable')}</code>` : 'MLP neurons'}</dd>
+<dt>Contrast set</dt><dd>${esc(cs.id)} version ${cs.version} — ${esc(cs.title)} (side a: ${esc(cs.sideA)}, side b: ${esc(cs.sideB)}; attribute: ${esc(cs.attribute)}), ${r.pairs} pairs, ${r.comparedPairs} compared</dd>
+<dt>Positions</dt><dd>${esc(where)}; pooling: ${m.pooling === 'mean' ? 'mean over those positions' : 'the last token'}</dd>
+<dt>Encodes ${esc(cs.attribute)}</dt><dd>${r.significant} of ${r.unitsTested} units (tag <code>${esc(cs.attribute)}-sensitive</code>): q &lt; α = ${m.alpha} by a ${esc(m.test)} (${m.permutations} draws), and |Cohen's d| ≥ ${m.minEffect} (${r.significantBeforeFloor} passed q before that floor)</dd>
+<dt>Drives a biased outcome</dt><dd>${outcome ? `${r.biasDrivers} units (tag <code>bias</code>): patching side b's value into side a at those positions moves ${esc(outcome.label)} toward side b by ≥ ${m.minShare} of the model's own gap (${num(outcome.gapMean)}, p ${num(outcome.gapP)} over ${outcome.pairs} equal-length pairs), verified by real patches (BH q &lt; ${m.alpha})` : esc(r.outcomeNote ?? 'not measured; nothing is tagged bias')}</dd>
+<dt>Probe</dt><dd>lasso probe, held-out accuracy ${num(r.probe.testAccuracy)} with ${r.probe.features} units (split by pair)</dd>
+<dt>Seed</dt><dd>${m.seed}</dd><dt>App version</dt><dd>${esc(m.appVersion)}</dd>
 <dt>Created</dt><dd>${new Date(r.createdAt).toISOString()}</dd></dl>
 <h2>Effect sizes</h2>
-${r.findings.length > 0 ? effectChart(r.findings) : '<p>No unit differs significantly between the two sides.</p>'}
+${r.findings.length > 0 ? effectChart(r.findings) : `<p>No unit differs between the two sides at the compared positions (q &lt; ${m.alpha} and |d| ≥ ${m.minEffect}).</p>`}
 <h2>Findings</h2>
 ${findings}
 </body></html>

@@ -40,8 +40,11 @@ export const AuditRunInput = z
     layers: z.array(z.number().int().nonnegative()).max(256).optional().describe('MLP neurons of these layers (default: every layer)'),
     contrastSet: z.string().min(1).describe('A built-in contrast set by id (e.g. gendered) or a contrast-set JSON file'),
     pooling: Pooling,
+    positions: z.enum(['context', 'all']).default('context').describe("Where the sides are compared: context (the tokens both share after the swapped words; default) or all (every token, the method before #18, which measures token identity too)"),
     topN: z.number().int().min(1).max(500).default(20).describe('Findings to report'),
     alpha: z.number().gt(0).lt(1).default(0.05).describe('Significance level (false discovery rate)'),
+    minEffect: z.number().min(0).max(100).default(0.5).describe("Smallest |Cohen's d| (side b − side a over the pooled sd) a finding may have"),
+    permutations: z.number().int().min(99).max(100_000).default(9999).describe('Sign-flip draws of the paired permutation test per unit (smallest p is 1 / (draws + 1))'),
     seed: z.number().int().nonnegative().default(0).describe('Seed of the probe split and permutations'),
     attributionPairs: z.number().int().min(0).max(5000).default(32).describe('Pairs used for the attribution column; 0 skips it'),
     outPath: HtmlReportPath.optional().describe('Also write the HTML report here (its folder is checked before the audit starts)'),
@@ -53,6 +56,10 @@ export const AuditFinding = z.object({
   hook: z.string(),
   index: z.number(),
   unitKind: z.enum(['neuron', 'sae-feature']),
+  /** 'bias': encodes the attribute and drives the biased outcome (verified by patching); 'sensitive': encodes it only. */
+  role: z.enum(['bias', 'sensitive']),
+  /** The feature's label in the catalog (user label, else its explanation); null for neurons or unanalysed SAEs. */
+  label: z.string().nullable(),
   meanA: z.number(),
   meanB: z.number(),
   meanDiff: z.number(),
@@ -61,19 +68,54 @@ export const AuditFinding = z.object({
   p: z.number(),
   q: z.number(),
   attribution: z.number().nullable(),
+  /** Measured outcome change of patching side b's value into side a at the compared positions; null when not verified. */
+  measuredEffect: z.number().nullable(),
+  effectQ: z.number().nullable(),
   probeWeight: z.number(),
   citeId: z.string(),
   tagged: z.boolean(),
+  /** The tag set on the SAE feature (`bias` or `<attribute>-sensitive`); null when nothing was tagged. */
+  tag: z.string().nullable(),
 });
+
+/** How the audit was made: enough to name it in a report and run it again. */
+export const AuditMethod = z.object({
+  positions: z.enum(['context', 'all']),
+  pooling: z.enum(['mean', 'last']),
+  test: z.string(),
+  permutations: z.number(),
+  alpha: z.number(),
+  minEffect: z.number(),
+  minShare: z.number(),
+  seed: z.number(),
+  appVersion: z.string(),
+});
+
+export const AuditSaeInfo = z.object({ id: z.number(), name: z.string(), hook: z.string(), architecture: z.string(), width: z.number(), contentHash: z.string() });
 
 export const AuditRunResult = z.object({
   /** The set audited (a file's own id, title and side names, not only its path). */
-  contrastSet: z.object({ id: z.string(), title: z.string(), sideA: z.string(), sideB: z.string() }),
+  contrastSet: z.object({ id: z.string(), title: z.string(), sideA: z.string(), sideB: z.string(), version: z.number(), attribute: z.string() }),
+  model: z.string(),
+  /** The audited SAE; null for MLP neurons. */
+  sae: AuditSaeInfo.nullable(),
+  method: AuditMethod,
   reportPath: z.string(),
   exportedTo: z.string().nullable(),
   pairs: z.number(),
+  /** Pairs with shared tokens at the compared positions (the others are left out). */
+  comparedPairs: z.number(),
   unitsTested: z.number(),
+  /** Units with q < α before the effect-size floor. */
+  significantBeforeFloor: z.number(),
+  /** Units that encode the attribute: q < α and |d| ≥ minEffect. */
   significant: z.number(),
+  /** Of those, the units that drive the biased outcome. */
+  biasDrivers: z.number(),
+  /** The outcome contrast and the model's own gap on it (side b − side a); null when the set has none. */
+  outcome: z.object({ label: z.string(), gapMean: z.number(), gapP: z.number(), pairs: z.number() }).nullable(),
+  /** Why the outcome was not measured (no outcome in the set, a word of several tokens for this model, no pair that lines up); null when it was. */
+  outcomeNote: z.string().nullable(),
   findings: z.array(AuditFinding),
 });
 
@@ -84,6 +126,8 @@ export const AuditReplayOutput = z.object({
   p: z.number(),
   /** Same pooled activations as logged (to float noise). */
   matches: z.boolean(),
+  /** 'context': compared where both sides share their tokens; 'all-legacy': logged before #18, pooled over every token (swapped words included). */
+  method: z.enum(['context', 'all', 'all-legacy']),
 });
 
 export const ContrastSetInfo = z.object({

@@ -1,5 +1,7 @@
-// The audit over SAE features (planted-sae.ts: one feature carries the planted "dog" direction,
-// the others are blind to it) and the probe's pair-respecting train/test split.
+// The audit over SAE features (planted-sae.ts: one feature carries the planted "dog" direction
+// at the swapped word itself, the others are blind to it) and the probe's pair-respecting
+// train/test split. The planted feature is a token-identity feature: the shared-context audit
+// must not find it, every-token pooling (the method before #18) does.
 
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -72,10 +74,17 @@ describe('audit over SAE features on the planted model', () => {
     rmSync(saeDir, { recursive: true, force: true });
   });
 
-  it('finds the planted feature and only it, with attribution and probe weight, and replays it', async () => {
+  it('a token-identity feature is no finding at the shared context', async () => {
+    const result = await runAudit(model, pairs, { site: { kind: 'sae', sae }, metric: { kind: 'logit-diff', tokenA: 285, tokenB: 287 }, seed: 2 });
+    expect(result.unitsTested).toBe(SAE_WIDTH);
+    expect(result.significant).toBe(0);
+    expect(result.findings).toEqual([]);
+  });
+
+  it('pooled over every token it finds the planted feature and only it, with attribution and probe weight, and replays it', async () => {
     const progress: Array<[number, number, string]> = [];
     const onProgress = (done: number, total: number, message: string) => void progress.push([done, total, message]);
-    const options: AuditOptions = { site: { kind: 'sae', sae }, metric: { kind: 'logit-diff', tokenA: 285, tokenB: 287 }, topN: 10, seed: 2 };
+    const options: AuditOptions = { site: { kind: 'sae', sae }, positions: 'all', metric: { kind: 'logit-diff', tokenA: 285, tokenB: 287 }, topN: 10, seed: 2 };
     const result = await runAudit(model, pairs, { ...options, onProgress });
     expect(result.unitsTested).toBe(SAE_WIDTH);
     // The other features read dims the two sides share: identical activations, p = 1.
@@ -83,16 +92,17 @@ describe('audit over SAE features on the planted model', () => {
     expect(result.findings).toHaveLength(1);
     const f = result.findings[0]!;
     expect(f).toMatchObject({ hook: SAE_HOOK, index: PLANTED_FEATURE, unitKind: 'sae-feature' });
+    expect(f.measuredEffect).not.toBeNull();
     expect(f.meanA).toBe(0); // never fires on a cat sentence
     expect(f.meanB).toBeGreaterThan(0);
-    expect(f.q).toBeLessThan(1e-6);
+    expect(f.q).toBeLessThan(0.01); // a permutation p: at least 1/(draws + 1)
     expect(f.attribution).not.toBeNull();
     expect(Math.abs(f.probeWeight)).toBeGreaterThan(0);
     expect(result.probe.testAccuracy).toBeGreaterThanOrEqual(0.9);
     // The probe held out whole pairs: ⌈0.25·20⌉ of them (an unpaired split would touch ~10).
     expect(result.probe.testPairs).toHaveLength(Math.ceil(0.25 * pairs.length));
-    // Progress counts model runs: 20 prompts per side in steps of 16, then 20 attributions.
-    const total = 2 * pairs.length + result.attributionPairs;
+    // Progress counts model runs: 20 prompts per side in steps of 16, then 20 attributions and 20 verifying patches.
+    const total = 2 * pairs.length + 2 * result.attributionPairs;
     expect(result.attributionPairs).toBe(pairs.length);
     expect(progress.every(([, t]) => t === total)).toBe(true);
     expect(auditRunCount(model, pairs, options)).toBe(total); // what a job's meter starts from
@@ -100,7 +110,7 @@ describe('audit over SAE features on the planted model', () => {
     expect(progress.slice(0, 4).map(([done]) => done)).toEqual([16, 20, 36, 40]);
     expect(progress[progress.length - 1]?.[0]).toBe(total);
     expect(progress.map(([, , m]) => m)).toContain('lasso probe over 16 units');
-    const again = unitEvidence(model, pairs, f.hook, f.index, sae, 'mean');
+    const again = unitEvidence(model, pairs, f.hook, f.index, sae, 'mean', 'all');
     expect(again.valuesA).toEqual(f.valuesA);
     expect(again.valuesB).toEqual(f.valuesB);
   });
@@ -114,7 +124,7 @@ describe('audit over SAE features on the planted model', () => {
         reports.push(done);
         throw cancelled;
       };
-      await expect(runAudit(model, pairs, { site: { kind: 'sae', sae }, onProgress })).rejects.toBe(cancelled);
+      await expect(runAudit(model, pairs, { site: { kind: 'sae', sae }, positions: 'all', onProgress })).rejects.toBe(cancelled);
       // One chunk of side a's prompts ran (16 of 20), then nothing more.
       expect(reports).toEqual([16]);
       expect(runs).toHaveBeenCalledTimes(16);

@@ -10,8 +10,9 @@ import { Field, FormError, numberOrUndefined, useAction } from '../ui/forms';
 import { AuditResultView } from './AuditResult';
 
 type Pooling = CommandInput<'audit.run'>['pooling'];
+type Positions = NonNullable<CommandInput<'audit.run'>['positions']>;
 const FILE = '__file__';
-const FIELDS = ['model', 'sae', 'layers', 'site', 'contrastSet', 'pooling', 'topN', 'alpha', 'outPath'];
+const FIELDS = ['model', 'sae', 'layers', 'site', 'contrastSet', 'positions', 'pooling', 'minEffect', 'topN', 'alpha', 'outPath'];
 
 /** What the result needs besides the job's own result: the input and the SAE audited. */
 export interface StartedAudit {
@@ -31,6 +32,8 @@ export function AuditPanel({ models, saes, model, onModel, jobs, onOpenJobs, hid
   const [setChoice, setSetChoice] = useState('');
   const [setPath, setSetPath] = useState('');
   const [pooling, setPooling] = useState<Pooling>('mean');
+  const [positions, setPositions] = useState<Positions>('context');
+  const [minEffect, setMinEffect] = useState('0.5');
   const [topN, setTopN] = useState('20');
   const [alpha, setAlpha] = useState('0.05');
   const [outPath, setOutPath] = useState('');
@@ -54,6 +57,8 @@ export function AuditPanel({ models, saes, model, onModel, jobs, onOpenJobs, hid
         ...(where.kind === 'sae' ? { sae: where.saeId } : where.layers ? { layers: where.layers } : {}),
         contrastSet: setChoice === FILE ? setPath.trim() : setChoice,
         pooling,
+        positions,
+        minEffect: numberOrUndefined(minEffect),
         topN: numberOrUndefined(topN),
         alpha: numberOrUndefined(alpha),
         ...(outPath.trim() !== '' ? { outPath: outPath.trim() } : {}),
@@ -98,11 +103,20 @@ export function AuditPanel({ models, saes, model, onModel, jobs, onOpenJobs, hid
           ) : null}
         </div>
         <div className="at-row">
+          <Field label="Compare at" field="positions" error={error}>
+            <select name="pa-audit-positions" value={positions} onChange={(e) => setPositions(e.target.value as Positions)} title="Where the two sides of a pair are compared. Every token includes the swapped words, so units that only read those tokens differ too.">
+              <option value="context">shared context after the swapped words</option>
+              <option value="all">every token (old method: token identity too)</option>
+            </select>
+          </Field>
           <Field label="Pooling" field="pooling" error={error}>
             <select name="pa-audit-pooling" value={pooling} onChange={(e) => setPooling(e.target.value as Pooling)}>
-              <option value="mean">mean over tokens</option>
+              <option value="mean">mean over those tokens</option>
               <option value="last">last token</option>
             </select>
+          </Field>
+          <Field label="Min |d|" field="minEffect" error={error}>
+            <input name="pa-audit-min-effect" className="at-num" inputMode="decimal" value={minEffect} onChange={(e) => setMinEffect(e.target.value)} aria-invalid={error?.field === 'minEffect'} title="Effect-size floor: the smallest |Cohen's d| a finding may have" />
           </Field>
           <Field label="Top N" field="topN" error={error}>
             <input name="pa-audit-top-n" className="at-num" inputMode="numeric" value={topN} onChange={(e) => setTopN(e.target.value)} aria-invalid={error?.field === 'topN'} />

@@ -19,7 +19,9 @@ export function AuditResultView({ started, result }: { started: StartedAudit; re
   const navigate = useNavigate();
   const { sideA, sideB } = result.contrastSet;
   const kind = started.sae ? `features of ${started.sae.name}` : started.input.layers ? `MLP neurons of layer${started.input.layers.length === 1 ? '' : 's'} ${started.input.layers.join(', ')}` : 'MLP neurons of every layer';
-  const alpha = started.input.alpha ?? 0.05;
+  const alpha = result.method.alpha;
+  const attribute = result.contrastSet.attribute;
+  const where = result.method.positions === 'context' ? 'at the tokens both sides share after the swapped words' : 'over every token, swapped words included';
 
   const replay = async (citeId: string) => {
     setReplays((r) => ({ ...r, [citeId]: { state: 'running' } }));
@@ -34,8 +36,8 @@ export function AuditResultView({ started, result }: { started: StartedAudit; re
   return (
     <div className="at-result" data-testid="audit-result">
       <div className="rr-facts" data-testid="audit-counts">
-        <span>
-          <span className="mono strong" data-testid="count-pairs">{result.pairs}</span> pairs
+        <span title={`Compared ${where}; pairs with nothing shared after the swap are left out`}>
+          <span className="mono strong" data-testid="count-pairs">{result.comparedPairs}</span> of {result.pairs} pairs compared
         </span>
         <span className="sep" />
         <span>
@@ -43,16 +45,29 @@ export function AuditResultView({ started, result }: { started: StartedAudit; re
         </span>
         <span className="sep" />
         <span>
-          <span className="mono strong" data-testid="count-significant">{result.significant.toLocaleString()}</span> significant at q &lt; {alpha}
+          <span className="mono strong" data-testid="count-significant">{result.significant.toLocaleString()}</span> encode {attribute}{' '}
+          <span className="muted" title={`q < ${alpha} (permutation test, Benjamini–Hochberg) and |d| ≥ ${result.method.minEffect}; ${result.significantBeforeFloor} passed q before the effect-size floor`}>
+            (q &lt; {alpha}, |d| ≥ {result.method.minEffect})
+          </span>
         </span>
         <span className="sep" />
-        <span className="muted">
-          {result.findings.length} shown, by |Cohen’s d|
+        <span title={result.outcome ? `Verified by patching: moves ${result.outcome.label} toward ${sideB} by ≥ ${result.method.minShare} of the model's own gap (${compact(result.outcome.gapMean)})` : (result.outcomeNote ?? 'The outcome was not measured: nothing is tagged bias')}>
+          <span className="mono strong" data-testid="count-bias">{result.biasDrivers}</span> drive the biased outcome
         </span>
+        <span className="sep" />
+        <span className="muted">{result.findings.length} shown, bias drivers first</span>
         <span className="sep" />
         <span className="muted" title={result.contrastSet.title}>
-          set {result.contrastSet.id}: {sideA} vs {sideB}
+          set {result.contrastSet.id} v{result.contrastSet.version}: {sideA} vs {sideB}
         </span>
+        {result.sae ? (
+          <>
+            <span className="sep" />
+            <span className="muted" data-testid="audit-sae" title={`content sha256 ${result.sae.contentHash}`}>
+              SAE {result.sae.name} · {result.sae.architecture} · {result.sae.width} features at {result.sae.hook}
+            </span>
+          </>
+        ) : null}
       </div>
       <div className="pa-report" data-testid="report-path">
         <span className="muted">Report</span> <span className="mono" title="A self-contained HTML file: open it in any browser">{result.reportPath}</span>
@@ -65,7 +80,7 @@ export function AuditResultView({ started, result }: { started: StartedAudit; re
       </div>
       {result.findings.length === 0 ? (
         <p className="muted" data-testid="no-findings">
-          No unit passes q &lt; {alpha}: at this false-discovery rate none responds to {sideA} and {sideB} differently.
+          No unit passes q &lt; {alpha} and |d| ≥ {result.method.minEffect} {where}: none responds to {sideA} and {sideB} differently there.
         </p>
       ) : (
         <div className="pa-audit-grid">
@@ -84,16 +99,16 @@ export function AuditResultView({ started, result }: { started: StartedAudit; re
                   <th className="num" title="Mean paired difference over its standard deviation">
                     d
                   </th>
-                  <th className="num" title="Benjamini–Hochberg q of the paired t-test">
+                  <th className="num" title="Benjamini–Hochberg q of the paired permutation test">
                     q
                   </th>
-                  <th className="num" title={`Predicted change of logit(${sideA}) − logit(${sideB}) when the unit takes its ${sideB} value`}>
-                    Attribution
+                  <th className="num" title={result.outcome ? `Change of ${result.outcome.label} when the unit takes its ${sideB} value at the compared positions: predicted (attribution) / measured (patch)` : 'No outcome in this set'}>
+                    Outcome effect
                   </th>
                   <th className="num" title="Standardised weight in the lasso probe (0: not used)">
                     Probe
                   </th>
-                  <th title="Tagged bias in the catalog (SAE features)">Tag</th>
+                  <th title={`bias: encodes ${attribute} and drives the biased outcome (verified); ${attribute}-sensitive: encodes it only. Tagged in the catalog for SAE features.`}>Role</th>
                   <th>Cite id</th>
                   <th>Replay</th>
                 </tr>
@@ -106,14 +121,27 @@ export function AuditResultView({ started, result }: { started: StartedAudit; re
                       <td className="num muted">{i + 1}</td>
                       <td className="mono" title={`${f.hook}[${f.index}]`}>
                         {f.unitKind === 'sae-feature' && started.sae ? <FeatureLink saeId={started.sae.id} idx={f.index}>{unitLabel(f)}</FeatureLink> : unitLabel(f)}
+                        {f.label ? (
+                          <span className="muted pa-label" data-testid="finding-label" title={f.label}>
+                            {' '}
+                            {f.label.length > 32 ? `${f.label.slice(0, 31)}…` : f.label}
+                          </span>
+                        ) : null}
                       </td>
                       <td className="num mono">{compact(f.meanA)}</td>
                       <td className="num mono">{compact(f.meanB)}</td>
                       <td className={`num mono ${f.cohenD >= 0 ? 'pa-side-b' : 'pa-side-a'}`}>{signed(f.cohenD)}</td>
                       <td className="num mono">{compact(f.q)}</td>
-                      <td className="num mono">{f.attribution === null ? <span className="muted">—</span> : signed(f.attribution)}</td>
+                      <td className="num mono" title={f.effectQ === null ? 'predicted only (not verified)' : `verified by patching, q ${compact(f.effectQ)}`}>
+                        {f.attribution === null ? <span className="muted">—</span> : signed(f.attribution)}
+                        {f.measuredEffect === null ? null : <span className="muted"> / {signed(f.measuredEffect)}</span>}
+                      </td>
                       <td className="num mono">{f.probeWeight === 0 ? <span className="muted">0</span> : signed(f.probeWeight)}</td>
-                      <td>{f.tagged ? <span className="badge pa-tag">bias</span> : <span className="muted">—</span>}</td>
+                      <td>
+                        <span className={f.role === 'bias' ? 'badge pa-tag' : 'badge'} data-testid="finding-role">
+                          {f.tag ?? (f.role === 'bias' ? 'bias' : `${attribute}-sensitive`)}
+                        </span>
+                      </td>
                       <td className="mono">
                         <button type="button" className="link-button mono" onClick={() => navigate({ to: 'experiment', citeId: f.citeId })} title="Open in the Experiment log">
                           {f.citeId}
@@ -121,8 +149,9 @@ export function AuditResultView({ started, result }: { started: StartedAudit; re
                       </td>
                       <td className="pa-replay">
                         {r?.state === 'done' ? (
-                          <span className={r.out.matches ? 'ok-text' : 'warn-text'} data-testid="replay-verdict" title={`mean difference ${compact(r.out.meanDiff)}, t ${compact(r.out.t)}, p ${compact(r.out.p)}`}>
+                          <span className={r.out.matches ? 'ok-text' : 'warn-text'} data-testid="replay-verdict" title={`mean difference ${compact(r.out.meanDiff)}, t ${compact(r.out.t)}${r.out.method === 'all-legacy' ? '; made by the old method (every token pooled, the swapped words included): run the audit again' : ''}`}>
                             {r.out.matches ? 'matches' : 'differs'}
+                            {r.out.method === 'all-legacy' ? ' (old method)' : ''}
                           </span>
                         ) : r?.state === 'failed' ? (
                           <span className="error-text" data-testid="replay-verdict">

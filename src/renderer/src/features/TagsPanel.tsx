@@ -1,10 +1,14 @@
 import { useState } from 'react';
 import { call, CommandFailed } from '../api/client';
+import { useNavigate } from '../app/navigation';
+import { useAuditTagSources } from '../audit/auditTagSources';
 
 /** The feature's tags: remove with ×, add by typing a name and Enter. */
 export function TagsPanel({ saeId, idx, tags, onChanged }: { saeId: number; idx: number; tags: string[]; onChanged: () => void }) {
   const [draft, setDraft] = useState('');
   const [error, setError] = useState<string>();
+  const sources = useAuditTagSources(saeId, idx, tags);
+  const navigate = useNavigate();
 
   const run = async (action: () => Promise<unknown>) => {
     try {
@@ -24,6 +28,11 @@ export function TagsPanel({ saeId, idx, tags, onChanged }: { saeId: number; idx:
       {tags.map((t) => (
         <span key={t} className="chip" data-tag={t}>
           {t}
+          {sources.has(t) ? (
+            <button type="button" className="link-button mono" data-testid="tag-source" title={`Set by the audit finding ${sources.get(t)}: open it in the Experiment log`} onClick={() => navigate({ to: 'experiment', citeId: sources.get(t)! })}>
+              {sources.get(t)}
+            </button>
+          ) : null}
           <button className="chip-x" aria-label={`Remove tag ${t}`} onClick={() => void run(() => call('catalog.removeTag', { saeId, idx, tag: t }))}>
             ×
           </button>
