@@ -20,7 +20,7 @@ function rows(record: Record<string, Json>, path: string[]): ReactElement[] {
     const at = [...path, key];
     // Records inside records (evaluation → metrics) read as one list of fields; a long one
     // (every setting of a training run) folds away under its name.
-    if (isRecord(v) && path.length < 2 && Object.keys(v).length <= 12) return rows(v, at);
+    if (isRecord(v) && path.length < 2 && Object.keys(v).length <= 16) return rows(v, at);
     if (isRecord(v)) {
       return [
         <tr key={at.join('.')} className="static">

@@ -20,16 +20,9 @@ export function ProgressBar({ progress, state }: { progress: Progress | undefine
   return (
     <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(fraction * 100)} aria-valuetext={running ? phaseLabel(progress) : undefined}>
       <div className={`progress-fill state-${state}`} style={{ width: `${(fraction * 100).toFixed(1)}%` }} />
-      <span className="progress-label" data-testid="progress-label">
-        {running ? (
-          <>
-            {phaseLabel(progress)}
-            {' · '}
-            {(fraction * 100).toFixed(0)}%{progress.etaSeconds !== null ? ` · ETA ${formatDuration(progress.etaSeconds)}` : ''}
-          </>
-        ) : (
-          `${(fraction * 100).toFixed(0)}%`
-        )}
+      <span className="progress-label" data-testid="progress-label" title={running ? phaseLabel(progress) : undefined}>
+        {`${(fraction * 100).toFixed(0)}%`}
+        {running ? ` · ${phaseLabel(progress)}${progress.etaSeconds !== null ? ` · ETA ${formatDuration(progress.etaSeconds)}` : ''}` : ''}
       </span>
     </div>
   );

@@ -44,7 +44,8 @@ export function useAction(): Action {
 export function Field({ label, field, error, children, wide }: { label: string; field: string; error: CommandFailed | undefined; children: ReactNode; wide?: boolean }) {
   const id = useId();
   const value = isValidElement(children) ? (children.props as { value?: unknown }).value : undefined;
-  const mine = errorIsFor(error, field) && !useChangedSince(error, value);
+  const changed = useChangedSince(error, value);
+  const mine = errorIsFor(error, field) && !changed;
   const control = isValidElement(children) ? cloneElement(children as ReactElement<{ id?: string; 'aria-invalid'?: boolean }>, { id, 'aria-invalid': mine }) : children;
   return (
     <div className={`field${wide ? ' wide' : ''}`} data-field={field}>
