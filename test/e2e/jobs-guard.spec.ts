@@ -60,6 +60,8 @@ test('Train: a double press starts one job, named in the job list; the form re-a
     await expect(button).toBeDisabled();
     await expect(button).toHaveText('Training SAE "guard-sae"…');
     await expect(form.locator('.job-line')).toHaveAttribute('data-state', 'running');
+    await form.scrollIntoViewIfNeeded();
+    await page.screenshot(shot('home-training-running'));
     const rows = await jobRows(page, 'SAE "guard-sae"');
     await expect(rows).toHaveCount(1);
     await expect(rows.first()).toHaveAttribute('data-state', 'running');
@@ -109,6 +111,8 @@ test('Train: a double press starts one job, named in the job list; the form re-a
     await expect(result.locator('[data-result-key="status"]')).toHaveText('completed');
     await expect(detail).not.toContainText('{"');
     await page.screenshot(shot('jobs-training-finished'));
+    await result.scrollIntoViewIfNeeded();
+    await page.screenshot(shot('jobs-training-result'));
   });
 });
 

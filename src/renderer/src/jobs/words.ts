@@ -25,8 +25,13 @@ const METRICS: Record<string, MetricWords> = {
   tokens: { title: 'Tokens', unit: 'tokens', counter: true },
 };
 
+/** Keys whose words are not their letters. */
+const KEY_WORDS: Record<string, string> = { lr: 'Learning rate', saeId: 'SAE id', dSae: 'd_sae', dIn: 'd_in', storeDir: 'Store folder', dir: 'Folder' };
+
 /** "tokensPerSecond" → "Tokens per second", "ce_loss_score" → "CE loss score". */
 export function keyToWords(key: string): string {
+  const known = KEY_WORDS[key];
+  if (known !== undefined) return known;
   const words = key
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
     .replace(/[_.-]+/g, ' ')
