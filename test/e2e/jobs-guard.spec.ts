@@ -136,4 +136,10 @@ test('an empty prompt is refused in words beside the prompt, and the error goes 
   await form.getByLabel('New tokens').fill('500');
   await form.getByRole('button', { name: 'Run' }).click();
   await expect(form.locator('[data-field="generate.maxNewTokens"] [role=alert]')).toContainText('reads at most 128 tokens');
+  // Under the context but over what the prompt leaves: the engine says how many are left, at the same field.
+  await form.getByLabel('New tokens').fill('127');
+  await expect(form.locator('[data-field="generate.maxNewTokens"] [role=alert]')).toHaveCount(0);
+  await form.getByRole('button', { name: 'Run' }).click();
+  await expect(form.locator('[data-field="generate.maxNewTokens"] [role=alert]')).toHaveText(/^New tokens \(maxNewTokens\) can be at most \d+ here: this model reads at most 128 tokens and the prompt takes \d+\.$/);
+  await expect(form.locator('[data-field="prompt"] [role=alert]')).toHaveCount(0);
 });
