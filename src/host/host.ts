@@ -11,6 +11,7 @@ import type { SpawnEngine } from './engine-process';
 import { catalogReader } from './catalog-reader';
 import { JobJournal } from './job-journal';
 import { JobRegistry } from './jobs';
+import { jobTarget } from '../shared/job-target';
 import type { AppPaths } from '../node/paths';
 import { EngineSupervisor } from './supervisor';
 import { appVersion, packageVersions } from '../node/versions';
@@ -93,6 +94,14 @@ export function createHost({ mode, paths, spawnEngine }: HostOptions): Host {
 
   const catalog = catalogReader(paths.catalog, paths.appRoot, () => writerReadyOnce);
   const { close: closeCatalog, ...catalogReads } = catalog;
+  /** The job list names SAEs by name; a catalog that cannot be read leaves the id. */
+  const saeNameOf = (saeId: number): string | undefined => {
+    try {
+      return catalogReads['catalog.saes']({}).find((s) => s.id === saeId)?.name;
+    } catch {
+      return undefined;
+    }
+  };
 
   const hostHandlers: { [C in HostCommandName]: (input: ParsedInput<C>) => CommandOutput<C> } = {
     ...catalogReads,
@@ -139,7 +148,7 @@ export function createHost({ mode, paths, spawnEngine }: HostOptions): Host {
   }
 
   function startJob(command: JobCommandName, input: unknown, caller: CallerKind): { jobId: string } {
-    const job = jobs.create(command, commands[command].summary);
+    const job = jobs.create(command, commands[command].summary, jobTarget(command, input, saeNameOf));
     emit('job.started', { ...job });
     try {
       engine.send({ kind: 'job', jobId: job.id, command, input, caller });

@@ -19,7 +19,7 @@ export const KEPT_JOBS = 200;
 
 const Line = z.object({ event: z.enum(['started', 'ended']), pid: z.number().int(), job: z.unknown() });
 /** What a job needs to be listed; used when the whole record does not parse (e.g. a NaN metric written as null). */
-const JobCore = JobInfo.pick({ id: true, command: true, title: true, state: true, startedAt: true, endedAt: true, error: true });
+const JobCore = JobInfo.pick({ id: true, command: true, title: true, target: true, state: true, startedAt: true, endedAt: true, error: true });
 
 interface Entry {
   event: 'started' | 'ended';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { JobInfo, Progress } from '../shared/contract';
+import type { JobInfo, JobTarget, Progress } from '../shared/contract';
 import type { CommandError } from '../shared/errors';
 import type { JobJournal } from './job-journal';
 
@@ -17,8 +17,8 @@ export class JobRegistry {
     for (const job of journal?.load() ?? []) this.jobs.set(job.id, job);
   }
 
-  create(command: string, title: string): JobInfo {
-    const job: JobInfo = { id: `job-${randomUUID().slice(0, 8)}`, command, title, state: 'running', startedAt: Date.now() };
+  create(command: string, title: string, target?: JobTarget): JobInfo {
+    const job: JobInfo = { id: `job-${randomUUID().slice(0, 8)}`, command, title, ...(target ? { target } : {}), state: 'running', startedAt: Date.now() };
     this.jobs.set(job.id, job);
     this.journal?.started(job);
     return job;
@@ -43,6 +43,9 @@ export class JobRegistry {
     if (progress.metrics) {
       const history = (job.history ??= []);
       history.push({ done: progress.done, ...progress.metrics });
+      // A job's phases count different things (steps, then windows): each metric keeps its own.
+      const units = (job.historyUnits ??= {});
+      for (const name of Object.keys(progress.metrics)) units[name] = progress.unit;
       if (history.length > MAX_HISTORY) job.history = history.filter((_, i) => i % 2 === 0);
     }
     return job;

@@ -21,6 +21,8 @@ export interface SaeEvalOptions {
   windowsPerBatch?: number;
   /** Bins of the log10 density histogram (default 20). */
   densityBins?: number;
+  /** Told after each forward pass how many windows are done (a job's progress). */
+  onBatch?: (windowsDone: number) => void;
 }
 
 export interface DensityHistogram {
@@ -82,7 +84,10 @@ export function evaluateSae(model: LoadedModel, sae: Sae, windows: number[][], o
     ce: [0, 0, 0], kl: [0, 0], predictions: 0, positions: 0, sse: 0, active: 0,
     sumX: new Float64Array(dIn), sumX2: new Float64Array(dIn), fired: new Float64Array(dSae),
   };
-  for (let i = 0; i < windows.length; i += perBatch) evaluateBatch(model, sae, hook, windows.slice(i, i + perBatch), sums);
+  for (let i = 0; i < windows.length; i += perBatch) {
+    evaluateBatch(model, sae, hook, windows.slice(i, i + perBatch), sums);
+    opts.onBatch?.(Math.min(windows.length, i + perBatch));
+  }
 
   const N = sums.positions;
   let totalSS = 0;

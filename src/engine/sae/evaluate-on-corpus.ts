@@ -19,8 +19,11 @@ export interface CorpusEvaluation {
 
 export async function evaluateOnCorpus(name: string, model: LoadedModel, sae: Sae, corpus: CorpusSpec, settings: WindowSettings, wanted: number, ctx: JobContext): Promise<CorpusEvaluation> {
   const windows = await fullWindows(model, corpus, settings, wanted, ctx.signal);
-  ctx.meter('windows', windows.length).update(0, { message: `evaluating ${name} on ${windows.length} windows`, force: true });
-  const { feature_density: _density, density_histogram, tokens, predictions, ...figures } = evaluateSae(model, sae, windows);
+  // The phase is named in the progress ("evaluating 3 / 32 windows"): its bar starts again at 0.
+  const meter = ctx.meter('windows', windows.length);
+  const message = `evaluating ${name}`;
+  meter.update(0, { message, force: true });
+  const { feature_density: _density, density_histogram, tokens, predictions, ...figures } = evaluateSae(model, sae, windows, { onBatch: (done) => meter.update(done, { message }) });
   return { metrics: { ...figures, eval_tokens: tokens, eval_predictions: predictions }, densityHistogram: density_histogram, windows: windows.length };
 }
 

@@ -21,8 +21,17 @@ export async function runPrompt(model: LoadedModel, input: RunInput, interventio
   if (ids.length === 0) throw new FeaturescopeError('invalid_input', 'The prompt encodes to no tokens.', 'prompt');
   const maxPositions = model.config.maxPositions;
   const newTokens = input.generate?.maxNewTokens ?? 0;
+  if (maxPositions !== null && ids.length > maxPositions) {
+    throw new FeaturescopeError('invalid_input', `The prompt is ${ids.length} tokens; this model reads at most ${maxPositions}. Shorten it.`, 'prompt');
+  }
+  // The bound is the model's context, not the contract's ceiling: point at the field that can give.
   if (maxPositions !== null && ids.length + newTokens > maxPositions) {
-    throw new FeaturescopeError('invalid_input', `The prompt is ${ids.length} tokens${newTokens ? ` plus ${newTokens} to generate` : ''}; this model reads at most ${maxPositions}.`, 'prompt');
+    const left = maxPositions - ids.length;
+    throw new FeaturescopeError(
+      'invalid_input',
+      `New tokens (maxNewTokens) can be at most ${left} here: this model reads at most ${maxPositions} tokens and the prompt takes ${ids.length}.`,
+      'generate.maxNewTokens',
+    );
   }
   const known = new Set(model.hookNames());
   input.capture.forEach((hook, i) => {

@@ -29,17 +29,24 @@ export const Progress = z.object({
   metrics: z.record(z.string(), z.number()).optional(),
 });
 
+/** What a job works on: a label for people, and the output it writes (the writer lease's key) when it writes one. */
+export const JobTarget = z.object({ label: z.string(), output: z.string().optional() });
+
 export const JobInfo = z.object({
   id: z.string(),
   command: z.string(),
   /** A short human title, e.g. "Matmul benchmark 512×512". */
   title: z.string(),
+  /** What it trains, captures, analyses…: e.g. SAE "sae-1" (absent for jobs of older versions). */
+  target: JobTarget.optional(),
   state: JobState,
   startedAt: z.number(),
   endedAt: z.number().optional(),
   progress: Progress.optional(),
   /** Metric history kept for charts after the job ends: step → values. */
   history: z.array(z.record(z.string(), z.number())).optional(),
+  /** What `done` counted when each history metric was recorded ('steps', 'tokens'…): a chart's x axis. */
+  historyUnits: z.record(z.string(), z.string()).optional(),
   result: z.unknown().optional(),
   error: CommandErrorSchema.optional(),
 });
@@ -56,6 +63,7 @@ export const BackendInfo = z.object({
 });
 
 export type JobInfo = z.infer<typeof JobInfo>;
+export type JobTarget = z.infer<typeof JobTarget>;
 export type Progress = z.infer<typeof Progress>;
 export type BackendInfo = z.infer<typeof BackendInfo>;
 

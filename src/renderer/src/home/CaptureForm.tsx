@@ -1,35 +1,42 @@
-import { useEffect, useState } from 'react';
-import type { JobInfo, ModelInfo } from '@shared/contract';
-import { call } from '../api/client';
-import { Field, FormError, numberOrUndefined, useAction } from '../ui/forms';
+import { useEffect } from 'react';
+import type { CommandInput, JobInfo, ModelInfo } from '@shared/contract';
+import { Field, FormError, numberOrUndefined } from '../ui/forms';
+import { busyMessage, runningWriterOf, useJobStart } from '../jobs/useJobStart';
 import { CorpusFields, corpusSpec, type CorpusDraft } from './CorpusFields';
-import { defaultHook, jobById } from './jobResults';
+import { defaultHook } from './jobResults';
 import { JobLine } from './JobLine';
+import { useSessionState } from './useSessionState';
 
 const FIELDS = ['model', 'corpus', 'hooks', 'name', 'maxTokens'];
+interface Draft {
+  modelPath: string;
+  corpus: CorpusDraft;
+  hook: string;
+  name: string;
+  maxTokens: string;
+}
 
 /** capture.start: one model, one corpus, one hook → an activation store to train SAEs on. */
 export function CaptureForm({ models, jobs, onOpenJobs }: { models: ModelInfo[]; jobs: JobInfo[]; onOpenJobs: () => void }) {
-  const [modelPath, setModelPath] = useState(models[0]?.path ?? '');
-  const model = models.find((m) => m.path === modelPath) ?? models[0];
-  const [corpus, setCorpus] = useState<CorpusDraft>({ path: '', kind: 'txt' });
-  const [hook, setHook] = useState('');
-  const [name, setName] = useState('capture-1');
-  const [maxTokens, setMaxTokens] = useState('20000');
-  const [jobId, setJobId] = useState<string>();
-  const action = useAction();
+  // The fields and the started job survive a reload: the form comes back to its running job.
+  const [draft, setDraft] = useSessionState<Draft>('featurescope.home.capture', { modelPath: models[0]?.path ?? '', corpus: { path: '', kind: 'txt' }, hook: '', name: 'capture-1', maxTokens: '20000' });
+  const set = (patch: Partial<Draft>) => setDraft((d) => ({ ...d, ...patch }));
+  const model = models.find((m) => m.path === draft.modelPath) ?? models[0];
+  const { action, job, running, start } = useJobStart('capture.start', jobs, 'featurescope.home.capture.job');
 
   // A new model brings its own hook names: start from its middle residual stream.
   useEffect(() => {
-    if (model && !model.hookNames.includes(hook)) setHook(defaultHook(model.hookNames, model.nLayers));
-  }, [model, hook]);
+    if (model && !model.hookNames.includes(draft.hook)) setDraft((d) => ({ ...d, hook: defaultHook(model.hookNames, model.nLayers) }));
+  }, [model, draft.hook, setDraft]);
 
-  const submit = async () => {
-    const ref = await action.run(() =>
-      call('capture.start', { model: model?.path ?? '', corpus: corpusSpec(corpus), hooks: [hook], name: name.trim(), maxTokens: numberOrUndefined(maxTokens) }),
-    );
-    if (ref) setJobId(ref.jobId);
-  };
+  const input = (): CommandInput<'capture.start'> => ({
+    model: model?.path ?? '',
+    corpus: corpusSpec(draft.corpus),
+    hooks: [draft.hook],
+    name: draft.name.trim(),
+    maxTokens: numberOrUndefined(draft.maxTokens),
+  });
+  const writer = running ? undefined : runningWriterOf(jobs, 'capture.start', { name: draft.name });
 
   return (
     <form
@@ -37,11 +44,11 @@ export function CaptureForm({ models, jobs, onOpenJobs }: { models: ModelInfo[];
       aria-label="Capture activations"
       onSubmit={(e) => {
         e.preventDefault();
-        void submit();
+        void start(input);
       }}
     >
       <Field label="Model" field="model" error={action.error}>
-        <select name="capture-model" value={model?.path ?? ''} onChange={(e) => setModelPath(e.target.value)}>
+        <select name="capture-model" value={model?.path ?? ''} onChange={(e) => set({ modelPath: e.target.value })}>
           {models.map((m) => (
             <option key={m.path} value={m.path}>
               {m.name}
@@ -49,9 +56,9 @@ export function CaptureForm({ models, jobs, onOpenJobs }: { models: ModelInfo[];
           ))}
         </select>
       </Field>
-      <CorpusFields value={corpus} onChange={setCorpus} error={action.error} idPrefix="capture" />
+      <CorpusFields value={draft.corpus} onChange={(corpus) => set({ corpus })} error={action.error} idPrefix="capture" />
       <Field label="Hook" field="hooks" error={action.error}>
-        <select name="capture-hook" value={hook} onChange={(e) => setHook(e.target.value)}>
+        <select name="capture-hook" value={draft.hook} onChange={(e) => set({ hook: e.target.value })}>
           {(model?.hookNames ?? []).map((h) => (
             <option key={h} value={h}>
               {h}
@@ -60,17 +67,18 @@ export function CaptureForm({ models, jobs, onOpenJobs }: { models: ModelInfo[];
         </select>
       </Field>
       <Field label="Name" field="name" error={action.error}>
-        <input name="capture-name" value={name} onChange={(e) => setName(e.target.value)} aria-invalid={action.error?.field === 'name'} />
+        <input name="capture-name" value={draft.name} onChange={(e) => set({ name: e.target.value })} />
       </Field>
       <Field label="Max tokens" field="maxTokens" error={action.error}>
-        <input name="capture-max-tokens" inputMode="numeric" value={maxTokens} onChange={(e) => setMaxTokens(e.target.value)} aria-invalid={action.error?.field === 'maxTokens'} />
+        <input name="capture-max-tokens" inputMode="numeric" value={draft.maxTokens} onChange={(e) => set({ maxTokens: e.target.value })} />
       </Field>
       <div className="form-actions">
-        <button className="btn primary" type="submit" disabled={action.busy || !model}>
-          Capture
+        <button className="btn primary" type="submit" disabled={action.busy || running || writer !== undefined || !model} aria-busy={running}>
+          {running ? 'Capturing…' : 'Capture'}
         </button>
-        <JobLine job={jobById(jobs, jobId)} onOpenJobs={onOpenJobs} />
+        <JobLine job={job} onOpenJobs={onOpenJobs} />
       </div>
+      {writer ? <p className="muted form-note">{busyMessage(writer)}</p> : null}
       <FormError error={action.error} fields={FIELDS} />
     </form>
   );

@@ -17,8 +17,11 @@ export function RecentJobs({ jobs, onOpenJobs }: { jobs: JobInfo[]; onOpenJobs: 
       <ul className="recent-jobs">
         {recent.map((j) => (
           <li key={j.id} data-job-id={j.id} data-state={j.state}>
-            <button type="button" className="recent-job" onClick={onOpenJobs} title={j.error?.message ?? j.title}>
-              <span className="mono recent-command">{j.command}</span>
+            <button type="button" className="recent-job" onClick={onOpenJobs} title={j.error?.message ?? (j.target ? `${j.title}: ${j.target.label}` : j.title)}>
+              <span className="recent-command">
+                <span className="mono">{j.command}</span>
+                {j.target ? <span className="muted recent-target">{j.target.label}</span> : null}
+              </span>
               <ProgressBar progress={j.progress} state={j.state} />
               <span className="muted recent-time">{formatTime(j.startedAt)}</span>
             </button>

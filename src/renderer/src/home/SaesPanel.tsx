@@ -8,6 +8,8 @@ import { jobById } from './jobResults';
 import { JobLine } from './JobLine';
 import { TrainForm } from './TrainForm';
 import { Tabs, type Tab } from '../ui/Tabs';
+import { runningWriterOf } from '../jobs/useJobStart';
+import { useSessionState } from './useSessionState';
 
 /** The metrics worth a column, in SAELens names, in the order a reader scans them. */
 const METRICS: Array<[string, string]> = [
@@ -27,7 +29,8 @@ const SAE_TABS: ReadonlyArray<Tab<FormTab>> = [
 export function SaesPanel({ saes, models, jobs, onOpenJobs }: { saes: SaeSummary[] | undefined; models: ModelInfo[]; jobs: JobInfo[]; onOpenJobs: () => void }) {
   const [tab, setTab] = useState<FormTab>('train');
   const [analysing, setAnalysing] = useState<number | null>(null);
-  const [analyzeJobs, setAnalyzeJobs] = useState<Record<number, string>>({});
+  // Kept over a reload, and a running analysis of a row is shown even when another tab started it.
+  const [analyzeJobs, setAnalyzeJobs] = useSessionState<Record<number, string>>('featurescope.home.analyzeJobs', {});
 
   return (
     <section className="panel" aria-label="SAEs">
@@ -79,7 +82,7 @@ export function SaesPanel({ saes, models, jobs, onOpenJobs }: { saes: SaeSummary
                           {s.analysis ? 'Re-analyse…' : 'Analyse…'}
                         </button>
                       </div>
-                      <JobLine job={jobById(jobs, analyzeJobs[s.id])} onOpenJobs={onOpenJobs} />
+                      <JobLine job={runningWriterOf(jobs, 'sae.analyze', { saeId: s.id }) ?? jobById(jobs, analyzeJobs[s.id])} onOpenJobs={onOpenJobs} />
                     </td>
                   </tr>
                   {analysing === s.id ? (
@@ -88,6 +91,7 @@ export function SaesPanel({ saes, models, jobs, onOpenJobs }: { saes: SaeSummary
                         <AnalyzeForm
                           sae={s}
                           models={models}
+                          jobs={jobs}
                           onStarted={(jobId) => {
                             setAnalyzeJobs((m) => ({ ...m, [s.id]: jobId }));
                             setAnalysing(null);

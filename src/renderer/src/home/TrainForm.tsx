@@ -1,50 +1,52 @@
-import { useEffect, useState } from 'react';
-import type { CommandOutput, JobInfo, TrainInput } from '@shared/contract';
-import { call } from '../api/client';
+import { useEffect } from 'react';
+import type { CommandInput, CommandOutput, JobInfo, TrainInput } from '@shared/contract';
 import { useCommand } from '../api/hooks';
-import { Field, FormError, numberOrUndefined, useAction } from '../ui/forms';
-import { jobById } from './jobResults';
+import { Field, FormError, numberOrUndefined } from '../ui/forms';
+import { busyMessage, runningWriterOf, useJobStart } from '../jobs/useJobStart';
 import { JobLine } from './JobLine';
+import { useSessionState } from './useSessionState';
 
 const FIELDS = ['store', 'name', 'architecture', 'dSae', 'k', 'steps', 'batchSize'];
 type Architecture = TrainInput['architecture'];
+interface Draft {
+  store: string;
+  name: string;
+  architecture: Architecture;
+  dSae: string;
+  k: string;
+  steps: string;
+  batch: string;
+}
+const INITIAL: Draft = { store: '', name: 'sae-1', architecture: 'topk', dSae: '1024', k: '16', steps: '1000', batch: '1024' };
 
 /** sae.train on an activation store: the workspace's complete captures are offered, any store folder can be typed. */
 export function TrainForm({ jobs, onOpenJobs }: { jobs: JobInfo[]; onOpenJobs: () => void }) {
   // Listed again whenever a job finishes, so a capture that just completed is offered at once.
   const captures = useCommand('capture.list', {}, ['job.finished']);
   const stores = completeStores(captures.data?.captures ?? []);
-  const [store, setStore] = useState('');
-  const [name, setName] = useState('sae-1');
-  const [architecture, setArchitecture] = useState<Architecture>('topk');
-  const [dSae, setDSae] = useState('1024');
-  const [k, setK] = useState('16');
-  const [steps, setSteps] = useState('1000');
-  const [batch, setBatch] = useState('1024');
-  const [jobId, setJobId] = useState<string>();
-  const action = useAction();
+  // The fields and the started job survive a reload: the form comes back to its running job.
+  const [draft, setDraft] = useSessionState<Draft>('featurescope.home.train', INITIAL);
+  const set = (patch: Partial<Draft>) => setDraft((d) => ({ ...d, ...patch }));
+  const { action, job, running, start } = useJobStart('sae.train', jobs, 'featurescope.home.train.job');
   const newest = stores[0]?.storeDir;
 
   // Offer the newest capture once it exists, without overwriting what the user typed.
   useEffect(() => {
-    if (newest) setStore((s) => (s === '' ? newest : s));
-  }, [newest]);
+    if (newest) setDraft((d) => (d.store === '' ? { ...d, store: newest } : d));
+  }, [newest, setDraft]);
 
-  const needsK = architecture === 'topk' || architecture === 'batchtopk';
-  const submit = async () => {
-    const ref = await action.run(() =>
-      call('sae.train', {
-        store: store.trim(),
-        name: name.trim(),
-        architecture,
-        dSae: Number(dSae),
-        ...(needsK ? { k: numberOrUndefined(k) } : {}),
-        steps: Number(steps),
-        batchSize: Number(batch),
-      }),
-    );
-    if (ref) setJobId(ref.jobId);
-  };
+  const needsK = draft.architecture === 'topk' || draft.architecture === 'batchtopk';
+  const input = (): CommandInput<'sae.train'> => ({
+    store: draft.store.trim(),
+    name: draft.name.trim(),
+    architecture: draft.architecture,
+    dSae: Number(draft.dSae),
+    ...(needsK ? { k: numberOrUndefined(draft.k) } : {}),
+    steps: Number(draft.steps),
+    batchSize: Number(draft.batch),
+  });
+  // Another job (Get started, another tab) training this name: say so before the press.
+  const writer = running ? undefined : runningWriterOf(jobs, 'sae.train', { name: draft.name });
 
   return (
     <form
@@ -52,7 +54,7 @@ export function TrainForm({ jobs, onOpenJobs }: { jobs: JobInfo[]; onOpenJobs: (
       aria-label="Train an SAE"
       onSubmit={(e) => {
         e.preventDefault();
-        void submit();
+        void start(input);
       }}
     >
       <datalist id="captured-stores">
@@ -63,13 +65,13 @@ export function TrainForm({ jobs, onOpenJobs }: { jobs: JobInfo[]; onOpenJobs: (
         ))}
       </datalist>
       <Field label="Activation store" field="store" error={action.error} wide>
-        <input name="train-store" className="grow" list="captured-stores" placeholder="a capture's store folder" value={store} onChange={(e) => setStore(e.target.value)} aria-invalid={action.error?.field === 'store'} />
+        <input name="train-store" className="grow" list="captured-stores" placeholder="a capture's store folder" value={draft.store} onChange={(e) => set({ store: e.target.value })} />
       </Field>
       <Field label="Name" field="name" error={action.error}>
-        <input name="train-name" value={name} onChange={(e) => setName(e.target.value)} aria-invalid={action.error?.field === 'name'} />
+        <input name="train-name" value={draft.name} onChange={(e) => set({ name: e.target.value })} />
       </Field>
       <Field label="Architecture" field="architecture" error={action.error}>
-        <select name="train-architecture" value={architecture} onChange={(e) => setArchitecture(e.target.value as Architecture)}>
+        <select name="train-architecture" value={draft.architecture} onChange={(e) => set({ architecture: e.target.value as Architecture })}>
           <option value="topk">topk</option>
           <option value="batchtopk">batchtopk</option>
           <option value="standard">standard (relu-l1)</option>
@@ -77,25 +79,30 @@ export function TrainForm({ jobs, onOpenJobs }: { jobs: JobInfo[]; onOpenJobs: (
         </select>
       </Field>
       <Field label="d_sae" field="dSae" error={action.error}>
-        <input name="train-dsae" inputMode="numeric" value={dSae} onChange={(e) => setDSae(e.target.value)} aria-invalid={action.error?.field === 'dSae'} />
+        <input name="train-dsae" inputMode="numeric" value={draft.dSae} onChange={(e) => set({ dSae: e.target.value })} />
       </Field>
       {needsK ? (
         <Field label="k" field="k" error={action.error}>
-          <input name="train-k" inputMode="numeric" value={k} onChange={(e) => setK(e.target.value)} aria-invalid={action.error?.field === 'k'} />
+          <input name="train-k" inputMode="numeric" value={draft.k} onChange={(e) => set({ k: e.target.value })} />
         </Field>
       ) : null}
       <Field label="Steps" field="steps" error={action.error}>
-        <input name="train-steps" inputMode="numeric" value={steps} onChange={(e) => setSteps(e.target.value)} aria-invalid={action.error?.field === 'steps'} />
+        <input name="train-steps" inputMode="numeric" value={draft.steps} onChange={(e) => set({ steps: e.target.value })} />
       </Field>
       <Field label="Batch" field="batchSize" error={action.error}>
-        <input name="train-batch" inputMode="numeric" value={batch} onChange={(e) => setBatch(e.target.value)} aria-invalid={action.error?.field === 'batchSize'} />
+        <input name="train-batch" inputMode="numeric" value={draft.batch} onChange={(e) => set({ batch: e.target.value })} />
       </Field>
       <div className="form-actions">
-        <button className="btn primary" type="submit" disabled={action.busy}>
-          Train
+        <button className="btn primary" type="submit" disabled={action.busy || running || writer !== undefined} aria-busy={running}>
+          {running ? `Training ${job?.target?.label ?? ''}…`.replace(' …', '…') : 'Train'}
         </button>
-        <JobLine job={jobById(jobs, jobId)} onOpenJobs={onOpenJobs} />
+        <JobLine job={job} onOpenJobs={onOpenJobs} />
       </div>
+      {writer ? (
+        <p className="muted form-note" data-testid="train-busy">
+          {busyMessage(writer)}
+        </p>
+      ) : null}
       <FormError error={action.error} fields={FIELDS} />
     </form>
   );

@@ -2,8 +2,10 @@ import { useMemo, useState } from 'react';
 import type { JobInfo } from '@shared/contract';
 import { call } from '../api/client';
 import { LineChart } from '../ui/charts/LineChart';
-import { ProgressBar } from '../ui/ProgressBar';
+import { ProgressBar, phaseLabel } from '../ui/ProgressBar';
 import { formatDuration, formatNumber, formatTime } from '../ui/format';
+import { ResultTable } from './ResultTable';
+import { chartTitle, metricWords } from './words';
 
 export function JobsView({ jobs }: { jobs: JobInfo[] }) {
   const [selectedId, setSelectedId] = useState<string>();
@@ -23,6 +25,7 @@ export function JobsView({ jobs }: { jobs: JobInfo[] }) {
         <thead>
           <tr>
             <th>Job</th>
+            <th>Target</th>
             <th>State</th>
             <th style={{ width: '40%' }}>Progress</th>
             <th>Started</th>
@@ -36,6 +39,7 @@ export function JobsView({ jobs }: { jobs: JobInfo[] }) {
                 <div>{job.title}</div>
                 <div className="muted mono">{job.id}</div>
               </td>
+              <td data-testid="job-target">{job.target ? job.target.label : <span className="muted">—</span>}</td>
               <td>
                 <span className={`badge state-${job.state}`}>{job.state}</span>
               </td>
@@ -67,11 +71,7 @@ export function JobsView({ jobs }: { jobs: JobInfo[] }) {
 }
 
 function JobDetail({ job }: { job: JobInfo }) {
-  const metricNames = useMemo(() => {
-    const names = new Set<string>();
-    for (const h of job.history ?? []) for (const k of Object.keys(h)) if (k !== 'done') names.add(k);
-    return [...names];
-  }, [job.history]);
+  const charts = useMemo(() => chartsOf(job), [job.history, job.historyUnits, job.progress?.unit]);
   const duration = ((job.endedAt ?? Date.now()) - job.startedAt) / 1000;
 
   return (
@@ -81,15 +81,22 @@ function JobDetail({ job }: { job: JobInfo }) {
         <span className={`badge state-${job.state}`}>{job.state}</span>
       </header>
       <dl className="kv">
+        {job.target ? (
+          <>
+            <dt>Target</dt>
+            <dd data-testid="job-detail-target">{job.target.label}</dd>
+          </>
+        ) : null}
         <dt>Command</dt>
         <dd className="mono">{job.command}</dd>
         <dt>Duration</dt>
         <dd>{formatDuration(duration)}</dd>
         {job.progress ? (
           <>
-            <dt>Done</dt>
-            <dd>
-              {formatNumber(job.progress.done)} / {formatNumber(job.progress.total)} {job.progress.unit}
+            <dt>{job.state === 'running' ? 'Now' : 'Last phase'}</dt>
+            <dd data-testid="job-phase">
+              {phaseLabel(job.progress)}
+              {job.state === 'running' ? ` · ${formatNumber(job.progress.rate)} ${job.progress.unit}/s` : ''}
             </dd>
           </>
         ) : null}
@@ -101,13 +108,8 @@ function JobDetail({ job }: { job: JobInfo }) {
         ) : null}
       </dl>
       <div className="charts">
-        {metricNames.map((name) => (
-          <LineChart
-            key={name}
-            title={name}
-            xLabel={job.progress?.unit ?? 'step'}
-            series={[{ name, points: (job.history ?? []).filter((h) => h[name] !== undefined).map((h) => [h.done!, h[name]!]) }]}
-          />
+        {charts.map((c) => (
+          <LineChart key={c.name} metric={c.name} title={c.title} xLabel={c.xLabel} yLabel={c.yLabel} series={[{ name: c.title, points: c.points }]} />
         ))}
       </div>
       {job.result !== undefined ? (
@@ -120,18 +122,26 @@ function JobDetail({ job }: { job: JobInfo }) {
   );
 }
 
-function ResultTable({ value }: { value: unknown }) {
-  if (typeof value !== 'object' || value === null) return <pre className="mono">{JSON.stringify(value)}</pre>;
-  return (
-    <dl className="kv result">
-      {Object.entries(value as Record<string, unknown>).map(([k, v]) => (
-        <div key={k} className="kv-row">
-          <dt>{k}</dt>
-          <dd className="mono" data-result-key={k}>
-            {typeof v === 'number' ? formatNumber(v) : typeof v === 'object' ? JSON.stringify(v) : String(v)}
-          </dd>
-        </div>
-      ))}
-    </dl>
-  );
+interface JobChart {
+  name: string;
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  points: Array<[number, number]>;
+}
+
+/** One chart per metric, titled in words, over the unit of the phase that reported it. */
+function chartsOf(job: JobInfo): JobChart[] {
+  const history = job.history ?? [];
+  const names = new Set<string>();
+  for (const h of history) for (const k of Object.keys(h)) if (k !== 'done') names.add(k);
+  return [...names].flatMap((name) => {
+    const words = metricWords(name);
+    if (words.counter) return [];
+    const scale = words.percent ? 100 : 1;
+    const points = history.filter((h) => h[name] !== undefined).map((h): [number, number] => [h.done!, h[name]! * scale]);
+    // Journals of older versions have no units: their last phase's unit is the best guess left.
+    const xLabel = job.historyUnits?.[name] ?? job.progress?.unit ?? 'step';
+    return [{ name, title: chartTitle(name), xLabel, yLabel: words.percent ? '%' : words.unit, points }];
+  });
 }

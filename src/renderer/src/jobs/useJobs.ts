@@ -21,6 +21,8 @@ export function useJobs(): JobInfo[] {
           ...j,
           progress,
           history: progress.metrics ? [...(j.history ?? []), { done: progress.done, ...progress.metrics }] : j.history,
+          // Each metric's x unit is the unit of the phase that reported it (as the host records it).
+          historyUnits: progress.metrics ? { ...j.historyUnits, ...Object.fromEntries(Object.keys(progress.metrics).map((k) => [k, progress.unit])) } : j.historyUnits,
         })),
       ),
       // Final states carry results and errors: take the host's record of them.

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { CommandInput, SaeSummary } from '@shared/contract';
-import { call } from '../api/client';
+import { call, CommandFailed } from '../api/client';
 import type { NavRequest } from '../app/navigation';
 import { Field, FormError, useAction } from '../ui/forms';
 import { modelListGate, useModelChoice } from '../ui/modelChoice';
@@ -71,11 +71,19 @@ export function PlaygroundView({ active, request }: { active: boolean; request?:
     // Feature probes shade against the feature's max activation when the SAE has an analysis.
     const probeScale = probeKind === 'feature' && sae?.analysis ? await featureMax(sae.id, Number(probeIndex)).catch(() => null) : null;
     const run = await action.run(async (): Promise<ShownRun> => {
+      // The contract caps new tokens at 1024; the model's own context is the bound that matters.
+      const context = model.maxPositions;
+      if (context !== null && Number(maxNew) >= context) {
+        throw new CommandFailed({ code: 'invalid_input', field: 'generate.maxNewTokens', message: `New tokens (maxNewTokens) must be less than ${context}: ${model.name} reads at most ${context} tokens, the prompt included.` });
+      }
       if (interventions.length === 0) return { baseline: await call('model.run', input), experiment: null };
       const out = await call('experiment.run', { ...input, interventions });
       return { baseline: out.baseline, experiment: out };
     });
-    if (run && mine === seq.current) setShown({ run, seq: mine, t0, probeScale });
+    if (mine !== seq.current) return;
+    // A failed run leaves no result of other inputs under its error.
+    if (run) setShown({ run, seq: mine, t0, probeScale });
+    else setShown(undefined);
   };
 
   // Slider release → first updated value on the page: measured once React has committed the new result.

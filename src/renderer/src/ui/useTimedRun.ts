@@ -1,5 +1,6 @@
 // A command run from a form: one at a time (a second Ctrl+Enter while it runs is ignored), timed,
-// its error kept for the fields, and its last answer kept for display while the next one runs.
+// its error kept for the fields, and its last answer kept for display while the next one runs (and
+// dropped when that one fails).
 import { useCallback, useRef, useState } from 'react';
 import type { CommandInput, CommandName, CommandOutput } from '@shared/contract';
 import { call } from '../api/client';
@@ -27,7 +28,8 @@ export function useTimedRun<C extends CommandName>(command: C) {
         return { input, output: await call(command, input), seconds: (performance.now() - t0) / 1000 };
       });
       busy.current = false;
-      if (result) setShown(result);
+      // A failed run leaves no answer to other inputs under its error.
+      setShown(result);
     },
     [runAction, command],
   );

@@ -12,8 +12,11 @@ export interface Series {
   points: Array<[number, number]>;
 }
 
-/** A small live line chart (ECharts, canvas). One y axis per chart keeps it honest; split metrics into several charts. */
-export function LineChart({ title, xLabel, series, height = 160 }: { title: string; xLabel: string; series: Series[]; height?: number }) {
+/**
+ * A small live line chart (ECharts, canvas) under its title in words. One y axis per chart keeps it
+ * honest; split metrics into several charts. `xLabel` and `yLabel` are the units of the axes.
+ */
+export function LineChart({ title, xLabel, yLabel = '', series, height = 160, metric }: { title: string; xLabel: string; yLabel?: string; series: Series[]; height?: number; metric?: string }) {
   const el = useRef<HTMLDivElement>(null);
   const chart = useRef<echarts.ECharts | undefined>(undefined);
 
@@ -36,12 +39,17 @@ export function LineChart({ title, xLabel, series, height = 160 }: { title: stri
         tooltip: { trigger: 'axis' },
         legend: { show: series.length > 1, top: 0, textStyle: { color: '#9aa3ad', fontSize: 11 } },
         xAxis: { type: 'value', name: xLabel, nameLocation: 'middle', nameGap: 20, nameTextStyle: { color: '#7d858f', fontSize: 11 }, axisLabel: { color: '#7d858f', fontSize: 10 }, splitLine: { show: false }, scale: true },
-        yAxis: { type: 'value', name: title, nameTextStyle: { color: '#9aa3ad', fontSize: 11, align: 'left' }, axisLabel: { color: '#7d858f', fontSize: 10 }, splitLine: { lineStyle: { color: '#262a30' } }, scale: true },
+        yAxis: { type: 'value', name: yLabel, nameTextStyle: { color: '#9aa3ad', fontSize: 11, align: 'left' }, axisLabel: { color: '#7d858f', fontSize: 10 }, splitLine: { lineStyle: { color: '#262a30' } }, scale: true },
         series: series.map((s) => ({ type: 'line', name: s.name, data: s.points, showSymbol: false, lineStyle: { width: 1.5 } })),
       },
       { notMerge: true },
     );
-  }, [title, xLabel, series]);
+  }, [title, xLabel, yLabel, series]);
 
-  return <div ref={el} className="chart" style={{ height }} aria-label={`${title} chart`} />;
+  return (
+    <figure className="chart-figure" data-metric={metric} data-x-unit={xLabel}>
+      <figcaption className="chart-title">{title}</figcaption>
+      <div ref={el} className="chart" style={{ height }} aria-label={`${title} chart`} role="img" />
+    </figure>
+  );
 }
