@@ -192,15 +192,23 @@ export function connectWs(port: number, token: string): Promise<WebSocket> {
 }
 
 /** One command over the WebSocket: the server's {id, ok, value|error} reply. */
-export function wsCall(ws: WebSocket, id: number, command: string, input: unknown, timeoutMs = 60_000): Promise<{ id: number; ok: boolean; value?: unknown; error?: { code: string; message: string } }> {
+/** A reply frame as the wire carries it (untyped: these tests speak the raw protocol, as a script would). */
+export interface WsReply {
+  id: number;
+  ok: boolean;
+  value?: unknown;
+  error?: { code: string; message: string };
+}
+
+export function wsCall(ws: WebSocket, id: number, command: string, input: unknown, timeoutMs = 60_000): Promise<WsReply> {
   return new Promise((resolvePromise, reject) => {
     const timer = setTimeout(() => reject(new Error(`no reply to ${command} in ${timeoutMs} ms`)), timeoutMs);
     const onMessage = (data: WebSocket.RawData) => {
-      const frame = JSON.parse(String(data)) as { id?: number; ok: boolean };
+      const frame = JSON.parse(String(data)) as Partial<WsReply>;
       if (frame.id !== id) return; // an event, or another call's reply
       clearTimeout(timer);
       ws.off('message', onMessage);
-      resolvePromise(frame as never);
+      resolvePromise(frame as WsReply);
     };
     ws.on('message', onMessage);
     ws.send(JSON.stringify({ id, command, input }));

@@ -10,6 +10,7 @@ import { beginAnalysis, commitAnalysis, insertSae, openCatalog } from '../../src
 import { writeFeatures } from '../../src/catalog';
 import type { Host } from '../../src/host/host';
 import { runJob } from '../../src/host/run-job';
+import type { CommandInput, JobCommandName } from '../../src/shared/contract';
 import type { CommandError } from '../../src/shared/errors';
 import { startTestHost } from './helpers';
 
@@ -24,9 +25,9 @@ const asBrowser = (host: Host): Host => ({
   callUntrusted: (command, input) => host.callUntrusted(command, input, 'browser'),
 });
 
-async function jobError(host: Host, command: Parameters<typeof runJob>[1], input: unknown): Promise<CommandError> {
+async function jobError<C extends JobCommandName>(host: Host, command: C, input: CommandInput<C>): Promise<CommandError> {
   try {
-    await runJob(host, command, input as never);
+    await runJob(host, command, input);
   } catch (err) {
     return { code: (err as { code: CommandError['code'] }).code, message: (err as Error).message, field: (err as { field?: string }).field };
   }
@@ -85,7 +86,7 @@ describe('paths are confined for browser callers, and nothing is overwritten una
   afterAll(() => dispose());
 
   it('a browser cannot capture a file outside the corpus folders (/etc/passwd, a stand-in, a link out of an added folder)', async () => {
-    const capture = (path: string, name: string) => ({ model: MODEL, corpus: { kind: 'txt', path }, hooks: [HOOK], name, contextLength: 16, maxTokens: 64 });
+    const capture = (path: string, name: string): CommandInput<'capture.start'> => ({ model: MODEL, corpus: { kind: 'txt', path }, hooks: [HOOK], name, contextLength: 16, maxTokens: 64 });
     const etc = await jobError(browser, 'capture.start', capture('/etc/passwd', 'etc'));
     expect(etc).toMatchObject({ code: 'invalid_input', field: 'corpus.path' });
     expect(etc.message).toContain('/etc/passwd is not inside a corpus folder of this workspace (none added yet)');
@@ -99,7 +100,7 @@ describe('paths are confined for browser callers, and nothing is overwritten una
     expect((await jobError(browser, 'capture.start', capture(join(corpora, 'linked.txt'), 'linked'))).message).toContain('is not inside a corpus folder');
 
     // Inside an added folder the browser's capture runs.
-    const ok = await runJob(browser, 'capture.start', capture(join(corpora, 'text.txt'), 'inside') as never);
+    const ok = await runJob(browser, 'capture.start', capture(join(corpora, 'text.txt'), 'inside'));
     expect(ok.tokens).toBe(64);
     // Analyse and evaluate read corpora by the same rule.
     const analyze = await jobError(browser, 'sae.analyze', { saeId, corpus: { kind: 'txt', path: join(outside, 'passwd.txt') }, model: MODEL });
@@ -139,7 +140,7 @@ describe('paths are confined for browser callers, and nothing is overwritten una
     mkdirSync(join(workspace, 'exports'), { recursive: true });
     symlinkSync(outside, join(workspace, 'exports', 'escape'));
     expect((await jobError(browser, 'catalog.export', { saeId, format: 'csv', path: join(workspace, 'exports', 'escape', 'x.csv') })).message).toContain('is outside the workspace');
-    const inside = await runJob(browser, 'catalog.export', { saeId, format: 'neuronpedia-jsonl', path: join(workspace, 'exports', 'seeded.jsonl') } as never);
+    const inside = await runJob(browser, 'catalog.export', { saeId, format: 'neuronpedia-jsonl', path: join(workspace, 'exports', 'seeded.jsonl') });
     expect(inside.path).toBe(join(workspace, 'exports', 'seeded.jsonl'));
   }, 60_000);
 

@@ -42,11 +42,11 @@ type ReplayCommand = 'experiment.replay' | 'attribution.replay' | 'probe.replay'
 
 export function replayCommands(catalog: () => Catalog, replayers: Replayers): Pick<CallHandlers, ReplayCommand> {
   /** The per-kind command for `kind`: other kinds are refused (pointing to experiment.replay), the note left off. */
-  async function alias<K extends ExperimentKind>(kind: K, ref: ExperimentRef, refusal: (logged: Experiment) => string, choice: ReplayChoice = {}): Promise<ReplayOutputs[K]> {
+  async function alias<K extends ExperimentKind>(kind: K, ref: ExperimentRef, refusal: (logged: Experiment) => string, choice: ReplayChoice = {}): Promise<Omit<ReplayOutputs[K] & { note: string }, 'note'>> {
     const logged = getExperiment(catalog(), ref);
     if (logged.kind !== kind) throw new FeaturescopeError('unsupported', refusal(logged), 'ref');
     const { note: _note, ...out } = await replayers[kind](logged, choice);
-    return out as unknown as ReplayOutputs[K];
+    return out;
   }
 
   return {

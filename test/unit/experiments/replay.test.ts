@@ -15,10 +15,13 @@ describe('replayCommands', () => {
   const catalog = openCatalog(tmp.file('log.db'));
   afterAll(() => catalog.close());
   const asked: Array<{ kind: ExperimentKind; citeId: string; choice: ReplayChoice }> = [];
-  const stand = (kind: ExperimentKind, figures: Record<string, unknown>) => async (logged: Experiment, choice: ReplayChoice) => {
-    asked.push({ kind, citeId: logged.citeId, choice });
-    return { replayOf: logged.citeId, matches: true, note: `${kind} note`, ...figures } as never;
-  };
+  // A stand-in answers with a few figures of its kind, not a whole replay: typed as its kind's answer.
+  const stand =
+    <K extends ExperimentKind>(kind: K, figures: Record<string, unknown>) =>
+    async (logged: Experiment, choice: ReplayChoice): Promise<Awaited<ReturnType<Replayers[K]>>> => {
+      asked.push({ kind, citeId: logged.citeId, choice });
+      return { replayOf: logged.citeId, matches: true, note: `${kind} note`, ...figures } as Awaited<ReturnType<Replayers[K]>>;
+    };
   const replayers: Replayers = {
     ablation: stand('ablation', { kl: 0.5 }),
     steering: stand('steering', { kl: 0.25 }),
