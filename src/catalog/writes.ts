@@ -344,3 +344,11 @@ export function updateSaeMetrics(catalog: Catalog, saeId: number, metrics: Recor
   }
   cat.statement(`UPDATE saes SET metrics = json_patch(metrics, ?) WHERE id = ?`).run(JSON.stringify(metrics), saeId);
 }
+
+/**
+ * Writes that must land together with work outside the catalog (a job's log rows and its report
+ * file): `work` runs in one immediate transaction, and anything it throws rolls the rows back.
+ */
+export function inWriteTransaction<T>(catalog: Catalog, work: () => T): T {
+  return catalog.db.transaction(work).immediate();
+}

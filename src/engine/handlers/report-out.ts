@@ -5,7 +5,7 @@
 // report files are written as one unit.
 import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { Catalog } from '../../catalog';
+import { inWriteTransaction, type Catalog } from '../../catalog';
 import { FeaturescopeError } from '../../shared/errors';
 import { writeFileAtomic } from '../formats/atomic';
 import { checkOutputFile, type OutputRules } from './output-path';
@@ -31,21 +31,19 @@ export interface WrittenReports<T> {
  * log back, so the log never cites a run whose report was not written.
  */
 export function logWithReport<T>(catalog: Catalog, log: () => T, render: (logged: T) => { html: string; reportPath: string }, outPath: string | undefined): WrittenReports<T> {
-  return catalog.db
-    .transaction((): WrittenReports<T> => {
-      const logged = log();
-      const { html, reportPath } = render(logged);
-      const exportedTo = outPath === undefined ? null : resolve(outPath);
-      if (exportedTo !== null) writeFileAtomic(exportedTo, html);
-      try {
-        mkdirSync(dirname(reportPath), { recursive: true });
-        writeFileAtomic(reportPath, html);
-      } catch (err) {
-        // The log rolls back: take back the copy that would cite it.
-        if (exportedTo !== null) rmSync(exportedTo, { force: true });
-        throw err;
-      }
-      return { logged, reportPath, exportedTo };
-    })
-    .immediate();
+  return inWriteTransaction(catalog, (): WrittenReports<T> => {
+    const logged = log();
+    const { html, reportPath } = render(logged);
+    const exportedTo = outPath === undefined ? null : resolve(outPath);
+    if (exportedTo !== null) writeFileAtomic(exportedTo, html);
+    try {
+      mkdirSync(dirname(reportPath), { recursive: true });
+      writeFileAtomic(reportPath, html);
+    } catch (err) {
+      // The log rolls back: take back the copy that would cite it.
+      if (exportedTo !== null) rmSync(exportedTo, { force: true });
+      throw err;
+    }
+    return { logged, reportPath, exportedTo };
+  });
 }
