@@ -8,14 +8,9 @@ import { jobById } from './jobResults';
 import { JobLine } from './JobLine';
 import { TrainForm } from './TrainForm';
 import { Tabs, type Tab } from '../ui/Tabs';
+import { catalogFigureGroups } from '../ui/sae-figures';
+import { SaeFigures } from '../ui/SaeFigures';
 
-/** The metrics worth a column, in SAELens names, in the order a reader scans them. */
-const METRICS: Array<[string, string]> = [
-  ['explained_variance', 'expl. var'],
-  ['l0', 'L0'],
-  ['dead_fraction', 'dead'],
-  ['mse', 'mse'],
-];
 
 type FormTab = 'train' | 'import' | 'export';
 const SAE_TABS: ReadonlyArray<Tab<FormTab>> = [
@@ -44,11 +39,7 @@ export function SaesPanel({ saes, models, jobs, onOpenJobs }: { saes: SaeSummary
               <tr>
                 <th>Name · architecture · hook</th>
                 <th className="num">d_sae</th>
-                {METRICS.map(([, label]) => (
-                  <th key={label} className="num">
-                    {label}
-                  </th>
-                ))}
+                <th>Figures, by where they come from</th>
                 <th>Analysis</th>
               </tr>
             </thead>
@@ -63,11 +54,9 @@ export function SaesPanel({ saes, models, jobs, onOpenJobs }: { saes: SaeSummary
                       </div>
                     </td>
                     <td className="num">{formatNumber(s.dSae)}</td>
-                    {METRICS.map(([key, label]) => (
-                      <td key={label} className="num" data-metric={key}>
-                        {s.metrics[key] === undefined ? <span className="muted">—</span> : formatNumber(s.metrics[key])}
-                      </td>
-                    ))}
+                    <td className="sae-figures-cell">
+                      <SaeFigures groups={catalogFigureGroups(s.metrics, s.dSae, { training: true })} empty="no figures yet: evaluate or analyse it" />
+                    </td>
                     <td data-testid="analysis-state">
                       {s.analysis ? (
                         <span title={`analysis #${s.analysis.id}, finished ${formatTime(s.analysis.endedAt ?? s.analysis.startedAt)}`}>{s.analysis.featureCount.toLocaleString()} features</span>
@@ -84,7 +73,7 @@ export function SaesPanel({ saes, models, jobs, onOpenJobs }: { saes: SaeSummary
                   </tr>
                   {analysing === s.id ? (
                     <tr className="static">
-                      <td colSpan={3 + METRICS.length}>
+                      <td colSpan={4}>
                         <AnalyzeForm
                           sae={s}
                           models={models}
