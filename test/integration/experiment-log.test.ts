@@ -3,7 +3,9 @@
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Host } from '../../src/host/host';
-import type { Experiment, ExperimentRunOutput } from '../../src/shared/contract';
+import type { CommandOutput, ExperimentRunOutput } from '../../src/shared/contract';
+
+type Experiment = CommandOutput<'catalog.experiments'>[number];
 import { startTestHost } from './helpers';
 
 const fixture = resolve(__dirname, '../fixtures/models/gpt2');
