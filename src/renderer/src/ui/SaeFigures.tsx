@@ -7,16 +7,17 @@ export function SaeFigures({ groups, empty, testId }: { groups: FigureGroup[]; e
     <div className="sae-figures" data-testid={testId}>
       {groups.map((g) => (
         <div key={g.source} className="figure-group" data-source={g.source}>
-          <span className="figure-source">{g.heading}:</span>
-          {g.figures.map((f) => (
+          <span className="figure-source">{g.heading}:</span>{' '}
+          {g.figures.map((f, i) => (
             <span key={f.key} className="figure" title={f.title}>
+              {i > 0 ? ' · ' : ''}
               {f.label}{' '}
               <span className="figure-value mono" data-metric={f.key}>
                 {f.text}
               </span>
             </span>
           ))}
-          {g.note ? <span className="figure-note muted">{g.note}</span> : null}
+          {g.note ? <span className="figure-note muted"> — {g.note}</span> : null}
         </div>
       ))}
     </div>
