@@ -47,6 +47,7 @@ test.beforeAll(() => {
 
 test('the log says what each row is and filters by kind, SAE and text', async ({ page }) => {
   await page.goto(url());
+  await expect(page.getByRole('heading', { name: 'Home', level: 1 })).toBeVisible();
   await page.keyboard.press('Alt+5');
   await expect(page.getByRole('heading', { name: 'Experiment log', level: 1 })).toBeVisible();
   const table = page.getByRole('table', { name: 'Experiment log' });
@@ -89,7 +90,9 @@ test('the log says what each row is and filters by kind, SAE and text', async ({
 
 test('the Features header shows evaluation and analysis figures with their token counts', async ({ page }) => {
   await page.goto(url());
-  await page.keyboard.press('Alt+3');
+  await expect(page.getByRole('heading', { name: 'Home', level: 1 })).toBeVisible();
+  await page.getByRole('button', { name: /^Features/ }).click();
+  await expect(page.getByRole('heading', { name: 'Features', level: 1 })).toBeVisible();
   const figures = page.getByTestId('sae-figures');
   await expect(figures.locator('[data-source="evaluation"]')).toContainText('evaluation over 4,096 tokens:');
   await expect(figures.locator('[data-source="evaluation"]')).toContainText('CE recovered 0.952 · KL score 0.961');
