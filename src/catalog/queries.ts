@@ -104,14 +104,22 @@ export function getExperiment(catalog: Catalog, ref: ExperimentRef): Experiment 
   return experimentOf(row);
 }
 
-export function listExperiments(catalog: Catalog, args: { saeId?: number; limit?: number; beforeId?: number } = {}): Experiment[] {
+/**
+ * The experiment log, newest first, optionally of one SAE, of one kind, or with `q` in its logged
+ * inputs or its SAE's name (case-insensitive; % and _ are literal). Inputs hold what a row is about
+ * (prompt, hook and unit, contrast set, watchlist); outputs are not searched (they can be large).
+ */
+export function listExperiments(catalog: Catalog, args: { saeId?: number; kind?: string; q?: string; limit?: number; beforeId?: number } = {}): Experiment[] {
   const limit = Math.min(Math.max(args.limit ?? 50, 1), 500);
+  const q = args.q?.trim() ? `%${args.q.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
   const rows = catalog
     .statement(
-      `SELECT id, kind, sae_id AS saeId, inputs, seed, outputs, created_at AS createdAt, app_version AS appVersion FROM experiments
-       WHERE (@saeId IS NULL OR sae_id = @saeId) AND id < @beforeId ORDER BY id DESC LIMIT @limit`,
+      `SELECT e.id, e.kind, e.sae_id AS saeId, e.inputs, e.seed, e.outputs, e.created_at AS createdAt, e.app_version AS appVersion FROM experiments e
+       WHERE (@saeId IS NULL OR e.sae_id = @saeId) AND (@kind IS NULL OR e.kind = @kind) AND e.id < @beforeId
+         AND (@q IS NULL OR e.inputs LIKE @q ESCAPE '\\' OR (SELECT s.name FROM saes s WHERE s.id = e.sae_id) LIKE @q ESCAPE '\\')
+       ORDER BY e.id DESC LIMIT @limit`,
     )
-    .all({ saeId: args.saeId ?? null, beforeId: args.beforeId ?? Number.MAX_SAFE_INTEGER, limit }) as Array<
+    .all({ saeId: args.saeId ?? null, kind: args.kind ?? null, q, beforeId: args.beforeId ?? Number.MAX_SAFE_INTEGER, limit }) as Array<
     Omit<Experiment, 'citeId' | 'inputs' | 'outputs'> & { inputs: string; outputs: string }
   >;
   return rows.map(experimentOf);

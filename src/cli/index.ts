@@ -56,7 +56,7 @@ async function main(argv: string[]): Promise<number> {
   }
   let host: Host | undefined;
   const getHost = async () => {
-    host ??= createNodeHost('cli');
+    host ??= createNodeHost(name === 'serve' ? 'serve' : 'cli'); // doctor's mode: a browser is served, not a CLI
     await host.engine.whenReady();
     return host;
   };

@@ -75,7 +75,9 @@ test('first run: Get started captures, trains and analyses the bundled model ste
   await panel.getByRole('button', { name: 'Train' }).click();
   await expect(steps.nth(1).locator('.job-line')).toHaveAttribute('data-state', 'finished', { timeout: 180_000 });
   // Training ends with the SAE spliced into the model: its figures are shown under the step.
-  await expect(steps.nth(1).getByTestId('trained-figures')).toContainText(/explained variance 0\.\d{3} · L0 \d+\.\d · dead 0\.\d{3} · spliced into the model over \d+ windows: ce_loss_score -?\d\.\d{3}, kl_div_score -?\d\.\d{3}/);
+  // Each line says where its figures come from (#18 finding 3): the last training batch, the evaluation over N tokens.
+  await expect(steps.nth(1).getByTestId('trained-figures').locator('[data-source="training"]')).toContainText(/training, last batch of 256 tokens: explained variance -?\d\.\d{3} · L0 \d+\.\d/);
+  await expect(steps.nth(1).getByTestId('trained-figures').locator('[data-source="evaluation"]')).toContainText(/evaluation over [\d,]+ tokens: CE recovered -?\d\.\d{3} · KL score -?\d\.\d{3}/);
   // The panel stays while its flow runs, though the workspace now has an SAE.
   await panel.getByRole('button', { name: 'Analyse' }).click();
   await expect(steps.nth(2).locator('.job-line')).toHaveAttribute('data-state', 'finished', { timeout: 180_000 });

@@ -27,6 +27,8 @@ test('a job shows progress, a live chart and its result; a bad field is pointed 
   await page.getByLabel('Size').fill('256');
   await page.getByLabel('Seconds').fill('2');
   await page.getByRole('button', { name: 'Measure' }).click();
+  // The result shows in System (system.spec.ts); the Jobs view lists the job too.
+  await page.getByRole('button', { name: 'Open in Jobs' }).click();
   await expect(page.getByRole('heading', { name: 'Jobs', level: 1 })).toBeVisible();
   const row = page.locator('tr[data-job-id]').first();
   await expect(row).toHaveAttribute('data-state', 'running');
@@ -45,6 +47,7 @@ test('cancel stops a running job', async ({ page }) => {
   await openSystem(page);
   await page.getByLabel('Seconds').fill('120');
   await page.getByRole('button', { name: 'Measure' }).click();
+  await page.getByRole('button', { name: 'Open in Jobs' }).click();
   const row = page.locator('tr[data-job-id]').first();
   await expect(row).toHaveAttribute('data-state', 'running');
   await row.getByRole('button', { name: 'Cancel' }).click();

@@ -12,6 +12,7 @@ import { callOrThrow } from '../../shared/call';
 import { runJob } from '../../host/run-job';
 import { resolve } from 'node:path';
 import { FeaturescopeError } from '../../shared/errors';
+import { formatDensity } from '../../shared/format-density';
 
 const analyze = flagsFor('sae.analyze', {
   fields: { saeId: saeFlag, model: pathFlag('DIR'), contextLength: aka('context'), topExamples: aka('top') },
@@ -83,7 +84,7 @@ export const catalogCommands: Record<string, CliCommand> = {
       // A lower-bound total ("10000+") means the search stopped counting there, to stay fast.
       process.stdout.write(`${r.total}${r.totalIsLowerBound ? '+' : ''} feature${r.total === 1 && !r.totalIsLowerBound ? '' : 's'}\n`);
       for (const f of r.rows) {
-        process.stdout.write(`${String(f.idx).padStart(7)}  density ${formatNumber(f.density).padStart(8)}  max ${formatNumber(f.maxAct).padStart(7)}  ${f.userLabel ?? f.explanation}\n`);
+        process.stdout.write(`${String(f.idx).padStart(7)}  density ${formatDensity(f.density).padStart(7)}  max ${formatNumber(f.maxAct).padStart(7)}  ${f.userLabel ?? f.explanation}\n`);
       }
       return 0;
     },
@@ -110,7 +111,7 @@ export function featurePageText(page: FeaturePage, examples: number): string {
   const { sae, feature: f, label } = page;
   const lines = [
     `${sae.name} · ${sae.hookName} · feature ${f.idx}`,
-    `  density ${formatNumber(f.density)}  max ${formatNumber(f.maxAct)}  mean ${formatNumber(f.meanAct)}`,
+    `  density ${formatDensity(f.density)}  max ${formatNumber(f.maxAct)}  mean ${formatNumber(f.meanAct)}`,
     `  explanation: ${label.auto}${label.user ? `\n  label: ${label.user}` : ''}`,
   ];
   if (page.tags.length > 0) lines.push(`  tags: ${page.tags.join(', ')}`);

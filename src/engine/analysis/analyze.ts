@@ -17,7 +17,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Catalog } from '../../catalog/open';
 import type { ExampleRecord, FeatureRecord, LogitEffects } from '../../catalog/types';
-import { abortAnalysis, beginAnalysis, commitAnalysis, writeFeatures, EXAMPLES_PER_FEATURE_MAX } from '../../catalog/writes';
+import { abortAnalysis, beginAnalysis, commitAnalysis, updateSaeMetrics, writeFeatures, EXAMPLES_PER_FEATURE_MAX } from '../../catalog/writes';
 import { FeaturescopeError } from '../../shared/errors';
 import { type CorpusCursor, type CorpusPiece, type CorpusScan, type CorpusSpec, readCorpus, scanCorpus } from '../capture/corpus';
 import { type BosMode, makeWindows, type TokenWindow, type WindowSettings } from '../capture/windows';
@@ -119,6 +119,9 @@ export async function analyzeSae(opts: AnalyzeOptions, catalog: Catalog, ctx: An
     try {
       const result = await runAnalysis(o, { model, sae, hook, settings, scan, analysisId, catalog, ctx, deps });
       commitAnalysis(catalog, analysisId);
+      // The SAE's figures say what its analysis found and over how many tokens: the dead fraction
+      // the app shows is this one, not a short evaluation's (see renderer ui/sae-figures).
+      updateSaeMetrics(catalog, opts.saeId, { analysis_tokens: result.tokens, analysis_dead_fraction: result.features > 0 ? result.deadFeatures / result.features : 0 });
       ctx.catalogChanged(ANALYSIS_TABLES);
       return result;
     } catch (err) {

@@ -20,6 +20,7 @@ import { type CorpusSpec, readCorpus, scanCorpus } from './corpus';
 import { ActivationStoreWriter, rowsForBuffer, type StoreCursor, type StoreDtype, type StoreIdentity } from './store';
 import { type BosMode, makeWindows, type TokenWindow } from './windows';
 import { windowSettingsFor } from './model-windows';
+import { TokenEstimate } from './token-estimate';
 
 export interface CaptureOptions {
   /** Hugging Face model folder. */
@@ -79,8 +80,6 @@ export interface CaptureDeps {
 
 const DEFAULT_BUFFER_BYTES = 64 * 1024 * 1024;
 const DEFAULT_BATCH = 8;
-/** Tokens per corpus byte assumed for the progress total until real counts come in. */
-const GUESS_TOKENS_PER_BYTE = 0.25;
 
 export async function captureActivations(opts: CaptureOptions, ctx: CaptureContext, deps: CaptureDeps = {}): Promise<CaptureResult> {
   checkOptions(opts);
@@ -136,26 +135,27 @@ async function capture(opts: CaptureOptions, ctx: CaptureContext, model: LoadedM
   // Pass 2: windows → forward passes → shards.
   const startTokens = writers[0]!.manifest.tokens;
   const maxTokens = opts.maxTokens ?? Infinity;
-  const expectedTokens = Math.min(maxTokens, scan.bytes * GUESS_TOKENS_PER_BYTE);
-  const meter = ctx.meter('tokens', Math.max(1, Math.round(expectedTokens - startTokens)));
+  const estimate = new TokenEstimate(scan);
+  estimate.reached(position);
+  const meter = ctx.meter('tokens', Math.max(1, Math.round(estimate.total(startTokens, maxTokens) - startTokens)));
   const started = performance.now();
   let stored = startTokens;
-  let bytesAtPosition = 0;
   const report = (force = false): void => {
     const done = stored - startTokens;
     const seconds = (performance.now() - started) / 1000;
-    // Re-estimate the total from tokens per corpus byte seen so far (position → bytes read).
-    if (maxTokens === Infinity && bytesAtPosition > 0) meter.setTotal?.(Math.max(done, Math.round((stored / bytesAtPosition) * scan.bytes - startTokens)));
+    meter.setTotal?.(Math.max(done, Math.round(estimate.total(stored, maxTokens) - startTokens)));
     meter.update(done, {
       message: `${stored.toLocaleString('en-US')} tokens stored`,
       metrics: { tokens: stored, shards: writers[0]!.manifest.shards.length, tokensPerSecond: seconds > 0 ? done / seconds : 0 },
       force,
     });
   };
-  const bytesBefore = (c: StoreCursor): number => scan.files.slice(0, c.corpus.file).reduce((s, f) => s + f.bytes, 0) + c.corpus.offset;
-
-  const encode = (text: string): number[] => model.tokenizer.encode(text, { addSpecialTokens: false });
-  const pieces = readCorpus(opts.corpus, scan, position.corpus, { maxPieceBytes: opts.maxPieceBytes });
+  const encode = (text: string): number[] => {
+    const ids = model.tokenizer.encode(text, { addSpecialTokens: false });
+    estimate.encoded(ids.length);
+    return ids;
+  };
+  const pieces = estimate.measure(readCorpus(opts.corpus, scan, position.corpus, { maxPieceBytes: opts.maxPieceBytes }));
   const windows = makeWindows(pieces, encode, settings, position);
   const batchSize = opts.batchSize ?? DEFAULT_BATCH;
   let batch: TokenWindow[] = [];
@@ -168,15 +168,14 @@ async function capture(opts: CaptureOptions, ctx: CaptureContext, model: LoadedM
       if (err instanceof DiskFullError) throw diskFullDuringCapture(err, writers[0]!.manifest.tokens, remainingBytes());
       throw err;
     }
-    bytesAtPosition = bytesBefore(position);
+    estimate.reached(position);
     report(true);
   };
   /** Rough size of what is still to be written, for the full-disk message. */
   const remainingBytes = (): number => {
     const kept = writers[0]!.manifest.tokens;
     const perToken = widths.reduce((s, d) => s + d * (identityBase.dtype === 'float16' ? 2 : 4) + 4, 0);
-    const seen = bytesAtPosition > 0 ? (stored / bytesAtPosition) * scan.bytes : scan.bytes * GUESS_TOKENS_PER_BYTE;
-    return Math.max(0, Math.round((Math.min(maxTokens, seen) - kept) * perToken));
+    return Math.max(0, Math.round((estimate.total(stored, maxTokens) - kept) * perToken));
   };
   /** Runs the batch and appends its kept rows, cut at maxTokens. Returns true when maxTokens is reached. */
   const runBatch = (): boolean => {
@@ -186,6 +185,7 @@ async function capture(opts: CaptureOptions, ctx: CaptureContext, model: LoadedM
     writers.forEach((w, i) => w.append(rows.values[i]!, rows.tokenIds, batch.length));
     stored += rows.tokenIds.length;
     position = batch[batch.length - 1]!.next;
+    estimate.reached(position);
     batch = [];
     batchRows = 0;
     return stored >= maxTokens;

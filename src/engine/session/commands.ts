@@ -3,6 +3,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { logExperiment, rememberedModelPaths } from '../../catalog';
+import { sameAsLatest } from './same-run';
 import type { ModelInfo, RunInput } from '../../shared/contract';
 import { appVersion } from '../../node/versions';
 import type { Replayers } from '../experiments/replay';
@@ -81,8 +82,12 @@ export function sessionCommands({ services, models, saes }: CommandDeps): { call
       'experiment.run': async (input) => {
         const result = await compare(input, true);
         const steering = input.interventions.some((iv) => iv.kind === 'add' || iv.kind === 'clamp');
-        const experiment = logExperiment(services.catalog(), {
-          kind: steering ? 'steering' : 'ablation',
+        const kind = steering ? 'steering' : 'ablation';
+        const catalog = services.catalog();
+        const logged = sameAsLatest(catalog, kind, input.sae ?? null, input);
+        if (logged) return { experiment: logged, ...result };
+        const experiment = logExperiment(catalog, {
+          kind,
           saeId: input.sae ?? null,
           inputs: input,
           seed: input.generate?.seed ?? null,

@@ -4,6 +4,7 @@ import { FeaturescopeError } from '../../shared/errors';
 import { logSoftmax, topTokens, type LoadedModel } from '../model';
 import type { Sae } from '../sae/sae';
 import { saeInterventionHandler } from '../sae/intervene';
+import { readback } from '../readback';
 
 export interface PromptRun {
   output: RunOutput;
@@ -47,7 +48,7 @@ export async function runPrompt(model: LoadedModel, input: RunInput, interventio
   let probe: RunOutput['probe'] = null;
   const shapes = new Map([...captured.entries()].map(([hook, t]) => [hook, t.shape]));
   try {
-    lastRow = tf.tidy(() => logits.slice([0, logits.shape[1] - 1, 0], [1, 1, -1]).reshape([-1]).dataSync() as Float32Array);
+    lastRow = readback(() => logits.slice([0, logits.shape[1] - 1, 0], [1, 1, -1]).reshape([-1])) as Float32Array;
     if (probeHook !== null && input.probe) probe = readProbe(input.probe, captured.get(probeHook)!, sae);
   } finally {
     logits.dispose();

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { command, jobCommand } from './define';
 import { AbsolutePath, Empty, JobRef } from './common';
-import { Experiment, ExperimentRef, FeaturePage, SaeSummary, SearchQuery, SearchResult } from './records';
+import { Experiment, ExperimentKind, ExperimentRef, FeaturePage, SaeSummary, SearchQuery, SearchResult } from './records';
 
 export { SaeSummary };
 
@@ -38,7 +38,17 @@ export const catalogCommands = {
   'catalog.experiments': command({
     summary: 'The experiment log, newest first',
     runsIn: 'host',
-    input: z.object({ saeId: SaeId.optional(), limit: z.number().int().min(1).max(500).default(50), beforeId: z.number().int().positive().optional() }).strict(),
+    input: z
+      .object({
+        saeId: SaeId.optional(),
+        /** Only experiments of this kind. */
+        kind: ExperimentKind.optional(),
+        /** Text found in the logged inputs (prompt, hook, contrast set, watchlist…) or the SAE's name, case-insensitive. */
+        q: z.string().trim().max(200).optional(),
+        limit: z.number().int().min(1).max(500).default(50),
+        beforeId: z.number().int().positive().optional(),
+      })
+      .strict(),
     output: z.array(Experiment),
   }),
   'catalog.experiment': command({

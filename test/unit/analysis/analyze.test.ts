@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCatalog, type Catalog } from '../../../src/catalog/open';
 import { getFeaturePage, searchFeatures } from '../../../src/catalog/queries';
+import { listSaes } from '../../../src/catalog/saes';
 import type { StoredExample } from '../../../src/catalog/types';
 import { insertModel, insertSae } from '../../../src/catalog/writes';
 import { analyzeSae, type AnalyzeOptions } from '../../../src/engine/analysis/analyze';
@@ -245,6 +246,8 @@ async function runAndCheck(model: LoadedModel, opts: { arch: SaeArchitecture; ho
   expect(result.windows).toBe(ref.windows.length);
   expect(result.features).toBe(dSae);
   expect(result.deadFeatures).toBe(2);
+  // The SAE's figures carry the analysis's dead fraction and its token count (#18 finding 3).
+  expect(listSaes(cat).find((s) => s.id === saeId)!.metrics).toMatchObject({ analysis_tokens: ref.tokens, analysis_dead_fraction: 2 / dSae });
   expect(ref.windows.length).toBeGreaterThan(40); // many more candidate windows than k
   expect(largestHeap).toBe(5);
   expect(changed.at(-1)).toContain('features');

@@ -80,7 +80,7 @@ export function App() {
           <AttributionView active={view === 'attribution'} />
           <ProbesAuditView active={view === 'audit'} jobs={jobs} onOpenJobs={() => setView('jobs')} />
           {view === 'watchlists' ? <WatchlistsView jobs={jobs} onOpenJobs={() => setView('jobs')} /> : null}
-          {view === 'jobs' ? <JobsView jobs={jobs} /> : view === 'system' ? <SystemView onJobStarted={() => setView('jobs')} /> : null}
+          {view === 'jobs' ? <JobsView jobs={jobs} /> : view === 'system' ? <SystemView jobs={jobs} onOpenJobs={() => setView('jobs')} /> : null}
           {/* Kept mounted so the search, filters and scroll position survive a trip to another view. */}
           <div className="view-features" hidden={view !== 'features'}>
             <FeaturesView active={view === 'features'} request={requestFor(request, 'feature')} />

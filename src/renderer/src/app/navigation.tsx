@@ -6,7 +6,7 @@ import { createContext, useContext } from 'react';
 export type NavTarget =
   | { to: 'feature'; saeId: number; idx: number }
   | { to: 'experiment'; citeId: string }
-  | { to: 'playground'; saeId: number; idx: number };
+  | { to: 'playground'; saeId: number; idx: number; /** A prompt to start from (the feature's top example). */ prompt?: string };
 
 export type NavRequest<T extends NavTarget['to'] = NavTarget['to']> = Extract<NavTarget, { to: T }> & { serial: number };
 

@@ -10,7 +10,7 @@ import { interventionsOf, type LoggedExperiment, type LoggedInputs, type LoggedO
 type Replay = Pick<CommandOutput<'experiment.replay'>, 'matches' | 'note'>;
 
 /** One logged experiment: what went in, what came out, and a replay that says whether it still matches. */
-export function ExperimentDetail({ experiment }: { experiment: LoggedExperiment }) {
+export function ExperimentDetail({ experiment, saeName }: { experiment: LoggedExperiment; saeName: string | null }) {
   const inputs = experiment.inputs as LoggedInputs;
   const outputs = experiment.outputs as LoggedOutputs;
   const [replay, setReplay] = useState<Replay>();
@@ -53,7 +53,7 @@ export function ExperimentDetail({ experiment }: { experiment: LoggedExperiment 
         <dt>Model</dt>
         <dd className="mono">{inputs.model ?? '—'}</dd>
         <dt>SAE</dt>
-        <dd>{experiment.saeId === null ? '—' : `#${experiment.saeId}`}</dd>
+        <dd>{saeName ?? '—'}</dd>
         <dt>Prompt</dt>
         <dd className="mono exp-prompt-full">{inputs.prompt ?? '—'}</dd>
         <dt>Interventions</dt>

@@ -10,6 +10,7 @@ import { NotesPanel } from './NotesPanel';
 import { TagsPanel } from './TagsPanel';
 import { formatAct, formatDensity } from './tokens';
 import { Token } from '../ui/Token';
+import { examplePrompt } from './example-prompt';
 import { WatchlistAdd } from './WatchlistAdd';
 
 interface Props {
@@ -51,7 +52,7 @@ export function FeaturePageView({ saeId, idx, active, onBack }: Props) {
       ) : null}
       {page.loading && page.data ? <span className="muted">refreshing…</span> : null}
       <span className="fp-actions">
-        <button className="btn small" onClick={() => navigate({ to: 'playground', saeId, idx })} title="Open the playground with this feature as the probe and a steering slider for it">
+        <button className="btn small" onClick={() => { const prompt = page.data ? examplePrompt(page.data.examples) : undefined; navigate({ to: 'playground', saeId, idx, ...(prompt ? { prompt } : {}) }); }} title="Open the playground on this feature's top example, with the feature as the probe and a steering slider for it">
           Try in playground
         </button>
         <WatchlistAdd saeId={saeId} idx={idx} />

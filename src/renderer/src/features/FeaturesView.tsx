@@ -4,6 +4,8 @@ import { useCommand } from '../api/hooks';
 import { FeatureExplorer } from './FeatureExplorer';
 import { FeaturePageView } from './FeaturePageView';
 import type { SaeSummary } from './types';
+import { catalogFigureGroups } from '../ui/sae-figures';
+import { SaeFigures } from '../ui/SaeFigures';
 
 const REMEMBERED_SAE = 'featurescope.features.saeId';
 
@@ -69,13 +71,8 @@ export function FeaturesView({ active, request }: { active: boolean; request?: N
             ))}
           </select>
         </label>
-        {Object.entries(sae.metrics)
-          .slice(0, 4)
-          .map(([k, v]) => (
-            <span key={k} className="muted mono">
-              {k} {Number(v.toPrecision(4))}
-            </span>
-          ))}
+        {/* Evaluation and analysis figures only, each saying over how many tokens (never training's). */}
+        <SaeFigures groups={catalogFigureGroups(sae.metrics, sae.dSae, { training: false })} empty="not evaluated: `featurescope evaluate` gives its CE and KL scores" testId="sae-figures" />
       </div>
       {sae.analysis === null ? (
         <div className="empty">

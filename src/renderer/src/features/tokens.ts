@@ -32,14 +32,7 @@ export function peakIndex(values: readonly number[]): number {
   return best;
 }
 
-/** Density as a percentage with enough digits to tell rare features apart. */
-export function formatDensity(density: number): string {
-  if (density === 0) return '0%';
-  const pct = density * 100;
-  if (pct >= 10) return `${pct.toFixed(1)}%`;
-  if (pct >= 1) return `${pct.toFixed(2)}%`;
-  return `${pct.toPrecision(2)}%`;
-}
+export { formatDensity } from '@shared/format-density';
 
 /** An activation value, three significant digits (tabular, compact). */
 export function formatAct(value: number): string {

@@ -2,7 +2,9 @@ import type { JobInfo, ModelInfo } from '@shared/contract';
 import { call } from '../api/client';
 import { Field, FormError, useAction } from '../ui/forms';
 import { CorpusFields, corpusSpec, type CorpusDraft } from './CorpusFields';
-import { defaultHook, finishedResult, jobById, type CaptureResult, type TrainResult } from './jobResults';
+import { analysisGroup, evaluationGroup, trainingGroup, type FigureGroup } from '../ui/sae-figures';
+import { SaeFigures } from '../ui/SaeFigures';
+import { defaultHook, finishedResult, jobById, type AnalyzeResult, type CaptureResult, type TrainResult } from './jobResults';
 import { JobLine } from './JobLine';
 import { useSessionState } from './useSessionState';
 
@@ -119,7 +121,7 @@ export function GetStarted({ model, jobs, flow, setFlow, onOpenJobs, onOpenFeatu
             <FormError error={step2.error} fields={['name']} />
           </form>
           <JobLine job={train} onOpenJobs={onOpenJobs} />
-          {trained ? <TrainedFigures trained={trained} /> : null}
+          {trained ? <TrainedFigures trained={trained} dSae={dSae} analysed={finishedResult<AnalyzeResult>(analyze)} /> : null}
         </li>
         <li className={`step ${analysed ? 'done' : ''} ${trained ? '' : 'locked'}`} data-step="analyze">
           <div className="step-title">3 · Analyse it over the same corpus</div>
@@ -141,14 +143,19 @@ export function GetStarted({ model, jobs, flow, setFlow, onOpenJobs, onOpenFeatu
   );
 }
 
-/** The figures a new SAE is judged by: reconstruction on training batches, and spliced into the model. */
-function TrainedFigures({ trained }: { trained: TrainResult }) {
-  const e = trained.evaluation?.metrics;
-  const fmt = (v: number | undefined) => (v === undefined ? '—' : v.toFixed(3));
+/**
+ * The figures a new SAE is judged by, each line saying where it comes from: the last training
+ * batch, the end-of-training evaluation (spliced into the model, over N tokens) and, once step 3
+ * ran, the analysis's dead fraction.
+ */
+function TrainedFigures({ trained, dSae, analysed }: { trained: TrainResult; dSae: number; analysed: AnalyzeResult | undefined }) {
+  const evaluation = trained.evaluation?.metrics;
+  const analysis = analysed ? analysisGroup({ analysis_tokens: analysed.tokens, analysis_dead_fraction: analysed.features > 0 ? analysed.deadFeatures / analysed.features : 0 }) : null;
+  const groups = [trainingGroup(trained.metrics, TRAIN.batchSize), evaluation ? evaluationGroup(evaluation, dSae, analysis === null) : null, analysis].filter((g): g is FigureGroup => g !== null);
   return (
-    <p className="muted step-figures" data-testid="trained-figures">
-      explained variance {fmt(trained.metrics.explained_variance)} · L0 {trained.metrics.l0 === undefined ? '—' : trained.metrics.l0.toFixed(1)} · dead {fmt(trained.metrics.dead_fraction)}
-      {e ? ` · spliced into the model over ${trained.evaluation!.windows} windows: ce_loss_score ${fmt(e.ce_loss_score)}, kl_div_score ${fmt(e.kl_div_score)}` : trained.evaluationSkipped ? ` · no evaluation: ${trained.evaluationSkipped}` : ''}
-    </p>
+    <div className="step-figures">
+      <SaeFigures groups={groups} testId="trained-figures" />
+      {!evaluation && trained.evaluationSkipped ? <p className="muted">no evaluation: {trained.evaluationSkipped}</p> : null}
+    </div>
   );
 }

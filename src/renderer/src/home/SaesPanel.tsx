@@ -10,14 +10,9 @@ import { TrainForm } from './TrainForm';
 import { Tabs, type Tab } from '../ui/Tabs';
 import { runningWriterOf } from '../jobs/useJobStart';
 import { useSessionState } from './useSessionState';
+import { catalogFigureGroups } from '../ui/sae-figures';
+import { SaeFigures } from '../ui/SaeFigures';
 
-/** The metrics worth a column, in SAELens names, in the order a reader scans them. */
-const METRICS: Array<[string, string]> = [
-  ['explained_variance', 'expl. var'],
-  ['l0', 'L0'],
-  ['dead_fraction', 'dead'],
-  ['mse', 'mse'],
-];
 
 type FormTab = 'train' | 'import' | 'export';
 const SAE_TABS: ReadonlyArray<Tab<FormTab>> = [
@@ -47,11 +42,7 @@ export function SaesPanel({ saes, models, jobs, onOpenJobs }: { saes: SaeSummary
               <tr>
                 <th>Name · architecture · hook</th>
                 <th className="num">d_sae</th>
-                {METRICS.map(([, label]) => (
-                  <th key={label} className="num">
-                    {label}
-                  </th>
-                ))}
+                <th>Figures, by where they come from</th>
                 <th>Analysis</th>
               </tr>
             </thead>
@@ -66,11 +57,9 @@ export function SaesPanel({ saes, models, jobs, onOpenJobs }: { saes: SaeSummary
                       </div>
                     </td>
                     <td className="num">{formatNumber(s.dSae)}</td>
-                    {METRICS.map(([key, label]) => (
-                      <td key={label} className="num" data-metric={key}>
-                        {s.metrics[key] === undefined ? <span className="muted">—</span> : formatNumber(s.metrics[key])}
-                      </td>
-                    ))}
+                    <td className="sae-figures-cell">
+                      <SaeFigures groups={catalogFigureGroups(s.metrics, s.dSae, { training: true })} empty="no figures yet: evaluate or analyse it" />
+                    </td>
                     <td data-testid="analysis-state">
                       {s.analysis ? (
                         <span title={`analysis #${s.analysis.id}, finished ${formatTime(s.analysis.endedAt ?? s.analysis.startedAt)}`}>{s.analysis.featureCount.toLocaleString()} features</span>
@@ -87,7 +76,7 @@ export function SaesPanel({ saes, models, jobs, onOpenJobs }: { saes: SaeSummary
                   </tr>
                   {analysing === s.id ? (
                     <tr className="static">
-                      <td colSpan={3 + METRICS.length}>
+                      <td colSpan={4}>
                         <AnalyzeForm
                           sae={s}
                           models={models}

@@ -3,6 +3,7 @@ import type { JobInfo, JobResult } from '@shared/contract';
 
 export type CaptureResult = JobResult<'capture.start'>;
 export type TrainResult = JobResult<'sae.train'>;
+export type AnalyzeResult = JobResult<'sae.analyze'>;
 
 export function jobById(jobs: JobInfo[], id: string | undefined): JobInfo | undefined {
   return id === undefined ? undefined : jobs.find((j) => j.id === id);

@@ -190,7 +190,7 @@ function FeatureEdits({ sae, features, onFeatures, onAddFeature, onSliderRelease
                   {f.strength.toFixed(2)}
                 </span>
                 <span className="muted iv-units" title={f.maxAct !== null ? `adds ${formatAct(steeringValue(f))} to the feature's activation` : 'raw units: this SAE has no analysis yet'}>
-                  {f.maxAct !== null ? `× max ${formatAct(f.maxAct)}` : 'raw'}
+                  {f.maxAct !== null ? `adds ${steeringValue(f) > 0 ? '+' : ''}${formatAct(steeringValue(f))} (× max ${formatAct(f.maxAct)}) to the feature` : 'adds this, in raw units, to the feature'}
                 </span>
               </div>
             ) : null}

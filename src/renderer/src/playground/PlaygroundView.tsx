@@ -127,6 +127,7 @@ export function PlaygroundView({ active, request }: { active: boolean; request?:
     setSaeId(target.id);
     setProbeKind('feature');
     setProbeIndex(String(request.idx));
+    if (request.prompt) setPrompt(request.prompt);
     if (target.id !== saeId) setLists({ neurons: listsRef.current.neurons, features: [] }); // edits of another SAE do not apply
     const alreadySteered = target.id === saeId && listsRef.current.features.some((f) => f.feature === request.idx && f.mode === 'steer');
     if (!alreadySteered) void addFeatureOf(target, request.idx, 'steer');

@@ -1,10 +1,10 @@
-import { useState } from 'react';
-import type { DoctorReport } from '@shared/contract';
-import { call, CommandFailed } from '../api/client';
+import type { DoctorReport, JobInfo } from '@shared/contract';
+import { transport } from '../api/client';
 import { useCommand } from '../api/hooks';
+import { BenchmarkPanel } from './BenchmarkPanel';
 import { CorpusFoldersPanel } from './CorpusFoldersPanel';
 
-export function SystemView({ onJobStarted }: { onJobStarted: () => void }) {
+export function SystemView({ jobs, onOpenJobs }: { jobs: JobInfo[]; onOpenJobs: () => void }) {
   const doctor = useCommand('app.doctor', {}, ['engine.status']);
   return (
     <div className="grid-2">
@@ -14,7 +14,7 @@ export function SystemView({ onJobStarted }: { onJobStarted: () => void }) {
         </header>
         {doctor.error ? <p className="error-text">{doctor.error.message}</p> : null}
         {doctor.data ? <EngineFacts report={doctor.data} /> : <p className="muted">Asking the engine…</p>}
-        <BenchmarkForm onJobStarted={onJobStarted} />
+        <BenchmarkPanel jobs={jobs} onOpenJobs={onOpenJobs} />
       </section>
       <section className="panel" aria-label="Versions and paths">
         <header className="panel-head">
@@ -64,48 +64,19 @@ function EngineFacts({ report }: { report: DoctorReport }) {
       </div>
       <div className="kv-row">
         <dt>Mode</dt>
-        <dd>
-          {report.app.mode} · Featurescope {report.app.version} · {report.app.platform}/{report.app.arch}
+        <dd data-testid="app-mode">
+          {modeLabel(report.app.mode)} · Featurescope {report.app.version} · {report.app.platform}/{report.app.arch}
         </dd>
       </div>
     </dl>
   );
 }
 
-function BenchmarkForm({ onJobStarted }: { onJobStarted: () => void }) {
-  const [size, setSize] = useState('512');
-  const [seconds, setSeconds] = useState('3');
-  const [error, setError] = useState<CommandFailed>();
-  const start = async () => {
-    try {
-      setError(undefined);
-      await call('engine.benchmark', { size: Number(size), seconds: Number(seconds) });
-      onJobStarted();
-    } catch (err) {
-      setError(err as CommandFailed);
-    }
-  };
-  return (
-    <form
-      className="inline-form"
-      onSubmit={(e) => {
-        e.preventDefault();
-        void start();
-      }}
-    >
-      <h4>Matmul throughput</h4>
-      <label>
-        Size
-        <input name="size" inputMode="numeric" value={size} onChange={(e) => setSize(e.target.value)} aria-invalid={error?.field === 'size'} />
-      </label>
-      <label>
-        Seconds
-        <input name="seconds" inputMode="decimal" value={seconds} onChange={(e) => setSeconds(e.target.value)} aria-invalid={error?.field === 'seconds'} />
-      </label>
-      <button className="btn primary" type="submit">
-        Measure
-      </button>
-      {error ? <p className="error-text" role="alert">{error.message}</p> : null}
-    </form>
-  );
+/**
+ * How this window reaches the engine, in words. The page itself knows whether it is in a browser
+ * (a WebSocket to serve mode) or the desktop window (IPC); the host's mode says who serves it.
+ */
+export function modeLabel(hostMode: DoctorReport['app']['mode']): string {
+  if (transport === 'websocket') return `browser, served by \`featurescope serve\`${hostMode === 'serve' ? '' : ` (host mode ${hostMode})`}`;
+  return hostMode === 'desktop' ? 'desktop app' : hostMode;
 }
