@@ -168,7 +168,7 @@ test('rank neurons with verification, patch between prompts, and point at a bad 
     const tokenError = rank.locator('[data-field="metric.token"] [role=alert]');
     await expect(tokenError).toContainText('metric.token: token id 99999 is outside');
     await expect(tokenError).toContainText("this model's vocabulary");
-    await expect(result).toBeVisible(); // the last good result stays
+    await expect(result).toHaveCount(0); // a failed run removes the result it would have replaced (#18: no stale results)
 
     await rank.getByLabel('Token', { exact: true }).fill(' the');
     await rank.getByLabel('Patch prompt (optional)').fill('The dogs sat on');
