@@ -95,6 +95,18 @@ export async function runAuditJob({ services, models, saes }: CommandDeps, input
   const contrastSet = { id: set.id, title: set.title, sideA: set.sideA, sideB: set.sideB, version: set.version, attribute };
   const outcome = result.outcome && outcomeRef ? { label: outcomeRef.label, ...result.outcome } : null;
   const comparedPairs = result.comparedPairs.map((i) => set.pairs[i]!);
+  // The figures the report and the job's result both state, in one place.
+  const summary = {
+    sae: saeInfo,
+    method,
+    pairs: result.pairs,
+    unitsTested: result.unitsTested,
+    significantBeforeFloor: result.significantBeforeFloor,
+    significant: result.significant,
+    biasDrivers: result.biasDrivers,
+    outcome,
+    outcomeNote: outcome ? null : (outcomeNote ?? 'No pair lines up token by token, so the outcome was not measured; nothing is tagged bias.'),
+  };
   const { logged: findings, reportPath, exportedTo } = logWithReport(
     catalog,
     () =>
@@ -120,17 +132,9 @@ export async function runAuditJob({ services, models, saes }: CommandDeps, input
         html: renderAuditReport({
           title: `Bias audit: ${set.title || set.id}`,
           model: model.dir,
-          sae: saeInfo,
           contrastSet,
-          method,
-          pairs: result.pairs,
+          ...summary,
           comparedPairs: comparedPairs.length,
-          unitsTested: result.unitsTested,
-          significantBeforeFloor: result.significantBeforeFloor,
-          significant: result.significant,
-          biasDrivers: result.biasDrivers,
-          outcome,
-          outcomeNote: outcome ? null : (outcomeNote ?? 'No pair lines up token by token, so the outcome was not measured; nothing is tagged bias.'),
           probe: result.probe,
           createdAt,
           findings,
@@ -144,18 +148,10 @@ export async function runAuditJob({ services, models, saes }: CommandDeps, input
   return {
     contrastSet,
     model: model.dir,
-    sae: saeInfo,
-    method,
+    ...summary,
     reportPath,
     exportedTo,
-    pairs: result.pairs,
     comparedPairs: result.comparedPairs.length,
-    unitsTested: result.unitsTested,
-    significantBeforeFloor: result.significantBeforeFloor,
-    significant: result.significant,
-    biasDrivers: result.biasDrivers,
-    outcome,
-    outcomeNote: outcome ? null : (outcomeNote ?? 'No pair lines up token by token, so the outcome was not measured; nothing is tagged bias.'),
     findings: findings.map(({ valuesA: _a, valuesB: _b, ...f }) => ({ ...f, tagged: f.tagged ?? false, tag: f.tag ?? null, label: f.label ?? null })),
   };
 }
