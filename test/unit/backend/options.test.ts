@@ -3,16 +3,7 @@ import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { FeaturescopeError } from '../../../src/shared/errors';
 import { resolveBackendOptions } from '../../../src/engine/backend/options';
-
-function rejection(fn: () => unknown): FeaturescopeError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof FeaturescopeError) return err;
-    throw err;
-  }
-  throw new Error('expected a FeaturescopeError');
-}
+import { errorOf as rejection } from '../error-of';
 
 describe('resolveBackendOptions', () => {
   it('defaults to auto on every core, with the cpu fallback refused', () => {

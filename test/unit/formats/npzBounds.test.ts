@@ -16,6 +16,7 @@ import { mulberry32 } from '../../../src/engine/random';
 import { loadGemmaScopeNpz } from '../../../src/engine/sae/io/loadSae';
 import { FeaturescopeError } from '../../../src/shared/errors';
 import { useEngineBackend } from '../sae/helpers/backend';
+import { errorOf } from '../error-of';
 
 // An accepted archive becomes an SAE, whose weights are tensors: the engine's backend must be up.
 beforeAll(useEngineBackend);
@@ -120,16 +121,6 @@ function deflatedBomb(name: string, head: Buffer, size: number): Entry {
   const data = bombStream(head, size);
   // The CRC of the declared content is never reached: the entry must be refused before that.
   return { name, data, method: 8, size, crc: 0 };
-}
-
-function errorOf(fn: () => unknown): FeaturescopeError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof FeaturescopeError) return err;
-    throw err;
-  }
-  throw new Error('expected a FeaturescopeError');
 }
 
 /** The five arrays of a Gemma Scope params.npz for d_in × d_sae, as stored entries. */

@@ -7,20 +7,11 @@ import { describe, expect, it } from 'vitest';
 import { FeaturescopeError } from '../../../src/shared/errors';
 import { parseModelConfig } from '../../../src/engine/model/config';
 import { ropeInverseFrequencies } from '../../../src/engine/model/layers';
+import { errorOf } from '../error-of';
 
 const FIXTURES = resolve(__dirname, '../../fixtures/models');
 const fixtureConfig = (name: string): Record<string, unknown> => JSON.parse(readFileSync(join(FIXTURES, name, 'config.json'), 'utf8'));
 const parse = (obj: unknown) => parseModelConfig(JSON.stringify(obj));
-
-function errorOf(fn: () => unknown): FeaturescopeError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof FeaturescopeError) return err;
-    throw err;
-  }
-  throw new Error('expected a FeaturescopeError');
-}
 
 describe('parseModelConfig', () => {
   it('reads GPT-2 with HF defaults', () => {

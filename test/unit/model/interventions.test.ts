@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../src/engine/backend';
 import { compileInterventions, type HookFn } from '../../../src/engine/model/interventions';
 import { FeaturescopeError } from '../../../src/shared/errors';
+import { errorOf } from '../error-of';
 
 // [batch 1, pos 3, width 4]
 const ACT = [
@@ -24,16 +25,6 @@ function apply(iv: unknown, positionOffset = 0, act: number[][][] = ACT): number
 function closeTo(actual: number[][][], expected: number[][][]): void {
   expect(actual.flat(2).length).toBe(expected.flat(2).length);
   actual.flat(2).forEach((v, i) => expect(v).toBeCloseTo(expected.flat(2)[i] ?? NaN, 5));
-}
-
-function errorOf(fn: () => unknown): FeaturescopeError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof FeaturescopeError) return err;
-    throw err;
-  }
-  throw new Error('expected a FeaturescopeError');
 }
 
 const hook = 'blocks.0.hook_resid_post';

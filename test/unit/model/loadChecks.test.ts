@@ -11,6 +11,7 @@ import { SafetensorsFile, type TensorToWrite, writeSafetensors } from '../../../
 import { loadModel } from '../../../src/engine/model/load';
 import { ModelTokenizer } from '../../../src/engine/model/tokenizer';
 import { FeaturescopeError } from '../../../src/shared/errors';
+import { asyncErrorOf as errorOf } from '../error-of';
 
 const FIXTURES = resolve(__dirname, '../../fixtures/models');
 let dir: string;
@@ -21,16 +22,6 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'fs-load-checks-'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function errorOf(fn: () => unknown): Promise<FeaturescopeError> {
-  try {
-    await fn();
-  } catch (err) {
-    if (err instanceof FeaturescopeError) return err;
-    throw err;
-  }
-  throw new Error('expected a FeaturescopeError');
-}
 
 function copyOf(name: string): string {
   const to = join(dir, `${name}-${copies++}`);

@@ -11,19 +11,10 @@ import { type LoadedModel, loadModel } from '../../../src/engine/model/load';
 import { SafetensorsFile, writeSafetensors } from '../../../src/engine/formats/safetensors';
 import { topTokens } from '../../../src/engine/model/sampling';
 import { FeaturescopeError } from '../../../src/shared/errors';
+import { asyncErrorOf as errorOf } from '../error-of';
 
 const FIXTURES = resolve(__dirname, '../../fixtures/models');
 const NAMES = ['gpt2', 'llama', 'qwen2', 'gemma2'];
-
-async function errorOf(fn: () => unknown): Promise<FeaturescopeError> {
-  try {
-    await fn();
-  } catch (err) {
-    if (err instanceof FeaturescopeError) return err;
-    throw err;
-  }
-  throw new Error('expected a FeaturescopeError');
-}
 
 async function collect(it: AsyncGenerator<{ token: number }, string>): Promise<{ tokens: number[]; reason: string }> {
   const tokens: number[] = [];

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { writeSafetensors } from '../../../src/engine/formats/safetensors';
 import { loadSaeLens } from '../../../src/engine/sae/io/saelens';
 import { FeaturescopeError } from '../../../src/shared/errors';
+import { errorOf } from '../error-of';
 
 const work = mkdtempSync(join(tmpdir(), 'fs-sae-limits-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -20,16 +21,6 @@ function folder(cfg: Record<string, unknown>): string {
   // A real (tiny) weights file: the cfg numbers must be refused before it is even opened.
   writeSafetensors(join(dir, 'sae_weights.safetensors'), [{ name: 'W_enc', dtype: 'F32', shape: [1], data: new Float32Array(1) }]);
   return dir;
-}
-
-function errorOf(fn: () => unknown): FeaturescopeError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof FeaturescopeError) return err;
-    throw err;
-  }
-  throw new Error('expected a FeaturescopeError');
 }
 
 describe('SAELens cfg.json numbers are capped', () => {
