@@ -82,10 +82,12 @@ export function get(port: number, path: string, headers: Record<string, string> 
   });
 }
 
-/** Write raw bytes on a fresh TCP connection; resolve with what came back before it closed or went quiet. */
-export function rawExchange(port: number, bytes: Buffer | string, quietMs = 300): Promise<Buffer> {
+/**
+ * What the server writes back on `socket` until it closes or goes quiet for `quietMs`; `start` sends
+ * the bytes and is handed the quiet timer to arm once they are written.
+ */
+function readUntilQuiet(socket: Socket, quietMs: number, start: (idle: () => void) => void): Promise<Buffer> {
   return new Promise((ok) => {
-    const socket = connect(port, '127.0.0.1');
     const chunks: Buffer[] = [];
     let timer: NodeJS.Timeout | undefined;
     const done = () => {
@@ -103,10 +105,14 @@ export function rawExchange(port: number, bytes: Buffer | string, quietMs = 300)
       chunks.push(d);
       idle();
     });
-    socket.on('connect', () => {
-      socket.write(bytes, () => idle());
-    });
+    start(idle);
   });
+}
+
+/** Write raw bytes on a fresh TCP connection; resolve with what came back before it closed or went quiet. */
+export function rawExchange(port: number, bytes: Buffer | string, quietMs = 300): Promise<Buffer> {
+  const socket = connect(port, '127.0.0.1');
+  return readUntilQuiet(socket, quietMs, (idle) => socket.on('connect', () => socket.write(bytes, () => idle())));
 }
 
 /** A client WebSocket frame (masked, as RFC 6455 requires of clients). `length` may lie about the payload. */
@@ -204,24 +210,7 @@ export function rawWebSocket(port: number, path: string, headers: Record<string,
 
 /** Send frames on an upgraded raw socket; resolve with what the server wrote back until it closed or went quiet. */
 export function sendFrames(socket: Socket, frames: Buffer[], quietMs = 300): Promise<Buffer> {
-  return new Promise((ok) => {
-    const chunks: Buffer[] = [];
-    let timer: NodeJS.Timeout | undefined;
-    const done = () => {
-      clearTimeout(timer);
-      socket.destroy();
-      ok(Buffer.concat(chunks));
-    };
-    const idle = () => {
-      clearTimeout(timer);
-      timer = setTimeout(done, quietMs);
-    };
-    socket.on('error', done);
-    socket.on('close', done);
-    socket.on('data', (d) => {
-      chunks.push(d);
-      idle();
-    });
+  return readUntilQuiet(socket, quietMs, (idle) => {
     socket.write(Buffer.concat(frames), () => idle());
     idle();
   });
