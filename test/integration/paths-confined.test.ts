@@ -2,7 +2,7 @@
 // window) reads corpora only from the workspace's corpus folders and writes only into the
 // workspace; the CLI reads and writes where its user typed; nothing existing is overwritten
 // without force; errors never quote file contents. The real host and engine process, real files.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -142,6 +142,28 @@ describe('paths are confined for browser callers, and nothing is overwritten una
     expect((await jobError(browser, 'catalog.export', { saeId, format: 'csv', path: join(workspace, 'exports', 'escape', 'x.csv') })).message).toContain('is outside the workspace');
     const inside = await runJob(browser, 'catalog.export', { saeId, format: 'neuronpedia-jsonl', path: join(workspace, 'exports', 'seeded.jsonl') });
     expect(inside.path).toBe(join(workspace, 'exports', 'seeded.jsonl'));
+  }, 60_000);
+
+  it('catalog.export as a Neuronpedia folder or an HTML dashboard: confined for a browser, nothing replaced unasked, bad feature lists refused by value', async () => {
+    const away = join(outside, 'np-away');
+    expect(await jobError(browser, 'catalog.export', { saeId, format: 'neuronpedia', path: away })).toMatchObject({ field: 'path', message: expect.stringContaining('is outside the workspace') });
+    expect(existsSync(away)).toBe(false);
+    const folder = join(workspace, 'exports', 'np');
+    const np = await runJob(browser, 'catalog.export', { saeId, format: 'neuronpedia', path: folder });
+    expect(np).toMatchObject({ path: folder, features: 2 });
+    expect(readdirSync(join(folder, 'features'))).toEqual(['batch-0.jsonl.gz']);
+    expect((await jobError(browser, 'catalog.export', { saeId, format: 'neuronpedia', path: folder })).message).toContain(`${folder} exists and is not empty; nothing was written`);
+
+    const page = join(workspace, 'exports', 'dash.html');
+    expect(await jobError(browser, 'catalog.export', { saeId, format: 'html', path: page })).toMatchObject({ field: 'features' });
+    expect(await jobError(browser, 'catalog.export', { saeId, format: 'csv', path: join(workspace, 'exports', 'x.csv'), features: [0] })).toMatchObject({ field: 'features' });
+    const missing = await jobError(browser, 'catalog.export', { saeId, format: 'html', path: page, features: [1, 99] });
+    expect(missing).toMatchObject({ field: 'features', message: expect.stringContaining('has no feature 99') });
+    expect(existsSync(page)).toBe(false);
+    const dash = await runJob(browser, 'catalog.export', { saeId, format: 'html', path: page, features: [1, 0] });
+    expect(dash.features).toBe(2);
+    const html = readFileSync(page, 'utf8');
+    expect(html.indexOf('id="feature-1"')).toBeLessThan(html.indexOf('id="feature-0"'));
   }, 60_000);
 
   it('sae.export: a browser writes only into the workspace; a non-empty folder only with force', async () => {

@@ -24,25 +24,48 @@ const feature = flagsFor('catalog.feature', { fields: { saeId: saeFlag } });
 // folder), so its flags are the CLI's own, spelled as both commands' fields mean them.
 const EXPORT_FLAGS = handFlags({
   sae: { type: 'string', value: 'ID|NAME', description: 'The SAE to export, by catalog id or name (required)' },
-  format: { type: 'string', value: 'csv|neuronpedia-jsonl|saelens', description: 'The analysed features as CSV or Neuronpedia-like JSON Lines, or the SAE as a SAELens folder (required)' },
-  out: { type: 'string', value: 'PATH', description: 'The file to write (a folder for saelens) (required)' },
+  format: {
+    type: 'string',
+    value: 'csv|neuronpedia-jsonl|neuronpedia|html|saelens',
+    description: 'The analysed features as CSV, Neuronpedia-like JSON Lines, a folder in Neuronpedia’s import layout, an HTML dashboard of --features, or the SAE as a SAELens folder (required)',
+  },
+  out: { type: 'string', value: 'PATH', description: 'The file to write (a folder for neuronpedia and saelens) (required)' },
+  features: { type: 'string', value: 'N,M,…', description: 'The features of an html dashboard, in the order shown (html only)' },
   force: { type: 'boolean', description: 'Replace an existing file, or write into a non-empty folder' },
 });
 const EXAMPLES_FLAG = handFlags({ examples: { type: 'string', value: 'N', description: 'Top examples to print (default 5)' } });
 
+const EXPORT_FORMATS = ['csv', 'neuronpedia-jsonl', 'neuronpedia', 'html', 'saelens'] as const;
+const isExportFormat = (f: string): f is (typeof EXPORT_FORMATS)[number] => (EXPORT_FORMATS as readonly string[]).includes(f);
+
+/** "3,17, 42" → [3, 17, 42]; anything but non-negative integers is refused by value. */
+function parseFeatureList(text: string): number[] {
+  return text.split(',').map((part) => {
+    const t = part.trim();
+    if (!/^\d+$/.test(t)) throw new FeaturescopeError('invalid_input', `--features: "${t}" is not a feature number; give numbers separated by commas, e.g. 3,17`, 'features');
+    return Number(t);
+  });
+}
+
 export const catalogCommands: Record<string, CliCommand> = {
   export: {
-    summary: 'Export an SAE: its analysed features as CSV or Neuronpedia-like JSON Lines, or the SAE as a SAELens folder',
+    summary: 'Export an SAE: its analysed features as CSV, Neuronpedia JSON Lines or import folder, an HTML dashboard, or the SAE as a SAELens folder',
     usage: [
-      'featurescope export --sae ID|NAME --format csv|neuronpedia-jsonl|saelens --out PATH [--force]',
+      'featurescope export --sae ID|NAME --format csv|neuronpedia-jsonl|neuronpedia|html|saelens --out PATH [--features N,M] [--force]',
       '',
-      'Writes where --out says (a file; a folder for saelens). An existing file, or a non-empty folder, is',
-      'left alone unless --force is given.',
+      'Writes where --out says (a file; a folder for neuronpedia and saelens). An existing file, or a',
+      'non-empty folder, is left alone unless --force is given. neuronpedia writes Neuronpedia’s import',
+      'layout (features/, activations/, explanations/ as .jsonl.gz); html writes one self-contained page',
+      '(no scripts) of the --features given, to send to someone without the app.',
     ].join('\n'),
     flags: EXPORT_FLAGS,
     async run(values, host) {
       const format = requireString(values, 'format');
-      if (format !== 'csv' && format !== 'neuronpedia-jsonl' && format !== 'saelens') throw new FeaturescopeError('invalid_input', `--format: "${format}" is not one of csv, neuronpedia-jsonl, saelens.`, 'format');
+      if (!isExportFormat(format)) throw new FeaturescopeError('invalid_input', `--format: "${format}" is not one of ${EXPORT_FORMATS.join(', ')}.`, 'format');
+      const features = values.features === undefined ? undefined : parseFeatureList(String(values.features));
+      if ((format === 'html') !== (features !== undefined)) {
+        throw new FeaturescopeError('invalid_input', format === 'html' ? '--features: the html dashboard needs the features to show, e.g. --features 3,17' : `--features: only --format html takes a list of features`, 'features');
+      }
       const out = resolve(requireString(values, 'out'));
       const force = values.force === true;
       const h = await host();
@@ -52,7 +75,7 @@ export const catalogCommands: Record<string, CliCommand> = {
         process.stdout.write(`SAELens folder ${r.dir}: ${r.files.join(', ')}\n`);
         return 0;
       }
-      const r = await runJob(h, 'catalog.export', { saeId, format, path: out, force }, progressToStderr());
+      const r = await runJob(h, 'catalog.export', { saeId, format, path: out, force, ...(features ? { features } : {}) }, progressToStderr());
       clearProgress();
       process.stdout.write(`${r.features} features, ${r.bytes} bytes → ${r.path}\n`);
       return 0;

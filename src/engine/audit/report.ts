@@ -3,6 +3,7 @@
 
 import type { AuditRunResult } from '../../shared/contract';
 import type { UnitEvidence } from './audit';
+import { escapeHtml as esc, reportHead } from '../report-html';
 
 export interface ReportFinding extends UnitEvidence {
   /** exp-000123 of the logged finding. */
@@ -34,7 +35,6 @@ export interface AuditReport {
   findings: ReportFinding[];
 }
 
-const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const num = (v: number | null): string => (v === null ? '—' : !Number.isFinite(v) ? (v > 0 ? '∞' : '−∞') : Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(2) : v.toFixed(3));
 /** An SAE feature by its number and label (`f186 "indentation"`), a neuron by hook[index]. */
 const unitName = (f: ReportFinding): string => (f.unitKind === 'sae-feature' ? `feature ${f.index}${f.label ? ` “${f.label.length > 40 ? `${f.label.slice(0, 39)}…` : f.label}”` : ''}` : `${f.hook}[${f.index}]`);
@@ -81,6 +81,12 @@ function distributionChart(f: ReportFinding, sideA: string, sideB: string): stri
   return `<svg class="chart dist" role="img" aria-label="Activation distributions of ${esc(unitName(f))}" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}"><text x="0" y="24" class="lbl">${esc(sideA)}</text><text x="0" y="54" class="lbl">${esc(sideB)}</text>${row(f.valuesA, 20, COLOR_A)}${row(f.valuesB, 50, COLOR_B)}${tick(mean(f.valuesA), 20, COLOR_A)}${tick(mean(f.valuesB), 50, COLOR_B)}<line x1="70" y1="72" x2="${w - 20}" y2="72" stroke="#888"/><text x="70" y="86" class="lbl">${num(lo)}</text><text x="${w - 20}" y="86" text-anchor="end" class="lbl">${num(hi)}</text></svg>`;
 }
 
+const REPORT_CSS = `body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:60em;color:#222;padding:0 1em}
+h1{font-size:1.5em}h3{font-size:1.1em;margin-bottom:.3em}.kind{font-weight:normal;color:#666;font-size:.85em}
+table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:2px 8px;text-align:right;font-variant-numeric:tabular-nums}th{background:#f3f3f3;font-weight:600}
+.chart .lbl{font-size:11px;fill:#333}.finding{border-top:1px solid #ddd;padding-top:.5em}code{background:#f3f3f3;padding:0 3px}
+dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px}dt{color:#666}`;
+
 export function renderAuditReport(r: AuditReport): string {
   const cs = r.contrastSet;
   const m = r.method;
@@ -99,16 +105,7 @@ ${distributionChart(f, cs.sideA, cs.sideB)}
     .join('\n');
   const sae = r.sae;
   const outcome = r.outcome;
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<title>${esc(r.title)}</title>
-<style>
-body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:60em;color:#222;padding:0 1em}
-h1{font-size:1.5em}h3{font-size:1.1em;margin-bottom:.3em}.kind{font-weight:normal;color:#666;font-size:.85em}
-table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:2px 8px;text-align:right;font-variant-numeric:tabular-nums}th{background:#f3f3f3;font-weight:600}
-.chart .lbl{font-size:11px;fill:#333}.finding{border-top:1px solid #ddd;padding-top:.5em}code{background:#f3f3f3;padding:0 3px}
-dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px}dt{color:#666}
-</style></head><body>
+  return `${reportHead(r.title, REPORT_CSS)}<body>
 <h1>${esc(r.title)}</h1>
 <dl><dt>Model</dt><dd>${esc(r.model)}</dd>
 <dt>Units</dt><dd>${sae ? `SAE “${esc(sae.name)}” (#${sae.id}): ${esc(sae.architecture)}, ${sae.width} features at ${esc(sae.hook)}; content sha256 <code>${esc(sae.contentHash || 'unreadable')}</code>` : 'MLP neurons'}</dd>

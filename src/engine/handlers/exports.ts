@@ -1,10 +1,14 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { exportFeatureCsv, exportNeuronpediaJsonl, findSae } from '../../catalog';
+import { basename, join } from 'node:path';
+import { exportFeatureCsv, exportNeuronpediaJsonl, findSae, getFeaturePage } from '../../catalog';
+import { neuronpediaSource } from '../../catalog/export-neuronpedia';
+import { appVersion } from '../../node/versions';
 import { FeaturescopeError } from '../../shared/errors';
 import { AtomicFileWriter, writeFileAtomic } from '../formats/atomic';
 import { CFG_FILE, WEIGHTS_FILE } from '../sae/io/saelens';
 import type { EngineServices } from '../services';
+import { renderFeatureDashboard } from '../exports/feature-dashboard';
+import { writeNeuronpediaFolder } from '../exports/neuronpedia-folder';
 import { checkOutputFile, checkOutputFolder } from './output-path';
 import type { CallHandlers, JobHandlers } from './registry';
 
@@ -27,12 +31,37 @@ export function exportHandlers(services: EngineServices): { calls: Pick<CallHand
       },
     },
     jobs: {
-      'catalog.export': async ({ saeId, format, path: given, force }, ctx) => {
+      'catalog.export': async ({ saeId, format, path: given, force, features: chosen }, ctx) => {
         const catalog = services.catalog();
         // Checked before any work: a browser writes only into the workspace, nothing is replaced unasked.
-        const path = checkOutputFile(given, { caller: ctx.caller, workspace: services.paths.workspace, force, field: 'path' });
+        const rules = { caller: ctx.caller, workspace: services.paths.workspace, force, field: 'path' };
+        const path = format === 'neuronpedia' ? checkOutputFolder(given, rules) : checkOutputFile(given, rules);
         const sae = findSae(catalog, saeId);
         if (!sae) throw new FeaturescopeError('not_found', `There is no SAE ${saeId} in the catalog; nothing was written.`, 'saeId');
+        const modelName = sae.trainedOn ?? '';
+        if (format === 'neuronpedia') {
+          const src = neuronpediaSource(catalog, saeId, basename(modelName) || sae.name);
+          const meter = ctx.meter('features', sae.dSae);
+          const r = writeNeuronpediaFolder(catalog, saeId, src, path, {
+            onBatch: (n) => {
+              ctx.throwIfCancelled();
+              meter.update(n);
+            },
+          });
+          meter.update(r.features, { force: true });
+          return { path, ...r };
+        }
+        if (format === 'html') {
+          const idxs = chosen ?? [];
+          // Every page is read (and a missing feature refused by number) before the file is created.
+          const pages = idxs.map((idx) => {
+            if (idx >= sae.dSae) throw new FeaturescopeError('invalid_input', `features: SAE "${sae.name}" has no feature ${idx} (it has ${sae.dSae}, numbered 0–${sae.dSae - 1}); nothing was written.`, 'features');
+            return getFeaturePage(catalog, saeId, idx);
+          });
+          const html = renderFeatureDashboard({ sae: pages[0]!.sae, model: modelName, appVersion: appVersion(services.paths.appRoot), createdAt: Date.now(), features: pages });
+          writeFileAtomic(path, html);
+          return { path, features: pages.length, bytes: Buffer.byteLength(html) };
+        }
         const total = sae.dSae;
         const meter = ctx.meter('features', total);
         const out = AtomicFileWriter.create(path);
@@ -51,8 +80,7 @@ export function exportHandlers(services: EngineServices): { calls: Pick<CallHand
           }
         };
         try {
-          const modelId = sae?.trainedOn ?? '';
-          const n = format === 'csv' ? exportFeatureCsv(catalog, saeId, write) : exportNeuronpediaJsonl(catalog, saeId, modelId, write);
+          const n = format === 'csv' ? exportFeatureCsv(catalog, saeId, write) : exportNeuronpediaJsonl(catalog, saeId, modelName, write);
           out.commit();
           meter.update(n, { force: true });
           return { path, features: n, bytes };

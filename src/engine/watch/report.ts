@@ -4,6 +4,7 @@
 
 import { tokenLabelText } from '../../shared/token-display';
 import type { Flag } from './scan';
+import { escapeHtml as esc, reportHead } from '../report-html';
 
 /** A flagged context as the report shows it (its token ids, kept for replay, are not shown). */
 export type ReportContext = Omit<Flag, 'scanned'>;
@@ -34,7 +35,6 @@ export interface ScanReport {
   features: ReportFeature[];
 }
 
-const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const num = (v: number): string => (!Number.isFinite(v) ? String(v) : Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(2) : Number(v.toPrecision(4)).toString());
 /** A token of running text as the app shows it (shared/token-display): spaces kept, a newline ↵, a tab →, bytes <0xE2>. */
 const visible = (t: string): string => tokenLabelText(t, 'inline');
@@ -70,6 +70,15 @@ function contextLine(c: ReportContext, f: ReportFeature): string {
   return `<div class="ctx"><span class="peak-val">${num(c.peak)}</span><span class="where">doc ${c.doc} · token ${c.position} · ${c.tokensOver} over</span><span class="toks">${tokens}</span></div>`;
 }
 
+const REPORT_CSS = `body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:64em;color:#222;padding:0 1em}
+h1{font-size:1.5em}h3{font-size:1.1em;margin-bottom:.2em}.title{font-weight:normal;color:#555}
+dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px}dt{color:#666}code{background:#f3f3f3;padding:0 3px}
+.chart .lbl{font-size:11px;fill:#333}.feature{border-top:1px solid #ddd;padding-top:.5em}
+.ctx{display:grid;grid-template-columns:5em 14em auto;gap:8px;align-items:baseline;padding:2px 0;border-bottom:1px solid #f0f0f0}
+.peak-val{font-variant-numeric:tabular-nums;text-align:right;font-weight:600}.where{color:#777;font-size:12px}
+.toks{font-family:ui-monospace,monospace;font-size:12.5px;white-space:pre-wrap;word-break:break-word}
+.toks span{border-radius:2px}.toks .over{text-decoration:underline;text-decoration-color:#a33}.toks .peak{outline:1px solid #a33}.none{color:#777}`;
+
 export function renderScanReport(r: ScanReport): string {
   const sections = r.features
     .map(
@@ -81,19 +90,7 @@ ${f.top.length > 0 ? f.top.map((c) => contextLine(c, f)).join('\n') : '<p class=
     )
     .join('\n');
   const total = r.features.reduce((s, f) => s + f.flagged, 0);
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<title>Watchlist scan: ${esc(r.watchlist)}</title>
-<style>
-body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:64em;color:#222;padding:0 1em}
-h1{font-size:1.5em}h3{font-size:1.1em;margin-bottom:.2em}.title{font-weight:normal;color:#555}
-dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px}dt{color:#666}code{background:#f3f3f3;padding:0 3px}
-.chart .lbl{font-size:11px;fill:#333}.feature{border-top:1px solid #ddd;padding-top:.5em}
-.ctx{display:grid;grid-template-columns:5em 14em auto;gap:8px;align-items:baseline;padding:2px 0;border-bottom:1px solid #f0f0f0}
-.peak-val{font-variant-numeric:tabular-nums;text-align:right;font-weight:600}.where{color:#777;font-size:12px}
-.toks{font-family:ui-monospace,monospace;font-size:12.5px;white-space:pre-wrap;word-break:break-word}
-.toks span{border-radius:2px}.toks .over{text-decoration:underline;text-decoration-color:#a33}.toks .peak{outline:1px solid #a33}.none{color:#777}
-</style></head><body>
+  return `${reportHead(`Watchlist scan: ${r.watchlist}`, REPORT_CSS)}<body>
 <h1>Watchlist scan: ${esc(r.watchlist)}</h1>
 <dl><dt>SAE</dt><dd>${esc(r.sae)} at <code>${esc(r.hook)}</code></dd><dt>Model</dt><dd>${esc(r.model)}</dd>
 <dt>Source</dt><dd>${esc(r.source)}: ${r.tokens.toLocaleString('en-US')} tokens in ${r.contexts.toLocaleString('en-US')} contexts, ${num(r.seconds)} s</dd>

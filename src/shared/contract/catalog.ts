@@ -6,6 +6,9 @@ import { Experiment, ExperimentKind, ExperimentRef, FeaturePage, SaeSummary, Sea
 export { SaeSummary };
 
 const SaeId = z.number().int().positive();
+const Idx = z.number().int().nonnegative();
+/** At most this many features on one dashboard page (each carries its examples). */
+export const EXPORT_DASHBOARD_FEATURES_MAX = 1000;
 const FeatureIdx = z.number().int().nonnegative().describe('Feature index in the SAE');
 const FeatureKey = { saeId: SaeId, idx: FeatureIdx };
 
@@ -76,17 +79,25 @@ export const catalogCommands = {
     output: z.object({ removed: z.boolean() }),
   }),
   'catalog.export': jobCommand({
-    summary: 'Export an analysed SAE’s features: the feature table as CSV, or one Neuronpedia-like JSON object per feature (JSON Lines)',
+    summary:
+      'Export an analysed SAE’s features: the feature table as CSV, one Neuronpedia-like JSON object per feature (JSON Lines), a folder in Neuronpedia’s import layout, or a self-contained HTML dashboard of chosen features',
     input: z
       .object({
         saeId: SaeId,
-        format: z.enum(['csv', 'neuronpedia-jsonl']),
-        /** The file to write (absolute); written to a temporary file and renamed when complete. From the app: inside the workspace. */
+        /** csv and neuronpedia-jsonl write one file; neuronpedia writes a folder (features/, activations/, explanations/ as .jsonl.gz); html writes one page of the given features. */
+        format: z.enum(['csv', 'neuronpedia-jsonl', 'neuronpedia', 'html']),
+        /** The file (or, for neuronpedia, the folder) to write (absolute); written beside it and renamed when complete. From the app: inside the workspace. */
         path: AbsolutePath,
-        /** Replace the file if it exists (otherwise an existing file is refused and left alone). */
+        /** The features of an html dashboard, in the order shown (only html takes a list). */
+        features: z.array(Idx).min(1).max(EXPORT_DASHBOARD_FEATURES_MAX).optional().describe('Feature indices for the html dashboard, e.g. [3, 17]'),
+        /** Replace the file (or fill a non-empty folder) if it exists (otherwise it is refused and left alone). */
         force: z.boolean().default(false),
       })
-      .strict(),
+      .strict()
+      .refine((i) => (i.format === 'html') === (i.features !== undefined), {
+        message: 'the html dashboard needs the features to show (e.g. --features 3,17), and only the html dashboard takes a list',
+        path: ['features'],
+      }),
     output: JobRef,
     result: z.object({ path: z.string(), features: z.number(), bytes: z.number() }),
   }),

@@ -6,23 +6,28 @@ import { claimError, Field, FormError, useAction } from '../ui/forms';
 import { jobById } from './jobResults';
 import { JobLine } from './JobLine';
 
-const FIELDS = ['saeId', 'dir', 'path'];
+const FIELDS = ['saeId', 'dir', 'path', 'features'];
 
-type What = 'saelens' | 'csv' | 'neuronpedia-jsonl';
+type What = 'saelens' | 'csv' | 'neuronpedia-jsonl' | 'neuronpedia' | 'html';
 
-/** sae.export (a SAELens folder) or catalog.export (the analysed features as CSV or JSON Lines). */
+/** What each export writes, as the suggested name's ending: a folder for saelens and neuronpedia. */
+const SUFFIX: Record<What, string> = { saelens: '', csv: '-features.csv', 'neuronpedia-jsonl': '-features.jsonl', neuronpedia: '-neuronpedia', html: '-dashboard.html' };
+const IS_FOLDER: Record<What, boolean> = { saelens: true, csv: false, 'neuronpedia-jsonl': false, neuronpedia: true, html: false };
+
+/** sae.export (a SAELens folder) or catalog.export (the analysed features as CSV, JSON Lines, a Neuronpedia folder or an HTML dashboard). */
 export function ExportForm({ saes, jobs, onOpenJobs }: { saes: SaeSummary[]; jobs: JobInfo[]; onOpenJobs: () => void }) {
   const [saeId, setSaeId] = useState<number | undefined>(saes[0]?.id);
   const [what, setWhat] = useState<What>('saelens');
   const [path, setPath] = useState('');
   const [force, setForce] = useState(false);
+  const [featureList, setFeatureList] = useState('');
   // The app writes only into its workspace: suggest its exports folder.
   const workspace = useCommand('app.doctor', {}).data?.paths.workspace;
   const [done, setDone] = useState<string>();
   const [jobId, setJobId] = useState<string>();
   const action = useAction();
   const chosen = saes.find((s) => s.id === saeId) ?? saes[0];
-  const suggested = workspace && chosen ? `${workspace}/exports/${chosen.name}${what === 'saelens' ? '' : what === 'csv' ? '-features.csv' : '-features.jsonl'}` : '';
+  const suggested = workspace && chosen ? `${workspace}/exports/${chosen.name}${SUFFIX[what]}` : '';
   const target = path.trim() === '' ? suggested : path.trim();
   const submit = async () => {
     setDone(undefined);
@@ -31,7 +36,9 @@ export function ExportForm({ saes, jobs, onOpenJobs }: { saes: SaeSummary[]; job
       const r = await action.run(() => call('sae.export', { saeId: chosen.id, dir: target, force }));
       if (r) setDone(`Wrote ${r.files.join(' and ')} to ${r.dir}`);
     } else {
-      const r = await action.run(() => call('catalog.export', { saeId: chosen.id, format: what, path: target, force }));
+      // The list is sent as typed; the engine refuses a number the SAE does not have, by value.
+      const features = what === 'html' ? featureList.split(/[\s,]+/).filter((t) => t !== '').map(Number) : undefined;
+      const r = await action.run(() => call('catalog.export', { saeId: chosen.id, format: what, path: target, force, ...(features ? { features } : {}) }));
       if (r) setJobId(r.jobId);
     }
   };
@@ -65,10 +72,21 @@ export function ExportForm({ saes, jobs, onOpenJobs }: { saes: SaeSummary[]; job
           <option value="neuronpedia-jsonl" disabled={!chosen?.analysis}>
             Features, Neuronpedia-like (JSON Lines)
           </option>
+          <option value="neuronpedia" disabled={!chosen?.analysis}>
+            Neuronpedia import folder (.jsonl.gz)
+          </option>
+          <option value="html" disabled={!chosen?.analysis}>
+            Feature dashboard (one HTML file, no scripts)
+          </option>
         </select>
       </Field>
-      <Field label={what === 'saelens' ? 'Folder to create (absolute, in the workspace)' : 'File to write (absolute, in the workspace)'} field={pathField} error={error} wide>
-        <input name="export-path" className="grow" placeholder={suggested || (what === 'saelens' ? '/path/to/new-folder' : '/path/to/features.csv')} value={path} onChange={(e) => setPath(e.target.value)} aria-invalid={error?.field === pathField} />
+      {what === 'html' ? (
+        <Field label="Features to show (numbers, in order)" field="features" error={error}>
+          <input name="export-features" placeholder="e.g. 3, 17, 42" value={featureList} onChange={(e) => setFeatureList(e.target.value)} aria-invalid={error?.field === 'features'} />
+        </Field>
+      ) : null}
+      <Field label={IS_FOLDER[what] ? 'Folder to create (absolute, in the workspace)' : 'File to write (absolute, in the workspace)'} field={pathField} error={error} wide>
+        <input name="export-path" className="grow" placeholder={suggested || (IS_FOLDER[what] ? '/path/to/new-folder' : '/path/to/features.csv')} value={path} onChange={(e) => setPath(e.target.value)} aria-invalid={error?.field === pathField} />
       </Field>
       <label className="check">
         <input type="checkbox" name="export-force" checked={force} onChange={(e) => setForce(e.target.checked)} /> Replace existing
