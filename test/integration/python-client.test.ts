@@ -11,6 +11,7 @@ import { typedCall, type Call, type CallResult } from '../../src/shared/call';
 import type { RunOutput } from '../../src/shared/contract';
 import { SafetensorsFile, writeSafetensors } from '../../src/engine/formats/safetensors';
 import { f32ToF16 } from '../../src/engine/capture/float16';
+import { beginAnalysis, commitAnalysis, insertSae, openCatalog, writeFeatures, type FeatureRecord } from '../../src/catalog';
 import { callOverWebSocket, expectServing, startLiveServe, type LiveServe } from './serve-live';
 
 const PYTHON = '/usr/bin/python3';
@@ -18,6 +19,7 @@ const HAS_PYTHON = existsSync(PYTHON);
 const CLIENT_DIR = resolve(__dirname, '../../clients/python');
 const CASES = resolve(__dirname, 'python/client_cases.py');
 const READERS = resolve(__dirname, 'python/reader_cases.py');
+const WEBSOCKET = resolve(__dirname, 'python/websocket_cases.py');
 
 /** Debian's python3-numpy is optional: with it arrays are numpy arrays, without it lists. */
 const HAS_NUMPY = HAS_PYTHON && spawnSync(PYTHON, ['-c', 'import numpy']).status === 0;
@@ -37,6 +39,18 @@ function python<T>(script: string, args: string[], env: Record<string, string> =
       }
     });
   });
+}
+
+function feature(idx: number, tokens: string[], values: number[], density: number): FeatureRecord {
+  return {
+    idx,
+    density,
+    maxAct: Math.max(...values),
+    meanAct: 1,
+    histogram: { scale: 'linear', lo: 0, hi: 10, counts: [5, 3, 1] },
+    examples: [{ kind: 'top', bucket: 0, rank: 0, tokens, values, doc: idx, start: 0 }],
+    logitEffects: { promoted: [[' def', 2.5]], suppressed: [[' the', -1.5]] },
+  };
 }
 
 interface PyError {
@@ -103,6 +117,44 @@ describe.skipIf(!HAS_PYTHON)('Python client against serve mode', () => {
     expect(py.next).toEqual(ts.next);
   });
 
+  it('searches and lists an SAE\'s features by name, and reads a feature page, as the typed catalog calls answer', async () => {
+    const doctor = await call('app.doctor', {});
+    if (!doctor.ok) throw new Error(doctor.error.message);
+    // Seed the server's own catalog as an analysis would leave it (a second writer, as the catalog tests do).
+    const writer = openCatalog(doctor.value.paths.catalog);
+    const saeId = insertSae(writer, {
+      name: 'py-sae',
+      modelId: null,
+      hookName: 'blocks.0.hook_resid_post',
+      architecture: 'topk',
+      dIn: 8,
+      dSae: 3,
+      cfg: {},
+      metrics: { l0: 3 },
+      provenance: { model: 'm', hook: 'blocks.0.hook_resid_post', corpus: null, seed: 1, appVersion: '0.1.0', createdAt: Date.now() },
+      weightsPath: '/nonexistent',
+    });
+    const analysis = beginAnalysis(writer, { saeId, corpusId: null });
+    writeFeatures(writer, analysis, [feature(0, ['def', ' foo'], [4, 0.5], 0.01), feature(1, [' the', ' cat'], [0.2, 3], 0.3), feature(2, [' a', ' dog'], [1, 2], 0.2)]);
+    commitAnalysis(writer, analysis);
+    writer.close();
+
+    const py = await cases<{ found: unknown; listed: number[]; densities: number[]; columnType: string; page: unknown; valuesType: string; saeId: number }>(['features', 'py-sae']);
+    const search = await call('catalog.search', { saeId, q: 'cat' });
+    const listed = await call('catalog.search', { saeId, sort: 'density', order: 'desc', limit: 10 });
+    const page = await call('catalog.feature', { saeId, idx: 0 });
+    if (!search.ok || !listed.ok || !page.ok) throw new Error('a typed catalog call failed');
+    expect(py.saeId).toBe(saeId);
+    expect(py.found).toEqual(search.value);
+    expect(search.value.rows.map((r) => r.idx)).toEqual([1]);
+    expect(py.listed).toEqual([1, 2, 0]);
+    expect(py.listed).toEqual(listed.value.rows.map((r) => r.idx));
+    expect(py.densities).toEqual(listed.value.rows.map((r) => r.density));
+    expect(py.columnType).toBe(HAS_NUMPY ? 'ndarray' : 'list');
+    expect(py.valuesType).toBe(HAS_NUMPY ? 'ndarray' : 'list');
+    expect(py.page).toEqual(page.value);
+  });
+
   it('starts a job, sees its progress frames and its completion, and finds it again by id', async () => {
     const py = await cases<{ jobId: string; progress: { fraction: number; unit: string }[]; result: unknown; state: string; again: { state: string; result: unknown } }>(['job']);
     expect(py.progress.length).toBeGreaterThan(0);
@@ -147,6 +199,26 @@ describe.skipIf(!HAS_PYTHON)('Python client against serve mode', () => {
     expect(py.wrong.message).not.toContain(live.token);
     expect(py.none).toMatchObject({ type: 'ValueError' });
     await expectServing(live);
+  });
+});
+
+describe.skipIf(!HAS_PYTHON)("the client's WebSocket against a scripted server (what serve never sends)", () => {
+  type Sent = { opcode: number; payload: string; masked: boolean };
+  type Scripted = Record<string, { client: Record<string, unknown>[]; sent?: Sent[] }>;
+  const closeCode = (f: Sent) => Buffer.from(f.payload, 'base64').readUInt16BE(0);
+
+  it('reassembles a fragmented message around a ping, answers the ping, echoes a close code, and refuses masked or reserved-bit frames and a wrong accept key', async () => {
+    const r = await python<Scripted>(WEBSOCKET, []);
+    expect(r.fragmented!.client).toEqual([{ text: '{"a": "été"}' }, { closed: 1011, reason: 'bye' }]);
+    const [pong, close] = r.fragmented!.sent!;
+    expect(pong).toEqual({ opcode: 0xa, payload: Buffer.from('hi').toString('base64'), masked: true });
+    expect(close!.opcode).toBe(0x8);
+    expect(closeCode(close!)).toBe(1011);
+    for (const name of ['masked', 'reserved']) {
+      expect(r[name]!.client).toEqual([{ error: 'protocol', message: expect.stringContaining('(closed with 1002)') }]);
+      expect(r[name]!.sent!.map((f) => [f.opcode, closeCode(f), f.masked])).toEqual([[0x8, 1002, true]]);
+    }
+    expect(r.badAccept!.client).toEqual([{ error: 'protocol', message: "the server's Sec-WebSocket-Accept does not match our key" }]);
   });
 });
 

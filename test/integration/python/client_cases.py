@@ -47,6 +47,26 @@ def case_fragmented(url, prompt):
         return {"tokens": r.raw["tokens"], "next": r.raw["next"]}
 
 
+def case_features(url, sae_name):
+    with Featurescope.connect(url) as fs:
+        found = fs.sae_features(sae_name, q="cat")
+        listed = fs.sae_features(sae_name, sort="density", order="desc", limit=10)
+        page = fs.feature(sae_name, 0)
+        values_type = type(page["examples"][0]["values"]).__name__
+        for example in page["examples"]:
+            example["values"] = [float(v) for v in example["values"]]
+        densities = listed.column("density")
+        return {
+            "found": {"rows": list(found), "total": found.total, "totalIsLowerBound": found.total_is_lower_bound},
+            "listed": [row["idx"] for row in listed],
+            "densities": [float(d) for d in densities],
+            "columnType": type(densities).__name__,
+            "page": page,
+            "valuesType": values_type,
+            "saeId": fs.sae_id(sae_name),
+        }
+
+
 def case_job(url, _):
     with Featurescope.connect(url) as fs:
         job = fs.start_job("engine.benchmark", {"size": 32, "seconds": 0.5})
@@ -88,7 +108,7 @@ def case_bad_token(url, _):
     return {"wrong": error_of(lambda: Featurescope.connect(wrong)), "none": error_of(lambda: Featurescope.connect(no_token))}
 
 
-CASES = {"run": case_run, "fragmented": case_fragmented, "job": case_job, "cancel": case_cancel, "errors": case_errors, "bad-token": case_bad_token}
+CASES = {"run": case_run, "features": case_features, "fragmented": case_fragmented, "job": case_job, "cancel": case_cancel, "errors": case_errors, "bad-token": case_bad_token}
 
 if __name__ == "__main__":
     name, arg = sys.argv[1], (sys.argv[2] if len(sys.argv) > 2 else None)
