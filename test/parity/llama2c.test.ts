@@ -14,6 +14,8 @@ import { convertLlama2c, CONVERTED_FILES } from '../../src/engine/formats/llama2
 import { runPrompt } from '../../src/engine/session/run-prompt';
 import { RunInput } from '../../src/shared/contract';
 import { useWasm } from './modelFixtures';
+import { readLlama2cTokenizer } from '../../src/engine/formats/llama2c-tokenizer';
+import { SeededRandom } from '../../src/engine/random';
 
 const SOURCE = resolve(__dirname, '../../../../shared/models/stories260K');
 const BUNDLED = resolve(__dirname, '../../resources/models/stories260K');
@@ -22,6 +24,30 @@ const REFERENCE = JSON.parse(readFileSync(resolve(__dirname, '../fixtures/llama2
   encode: Array<{ text: string; ids: number[] }>;
   greedy: { tokens: number[]; text: string };
 };
+
+/** run.c's encode(text, bos=1, eos=0), on its own piece texts (' ' for '▁'): the reference the HF merges must equal. */
+function runcEncode(texts: string[], scores: number[], text: string): number[] {
+  const lookup = new Map(texts.map((t, i) => [t, i] as const));
+  const tokens: number[] = [];
+  if (text !== '') tokens.push(lookup.get(' ')!);
+  for (const ch of text) {
+    const id = lookup.get(ch);
+    if (id !== undefined) tokens.push(id);
+    else for (const b of Buffer.from(ch, 'utf8')) tokens.push(b + 3);
+  }
+  for (;;) {
+    let best = -1e10;
+    let bestId = -1;
+    let at = -1;
+    for (let i = 0; i + 1 < tokens.length; i++) {
+      const id = lookup.get(texts[tokens[i]!]! + texts[tokens[i + 1]!]!);
+      if (id !== undefined && scores[id]! > best) [best, bestId, at] = [scores[id]!, id, i];
+    }
+    if (at === -1) break;
+    tokens.splice(at, 2, bestId);
+  }
+  return [1, ...tokens];
+}
 
 /** The sample stories260K.md publishes for `./run stories260K.bin -z tok512.bin -t 0.0`. */
 function publishedSample(): string {
@@ -68,6 +94,18 @@ describe('llama2c import of stories260K', () => {
     const sample = publishedSample();
     const ids = model.tokenizer.encode(sample);
     expect(model.tokenizer.decode(ids.slice(1))).toBe(sample);
+  });
+
+  it("tokenizer.json agrees with run.c's encode (ported below) on 300 random texts of the vocabulary's pieces, spaces and non-vocabulary characters", () => {
+    const { pieces, scores } = readLlama2cTokenizer(join(SOURCE, 'tok512.bin'), 512);
+    const texts = pieces.map((p) => p.replaceAll('▁', ' '));
+    const alphabet = [...texts.slice(259), ' ', '  ', '\n', 'é', '🙂', '—', '"'];
+    const random = new SeededRandom(7);
+    for (let n = 0; n < 300; n++) {
+      const parts = Array.from({ length: 1 + Math.floor(random.next() * 12) }, () => alphabet[Math.floor(random.next() * alphabet.length)]!);
+      const text = parts.join('');
+      expect(model.tokenizer.encode(text), JSON.stringify(text)).toEqual(runcEncode(texts, scores, text));
+    }
   });
 
   it('greedy decoding from BOS alone (an empty prompt) reproduces the published sample’s first 200 characters', async () => {
