@@ -10,7 +10,7 @@
 // ranked by that piece's score: that is the tokenizer.json written here (as transformers' own
 // SentencePiece converter builds it).
 
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { FeaturescopeError } from '../../shared/errors';
 
@@ -31,13 +31,29 @@ function badFile(path: string, rule: string, field?: string): FeaturescopeError 
 
 const byteToken = (b: number): string => `<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`;
 
+/** max_token_length, the file's first int32. */
+function readHeader(path: string): number {
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(4);
+    readSync(fd, head, 0, 4, 0);
+    return head.readInt32LE(0);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Reads a llama2.c tokenizer of `vocabSize` tokens (the checkpoint's), checked piece by piece. */
 export function readLlama2cTokenizer(path: string, vocabSize: number): Llama2cVocabulary {
+  const size = statSync(path).size;
+  if (size < 4) throw badFile(path, `is ${size} bytes, shorter than its 4-byte max_token_length header`, 'max_token_length');
+  const maxLength = readHeader(path);
+  if (maxLength < 1 || maxLength > MAX_PIECE_BYTES) throw badFile(path, `header field max_token_length is ${maxLength}; it must be from 1 to ${MAX_PIECE_BYTES}`, 'max_token_length');
+  // Sized before it is read: a checkpoint passed by mistake is not loaded whole to be refused.
+  const largest = 4 + vocabSize * (8 + maxLength);
+  if (size > largest) throw badFile(path, `is ${size} bytes, more than ${vocabSize} tokens (vocab_size of the checkpoint) of at most max_token_length (${maxLength}) bytes can take (${largest}): it is not this model's tokenizer`);
   const bytes = readFileSync(path);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bytes.length < 4) throw badFile(path, `is ${bytes.length} bytes, shorter than its 4-byte max_token_length header`, 'max_token_length');
-  const maxLength = view.getInt32(0, true);
-  if (maxLength < 1 || maxLength > MAX_PIECE_BYTES) throw badFile(path, `header field max_token_length is ${maxLength}; it must be from 1 to ${MAX_PIECE_BYTES}`, 'max_token_length');
   const utf8 = new TextDecoder('utf-8', { fatal: true });
   const pieces: string[] = [];
   const scores: number[] = [];

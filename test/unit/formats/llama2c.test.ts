@@ -128,6 +128,9 @@ describe('llama2c tokenizer refusals', () => {
     const broken = goodPieces();
     broken[259] = Buffer.from([0xff, 0xfe]);
     expect(errorOf(() => readLlama2cTokenizer(tokenizer('utf8.bin', broken), 260)).message).toBe('utf8.bin: token 259 is not valid UTF-8 text');
+    const huge = join(dir, 'huge.bin');
+    writeFileSync(huge, Buffer.concat([Buffer.from([8, 0, 0, 0]), Buffer.alloc(4 + 260 * 16)]));
+    expect(errorOf(() => readLlama2cTokenizer(huge, 260)).message).toBe("huge.bin: is 4168 bytes, more than 260 tokens (vocab_size of the checkpoint) of at most max_token_length (8) bytes can take (4164): it is not this model's tokenizer");
     expect(errorOf(() => readLlama2cTokenizer(tokenizer('maxlen.bin', goodPieces(), 0), 260)).message).toBe('maxlen.bin: header field max_token_length is 0; it must be from 1 to 4096');
   });
 });
