@@ -24,8 +24,9 @@ interface Flow {
   dismissed: boolean;
 }
 
-export function gettingStartedVisible(flow: { dismissed: boolean; captureJob?: string }, saeCount: number): boolean {
-  return !flow.dismissed && (saeCount === 0 || flow.captureJob !== undefined);
+/** Shown until hidden while the workspace has no SAE, or while a path is under way (or a model was picked for one). */
+export function gettingStartedVisible(flow: { dismissed: boolean; captureJob?: string; modelPath?: string }, saeCount: number): boolean {
+  return !flow.dismissed && (saeCount === 0 || flow.captureJob !== undefined || flow.modelPath !== undefined);
 }
 
 export function useGetStartedFlow() {
