@@ -7,6 +7,7 @@ import type { CliCommand } from './command';
 import { appCommands } from './commands/app';
 import { auditCommands } from './commands/audit';
 import { catalogCommands } from './commands/catalog';
+import { convertCommands } from './commands/convert';
 import { modelCommands } from './commands/model';
 import { saeCommands } from './commands/sae';
 import { watchCommands } from './commands/watch';
@@ -14,7 +15,7 @@ import { formatFlagHelp } from './flag-set';
 import { clearProgress } from './progress';
 
 /** Every subcommand; `--help` lists them in this order. */
-const cliCommands: Record<string, CliCommand> = { ...appCommands, ...modelCommands, ...saeCommands, ...catalogCommands, ...auditCommands, ...watchCommands };
+const cliCommands: Record<string, CliCommand> = { ...appCommands, ...modelCommands, ...convertCommands, ...saeCommands, ...catalogCommands, ...auditCommands, ...watchCommands };
 
 function help(): string {
   const width = Math.max(...Object.keys(cliCommands).map((k) => k.length));

@@ -6,6 +6,7 @@ import type { CommandSpec } from './contract/define';
 import { appCommands } from './contract/app';
 import { catalogCommands } from './contract/catalog';
 import { modelCommands } from './contract/model';
+import { convertCommands } from './contract/convert';
 import { experimentCommands } from './contract/experiments';
 import { saeCommands } from './contract/sae';
 import { attributionCommands } from './contract/attribution';
@@ -17,6 +18,7 @@ export * from './contract/common';
 export * from './contract/app';
 export * from './contract/catalog';
 export * from './contract/model';
+export * from './contract/convert';
 export * from './contract/experiments';
 export * from './contract/sae';
 export * from './contract/attribution';
@@ -30,6 +32,7 @@ export const commands = {
   ...appCommands,
   ...catalogCommands,
   ...modelCommands,
+  ...convertCommands,
   ...experimentCommands,
   ...saeCommands,
   ...attributionCommands,

@@ -2,6 +2,7 @@ import type { EngineServices } from '../services';
 import type { CallHandlers, CommandDeps, JobHandlers } from './registry';
 import { benchmarkMatmul } from './benchmark';
 import { catalogEditHandlers } from './catalog';
+import { convertHandlers } from './convert';
 import { exportHandlers } from './exports';
 import { analysisCommands } from '../analysis/commands';
 import { attributionCommands } from '../attribution/commands';
@@ -47,6 +48,7 @@ export function createHandlers(services: EngineServices): { calls: CallHandlers;
       ...capture.calls,
       ...sae.calls,
       ...exports.calls,
+      ...convertHandlers(services),
       ...attribution.calls,
       ...probes.calls,
       ...audit.calls,

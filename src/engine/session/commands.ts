@@ -15,6 +15,9 @@ import { describeModel } from './model-info';
 import { rememberModelOf } from './remember-model';
 import { runPrompt, type PromptRun } from './run-prompt';
 
+/** The bundled model the project trains itself: the default wherever no model is named. */
+export const DEFAULT_BUNDLED_MODEL = 'featurescope-tiny';
+
 type SessionCalls = Pick<CallHandlers, 'model.list' | 'model.open' | 'model.run' | 'experiment.run'>;
 
 /** Models live in folders; the workspace remembers which ones were opened (catalog `models`). */
@@ -22,9 +25,12 @@ export function sessionCommands({ services, models, saes }: CommandDeps): { call
   const bundledDirs = (): string[] => {
     const root = services.paths.bundledModels;
     if (!existsSync(root)) return [];
+    // The default model (what --model and Get started fall back to) comes first, the rest by name.
     return readdirSync(root, { withFileTypes: true })
       .filter((d) => d.isDirectory() && existsSync(join(root, d.name, 'config.json')))
-      .map((d) => realFolder(join(root, d.name)));
+      .map((d) => d.name)
+      .sort((a, b) => Number(b === DEFAULT_BUNDLED_MODEL) - Number(a === DEFAULT_BUNDLED_MODEL) || a.localeCompare(b))
+      .map((name) => realFolder(join(root, name)));
   };
 
   /** Folders opened before; none when the catalog cannot be read (a read-only or missing workspace still lists the bundled models). */

@@ -19,7 +19,11 @@ export interface PromptRun {
 export async function runPrompt(model: LoadedModel, input: RunInput, interventions: Intervention[], sae: Sae | undefined): Promise<PromptRun> {
   const t0 = performance.now();
   const ids = model.tokenizer.encode(input.prompt);
-  if (ids.length === 0) throw new FeaturescopeError('invalid_input', 'The prompt encodes to no tokens.', 'prompt');
+  if (ids.length === 0) {
+    // An empty prompt means "start from BOS alone" (as llama2.c samples); without a BOS there is nothing to run.
+    const why = input.prompt === '' ? "The prompt must not be empty: this model's tokenizer adds no BOS token to start from." : 'The prompt encodes to no tokens.';
+    throw new FeaturescopeError('invalid_input', why, 'prompt');
+  }
   const maxPositions = model.config.maxPositions;
   const newTokens = input.generate?.maxNewTokens ?? 0;
   if (maxPositions !== null && ids.length > maxPositions) {

@@ -96,7 +96,8 @@ export const GenerateSettings = z
 export const RunInput = z
   .object({
     model: z.string().min(1).max(4096),
-    prompt: z.string().min(1).max(100_000).describe('The prompt'),
+    /** Empty: generate from BOS alone, where the tokenizer adds one (as llama2.c samples). */
+    prompt: z.string().max(100_000).describe('The prompt (empty: start from BOS alone, where the tokenizer adds one)'),
     capture: z.array(z.string().min(1)).max(512).default([]).describe('Hook points to capture; their shapes are printed (TransformerLens names)'),
     interventions: z.array(Intervention).max(256).default([]),
     topK: z.number().int().min(1).max(100).default(10).describe('Most likely next tokens to show'),

@@ -15,8 +15,9 @@ function message(command: string, input: unknown): { field: string | undefined; 
 }
 
 describe('validation errors in the user’s words', () => {
-  it('an empty prompt', () => {
-    expect(message('experiment.run', { model: '/m', prompt: '', interventions: [] })).toEqual({ field: 'prompt', message: 'The prompt must not be empty.' });
+  it('an empty prompt (where a prompt needs text: model.run takes "" as BOS alone, see test/parity/llama2c.test.ts)', () => {
+    const attribution = { model: '/m', prompt: '', metric: { kind: 'logprob', token: ' x' }, site: { kind: 'neurons' } };
+    expect(message('attribution.run', attribution)).toEqual({ field: 'prompt', message: 'The prompt must not be empty.' });
   });
 
   it('bounds, types, choices and unknown keys', () => {
@@ -32,6 +33,7 @@ describe('validation errors in the user’s words', () => {
   it('never passes zod’s own wording or the command name on', () => {
     for (const [command, input] of [
       ['experiment.run', { model: '/m', prompt: '', interventions: [] }],
+      ['attribution.run', { model: '/m', prompt: '', metric: { kind: 'logprob', token: ' x' }, site: { kind: 'neurons' } }],
       ['model.run', { model: '/m', prompt: 'x', generate: { maxNewTokens: 0 } }],
       ['capture.start', { model: '/m', corpus: { kind: 'txt', path: '' }, hooks: [], name: 'x' }],
     ] as const) {

@@ -6,6 +6,7 @@ import { analysisGroup, evaluationGroup, trainingGroup, type FigureGroup } from 
 import { SaeFigures } from '../ui/SaeFigures';
 import { defaultHook, finishedResult, jobById, type AnalyzeResult, type CaptureResult, type TrainResult } from './jobResults';
 import { JobLine } from './JobLine';
+import { aboutModel } from './bundled-models';
 import { useSessionState } from './useSessionState';
 
 /** A few thousand tokens and a small topk SAE: minutes on a laptop, enough to see real features. */
@@ -13,6 +14,8 @@ const CAPTURE_TOKENS = 8000;
 const TRAIN = { architecture: 'topk' as const, k: 16, steps: 500, batchSize: 256, widthPerDim: 4 };
 
 interface Flow {
+  /** The chosen model's folder (absent: the first choice, the default bundled model). */
+  modelPath?: string;
   corpus: CorpusDraft;
   saeName: string;
   captureJob?: string;
@@ -21,23 +24,31 @@ interface Flow {
   dismissed: boolean;
 }
 
-export function gettingStartedVisible(flow: { dismissed: boolean; captureJob?: string }, saeCount: number): boolean {
-  return !flow.dismissed && (saeCount === 0 || flow.captureJob !== undefined);
+/** Shown until hidden while the workspace has no SAE, or while a path is under way (or a model was picked for one). */
+export function gettingStartedVisible(flow: { dismissed: boolean; captureJob?: string; modelPath?: string }, saeCount: number): boolean {
+  return !flow.dismissed && (saeCount === 0 || flow.captureJob !== undefined || flow.modelPath !== undefined);
 }
 
 export function useGetStartedFlow() {
   return useSessionState<Flow>('featurescope.home.getStarted', { corpus: { path: '', kind: 'txt' }, saeName: 'first-sae', dismissed: false });
 }
 
-/** The first-run path: capture → train → analyse, prefilled for the bundled model; each step opens when the one before finished. */
-export function GetStarted({ model, jobs, flow, setFlow, onOpenJobs, onOpenFeatures }: {
-  model: ModelInfo;
+/**
+ * The first-run path: capture → train → analyse, prefilled for a bundled model (a choice when
+ * several are bundled); each step opens when the one before finished.
+ */
+export function GetStarted({ choices, jobs, flow, setFlow, onOpenJobs, onOpenFeatures }: {
+  /** The models offered, the default first. */
+  choices: ModelInfo[];
   jobs: JobInfo[];
   flow: Flow;
   setFlow: (f: (prev: Flow) => Flow) => void;
   onOpenJobs: () => void;
   onOpenFeatures: () => void;
 }) {
+  const model = choices.find((m) => m.path === flow.modelPath) ?? choices[0]!;
+  // Each model captures under its own name, so switching does not resume another model's store.
+  const captureName = model === choices[0] ? 'getting-started' : `getting-started-${model.name}`;
   const hook = defaultHook(model.hookNames, model.nLayers);
   const dSae = TRAIN.widthPerDim * model.dModel;
   const capture = jobById(jobs, flow.captureJob);
@@ -53,7 +64,7 @@ export function GetStarted({ model, jobs, flow, setFlow, onOpenJobs, onOpenFeatu
 
   const startCapture = async () => {
     const ref = await step1.run(() =>
-      call('capture.start', { model: model.path, corpus: corpusSpec(flow.corpus), hooks: [hook], name: 'getting-started', maxTokens: CAPTURE_TOKENS }),
+      call('capture.start', { model: model.path, corpus: corpusSpec(flow.corpus), hooks: [hook], name: captureName, maxTokens: CAPTURE_TOKENS }),
     );
     if (ref) setFlow((f) => ({ ...f, captureJob: ref.jobId, trainJob: undefined, analyzeJob: undefined }));
   };
@@ -81,6 +92,23 @@ export function GetStarted({ model, jobs, flow, setFlow, onOpenJobs, onOpenFeatu
       <p className="muted intro">
         Three steps to a feature catalog for <span className="strong">{model.name}</span>: capture its activations over your text, train a small SAE on them, analyse the SAE.
       </p>
+      {choices.length > 1 ? (
+        <div className="start-models" role="radiogroup" aria-label="Model to start with">
+          {choices.map((m) => (
+            <label key={m.path} className="start-model">
+              <input
+                type="radio"
+                name="start-model"
+                checked={m.path === model.path}
+                disabled={[capture, train, analyze].some(busy)}
+                // A new model starts the path over: the steps done belong to the other one.
+                onChange={() => setFlow((f) => ({ ...f, modelPath: m.path, captureJob: undefined, trainJob: undefined, analyzeJob: undefined }))}
+              />
+              <span className="strong">{m.name}</span> <span className="muted">{aboutModel(m)}</span>
+            </label>
+          ))}
+        </div>
+      ) : null}
       <ol className="steps">
         <li className={`step ${captured ? 'done' : ''}`} data-step="capture">
           <div className="step-title">1 · Capture {CAPTURE_TOKENS.toLocaleString()} tokens at <span className="mono">{hook}</span></div>

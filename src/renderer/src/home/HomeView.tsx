@@ -12,12 +12,13 @@ export function HomeView({ jobs, onOpenJobs, onOpenFeatures }: { jobs: JobInfo[]
   const models = useCommand('model.list', {}, ['catalog.changed']);
   const saes = useCommand('catalog.saes', {}, ['catalog.changed']);
   const [flow, setFlow] = useGetStartedFlow();
-  const starter = models.data?.find((m) => m.bundled) ?? models.data?.[0];
+  const bundled = models.data?.filter((m) => m.bundled) ?? [];
+  const starter = bundled[0] ?? models.data?.[0];
   const showStart = saes.data !== undefined && starter !== undefined && gettingStartedVisible(flow, saes.data.length);
 
   return (
     <div className="home">
-      {showStart ? <GetStarted model={starter} jobs={jobs} flow={flow} setFlow={setFlow} onOpenJobs={onOpenJobs} onOpenFeatures={onOpenFeatures} /> : null}
+      {showStart ? <GetStarted choices={bundled.length > 0 ? bundled : [starter]} jobs={jobs} flow={flow} setFlow={setFlow} onOpenJobs={onOpenJobs} onOpenFeatures={onOpenFeatures} /> : null}
       <div className="home-grid">
         <div className="home-col">
           <ModelsPanel models={models.data} loadError={models.error?.message} onOpened={models.reload} />
