@@ -13,6 +13,7 @@ import { attributionCommands } from './contract/attribution';
 import { auditCommands } from './contract/audit';
 import { watchCommands } from './contract/watch';
 import { workspaceCommands } from './contract/workspace';
+import { taskCommands } from './contract/tasks';
 
 export * from './contract/common';
 export * from './contract/app';
@@ -25,6 +26,7 @@ export * from './contract/attribution';
 export * from './contract/audit';
 export * from './contract/watch';
 export * from './contract/workspace';
+export * from './contract/tasks';
 export * from './contract/events';
 export type { CommandSpec, RunsIn } from './contract/define';
 
@@ -39,6 +41,7 @@ export const commands = {
   ...auditCommands,
   ...watchCommands,
   ...workspaceCommands,
+  ...taskCommands,
 } satisfies Record<string, CommandSpec<z.ZodObject>>;
 
 export type Commands = typeof commands;

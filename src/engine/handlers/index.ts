@@ -13,6 +13,7 @@ import { probeCommands } from '../probes/commands';
 import { saeCommands } from '../sae/commands';
 import { sessionCommands } from '../session/commands';
 import { watchCommands } from '../watch/commands';
+import { taskCommands } from '../tasks/commands';
 import { workspaceHandlers } from './workspace';
 import { ModelCache } from '../session/model-cache';
 import { SaeCache } from '../session/sae-cache';
@@ -32,6 +33,7 @@ export function createHandlers(services: EngineServices): { calls: CallHandlers;
   const probes = probeCommands(deps);
   const audit = auditCommands(deps);
   const watch = watchCommands(deps);
+  const tasks = taskCommands(deps);
   const exports = exportHandlers(services);
   const replays = replayCommands(services.catalog, {
     ablation: session.replay,
@@ -53,6 +55,7 @@ export function createHandlers(services: EngineServices): { calls: CallHandlers;
       ...probes.calls,
       ...audit.calls,
       ...watch.calls,
+      ...tasks.calls,
       ...replays,
       ...workspaceHandlers(services),
     },
@@ -64,6 +67,7 @@ export function createHandlers(services: EngineServices): { calls: CallHandlers;
       ...exports.jobs,
       ...audit.jobs,
       ...watch.jobs,
+      ...tasks.jobs,
     },
   };
 }

@@ -65,4 +65,6 @@ export const validExamples: { [C in CommandName]: CommandInput<C> } = {
   'workspace.corpusFolders': {},
   'workspace.addCorpusFolder': { path: '/home/me/corpora' },
   'workspace.removeCorpusFolder': { path: '/home/me/corpora' },
+  'tasks.list': {},
+  'tasks.evaluate': { model: '/models/gpt2', tasks: ['quote-type', '/home/me/tasks/my-task.jsonl'], interventions: [] },
 };
