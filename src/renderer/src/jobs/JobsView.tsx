@@ -38,12 +38,20 @@ export function JobsView({ jobs }: { jobs: JobInfo[] }) {
             <tr key={job.id} className={job === selected ? 'selected' : ''} onClick={() => setSelectedId(job.id)} data-job-id={job.id} data-state={job.state}>
               <td>
                 {/* A job's title is its command's summary, often a sentence: two lines here, all of it on hover and in the detail. */}
-                <div className="job-title" title={job.title}>
+                <div className="job-clamp" title={job.title}>
                   {job.title}
                 </div>
                 <div className="muted mono">{job.id}</div>
               </td>
-              <td data-testid="job-target">{job.target ? job.target.label : <span className="muted">—</span>}</td>
+              <td data-testid="job-target">
+                {job.target ? (
+                  <div className="job-clamp" title={job.target.label}>
+                    {job.target.label}
+                  </div>
+                ) : (
+                  <span className="muted">—</span>
+                )}
+              </td>
               <td>
                 <span className={`badge state-${job.state}`}>{job.state}</span>
               </td>
