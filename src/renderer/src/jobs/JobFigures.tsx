@@ -32,7 +32,7 @@ export function JobFigures({ job }: { job: Pick<JobInfo, 'command' | 'result'> }
   return (
     <div className="job-figures">
       <h4>Final figures</h4>
-      <SaeFigures groups={groups} testId="job-figures" />
+      <SaeFigures groups={groups} testId="job-figures" keyAttribute="data-figure" />
       {typeof skipped === 'string' && skipped !== '' ? <p className="muted">no evaluation: {skipped}</p> : null}
     </div>
   );
