@@ -26,6 +26,7 @@ export interface Host extends Caller {
   /**
    * Wire input (IPC, serve-mode WebSocket frames): a name and input nobody has checked; both are parsed
    * here. The adapter that received it passes `caller` 'browser'; the wire itself never chooses it.
+   * Left out, `caller` is 'browser' too: a new transport that forgets it gets the least trust, not the CLI's.
    */
   callUntrusted: CallUntrusted;
   subscribe(listener: HostEventListener): () => void;
@@ -161,7 +162,7 @@ export function createHost({ mode, paths, spawnEngine }: HostOptions): Host {
   }
 
   /** Every call, typed or not, lands here: the name and input are parsed against the contract first. */
-  async function callUntrusted(command: string, rawInput: unknown, caller: CallerKind = 'cli'): Promise<CallResult> {
+  async function callUntrusted(command: string, rawInput: unknown, caller: CallerKind = 'browser'): Promise<CallResult> {
     try {
       assertCommandName(command);
       return { ok: true, value: await dispatch(command, rawInput, caller) };
@@ -180,7 +181,8 @@ export function createHost({ mode, paths, spawnEngine }: HostOptions): Host {
   engine.start();
 
   return {
-    call: typedCall(callUntrusted),
+    // The typed call is in-process (CLI, jobs, tests), never wire input: it alone defaults to 'cli'.
+    call: typedCall((command, input, caller) => callUntrusted(command, input, caller ?? 'cli')),
     callUntrusted,
     subscribe(listener) {
       listeners.add(listener);

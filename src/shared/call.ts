@@ -9,8 +9,8 @@ export type CallResult<T = unknown> = { ok: true; value: T } | { ok: false; erro
 
 /**
  * A command name and input nobody has checked yet: the host parses both against the contract.
- * `caller` is who sent it (src/shared/engine-protocol.ts), left out for 'cli'; the adapter that
- * received a message sets it, never the message.
+ * `caller` is who sent it (src/shared/engine-protocol.ts); the adapter that received a message sets
+ * it, never the message. Left out, the host takes it for 'browser', the least trusted.
  */
 export type CallUntrusted = (command: string, input: unknown, caller?: CallerKind) => Promise<CallResult>;
 

@@ -10,6 +10,7 @@ import { beginAnalysis, commitAnalysis, insertSae, openCatalog } from '../../src
 import { writeFeatures } from '../../src/catalog';
 import type { Host } from '../../src/host/host';
 import { runJob } from '../../src/host/run-job';
+import { typedCall } from '../../src/shared/call';
 import type { CommandInput, JobCommandName } from '../../src/shared/contract';
 import type { CommandError } from '../../src/shared/errors';
 import { startTestHost } from './helpers';
@@ -24,6 +25,9 @@ const asBrowser = (host: Host): Host => ({
   call: (command, input) => host.call(command, input, 'browser'),
   callUntrusted: (command, input) => host.callUntrusted(command, input, 'browser'),
 });
+
+/** The host as a transport that forgot to say who is calling: callUntrusted with no caller at all. */
+const callerOmitted = (host: Host): Host => ({ ...host, call: typedCall((command, input) => host.callUntrusted(command, input)) });
 
 async function jobError<C extends JobCommandName>(host: Host, command: C, input: CommandInput<C>): Promise<CommandError> {
   try {
@@ -117,6 +121,16 @@ describe('paths are confined for browser callers, and nothing is overwritten una
     const r = await runJob(host, 'capture.start', { model: MODEL, corpus: { kind: 'txt', path: join(outside, 'passwd.txt') }, hooks: [HOOK], name: 'cli', contextLength: 16, maxTokens: 32 });
     expect(r.tokens).toBe(32);
   }, 120_000);
+
+  it('a call that names no caller is refused what a browser is refused (the default fails closed)', async () => {
+    const omitted = callerOmitted(host);
+    const etc = await jobError(omitted, 'capture.start', { model: MODEL, corpus: { kind: 'txt', path: join(outside, 'passwd.txt') }, hooks: [HOOK], name: 'no-caller', contextLength: 16, maxTokens: 32 });
+    expect(etc).toMatchObject({ code: 'invalid_input', field: 'corpus.path', message: expect.stringContaining('is not inside a corpus folder') });
+    expect(existsSync(join(workspace, 'activations', 'no-caller'))).toBe(false);
+    const away = join(outside, 'no-caller.csv');
+    expect(await jobError(omitted, 'catalog.export', { saeId, format: 'csv', path: away })).toMatchObject({ field: 'path', message: expect.stringContaining('is outside the workspace') });
+    expect(existsSync(away)).toBe(false);
+  }, 60_000);
 
   it('the root of the file system is not a corpus folder', async () => {
     expect(await callError(browser, 'workspace.addCorpusFolder', { path: '/' })).toMatchObject({ field: 'path', message: expect.stringContaining('root of the file system') });

@@ -123,7 +123,6 @@ export function AuditResultView({ started, result }: { started: StartedAudit; re
                         {f.unitKind === 'sae-feature' && started.sae ? <FeatureLink saeId={started.sae.id} idx={f.index}>{unitLabel(f)}</FeatureLink> : unitLabel(f)}
                         {f.label ? (
                           <span className="muted pa-label" data-testid="finding-label" title={f.label}>
-                            {' '}
                             {f.label.length > 32 ? `${f.label.slice(0, 31)}…` : f.label}
                           </span>
                         ) : null}

@@ -5,6 +5,7 @@ import { describeIntervention } from '../playground/interventions';
 import { RunResult } from '../playground/RunResult';
 import { useAction } from '../ui/forms';
 import { interventionsOf, type LoggedExperiment, type LoggedInputs, type LoggedOutputs } from './logged';
+import { LoggedFindings } from './LoggedFindings';
 
 /** What a replay says, whichever kind of experiment it re-ran (the engine picks the kind's replay). */
 type Replay = Pick<CommandOutput<'experiment.replay'>, 'matches' | 'note'>;
@@ -16,6 +17,8 @@ export function ExperimentDetail({ experiment, saeName }: { experiment: LoggedEx
   const [replay, setReplay] = useState<Replay>();
   const action = useAction();
   const gen = inputs.generate;
+  // Playground runs log a prompt, interventions and a baseline/intervened pair; other kinds say what they found.
+  const isRun = experiment.kind === 'ablation' || experiment.kind === 'steering';
   const doReplay = async () => {
     setReplay(undefined);
     const r = await action.run(() => call('experiment.replay', { ref: experiment.citeId }));
@@ -54,18 +57,26 @@ export function ExperimentDetail({ experiment, saeName }: { experiment: LoggedEx
         <dd className="mono">{inputs.model ?? '—'}</dd>
         <dt>SAE</dt>
         <dd>{saeName ?? '—'}</dd>
-        <dt>Prompt</dt>
-        <dd className="mono exp-prompt-full">{inputs.prompt ?? '—'}</dd>
-        <dt>Interventions</dt>
-        <dd>
-          <ul className="exp-iv-list mono">
-            {interventionsOf(experiment).map((iv, i) => (
-              <li key={i}>{describeIntervention(iv)}</li>
-            ))}
-          </ul>
-        </dd>
-        <dt>Generation</dt>
-        <dd>{gen ? `${gen.maxNewTokens ?? 32} tokens · ${gen.temperature ? `temperature ${gen.temperature}, seed ${gen.seed ?? 0}` : 'greedy'}` : 'none'}</dd>
+        {isRun || inputs.prompt ? (
+          <>
+            <dt>Prompt</dt>
+            <dd className="mono exp-prompt-full">{inputs.prompt ?? '—'}</dd>
+          </>
+        ) : null}
+        {isRun ? (
+          <>
+            <dt>Interventions</dt>
+            <dd>
+              <ul className="exp-iv-list mono">
+                {interventionsOf(experiment).map((iv, i) => (
+                  <li key={i}>{describeIntervention(iv)}</li>
+                ))}
+              </ul>
+            </dd>
+            <dt>Generation</dt>
+            <dd>{gen ? `${gen.maxNewTokens ?? 32} tokens · ${gen.temperature ? `temperature ${gen.temperature}, seed ${gen.seed ?? 0}` : 'greedy'}` : 'none'}</dd>
+          </>
+        ) : null}
         <dt>Logged</dt>
         <dd>
           {new Date(experiment.createdAt).toLocaleString()} · Featurescope {experiment.appVersion}
@@ -76,8 +87,10 @@ export function ExperimentDetail({ experiment, saeName }: { experiment: LoggedEx
           run={{ baseline: outputs.baseline, experiment: { intervened: outputs.intervened, kl: outputs.kl ?? 0, changes: outputs.changes ?? [], experiment: { id: experiment.id, citeId: experiment.citeId } } }}
           probeScale={null}
         />
+      ) : isRun ? (
+        <p className="muted">This run logged no baseline/intervened pair.</p>
       ) : (
-        <p className="muted">This experiment’s outputs are not a baseline/intervened pair.</p>
+        <LoggedFindings experiment={experiment} />
       )}
     </section>
   );

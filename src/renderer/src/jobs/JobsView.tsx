@@ -4,6 +4,7 @@ import { call } from '../api/client';
 import { LineChart } from '../ui/charts/LineChart';
 import { ProgressBar, phaseLabel } from '../ui/ProgressBar';
 import { formatDuration, formatNumber, formatTime } from '../ui/format';
+import { JobFigures } from './JobFigures';
 import { ResultTable } from './ResultTable';
 import { chartTitle, metricWords } from './words';
 
@@ -27,7 +28,7 @@ export function JobsView({ jobs }: { jobs: JobInfo[] }) {
             <th>Job</th>
             <th>Target</th>
             <th>State</th>
-            <th style={{ width: '40%' }}>Progress</th>
+            <th className="job-progress-col">Progress</th>
             <th>Started</th>
             <th />
           </tr>
@@ -36,10 +37,21 @@ export function JobsView({ jobs }: { jobs: JobInfo[] }) {
           {jobs.map((job) => (
             <tr key={job.id} className={job === selected ? 'selected' : ''} onClick={() => setSelectedId(job.id)} data-job-id={job.id} data-state={job.state}>
               <td>
-                <div>{job.title}</div>
+                {/* A job's title is its command's summary, often a sentence: two lines here, all of it on hover and in the detail. */}
+                <div className="job-clamp" title={job.title}>
+                  {job.title}
+                </div>
                 <div className="muted mono">{job.id}</div>
               </td>
-              <td data-testid="job-target">{job.target ? job.target.label : <span className="muted">—</span>}</td>
+              <td data-testid="job-target">
+                {job.target ? (
+                  <div className="job-clamp" title={job.target.label}>
+                    {job.target.label}
+                  </div>
+                ) : (
+                  <span className="muted">—</span>
+                )}
+              </td>
               <td>
                 <span className={`badge state-${job.state}`}>{job.state}</span>
               </td>
@@ -47,7 +59,7 @@ export function JobsView({ jobs }: { jobs: JobInfo[] }) {
                 <ProgressBar progress={job.progress} state={job.state} />
                 {job.error ? <div className="error-text">{job.error.message}</div> : null}
               </td>
-              <td className="muted">{formatTime(job.startedAt)}</td>
+              <td className="muted nowrap">{formatTime(job.startedAt)}</td>
               <td>
                 {job.state === 'running' ? (
                   <button
@@ -107,6 +119,7 @@ function JobDetail({ job }: { job: JobInfo }) {
           </>
         ) : null}
       </dl>
+      {job.result !== undefined ? <JobFigures job={job} /> : null}
       <div className="charts">
         {charts.map((c) => (
           <LineChart key={c.name} metric={c.name} title={c.title} xLabel={c.xLabel} yLabel={c.yLabel} series={[{ name: c.title, points: c.points }]} />
@@ -115,12 +128,15 @@ function JobDetail({ job }: { job: JobInfo }) {
       {job.result !== undefined ? (
         <>
           <h4>Result</h4>
-          <ResultTable value={job.result} />
+          <ResultTable value={job.result} groupNames={job.command === 'sae.train' ? TRAIN_RESULT_NAMES : undefined} />
         </>
       ) : null}
     </section>
   );
 }
+
+/** A training result's `metrics` are the last batch's, not an evaluation's: the table says so. */
+const TRAIN_RESULT_NAMES = { metrics: 'Training (last batch)' };
 
 interface JobChart {
   name: string;

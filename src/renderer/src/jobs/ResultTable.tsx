@@ -6,25 +6,27 @@ import { formatValue, keyToWords } from './words';
 type Json = unknown;
 const isRecord = (v: Json): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-export function ResultTable({ value }: { value: Json }) {
+/** `groupNames` names top-level fields in words of their own (a training's `metrics` → "Training (last batch)"). */
+export function ResultTable({ value, groupNames }: { value: Json; groupNames?: Record<string, string> }) {
   if (!isRecord(value)) return <p className="mono">{printed('', value)}</p>;
   return (
     <table className="table compact result-table" aria-label="Job result">
-      <tbody>{rows(value, [])}</tbody>
+      <tbody>{rows(value, [], groupNames ?? {})}</tbody>
     </table>
   );
 }
 
-function rows(record: Record<string, Json>, path: string[]): ReactElement[] {
+function rows(record: Record<string, Json>, path: string[], names: Record<string, string> = {}): ReactElement[] {
+  const words = (at: string[]) => at.map((k, i) => (i === 0 && names[k] !== undefined ? names[k] : keyToWords(k))).join(' · ');
   return Object.entries(record).flatMap(([key, v]) => {
     const at = [...path, key];
     // Records inside records (evaluation → metrics) read as one list of fields; a long one
     // (every setting of a training run) folds away under its name.
-    if (isRecord(v) && path.length < 2 && Object.keys(v).length <= 16) return rows(v, at);
+    if (isRecord(v) && path.length < 2 && Object.keys(v).length <= 16) return rows(v, at, names);
     if (isRecord(v)) {
       return [
         <tr key={at.join('.')} className="static">
-          <th scope="row">{at.map(keyToWords).join(' · ')}</th>
+          <th scope="row">{words(at)}</th>
           <td data-result-key={at.join('.')}>
             <details>
               <summary>{Object.keys(v).length} fields</summary>
@@ -38,7 +40,7 @@ function rows(record: Record<string, Json>, path: string[]): ReactElement[] {
     }
     return [
       <tr key={at.join('.')} className="static">
-        <th scope="row">{at.map(keyToWords).join(' · ')}</th>
+        <th scope="row">{words(at)}</th>
         <td className="mono" data-result-key={at.join('.')}>
           {Array.isArray(v) && v.length > 0 && v.every(isRecord) ? <ListTable items={v} /> : printed(key, v)}
         </td>

@@ -30,7 +30,7 @@ export function SystemView({ jobs, onOpenJobs }: { jobs: JobInfo[]; onOpenJobs: 
             ))}
             {Object.entries(doctor.data.paths).map(([k, v]) => (
               <div className="kv-row" key={k}>
-                <dt>{k}</dt>
+                <dt>{PATH_WORDS[k as keyof DoctorReport['paths']] ?? k}</dt>
                 <dd className="mono">{v}</dd>
               </div>
             ))}
@@ -41,6 +41,15 @@ export function SystemView({ jobs, onOpenJobs }: { jobs: JobInfo[]; onOpenJobs: 
     </div>
   );
 }
+
+/** The data paths in words: the report's keys are the code's (dataDir), not the user's. */
+const PATH_WORDS: Record<keyof DoctorReport['paths'], string> = {
+  dataDir: 'Data folder',
+  workspace: 'Workspace',
+  catalog: 'Catalog',
+  resources: 'Resources',
+  bundledModels: 'Bundled models',
+};
 
 function EngineFacts({ report }: { report: DoctorReport }) {
   const b = report.engine.backend;
