@@ -10,7 +10,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { RunOutput } from '../../src/shared/contract';
 
 const BIN = resolve(__dirname, '../../bin/featurescope.js');
-const SOURCE = resolve(__dirname, '../../../../shared/models/stories260K');
+// ../shared beside the repository (CI clones main with ../shared next to it).
+const SOURCE = resolve(__dirname, '../../../shared/models/stories260K');
 const home = mkdtempSync(join(tmpdir(), 'featurescope-convert-'));
 afterAll(() => rmSync(home, { recursive: true, force: true }));
 

@@ -183,7 +183,7 @@ describe.skipIf(!HAS_PYTHON)('Python client against serve mode', () => {
   it("raises the server's errors as exceptions carrying its code and field, and a close code when the server hangs up", async () => {
     const missing = join(tmpdir(), `featurescope-no-such-corpus-${process.pid}.txt`);
     const py = await cases<Record<string, PyError>>(['errors', missing]);
-    expect(py.invalid).toMatchObject({ type: 'FeaturescopeError', code: 'invalid_input', field: 'prompt' });
+    expect(py.invalid).toMatchObject({ type: 'FeaturescopeError', code: 'invalid_input', field: 'topK' });
     expect(py.unknown).toMatchObject({ code: 'unknown_command' });
     expect(py.noJob).toMatchObject({ code: 'not_found', field: 'jobId' });
     expect(py.noSae).toMatchObject({ code: 'not_found', field: 'sae' });

@@ -17,7 +17,8 @@ import { useWasm } from './modelFixtures';
 import { readLlama2cTokenizer } from '../../src/engine/formats/llama2c-tokenizer';
 import { SeededRandom } from '../../src/engine/random';
 
-const SOURCE = resolve(__dirname, '../../../../shared/models/stories260K');
+// ../shared beside the repository (CI clones main with ../shared next to it).
+const SOURCE = resolve(__dirname, '../../../shared/models/stories260K');
 const BUNDLED = resolve(__dirname, '../../resources/models/stories260K');
 const REFERENCE = JSON.parse(readFileSync(resolve(__dirname, '../fixtures/llama2c/stories260K-reference.json'), 'utf8')) as {
   forward: { tokens: number[]; positions: number[]; logits: number[][] };

@@ -89,7 +89,7 @@ def case_cancel(url, _):
 def case_errors(url, model_free_path):
     with Featurescope.connect(url) as fs:
         out = {
-            "invalid": error_of(lambda: fs.call("model.run", {"model": "m", "prompt": ""})),
+            "invalid": error_of(lambda: fs.call("model.run", {"model": "m", "prompt": "hi", "topK": 0})),
             "unknown": error_of(lambda: fs.call("no.such.command", {})),
             "noJob": error_of(lambda: fs.job("job-nope")),
             "noSae": error_of(lambda: fs.sae_features("no-such-sae")),
