@@ -198,14 +198,17 @@ export const saeCommands = {
     output: z.object({ dir: z.string(), files: z.array(z.string()) }),
   }),
   'sae.import': command({
-    summary: 'Import an SAE: a SAELens folder, a Gemma Scope params.npz (pickled .pt files are refused)',
+    summary: 'Import an SAE: a SAELens folder, an EleutherAI sparsify folder, a Gemma Scope 2 folder, a Gemma Scope params.npz (pickled .pt files are refused)',
     runsIn: 'engine',
     input: z
       .object({
-        path: z.string().min(1).describe('A SAELens folder (cfg.json + sae_weights.safetensors) or a Gemma Scope params.npz'),
+        path: z
+          .string()
+          .min(1)
+          .describe('A SAELens folder (cfg.json + sae_weights.safetensors), a sparsify folder (cfg.json + sae.safetensors), a Gemma Scope 2 folder (config.json + params.safetensors) or a Gemma Scope params.npz'),
         name: WorkspaceName.describe("Name of the SAE in the workspace's saes/ and the catalog"),
-        hookName: z.string().min(1).optional().describe('Hook point the SAE reads (needed for params.npz)'),
-        modelName: z.string().min(1).optional().describe('Model the SAE belongs to (needed for params.npz)'),
+        hookName: z.string().min(1).optional().describe('Hook point the SAE reads (needed for params.npz; with modelName, replaces what a folder says)'),
+        modelName: z.string().min(1).optional().describe('Model the SAE belongs to (needed for params.npz; with hookName, replaces what a folder says)'),
       })
       .strict(),
     output: z.object({ saeId: z.number(), architecture: z.string(), dIn: z.number(), dSae: z.number(), hookName: z.string() }),
