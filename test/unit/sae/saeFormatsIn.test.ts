@@ -51,7 +51,7 @@ function expectOutputs(sae: Sae, expected: Expected, tolerance = 1e-5): void {
   expect(active, 'not every feature fires').toBeLessThan(expected.features.flat().length * 0.9);
 }
 
-/** The folder saveSaeLens writes for `sae` runs in the reference with the same outputs. */
+/** The folder saveSaeLens writes for `sae` runs in the reference with the same outputs, and loads back here. */
 function expectSavedRunsInReference(sae: Sae, x: number[][]): Record<string, unknown> {
   const dir = mkdtempSync(join(tmpdir(), 'fs-formats-out-'));
   saveSaeLens(dir, sae);
@@ -61,6 +61,10 @@ function expectSavedRunsInReference(sae: Sae, x: number[][]): Record<string, unk
   const f = sae.encode(xt);
   expect(maxAbsDiff(f.dataSync(), ref.features.flat())).toBeLessThan(1e-5);
   expect(maxAbsDiff(sae.decode(f, xt).dataSync(), ref.reconstruction.flat())).toBeLessThan(1e-5);
+  // The workspace keeps imports in this form: it must load back with the same outputs.
+  const back = loadSaeLens(dir);
+  expect(maxAbsDiff(back.forward(xt).dataSync(), sae.forward(xt).dataSync())).toBe(0);
+  back.dispose();
   return readJson(join(dir, 'cfg.json'));
 }
 
