@@ -40,6 +40,8 @@ export function saveSaeLens(dir: string, sae: Sae): void {
     join(dir, WEIGHTS_FILE),
     tensors.map(([name, t]) => ({ name, dtype: 'F32' as const, shape: [...t.shape], data: t.dataSync() as Float32Array })),
   );
+  // Extras made for the file (a scalar threshold) are not the SAE's to keep.
+  tf.dispose(extras.tensors.map(([, t]) => t).filter((t) => !(Object.values(w) as tf.Tensor[]).includes(t)));
   const c = sae.cfg;
   const cfg = {
     architecture: c.architecture,
