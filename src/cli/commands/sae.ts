@@ -60,7 +60,7 @@ export const saeCommands: Record<string, CliCommand> = {
     usage: [
       `featurescope train --store DIR --name NAME --d-sae N --steps N [--arch ${TRAIN_ARCHITECTURE_NAMES.join('|')}] [--k N]`,
       '                   [--batch 1024] [--lr X] [--l1 X] [--l0 X] [--seed 0] [--checkpoint-every 200] [--eval-windows 32] [--restart]',
-      '                   [--matryoshka-widths N]… (matryoshka_batchtopk: nested prefix widths; default d-sae/8, /4, /2)',
+      '                   [--matryoshka-widths N,N…] (matryoshka_batchtopk: nested prefix widths; default d-sae/8, /4, /2)',
       '',
       'Training again under the same --name resumes its checkpoint if every setting is the same, and is refused',
       'naming the ones that differ otherwise (--steps included: the schedule depends on it); --restart discards',

@@ -108,7 +108,7 @@ export const TrainInput = z
     if (TRAIN_ARCHITECTURES[t.architecture].needsK && t.k === undefined) ctx.addIssue({ code: 'custom', path: ['k'], message: `${t.architecture} needs k (active latents per token)` });
     if (t.k !== undefined && t.k > t.dSae) ctx.addIssue({ code: 'custom', path: ['k'], message: 'k must not exceed dSae' });
     if (t.matryoshkaWidths !== undefined && t.architecture !== 'matryoshka_batchtopk') {
-      ctx.addIssue({ code: 'custom', path: ['matryoshkaWidths'], message: 'only matryoshka_batchtopk has nested widths' });
+      ctx.addIssue({ code: 'custom', path: ['matryoshkaWidths'], message: 'nested widths (matryoshkaWidths) are only for matryoshka_batchtopk' });
     }
   });
 

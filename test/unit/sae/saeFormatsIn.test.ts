@@ -149,7 +149,7 @@ describe.skipIf(!hasTorch)(referenceGroup, () => {
     expectSavedRunsInReference(sae, expected.x);
     // The run folder itself holds one SAE per hook point: say which.
     const e = errorOf(() => loadSae(run));
-    expect(e.message).toMatch(/sparsify SAEs of 1 hook points \(layers\.3\)/);
+    expect(e.message).toMatch(/sparsify SAEs of 1 hook point \(layers\.3\)/);
   });
 
   it('a Gemma Scope 2 folder (config.json + params.safetensors) loads as JumpReLU at its TransformerLens hook', () => {

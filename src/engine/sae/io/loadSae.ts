@@ -32,7 +32,7 @@ export function loadSae(path: string, names?: ImportNames): Sae {
     if (has('params.npz')) return loadGemmaScopeNpz(join(path, 'params.npz'), names);
     const hookpoints = sparsifyHookpoints(path);
     if (hookpoints.length > 0) {
-      throw new FeaturescopeError('invalid_input', `${path} holds sparsify SAEs of ${hookpoints.length} hook points (${hookpoints.slice(0, 5).join(', ')}${hookpoints.length > 5 ? ', …' : ''}); import one of those folders`, 'path');
+      throw new FeaturescopeError('invalid_input', `${path} holds sparsify SAEs of ${hookpoints.length} hook point${hookpoints.length === 1 ? '' : 's'} (${hookpoints.slice(0, 5).join(', ')}${hookpoints.length > 5 ? ', …' : ''}); import one of those folders`, 'path');
     }
     throw new FeaturescopeError(
       'not_found',
