@@ -11,7 +11,8 @@
 // where e = x − x̂ (held constant) and ê is decoded from the top kAux dead latents. Decoder rows
 // are kept at unit norm with the parallel gradient component removed; b_dec starts at the
 // geometric median of the first batch; lr ≈ 2e-4 / √(d_sae / 2^14). BatchTopK (batchtopk.ts)
-// is this recipe with another selection of the active latents.
+// is this recipe with another selection of the active latents; Matryoshka (matryoshka.ts) adds
+// the reconstructions of nested prefixes (nestedCodes) to the loss.
 import * as tf from '@tensorflow/tfjs';
 import { FeaturescopeError } from '../../../shared/errors';
 import type { Rng } from '../../random';
