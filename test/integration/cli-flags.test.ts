@@ -28,7 +28,7 @@ describe('featurescope flags derived from the contract', () => {
     expect(bad.status).toBe(2);
     expect(bad.stderr).toBe('featurescope: --d-sae must be an integer from 1 to 1048576, got "abc".\n');
     const arch = cli(['train', '--store', '/tmp/none', '--name', 'a', '--d-sae', '8', '--steps', '5', '--arch', 'nope']);
-    expect(arch.stderr).toBe('featurescope: --arch must be one of topk, batchtopk, standard, jumprelu, got "nope".\n');
+    expect(arch.stderr).toBe('featurescope: --arch must be one of topk, batchtopk, standard, jumprelu, matryoshka_batchtopk, got "nope".\n');
     const missing = cli(['train', '--store', '/tmp/none', '--name', 'a', '--steps', '5']);
     expect(missing.stderr).toBe('featurescope: --d-sae is required.\n');
     const twice = cli(['train', '--store', '/tmp/none', '--name', 'a', '--d-sae', '8', '--steps', '5', '--batch', '8', '--batch-size', '8']);

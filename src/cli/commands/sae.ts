@@ -60,6 +60,7 @@ export const saeCommands: Record<string, CliCommand> = {
     usage: [
       `featurescope train --store DIR --name NAME --d-sae N --steps N [--arch ${TRAIN_ARCHITECTURE_NAMES.join('|')}] [--k N]`,
       '                   [--batch 1024] [--lr X] [--l1 X] [--l0 X] [--seed 0] [--checkpoint-every 200] [--eval-windows 32] [--restart]',
+      '                   [--matryoshka-widths N,N…] (matryoshka_batchtopk: nested prefix widths; default d-sae/8, /4, /2)',
       '',
       'Training again under the same --name resumes its checkpoint if every setting is the same, and is refused',
       'naming the ones that differ otherwise (--steps included: the schedule depends on it); --restart discards',
@@ -98,8 +99,20 @@ export const saeCommands: Record<string, CliCommand> = {
     },
   },
   import: {
-    summary: 'Import an SAE: a SAELens folder or a Gemma Scope params.npz',
-    usage: 'featurescope import --path PATH --name NAME [--hook NAME --model-name NAME (for params.npz)]',
+    summary: 'Import an SAE: a SAELens folder, an EleutherAI sparsify folder, a Gemma Scope 2 folder or a Gemma Scope params.npz',
+    usage: [
+      'featurescope import --path PATH --name NAME [--hook NAME --model-name NAME]',
+      '',
+      'PATH is one of:',
+      '  a SAELens folder          cfg.json + sae_weights.safetensors (SAELens 6 or older; normalize_activations,',
+      '                            rescale_acts_by_decoder_norm and batchtopk / matryoshka_batchtopk checkpoints',
+      '                            are applied as SAELens does; expected_average_only_in reads activation_scaler.json)',
+      '  a sparsify folder         cfg.json + sae.safetensors, named after its hook point (layers.N → blocks.N.hook_resid_post)',
+      '  a Gemma Scope 2 folder    config.json + params.safetensors (hf_hook_point_in names the hook)',
+      '  a Gemma Scope params.npz  which does not say its hook or model: --hook and --model-name are needed',
+      'Values Featurescope cannot run (hook_z attention SAEs, transcoders, skip connections…) are refused by name.',
+      '--hook and --model-name, given together, replace what the folder says.',
+    ].join('\n'),
     flags: mergeFlags(importSae),
     async run(values, host) {
       const r = await callOrThrow(await host(), 'sae.import', await importSae.read(values, host));

@@ -64,8 +64,8 @@ export function editUnits(site: SiteHook, act: tf.Tensor, edit: (units: tf.Tenso
   if (site.sae === null) return edit(act);
   const sae = site.sae;
   const f = sae.encode(act); // [batch, pos, d_sae]
-  const error = act.sub(sae.decode(f)); // [batch, pos, d_in]
-  return sae.decode(edit(f)).add(error);
+  const error = act.sub(sae.decode(f, act)); // [batch, pos, d_in]
+  return sae.decode(edit(f), act).add(error);
 }
 
 /** Checks a unit list against the site hooks; returns the hook of each unit. */

@@ -137,7 +137,7 @@ function evaluateBatch(model: LoadedModel, sae: Sae, hook: string, tokens: numbe
 
         const rows = tf.reshape(x, [-1, sae.cfg.d_in]) as tf.Tensor2D; // [N, d_in]
         const f = sae.encode(rows) as tf.Tensor2D; // [N, d_sae]
-        const xHat = sae.decode(f); // [N, d_in]
+        const xHat = sae.decode(f, rows); // [N, d_in]
         const firing = tf.cast(tf.greater(f, 0), 'float32'); // [N, d_sae]
         sums.sse += tf.sum(tf.square(tf.sub(rows, xHat))).dataSync()[0]!;
         sums.active += tf.sum(firing).dataSync()[0]!;

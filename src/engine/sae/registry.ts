@@ -1,7 +1,8 @@
 // Every SAE architecture, by name: its inference class (found by the `architecture` field of
 // cfg.json, as SAELens's registry does) and its training recipe (what sae.train's `architecture`
 // picks). Each entry is one file under architectures/. batchtopk is a training recipe that saves
-// as jumprelu, so it has no inference class.
+// as jumprelu, so it has no inference class; matryoshka_batchtopk runs as JumpReLU too but keeps
+// its own class, which saves it as SAELens's matryoshka_batchtopk.
 //
 // The names are the contract's TRAIN_ARCHITECTURES: the `satisfies` below fails to compile if an
 // architecture is missing here or is here without being in the contract.
@@ -9,6 +10,7 @@ import { FeaturescopeError } from '../../shared/errors';
 import type { TrainArchitecture } from '../../shared/contract/sae';
 import { batchtopkRecipe } from './architectures/batchtopk';
 import { JumpReluSae, jumpreluRecipe } from './architectures/jumprelu';
+import { MatryoshkaBatchTopKSae, matryoshkaRecipe } from './architectures/matryoshka';
 import { StandardSae, standardRecipe } from './architectures/standard';
 import { TopKSae, topkRecipe } from './architectures/topk';
 import type { Sae, SaeClass, SaeConfig, SaeWeights } from './sae';
@@ -25,6 +27,7 @@ export const ARCHITECTURES = {
   batchtopk: { recipe: batchtopkRecipe },
   standard: { sae: StandardSae, recipe: standardRecipe },
   jumprelu: { sae: JumpReluSae, recipe: jumpreluRecipe },
+  matryoshka_batchtopk: { sae: MatryoshkaBatchTopKSae, recipe: matryoshkaRecipe },
 } as const satisfies { readonly [N in TrainArchitecture]: Architecture };
 
 type Registry = typeof ARCHITECTURES;

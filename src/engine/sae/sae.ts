@@ -1,5 +1,6 @@
 // The inference side of a sparse autoencoder (DESIGN.md §3), shared by every architecture:
-//   f = act((x − b_dec·apply_b_dec_to_input) @ W_enc + b_enc),   x̂ = f @ W_dec + b_dec.
+//   f = act((n(x) − b_dec·apply_b_dec_to_input) @ W_enc + b_enc),   x̂ = n⁻¹(f @ W_dec + b_dec)
+// where n is cfg.normalize_activations (inputNorm.ts; the identity for "none").
 // Architectures differ only in `act` (and the extra weights and cfg.json fields it reads). Each
 // lives in its own file under architectures/, beside its training recipe; registry.ts finds it by
 // cfg.architecture. Weights are in raw activation units: any input scaling used during training
@@ -7,6 +8,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { FeaturescopeError } from '../../shared/errors';
+import { normalizeIn, normalizeOut, type RuntimeNorm } from './inputNorm';
 import type { SaeArchitecture } from './registry';
 
 export type { SaeArchitecture };
@@ -17,10 +19,15 @@ export interface SaeConfig {
   d_in: number;
   d_sae: number;
   apply_b_dec_to_input: boolean;
-  /** Always 'none' for SAEs this app writes: scaling is folded into the weights. */
-  normalize_activations: string;
-  /** Active latents per token, topk only. */
+  /**
+   * 'none' for SAEs this app trains (their scaling is folded into the weights); imported SAELens
+   * SAEs may normalise each input row at run time (inputNorm.ts).
+   */
+  normalize_activations: RuntimeNorm;
+  /** Active latents per token (topk); the mean per token for the batchtopk family. */
   k?: number;
+  /** Nested prefix widths of a Matryoshka SAE, increasing, the last = d_sae. */
+  matryoshka_widths?: number[];
   dtype: 'float32';
   metadata: { hook_name: string; model_name: string; [key: string]: unknown };
 }
@@ -70,9 +77,21 @@ export abstract class Sae {
   /** The architecture's activation on pre-activations. */
   protected abstract activate(pre: tf.Tensor2D): tf.Tensor2D;
 
-  /** Pre-activations (x − b_dec·apply) @ W_enc + b_enc. x: [..., d_in] → [..., d_sae]. */
+  /**
+   * cfg.json fields and tensors a SAELens folder holds for this architecture beyond the common
+   * ones (io/saelens.ts writes them): k, and the extra weights as they are.
+   */
+  saeLensExtras(): { cfg: Record<string, unknown>; tensors: Array<[string, tf.Tensor]> } {
+    return {
+      cfg: this.cfg.k !== undefined ? { k: this.cfg.k } : {},
+      tensors: this.extraWeights.map((name) => [name, this.weights[name]!]),
+    };
+  }
+
+  /** Pre-activations (n(x) − b_dec·apply) @ W_enc + b_enc. x: [..., d_in] → [..., d_sae]. */
   preActivation(x: tf.Tensor): tf.Tensor {
-    return this.onRows(x, this.cfg.d_in, (rows) => {
+    return this.onRows(x, this.cfg.d_in, (raw) => {
+      const rows = normalizeIn(this.cfg.normalize_activations, raw); // [N, d_in]
       const centred = this.cfg.apply_b_dec_to_input ? tf.sub(rows, this.weights.b_dec) : rows; // [N, d_in]
       return tf.add(tf.matMul(centred, this.weights.W_enc), this.weights.b_enc) as tf.Tensor2D; // [N, d_sae]
     });
@@ -86,14 +105,27 @@ export abstract class Sae {
     });
   }
 
-  /** Reconstruction from feature activations. f: [..., d_sae] → [..., d_in]. */
-  decode(f: tf.Tensor): tf.Tensor {
-    return this.onRows(f, this.cfg.d_sae, (rows) => tf.add(tf.matMul(rows, this.weights.W_dec), this.weights.b_dec) as tf.Tensor2D);
+  /**
+   * Reconstruction from feature activations. f: [..., d_sae] → [..., d_in]. `input` is the
+   * activation f was encoded from ([..., d_in]); an SAE that normalises its inputs at run time
+   * (normalize_activations other than none) maps the reconstruction back with that row's statistics, as SAELens does.
+   */
+  decode(f: tf.Tensor, input?: tf.Tensor): tf.Tensor {
+    const mode = this.cfg.normalize_activations;
+    if (mode !== 'none' && input === undefined) {
+      throw new FeaturescopeError('internal', `decoding this SAE (normalize_activations ${mode}) needs the input its features came from`);
+    }
+    return tf.tidy(() => {
+      const y = this.onRows(f, this.cfg.d_sae, (rows) => tf.add(tf.matMul(rows, this.weights.W_dec), this.weights.b_dec) as tf.Tensor2D);
+      if (mode === 'none') return y;
+      const rows = tf.reshape(input!, [-1, this.cfg.d_in]) as tf.Tensor2D; // [N, d_in]
+      return tf.reshape(normalizeOut(mode, tf.reshape(y, [-1, this.cfg.d_in]) as tf.Tensor2D, rows), y.shape);
+    });
   }
 
   /** x̂ = decode(encode(x)). */
   forward(x: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => this.decode(this.encode(x)));
+    return tf.tidy(() => this.decode(this.encode(x), x));
   }
 
   /**
@@ -104,8 +136,8 @@ export abstract class Sae {
   withFeatureEdit(x: tf.Tensor, edit: (features: tf.Tensor) => tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
       const f = this.encode(x); // [..., d_sae]
-      const error = tf.sub(x, this.decode(f)); // [..., d_in]
-      return tf.add(this.decode(edit(f)), error);
+      const error = tf.sub(x, this.decode(f, x)); // [..., d_in]
+      return tf.add(this.decode(edit(f), x), error);
     });
   }
 

@@ -47,6 +47,7 @@ export async function runTrainJob(deps: CommandDeps, input: ParsedInput<'sae.tra
     ...(input.lr === undefined ? {} : { lr: input.lr }),
     ...(input.l1Coefficient === undefined ? {} : { l1Coefficient: input.l1Coefficient }),
     ...(input.l0Coefficient === undefined ? {} : { l0Coefficient: input.l0Coefficient }),
+    ...(input.matryoshkaWidths === undefined ? {} : { matryoshkaWidths: input.matryoshkaWidths.join(',') }),
     ...(input.deadTokens === undefined ? {} : { deadTokens: input.deadTokens }),
     checkpointDir: workspaceDir('checkpoints', input.name),
     checkpointEvery: input.checkpointEvery,

@@ -71,6 +71,7 @@ export const TRAIN_ARCHITECTURES = {
   batchtopk: { needsK: true, label: 'batchtopk' },
   standard: { needsK: false, label: 'standard (relu-l1)' },
   jumprelu: { needsK: false, label: 'jumprelu' },
+  matryoshka_batchtopk: { needsK: true, label: 'matryoshka batchtopk' },
 } as const satisfies Record<string, { needsK: boolean; label: string }>;
 export type TrainArchitecture = keyof typeof TRAIN_ARCHITECTURES;
 export const TRAIN_ARCHITECTURE_NAMES = Object.keys(TRAIN_ARCHITECTURES) as [TrainArchitecture, ...TrainArchitecture[]];
@@ -87,6 +88,12 @@ export const TrainInput = z
     lr: z.number().positive().max(1).optional().describe("Learning rate (default: the architecture's recipe)"),
     l1Coefficient: z.number().nonnegative().optional().describe('L1 sparsity penalty (standard)'),
     l0Coefficient: z.number().nonnegative().optional().describe('L0 sparsity penalty (jumprelu)'),
+    matryoshkaWidths: z
+      .array(z.number().int().min(1).max(1 << 20))
+      .min(1)
+      .max(16)
+      .optional()
+      .describe('Nested prefix widths of a matryoshka_batchtopk SAE, increasing; dSae is added as the last (default: dSae/8, dSae/4, dSae/2)'),
     seed: z.number().int().min(0).max(2 ** 31 - 1).default(0).describe('Random seed of initialisation and batch order'),
     deadTokens: z.number().int().min(1).optional().describe('A latent is dead after this many tokens without firing; AuxK revives dead latents (default: a tenth of the run, at most 10M)'),
     checkpointEvery: z.number().int().min(1).default(200).describe('Steps between checkpoints'),
@@ -100,6 +107,9 @@ export const TrainInput = z
   .superRefine((t, ctx) => {
     if (TRAIN_ARCHITECTURES[t.architecture].needsK && t.k === undefined) ctx.addIssue({ code: 'custom', path: ['k'], message: `${t.architecture} needs k (active latents per token)` });
     if (t.k !== undefined && t.k > t.dSae) ctx.addIssue({ code: 'custom', path: ['k'], message: 'k must not exceed dSae' });
+    if (t.matryoshkaWidths !== undefined && t.architecture !== 'matryoshka_batchtopk') {
+      ctx.addIssue({ code: 'custom', path: ['matryoshkaWidths'], message: 'nested widths (matryoshkaWidths) are only for matryoshka_batchtopk' });
+    }
   });
 
 export const TrainResult = z.object({
@@ -188,14 +198,17 @@ export const saeCommands = {
     output: z.object({ dir: z.string(), files: z.array(z.string()) }),
   }),
   'sae.import': command({
-    summary: 'Import an SAE: a SAELens folder, a Gemma Scope params.npz (pickled .pt files are refused)',
+    summary: 'Import an SAE: a SAELens folder, an EleutherAI sparsify folder, a Gemma Scope 2 folder, a Gemma Scope params.npz (pickled .pt files are refused)',
     runsIn: 'engine',
     input: z
       .object({
-        path: z.string().min(1).describe('A SAELens folder (cfg.json + sae_weights.safetensors) or a Gemma Scope params.npz'),
+        path: z
+          .string()
+          .min(1)
+          .describe('A SAELens folder (cfg.json + sae_weights.safetensors), a sparsify folder (cfg.json + sae.safetensors), a Gemma Scope 2 folder (config.json + params.safetensors) or a Gemma Scope params.npz'),
         name: WorkspaceName.describe("Name of the SAE in the workspace's saes/ and the catalog"),
-        hookName: z.string().min(1).optional().describe('Hook point the SAE reads (needed for params.npz)'),
-        modelName: z.string().min(1).optional().describe('Model the SAE belongs to (needed for params.npz)'),
+        hookName: z.string().min(1).optional().describe('Hook point the SAE reads (needed for params.npz; with modelName, replaces what a folder says)'),
+        modelName: z.string().min(1).optional().describe('Model the SAE belongs to (needed for params.npz; with hookName, replaces what a folder says)'),
       })
       .strict(),
     output: z.object({ saeId: z.number(), architecture: z.string(), dIn: z.number(), dSae: z.number(), hookName: z.string() }),

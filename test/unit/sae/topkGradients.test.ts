@@ -1,8 +1,10 @@
-// Hand-written sparse gradients of topk/batchtopk training against tf.grads of the same loss
-// written densely ([B, d_sae] codes, a constant top-k mask), with and without AuxK.
+// Hand-written sparse gradients of topk/batchtopk/matryoshka training against tf.grads of the same
+// loss written densely ([B, d_sae] codes, a constant top-k mask), with and without AuxK; Matryoshka
+// adds the normalised MSE of each inner prefix's reconstruction.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { batchtopkRecipe } from '../../../src/engine/sae/architectures/batchtopk';
+import { matryoshkaRecipe } from '../../../src/engine/sae/architectures/matryoshka';
 import { topkRecipe } from '../../../src/engine/sae/architectures/topk';
 import { removeParallelComponent, tiedParams } from '../../../src/engine/sae/train/init';
 import { Rng } from '../../../src/engine/random';
@@ -29,7 +31,7 @@ function topMask(pre: tf.Tensor2D, batch: boolean): tf.Tensor2D {
   return tf.tensor2d(mask, pre.shape);
 }
 
-function denseGrads(params: Map<string, tf.Variable>, x: tf.Tensor2D, deadMask: tf.Tensor1D | undefined, batch: boolean): Record<string, Float32Array> {
+function denseGrads(params: Map<string, tf.Variable>, x: tf.Tensor2D, deadMask: tf.Tensor1D | undefined, batch: boolean, innerWidths: number[]): Record<string, Float32Array> {
   const [W_enc, W_dec, b_enc, b_dec] = ['W_enc', 'W_dec', 'b_enc', 'b_dec'].map((n) => params.get(n)!) as tf.Tensor[];
   const preOf = (We: tf.Tensor, be: tf.Tensor, bd: tf.Tensor): tf.Tensor2D => tf.add(tf.matMul(tf.sub(x, bd), We), be) as tf.Tensor2D;
   const pre0 = preOf(W_enc!, b_enc!, b_dec!);
@@ -43,6 +45,11 @@ function denseGrads(params: Map<string, tf.Variable>, x: tf.Tensor2D, deadMask: 
     const pre = preOf(We, be, bd);
     const xHat = tf.add(tf.matMul(tf.mul(tf.relu(pre), mask), Wd), bd);
     let loss = tf.div(tf.sum(tf.square(tf.sub(xHat, x))), tf.mul(totalVar, B));
+    for (const m of innerWidths) {
+      const prefix = tf.concat([tf.ones([m]), tf.zeros([dSae - m])]); // [d_sae]
+      const xHatM = tf.add(tf.matMul(tf.mul(tf.mul(tf.relu(pre), mask), prefix), Wd), bd);
+      loss = tf.add(loss, tf.div(tf.sum(tf.square(tf.sub(xHatM, x))), tf.mul(totalVar, B)));
+    }
     if (auxMask) {
       // kAux (6) > number of dead latents here, so the aux top-k is over dead ones only.
       const eHat = tf.matMul(tf.mul(tf.relu(pre), tf.mul(auxMask, deadMask!)), Wd);
@@ -63,7 +70,9 @@ function denseGrads(params: Map<string, tf.Variable>, x: tf.Tensor2D, deadMask: 
 describe.each([
   ['topk', false],
   ['batchtopk', true],
-] as const)('%s gradients', (_name, batch) => {
+  ['matryoshka_batchtopk', true],
+] as const)('%s gradients', (name, batch) => {
+  const innerWidths = name === 'matryoshka_batchtopk' ? [8, 24] : [];
   it.each([
     ['no dead latents', false],
     ['with AuxK over dead latents', true],
@@ -78,17 +87,20 @@ describe.each([
       const dead = new Float32Array(dSae);
       if (withDead) for (const i of [3, 17, 40, 41, 63]) dead[i] = 1;
       const deadMask = tf.tensor1d(dead);
-      const recipe = batch ? batchtopkRecipe : topkRecipe;
       const run = { dIn, dSae, steps: 1, batchSize: B };
-      const training = recipe.create(params, run, recipe.settings(run, { k, kAux }));
+      const given = { k, kAux, matryoshkaWidths: innerWidths.join(',') };
+      const training =
+        name === 'matryoshka_batchtopk'
+          ? matryoshkaRecipe.create(params, run, matryoshkaRecipe.settings(run, given))
+          : (batch ? batchtopkRecipe : topkRecipe).create(params, run, (batch ? batchtopkRecipe : topkRecipe).settings(run, given));
       const out = training.step({ x, lambdaFactor: 1, deadMask, numDead: withDead ? 5 : 0 });
-      const want = denseGrads(params, x, withDead ? deadMask : undefined, batch);
-      for (const name of ['W_enc', 'W_dec', 'b_enc', 'b_dec']) {
-        const grad = out.grads[name]!;
+      const want = denseGrads(params, x, withDead ? deadMask : undefined, batch, innerWidths);
+      for (const param of ['W_enc', 'W_dec', 'b_enc', 'b_dec']) {
+        const grad = out.grads[param]!;
         // Gradients the step hands over transposed (W_enc as [d_sae, d_in]) are compared in the parameter's layout.
-        const got = (out.transposedGrads ?? []).includes(name) ? tf.transpose(grad).dataSync() : grad.dataSync();
-        expect(maxAbsDiff(got, want[name]!), `${impl} ${name}`).toBeLessThan(1e-5);
-        expect(Math.max(...Array.from(want[name]!).map(Math.abs)), `${name} is not trivially zero`).toBeGreaterThan(1e-3);
+        const got = (out.transposedGrads ?? []).includes(param) ? tf.transpose(grad).dataSync() : grad.dataSync();
+        expect(maxAbsDiff(got, want[param]!), `${impl} ${param}`).toBeLessThan(1e-5);
+        expect(Math.max(...Array.from(want[param]!).map(Math.abs)), `${param} is not trivially zero`).toBeGreaterThan(1e-3);
       }
       expect(out.activeCount.dataSync()[0]).toBeLessThanOrEqual(k * B);
       setSparseImpl('auto');

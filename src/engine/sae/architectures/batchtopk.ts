@@ -20,7 +20,7 @@ export interface BatchTopKSettings extends TopKSettings {
 // Masks non-dead latents out of the AuxK top-k (added to their pre-activations).
 const NOT_DEAD_PENALTY = 1e30;
 
-class BatchTopKTraining extends TopKTraining<BatchTopKSettings> {
+export class BatchTopKTraining<S extends BatchTopKSettings = BatchTopKSettings> extends TopKTraining<S> {
   /** The inference threshold; NaN until the first batch. */
   threshold = Number.NaN;
 
@@ -55,8 +55,13 @@ class BatchTopKTraining extends TopKTraining<BatchTopKSettings> {
   }
 }
 
+/** BatchTopK's settings for a run (Matryoshka adds to them). */
+export function batchTopKSettings(architecture: string, run: RunShape, given: Readonly<Record<string, unknown>>): BatchTopKSettings {
+  return { ...topKSettings(architecture, run, given), ...withGiven({ thresholdRate: 0.01 }, given) };
+}
+
 export const batchtopkRecipe: TrainingRecipe<BatchTopKSettings> = {
-  settings: (run: RunShape, given) => ({ ...topKSettings('batchtopk', run, given), ...withGiven({ thresholdRate: 0.01 }, given) }),
+  settings: (run: RunShape, given) => batchTopKSettings('batchtopk', run, given),
   init: (rng, sample, run) => topKInit(rng, sample, run),
   create: (params, run, s) => new BatchTopKTraining(params, run, s),
 };

@@ -11,7 +11,8 @@
 // where e = x − x̂ (held constant) and ê is decoded from the top kAux dead latents. Decoder rows
 // are kept at unit norm with the parallel gradient component removed; b_dec starts at the
 // geometric median of the first batch; lr ≈ 2e-4 / √(d_sae / 2^14). BatchTopK (batchtopk.ts)
-// is this recipe with another selection of the active latents.
+// is this recipe with another selection of the active latents; Matryoshka (matryoshka.ts) adds
+// the reconstructions of nested prefixes (nestedCodes) to the loss.
 import * as tf from '@tensorflow/tfjs';
 import { FeaturescopeError } from '../../../shared/errors';
 import type { Rng } from '../../random';
@@ -88,6 +89,14 @@ export class TopKTraining<S extends TopKSettings = TopKSettings> implements Trai
   /** Sees each batch's code inside the step (BatchTopK tracks its threshold). */
   protected observe(_code: SparseCode): void {}
 
+  /**
+   * Codes of further reconstructions whose normalised MSE is added to the loss, each decoded with
+   * b_dec like the full one (Matryoshka: the code restricted to each nested prefix). None here.
+   */
+  protected nestedCodes(_code: SparseCode): SparseCode[] {
+    return [];
+  }
+
   step(inputs: StepInputs): StepOutputs {
     const { x, deadMask, numDead } = inputs;
     const W_enc = this.p('W_enc'), W_dec = this.p('W_dec'), b_dec = this.p('b_dec');
@@ -107,6 +116,14 @@ export class TopKTraining<S extends TopKSettings = TopKSettings> implements Trai
       const active = tf.cast(tf.greater(code.vals, 0), 'float32') as tf.Tensor1D; // [M]
       const parts = [this.codeGrads(code, dXHat, xc)];
       let loss = loss0;
+      let dBdec = tf.sum(dXHat, 0); // [d_in]: x̂ depends on b_dec directly
+      for (const nested of this.nestedCodes(code)) {
+        const nestedErr = tf.sub(tf.add(sparseDecode(nested, W_dec as tf.Tensor2D), b_dec), x); // [B, d_in]
+        loss = tf.add(loss, tf.div(tf.sum(tf.square(nestedErr)), norm));
+        const dNested = tf.div(tf.mul(nestedErr, 2), norm) as tf.Tensor2D;
+        parts.push(this.codeGrads(nested, dNested, xc));
+        dBdec = tf.add(dBdec, tf.sum(dNested, 0));
+      }
       if (auxCode !== undefined) {
         const e = tf.neg(err); // residual x − x̂, a constant target
         const eHat = sparseDecode(auxCode, W_dec as tf.Tensor2D); // [B, d_in]
@@ -122,8 +139,7 @@ export class TopKTraining<S extends TopKSettings = TopKSettings> implements Trai
       const dWdec = removeParallelComponent(sum<tf.Tensor2D>('W_dec'), W_dec as tf.Tensor2D); // [d_sae, d_in]
       const dWencT = sum<tf.Tensor2D>('W_encT'); // [d_sae, d_in], handed to Adam transposed
       const dBenc = sum<tf.Tensor1D>('b_enc'); // [d_sae]
-      // x̂ depends on b_dec directly, and through xc = x − b_dec: Σ_b dxc_b = W_enc @ db_enc.
-      let dBdec = tf.sum(dXHat, 0); // [d_in]
+      // ... and through xc = x − b_dec: Σ_b dxc_b = W_enc @ db_enc.
       if (this.s.applyBDecToInput) dBdec = tf.sub(dBdec, tf.squeeze(tf.matMul(W_enc, tf.expandDims(dBenc, 1)), [1]));
 
       this.observe(code);

@@ -1,6 +1,8 @@
-// One entry point for importing an SAE from disk: a SAELens folder, a Gemma Scope params.npz,
-// and a clear refusal for PyTorch pickles.
-import { existsSync, statSync } from 'node:fs';
+// One entry point for importing an SAE from disk: a SAELens folder, an EleutherAI sparsify folder,
+// a Gemma Scope 2 folder, a Gemma Scope params.npz, and a clear refusal for PyTorch pickles.
+// Folders are told apart by their files: SAELens cfg.json + sae_weights.safetensors, sparsify
+// cfg.json + sae.safetensors, Gemma Scope 2 config.json + params.safetensors.
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { FeaturescopeError } from '../../../shared/errors';
@@ -9,7 +11,9 @@ import { type NpyArray, type NpyHeader, readNpz } from '../../formats/npz';
 import { JumpReluSae } from '../architectures/jumprelu';
 import type { Sae } from '../sae';
 import { checkSaeSize } from './limits';
-import { CFG_FILE, loadSaeLens } from './saelens';
+import { GEMMA_SCOPE_2_CONFIG, GEMMA_SCOPE_2_WEIGHTS, loadGemmaScope2 } from './gemmaScope2';
+import { CFG_FILE, loadSaeLens, WEIGHTS_FILE } from './saelens';
+import { loadSparsify, SPARSIFY_WEIGHTS } from './sparsify';
 
 const PICKLE_EXTENSIONS = new Set(['.pt', '.pth', '.ckpt', '.bin', '.pkl']);
 
@@ -21,9 +25,19 @@ export interface ImportNames {
 export function loadSae(path: string, names?: ImportNames): Sae {
   if (!existsSync(path)) throw new FeaturescopeError('not_found', `${path} does not exist`);
   if (statSync(path).isDirectory()) {
-    if (existsSync(join(path, CFG_FILE))) return loadSaeLens(path);
-    if (existsSync(join(path, 'params.npz'))) return loadGemmaScopeNpz(join(path, 'params.npz'), names);
-    throw new FeaturescopeError('not_found', `${path}: neither ${CFG_FILE} (SAELens) nor params.npz (Gemma Scope) is in this folder`);
+    const has = (name: string): boolean => existsSync(join(path, name));
+    if (has(CFG_FILE) && has(SPARSIFY_WEIGHTS) && !has(WEIGHTS_FILE)) return loadSparsify(path, names);
+    if (has(CFG_FILE)) return loadSaeLens(path);
+    if (has(GEMMA_SCOPE_2_CONFIG) && has(GEMMA_SCOPE_2_WEIGHTS)) return loadGemmaScope2(path, names);
+    if (has('params.npz')) return loadGemmaScopeNpz(join(path, 'params.npz'), names);
+    const hookpoints = sparsifyHookpoints(path);
+    if (hookpoints.length > 0) {
+      throw new FeaturescopeError('invalid_input', `${path} holds sparsify SAEs of ${hookpoints.length} hook point${hookpoints.length === 1 ? '' : 's'} (${hookpoints.slice(0, 5).join(', ')}${hookpoints.length > 5 ? ', …' : ''}); import one of those folders`, 'path');
+    }
+    throw new FeaturescopeError(
+      'not_found',
+      `${path}: no SAE files here: a SAELens folder holds ${CFG_FILE} + ${WEIGHTS_FILE}, a sparsify folder ${CFG_FILE} + ${SPARSIFY_WEIGHTS}, a Gemma Scope 2 folder ${GEMMA_SCOPE_2_CONFIG} + ${GEMMA_SCOPE_2_WEIGHTS}, Gemma Scope params.npz`,
+    );
   }
   const ext = extname(path).toLowerCase();
   if (PICKLE_EXTENSIONS.has(ext)) {
@@ -36,7 +50,15 @@ export function loadSae(path: string, names?: ImportNames): Sae {
     );
   }
   if (ext === '.npz') return loadGemmaScopeNpz(path, names);
-  throw new FeaturescopeError('unsupported', `${path}: unknown SAE file type ${ext || '(none)'}; expected a SAELens folder or a Gemma Scope params.npz`);
+  throw new FeaturescopeError('unsupported', `${path}: unknown SAE file type ${ext || '(none)'}; expected a SAELens, sparsify or Gemma Scope 2 folder, or a Gemma Scope params.npz`);
+}
+
+/** Subfolders of a sparsify run folder that hold one hook point's SAE. */
+function sparsifyHookpoints(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && existsSync(join(dir, e.name, CFG_FILE)) && existsSync(join(dir, e.name, SPARSIFY_WEIGHTS)))
+    .map((e) => e.name)
+    .sort();
 }
 
 /** The arrays of a Gemma Scope params.npz, each with its shape in terms of [d_in, d_sae]. */

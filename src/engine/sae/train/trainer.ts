@@ -159,7 +159,7 @@ export async function trainSae(o: TrainSaeOptions): Promise<TrainSaeResult> {
     training = recipe.create(params, run, s);
   }
 
-  const base = { normalize_activations: 'none', dtype: 'float32' as const, metadata: { hook_name: s.hookName, model_name: s.modelName } };
+  const base = { normalize_activations: 'none' as const, dtype: 'float32' as const, metadata: { hook_name: s.hookName, model_name: s.modelName } };
   const checkpoint = (step: number): string | undefined => {
     if (o.checkpointDir === undefined) return undefined;
     const tensors = new Map<string, HostTensor>();

@@ -4,7 +4,7 @@ import { claimError, Field, FormError, useAction } from '../ui/forms';
 
 const FIELDS = ['path', 'name'];
 
-/** sae.import: a SAELens folder or a Gemma Scope params.npz, copied into the workspace. */
+/** sae.import: a SAELens, sparsify or Gemma Scope 2 folder, or a Gemma Scope params.npz, copied into the workspace. */
 export function ImportForm() {
   const [path, setPath] = useState('');
   const [name, setName] = useState('');

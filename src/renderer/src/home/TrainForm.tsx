@@ -76,6 +76,7 @@ export function TrainForm({ jobs, onOpenJobs }: { jobs: JobInfo[]; onOpenJobs: (
           <option value="batchtopk">batchtopk</option>
           <option value="standard">standard (relu-l1)</option>
           <option value="jumprelu">jumprelu</option>
+          <option value="matryoshka_batchtopk">matryoshka batchtopk</option>
         </select>
       </Field>
       <Field label="d_sae" field="dSae" error={action.error}>
