@@ -19,7 +19,7 @@ const COLUMNS: Array<{ sort: SearchSort | null; label: string; className: string
   { sort: 'max_act', label: 'max act', className: 'fx-maxact' },
   { sort: 'relevance', label: 'relevance', className: 'fx-num' },
 ];
-const DEFAULT_DESC: Record<SearchSort, boolean> = { idx: false, density: true, max_act: true, relevance: false };
+const DEFAULT_DESC: Record<SearchSort, boolean> = { idx: false, density: true, max_act: true, relevance: false, f1: true };
 
 interface Props {
   sae: SaeSummary;
