@@ -1,6 +1,10 @@
 // Search scope (`--in labels|explanations|tokens|all`), the F1 sort with unscored features, and
 // separators of features that share an explanation (issue #18), on a real SQLite catalog.
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrate, openCatalog } from '../../../src/catalog/open';
+import { featurePageText } from '../../../src/cli/commands/catalog';
+import { formatF1 } from '../../../src/shared/format-explanation-score';
 import { neighboursOf, separatorsOf, sharedExplanations } from '../../../src/catalog/explain-separators';
 import type { Catalog } from '../../../src/catalog/open';
 import { getFeaturePage, searchFeatures } from '../../../src/catalog/queries';
@@ -107,5 +111,34 @@ describe('separators', () => {
     expect(getFeaturePage(cat, saeId, 3).separator).toBe('after " fox"');
     expect(getFeaturePage(cat, saeId, 4).separator).toBeNull();
     expect(searchFeatures(cat, { saeId, q: 'python', sort: 'idx' }).rows.map((r) => r.separator)).toEqual([null, 'after " fox"', null]);
+  });
+});
+
+describe('catalogs analysed before scores (schema 9)', () => {
+  it('upgrade to NULL scores: "not scored", shown as —, never 0; an F1 sort still lists them', () => {
+    const path = tmp.file('v9.db');
+    const raw = new Database(path);
+    migrate(raw, 9);
+    raw.exec(`
+      INSERT INTO saes (id, name, model_id, hook_name, architecture, d_in, d_sae, cfg, metrics, provenance, weights_path, created_at)
+        VALUES (1, 's', NULL, 'blocks.0.hook_resid_post', 'topk', 4, 8, '{}', '{}', '{}', '/w', 1);
+      INSERT INTO analyses (id, sae_id, state, started_at, ended_at, feature_count) VALUES (1, 1, 'complete', 1, 2, 2);
+      UPDATE saes SET active_analysis_id = 1;
+      INSERT INTO features (id, analysis_id, sae_id, idx, density, max_act, mean_act, explanation, top_tokens)
+        VALUES (1, 1, 1, 3, 0.5, 2.0, 1.0, 'fires on " zebra"', '[" zebra"]'), (2, 1, 1, 5, 0.1, 1.0, 1.0, 'fires on " zebra"', '[" zebra"]');
+    `);
+    raw.close();
+    const old = openCatalog(path);
+    const page = getFeaturePage(old, 1, 3);
+    expect(page.explanationScore).toBeNull();
+    expect(page.separator).toBeNull();
+    expect(featurePageText(page, 0)).toContain('explanation score: — (not scored)');
+    const rows = searchFeatures(old, { saeId: 1, sort: 'f1' }).rows;
+    expect(rows.map((r) => [r.idx, r.explanationF1])).toEqual([
+      [3, null],
+      [5, null],
+    ]);
+    expect(formatF1(rows[0]!.explanationF1)).toBe('—');
+    old.close();
   });
 });
