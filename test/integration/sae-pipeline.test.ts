@@ -190,6 +190,7 @@ describe('capture → train → catalog, and import, as jobs of the engine proce
 
     const analyzed = await promisify(execFile)(process.execPath, [bin, 'analyze', '--sae', 'sae-cli', '--corpus', corpus, '--max-tokens', '1000'], { env: { ...process.env, FEATURESCOPE_HOME: home }, timeout: 120_000 });
     expect(analyzed.stdout).toMatch(/32 features over 1000 tokens/);
+    expect(analyzed.stdout).toMatch(/explanations scored on [1-9]\d* held-out windows \(every 5th, [1-9]\d* tokens/);
     const found = await promisify(execFile)(process.execPath, [bin, 'search', '--sae', 'sae-cli', '--sort', 'density', '--limit', '3', '--json'], { env: { ...process.env, FEATURESCOPE_HOME: home }, timeout: 120_000 });
     const result = JSON.parse(found.stdout) as { total: number; rows: Array<{ density: number }> };
     expect(result.total).toBe(32);

@@ -69,6 +69,13 @@ export const catalogCommands: Record<string, CliCommand> = {
       const r = await runJob(await host(), 'sae.analyze', input, progressToStderr());
       clearProgress();
       process.stdout.write(`analysis #${r.analysisId}: ${r.features} features over ${r.tokens} tokens, ${r.deadFeatures} dead\n`);
+      if (r.heldOutWindows !== undefined) {
+        process.stdout.write(
+          r.heldOutWindows > 0
+            ? `explanations scored on ${r.heldOutWindows} held-out windows (every 5th, ${r.heldOutTokens ?? 0} tokens; their examples come from the others)\n`
+            : 'explanations not scored: no held-out window (every 5th) to score them on, or no feature fired\n',
+        );
+      }
       return 0;
     },
   },
