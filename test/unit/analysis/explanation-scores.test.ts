@@ -58,7 +58,89 @@ function embeddings(): { row: (id: number) => Float32Array; vocab: number } {
   return { row: (id) => wte.subarray(id * d, (id + 1) * d), vocab: wte.length / d };
 }
 
+/** Analyses `docs` (one 16-token window each) with a standard SAE on hook_embed: W_enc columns `directions`, biases `bias`. */
+async function analyse(name: string, docs: string[], directions: Float32Array[], bias: Float32Array, topExamples: number) {
+  const d = gpt2.config.dModel;
+  const dSae = directions.length;
+  const wEnc = new Float32Array(d * dSae);
+  directions.forEach((dir, f) => {
+    for (let j = 0; j < d; j++) wEnc[j * dSae + f] = dir[j]!;
+  });
+  const sae = createSae(
+    { architecture: 'standard', d_in: d, d_sae: dSae, apply_b_dec_to_input: false, normalize_activations: 'none', dtype: 'float32', metadata: { hook_name: 'hook_embed', model_name: 'fixture' } },
+    { W_enc: tf.tensor2d(wEnc, [d, dSae]), W_dec: tf.randomNormal([dSae, d], 0, 1, 'float32', 1) as tf.Tensor2D, b_enc: tf.tensor1d(bias), b_dec: tf.zeros([d]) as tf.Tensor1D },
+  );
+  const spec: CorpusSpec = { kind: 'jsonl', path: join(root, `${name}.jsonl`) };
+  writeFileSync(spec.path, docs.map((text) => JSON.stringify({ text })).join('\n'));
+  const settings = { contextLength: 16, bos: 'separator' as const, bosTokenId: EOT, maskSpecialTokens: true, specialTokenIds: [EOT] };
+  const windows = [...makeWindows(readCorpus(spec, await scanCorpus(spec)), (t) => gpt2.tokenizer.encode(t, { addSpecialTokens: false }), settings)];
+  expect(windows).toHaveLength(docs.length); // one document per window: window w is document w
+  const cat = openCatalog(join(root, `${name}.db`));
+  const saeId = insertSae(cat, {
+    name,
+    modelId: insertModel(cat, { name: 'fixture', path: '/fixture', architecture: 'gpt2', config: {} }),
+    hookName: 'hook_embed',
+    architecture: 'standard',
+    dIn: d,
+    dSae,
+    cfg: {},
+    metrics: {},
+    provenance: { model: 'fixture', hook: 'hook_embed', corpus: null, seed: 1, appVersion: '0.0.0', createdAt: 1 },
+    weightsPath: '/sae',
+  });
+  const ctx = createJobContext('job-1', new AbortController().signal, () => {}, () => {});
+  await analyzeSae(
+    { modelDir: gpt2.dir, saePath: '/unused', corpus: spec, contextLength: 16, topExamples, quantileBuckets: 1, samplesPerBucket: 0, bos: 'separator', saeId, corpusId: null, batchSize: 3 },
+    cat,
+    ctx,
+    { model: gpt2, sae },
+  );
+  sae.dispose();
+  return { cat, saeId };
+}
+
 describe('explanation scores on held-out windows', () => {
+  it('two features with the same explanation get different separators: what stands next to their firings', async () => {
+    const tokenId = (t: string) => gpt2.tokenizer.encode(t, { addSpecialTokens: false })[0]!;
+    const [the, on] = [tokenId(' the'), tokenId(' on')];
+    const { row, vocab } = embeddings();
+    const unit = (v: Float32Array) => {
+      const n = Math.hypot(...v);
+      return v.map((x) => x / n);
+    };
+    // A fires on " the" only. B fires on " the" and, at 0.4 of that, on " on" (below half its peak
+    // wherever " the" is in the window, so its explanation still names " the" alone).
+    const dirA = unit(row(the));
+    const dirB = unit(row(the)).map((x, j) => x + 0.8 * unit(row(on))[j]!);
+    const proj = (dir: Float32Array) => Array.from({ length: vocab }, (_, t) => row(t).reduce((s, x, j) => s + x * dir[j]!, 0));
+    const pA = proj(dirA);
+    const pB = proj(dirB);
+    const biasA = -(pA[the]! + Math.max(...pA.filter((_, t) => t !== the))) / 2;
+    const biasB = -(pB[on]! - 0.4 * pB[the]!) / 0.6; // act(on) = 0.4 · act(the)
+    expect(Math.max(...pB.filter((_, t) => t !== the && t !== on)) + biasB).toBeLessThan(-0.3);
+    expect(pB[on]! + biasB).toBeGreaterThan(0.1);
+
+    // Windows 0-3 and 5-8: " a the a a a" ×3 (three " the", each between " a"s); 10-13: seven " and",
+    // " on", seven " and"; held out (4, 9, 14): " and" only.
+    const docs = Array.from({ length: 15 }, (_, w) =>
+      Array.from({ length: 15 }, (_, j) => (w % 5 === 4 ? ' and' : w < 10 ? (j % 5 === 1 ? ' the' : ' a') : j === 7 ? ' on' : ' and')).join(''),
+    );
+    const { cat, saeId } = await analyse('separators', docs, [dirA, dirB], new Float32Array([biasA, biasB]), 10);
+    const [a, b] = [getFeaturePage(cat, saeId, 0), getFeaturePage(cat, saeId, 1)];
+    // A's 10 best windows are the 8 with " the"; B's are those and the first two " on" windows.
+    expect(a.examples.filter((e) => e.kind === 'top')).toHaveLength(8);
+    expect(b.examples.filter((e) => e.kind === 'top').map((e) => e.doc)).toEqual([0, 1, 2, 3, 5, 6, 7, 8, 10, 11]);
+    expect(b.label.auto).toBe(a.label.auto);
+    expect(a.label.auto).toMatch(/^fires on " the"/);
+    // By hand: A's 24 firings all stand between " a"s (share 1, B's 24/26: margin 1/13 on both
+    // sides; the tie goes to the following token). B's 2 firings on " on" stand between " and"s,
+    // which A never has next to it (2/26 − 0 = 1/13, ties the same way).
+    expect(a.separator).toBe('before " a"');
+    expect(b.separator).toBe('before " and"');
+    expect(searchFeatures(cat, { saeId }).rows.map((r) => r.separator)).toEqual(['before " a"', 'before " and"']);
+    cat.close();
+  }, 60_000);
+
   it('a feature firing exactly on " the" scores F1 1; one whose explanation misses " and" scores 2·5/(5+75); examples never come from held-out windows', async () => {
     const d = gpt2.config.dModel;
     const id = (t: string) => {
