@@ -59,7 +59,7 @@ function embeddings(): { row: (id: number) => Float32Array; vocab: number } {
 }
 
 /** Analyses `docs` (one 16-token window each) with a standard SAE on hook_embed: W_enc columns `directions`, biases `bias`. */
-async function analyse(name: string, docs: string[], directions: Float32Array[], bias: Float32Array, topExamples: number) {
+async function analyse(name: string, docs: string[], directions: Float32Array[], bias: Float32Array, examples: { topExamples: number; quantileBuckets: number; samplesPerBucket: number }) {
   const d = gpt2.config.dModel;
   const dSae = directions.length;
   const wEnc = new Float32Array(d * dSae);
@@ -74,7 +74,9 @@ async function analyse(name: string, docs: string[], directions: Float32Array[],
   writeFileSync(spec.path, docs.map((text) => JSON.stringify({ text })).join('\n'));
   const settings = { contextLength: 16, bos: 'separator' as const, bosTokenId: EOT, maskSpecialTokens: true, specialTokenIds: [EOT] };
   const windows = [...makeWindows(readCorpus(spec, await scanCorpus(spec)), (t) => gpt2.tokenizer.encode(t, { addSpecialTokens: false }), settings)];
-  expect(windows).toHaveLength(docs.length); // one document per window: window w is document w
+  // One document per window (after its separator): window w is document w.
+  expect(windows).toHaveLength(docs.length);
+  for (const w of windows) expect(w.tokens[0]).toBe(EOT);
   const cat = openCatalog(join(root, `${name}.db`));
   const saeId = insertSae(cat, {
     name,
@@ -89,14 +91,14 @@ async function analyse(name: string, docs: string[], directions: Float32Array[],
     weightsPath: '/sae',
   });
   const ctx = createJobContext('job-1', new AbortController().signal, () => {}, () => {});
-  await analyzeSae(
-    { modelDir: gpt2.dir, saePath: '/unused', corpus: spec, contextLength: 16, topExamples, quantileBuckets: 1, samplesPerBucket: 0, bos: 'separator', saeId, corpusId: null, batchSize: 3 },
+  const result = await analyzeSae(
+    { modelDir: gpt2.dir, saePath: '/unused', corpus: spec, contextLength: 16, ...examples, bos: 'separator', saeId, corpusId: null, batchSize: 3 },
     cat,
     ctx,
     { model: gpt2, sae },
   );
   sae.dispose();
-  return { cat, saeId };
+  return { cat, saeId, result };
 }
 
 describe('explanation scores on held-out windows', () => {
@@ -125,7 +127,7 @@ describe('explanation scores on held-out windows', () => {
     const docs = Array.from({ length: 15 }, (_, w) =>
       Array.from({ length: 15 }, (_, j) => (w % 5 === 4 ? ' and' : w < 10 ? (j % 5 === 1 ? ' the' : ' a') : j === 7 ? ' on' : ' and')).join(''),
     );
-    const { cat, saeId } = await analyse('separators', docs, [dirA, dirB], new Float32Array([biasA, biasB]), 10);
+    const { cat, saeId } = await analyse('separators', docs, [dirA, dirB], new Float32Array([biasA, biasB]), { topExamples: 10, quantileBuckets: 1, samplesPerBucket: 0 });
     const [a, b] = [getFeaturePage(cat, saeId, 0), getFeaturePage(cat, saeId, 1)];
     // A's 10 best windows are the 8 with " the"; B's are those and the first two " on" windows.
     expect(a.examples.filter((e) => e.kind === 'top')).toHaveLength(8);
@@ -142,7 +144,6 @@ describe('explanation scores on held-out windows', () => {
   }, 60_000);
 
   it('a feature firing exactly on " the" scores F1 1; one whose explanation misses " and" scores 2·5/(5+75); examples never come from held-out windows', async () => {
-    const d = gpt2.config.dModel;
     const id = (t: string) => {
       const ids = gpt2.tokenizer.encode(t, { addSpecialTokens: false });
       expect(ids).toHaveLength(1);
@@ -158,12 +159,9 @@ describe('explanation scores on held-out windows', () => {
     // between the weakest planted token's projection and the strongest other token's.
     const directions = [unit(row(the)), unit(row(the)), unit(row(the)).map((x, j) => x + unit(row(and))[j]!)];
     const planted = [[the], [the], [the, and]];
-    const dSae = directions.length;
-    const wEnc = new Float32Array(d * dSae);
-    const bias = new Float32Array(dSae);
+    const bias = new Float32Array(directions.length);
     const actOn: number[][] = [];
     directions.forEach((dir, f) => {
-      for (let j = 0; j < d; j++) wEnc[j * dSae + f] = dir[j]!;
       const proj = Array.from({ length: vocab }, (_, t) => row(t).reduce((s, x, j) => s + x * dir[j]!, 0));
       const weakest = Math.min(...planted[f]!.map((t) => proj[t]!));
       const strongestOther = Math.max(...proj.filter((_, t) => !planted[f]!.includes(t)));
@@ -174,41 +172,7 @@ describe('explanation scores on held-out windows', () => {
     // Feature 2 peaks on " and" (held-out windows only), and fires on " the" at more than half that.
     expect(actOn[2]![1]!).toBeGreaterThan(actOn[2]![0]!);
     expect(actOn[2]![0]!).toBeGreaterThan(actOn[2]![1]! / 2);
-    const sae = createSae(
-      { architecture: 'standard', d_in: d, d_sae: dSae, apply_b_dec_to_input: false, normalize_activations: 'none', dtype: 'float32', metadata: { hook_name: 'hook_embed', model_name: 'fixture' } },
-      { W_enc: tf.tensor2d(wEnc, [d, dSae]), W_dec: tf.randomNormal([dSae, d], 0, 1, 'float32', 1) as tf.Tensor2D, b_enc: tf.tensor1d(bias), b_dec: tf.zeros([d]) as tf.Tensor1D },
-    );
-
-    const spec: CorpusSpec = { kind: 'jsonl', path: join(root, 'planted.jsonl') };
-    writeFileSync(spec.path, documents().map((text) => JSON.stringify({ text })).join('\n'));
-    const settings = { contextLength: 16, bos: 'separator' as const, bosTokenId: EOT, maskSpecialTokens: true, specialTokenIds: [EOT] };
-    // One document per window, so window w is document w.
-    const windows = [...makeWindows(readCorpus(spec, await scanCorpus(spec)), (t) => gpt2.tokenizer.encode(t, { addSpecialTokens: false }), settings)];
-    expect(windows).toHaveLength(DOCS);
-    for (const w of windows) expect(w.tokens[0]).toBe(EOT);
-
-    const cat = openCatalog(join(root, 'planted.db'));
-    const modelId = insertModel(cat, { name: 'fixture', path: '/fixture', architecture: 'gpt2', config: {} });
-    const saeId = insertSae(cat, {
-      name: 'planted',
-      modelId,
-      hookName: 'hook_embed',
-      architecture: 'standard',
-      dIn: d,
-      dSae,
-      cfg: {},
-      metrics: {},
-      provenance: { model: 'fixture', hook: 'hook_embed', corpus: null, seed: 1, appVersion: '0.0.0', createdAt: 1 },
-      weightsPath: '/sae',
-    });
-    const ctx = createJobContext('job-1', new AbortController().signal, () => {}, () => {});
-    const result = await analyzeSae(
-      { modelDir: gpt2.dir, saePath: '/unused', corpus: spec, contextLength: 16, topExamples: 5, quantileBuckets: 2, samplesPerBucket: 2, bos: 'separator', saeId, corpusId: null, batchSize: 3 },
-      cat,
-      ctx,
-      { model: gpt2, sae },
-    );
-    sae.dispose();
+    const { cat, saeId, result } = await analyse('planted', documents(), directions, bias, { topExamples: 5, quantileBuckets: 2, samplesPerBucket: 2 });
     expect(result).toMatchObject({ windows: DOCS, heldOutWindows: 5, heldOutTokens: 5 * WORDS });
 
     const pages = [0, 1, 2].map((f) => getFeaturePage(cat, saeId, f));
