@@ -25,8 +25,11 @@ export interface Explanation {
   readonly contexts: readonly WeightedNgram[];
 }
 
-/** A position counts as "where it fires" when it reaches this fraction of its example's peak. */
-const ACTIVE_FRACTION = 0.5;
+/**
+ * A position counts as "where it fires" when it reaches this fraction of its example's peak (and,
+ * when an explanation is scored, of the feature's max: explanation-scores.ts).
+ */
+export const ACTIVE_FRACTION = 0.5;
 /** A token must carry this share of all weight to be named. */
 const MIN_SHARE = 0.1;
 const MAX_NAMED = 3;
@@ -119,6 +122,26 @@ export function explainFeature(examples: readonly ExplainExample[]): Explanation
   return { text, topTokens: named.map((u) => u.display), unigrams: unigramList, contexts };
 }
 
+/** The examples an explanation is built from: the top ones, or every example when there are none (topExamples 0). */
+export function explanationExamples<E extends { kind: string }>(examples: readonly E[]): readonly E[] {
+  const top = examples.filter((e) => e.kind === 'top');
+  return top.length > 0 ? top : examples;
+}
+
+/**
+ * What an explanation claims the feature fires on, as the keys tokenKeys gives: its named tokens
+ * (for "fires on varied tokens, e.g. …", the examples it gives). Its "often in" bigrams say where
+ * those tokens usually stand, not a condition, so they do not narrow the prediction.
+ */
+export function predictedKeys(explanation: Pick<Explanation, 'topTokens'>): string[] {
+  return [...new Set(explanation.topTokens.map(normalize))];
+}
+
+/** The key of each position's token as explanations compare them: byte runs merged, case and spaces folded. */
+export function tokenKeys(stored: readonly string[]): string[] {
+  return byteRuns(stored).tokens.map(normalize);
+}
+
 function add<T extends object>(
   map: Map<string, Tally & T>,
   key: string,
@@ -155,7 +178,7 @@ function addBigram(
  * with the character on its first token and "" on the rest (ModelTokenizer.tokenTexts), so a
  * feature firing on the last byte of "€" fires on "€". Neighbours of a run are the tokens around it.
  */
-function byteRuns(stored: readonly string[]): { tokens: readonly string[]; first: number[]; last: number[] } {
+export function byteRuns(stored: readonly string[]): { tokens: readonly string[]; first: number[]; last: number[] } {
   const tokens = [...stored];
   const first = tokens.map((_, p) => p);
   for (let p = 1; p < tokens.length; p++) {

@@ -3,7 +3,7 @@
 import type { z } from 'zod';
 import { FeaturescopeError } from '../shared/errors';
 import type { Catalog } from './open';
-import { Histogram, LogitEffects, type AnalysisInfo, type Experiment, type ExperimentRef, type FeaturePage, type StoredExample } from './types';
+import { Histogram, LogitEffects, type AnalysisInfo, type Experiment, type ExplanationScore, type ExperimentRef, type FeaturePage, type StoredExample } from './types';
 import { decodeActs, experimentCiteId, experimentIdOf } from './writes';
 
 export {
@@ -28,7 +28,9 @@ export const FEATURE_PAGE_SQL = {
   sae: `SELECT id, name, hook_name AS hookName, architecture, d_sae AS dSae, active_analysis_id AS analysisId FROM saes WHERE id = ?`,
   analysis: `SELECT id, sae_id AS saeId, corpus_id AS corpusId, state, started_at AS startedAt, ended_at AS endedAt, feature_count AS featureCount
              FROM analyses WHERE id = ?`,
-  feature: `SELECT id, idx, density, max_act AS maxAct, mean_act AS meanAct, histogram, explanation, top_tokens AS topTokens
+  feature: `SELECT id, idx, density, max_act AS maxAct, mean_act AS meanAct, histogram, explanation, top_tokens AS topTokens,
+              explanation_precision AS precision, explanation_recall AS recall, explanation_f1 AS f1,
+              held_out_tokens AS heldOutTokens, held_out_firings AS heldOutFirings, explanation_separator AS separator
             FROM features WHERE analysis_id = ? AND idx = ?`,
   examples: `SELECT kind, bucket, rank, max_act AS maxAct, tokens, acts, doc, start FROM examples
              WHERE feature_id = ? ORDER BY kind DESC, bucket DESC, rank`,
@@ -51,7 +53,7 @@ export function getFeaturePage(catalog: Catalog, saeId: number, idx: number): Fe
     }
     const analysis = catalog.statement(q.analysis).get(sae.analysisId) as AnalysisInfo;
     const f = catalog.statement(q.feature).get(sae.analysisId, idx) as
-      | { id: number; idx: number; density: number; maxAct: number; meanAct: number; histogram: string | null; explanation: string; topTokens: string }
+      | ({ id: number; idx: number; density: number; maxAct: number; meanAct: number; histogram: string | null; explanation: string; topTokens: string } & StoredScore)
       | undefined;
     if (f === undefined) throw new FeaturescopeError('not_found', `SAE ${saeId} (${sae.name}) has no feature ${idx}.`, 'idx');
 
@@ -75,6 +77,8 @@ export function getFeaturePage(catalog: Catalog, saeId: number, idx: number): Fe
         topTokens: JSON.parse(f.topTokens) as string[],
       },
       label: { auto: f.explanation, user: label?.userLabel ?? null, updatedAt: label?.updatedAt ?? null },
+      explanationScore: scoreOf(f),
+      separator: f.separator,
       examples,
       logitEffects:
         logits === undefined
@@ -84,6 +88,22 @@ export function getFeaturePage(catalog: Catalog, saeId: number, idx: number): Fe
       notes,
     };
   })();
+}
+
+/** The score columns of a feature row (migration 0010); all NULL in catalogs analysed before them. */
+interface StoredScore {
+  precision: number | null;
+  recall: number | null;
+  f1: number | null;
+  heldOutTokens: number | null;
+  heldOutFirings: number | null;
+  separator: string | null;
+}
+
+/** null = not scored: the held-out token count is what says a score was computed at all. */
+function scoreOf(f: StoredScore): ExplanationScore | null {
+  if (f.heldOutTokens === null) return null;
+  return { precision: f.precision, recall: f.recall, f1: f.f1, heldOutTokens: f.heldOutTokens, heldOutFirings: f.heldOutFirings ?? 0 };
 }
 
 /** Tag names with how many features of the SAE carry each. */

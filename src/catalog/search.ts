@@ -18,7 +18,7 @@ import type { z } from 'zod';
 import { FeaturescopeError } from '../shared/errors';
 import type { Catalog } from './open';
 import { SEARCH_SYMBOLS, spaceSymbols } from './migrations/symbols';
-import { SearchQuery, type SearchResult, type SearchRow, type SearchSort } from './types';
+import { SearchQuery, type SearchResult, type SearchRow, type SearchScope, type SearchSort } from './types';
 import { EXAMPLES_PER_FEATURE_MAX } from './writes';
 
 /** A total is counted up to the next multiple of this past the requested page, then reported as a lower bound. */
@@ -74,15 +74,27 @@ export interface RankWindow {
 /** The rank column (and its index, named features_<column>) of a sort column's list in one direction. */
 const rankColumn = (column: 'density' | 'max_act', desc: boolean) => `${column}${desc ? '_desc' : ''}_rank`;
 
-const ORDER_COLUMNS: Record<Exclude<SearchSort, 'relevance'>, string> = { idx: 'f.idx', density: 'f.density', max_act: 'f.max_act' };
+const ORDER_COLUMNS: Record<Exclude<SearchSort, 'relevance'>, string> = { idx: 'f.idx', density: 'f.density', max_act: 'f.max_act', f1: 'f.explanation_f1' };
 /** The index that yields rows in sort order (relevance without text sorts by idx). */
 const SORT_INDEX: Record<SearchSort, string> = {
   idx: 'features_idx_stats',
   density: 'features_density',
   max_act: 'features_max_act',
   relevance: 'features_idx_stats',
+  f1: 'features_f1',
 };
-const DEFAULT_DESC: Record<SearchSort, boolean> = { idx: false, density: true, max_act: true, relevance: false };
+const DEFAULT_DESC: Record<SearchSort, boolean> = { idx: false, density: true, max_act: true, relevance: false, f1: true };
+
+/**
+ * ORDER BY for a column sort, ties by idx. Unscored features (NULL F1, migration 0010) come last
+ * both ways: "not scored" is not a score of 0. Descending puts NULLs last by itself, which lets
+ * the walk follow features_f1.
+ */
+function orderBy(sort: Exclude<SearchSort, 'relevance' | 'idx'>, dir: 'ASC' | 'DESC'): string {
+  const column = ORDER_COLUMNS[sort];
+  if (sort === 'f1' && dir === 'ASC') return `${column} IS NULL, ${column} ASC, f.idx`;
+  return `${column} ${dir}, f.idx`;
+}
 
 export interface IdRange {
   lo: number;
@@ -138,7 +150,8 @@ export function ensureSearchHitsTable(catalog: Catalog): void {
  */
 export function buildSearchSql(query: ParsedQuery, analysisId: number, tagIds: readonly number[], plan: SearchPlan = {}, limits = LIMITS): SearchSql {
   const params: Record<string, string | number> = { analysisId, saeId: query.saeId, limit: query.limit, offset: query.offset, reach: reachOf(query, limits.totalStep) };
-  const text = query.q === undefined ? null : textQuery(query.q);
+  const scope = query.scope ?? 'all';
+  const text = scopedText(query);
   const match = text === null ? null : text.words;
   const sort: SearchSort = query.sort ?? (text !== null ? 'relevance' : 'idx');
   const walk = (plan.walk ?? false) && sort !== 'relevance';
@@ -167,9 +180,10 @@ export function buildSearchSql(query: ParsedQuery, analysisId: number, tagIds: r
     where.push(i === 0 ? `t0.sae_id = @saeId AND t0.tag_id = @tag0` : `f.idx IN (SELECT idx FROM feature_tags WHERE sae_id = @saeId AND tag_id = @tag${i})`);
   });
 
-  const columns = `f.idx, f.density, f.max_act AS maxAct, f.mean_act AS meanAct, f.explanation, f.top_tokens AS topTokens, l.user_label AS userLabel`;
+  const columns = `f.idx, f.density, f.max_act AS maxAct, f.mean_act AS meanAct, f.explanation, f.top_tokens AS topTokens, l.user_label AS userLabel,
+    f.explanation_f1 AS explanationF1, f.explanation_separator AS separator`;
   const labelJoin = `LEFT JOIN labels l ON l.sae_id = f.sae_id AND l.idx = f.idx`;
-  const columnOrder = sort === 'idx' || sort === 'relevance' ? `f.idx ${dir}` : `${ORDER_COLUMNS[sort]} ${dir}, f.idx`;
+  const columnOrder = sort === 'idx' || sort === 'relevance' ? `f.idx ${dir}` : orderBy(sort, dir);
   const walkFrom = `features f INDEXED BY ${SORT_INDEX[sort]}`;
   // Late row lookup: pick the page's feature ids from index entries alone (every index holds the
   // rowid), then read only those rows and labels. A row skipped by OFFSET costs one index step,
@@ -240,9 +254,15 @@ export function buildSearchSql(query: ParsedQuery, analysisId: number, tagIds: r
   const symbols = text.symbols;
   if (symbols !== null) params.symbols = symbols;
   const symbolHit = (rowid: string) => (symbols === null ? '' : ` AND ${rowid} IN (SELECT rowid FROM symbols_fts WHERE symbols_fts MATCH @symbols${inRange})`);
+  // A scope other than `all` reads no example text, and only its own column of features_fts.
+  const noPostings = `SELECT NULL AS rowid WHERE 0`;
   if (match === null) {
-    postings = `SELECT NULL AS rowid WHERE 0`;
+    postings = noPostings;
     documentHits = `SELECT rowid AS fid, 0 AS labelHit, rank AS score, 0 AS examples FROM symbols_fts WHERE symbols_fts MATCH @symbols${inRange}`;
+  } else if (scope !== 'all') {
+    params.match = `{${SCOPE_COLUMNS[scope]}} : (${match})`;
+    postings = noPostings;
+    documentHits = `SELECT rowid AS fid, ${scope === 'labels' ? 1 : 0} AS labelHit, rank AS score, 0 AS examples FROM features_fts WHERE features_fts MATCH @match${inRange}${symbolHit('rowid')}`;
   } else {
     params.match = match;
     params.labelMatch = `{user_label} : (${match})`;
@@ -303,7 +323,7 @@ function hasColumnFilter(query: ParsedQuery): boolean {
  * with no text and no tags, filtered (if at all) on the sort column only.
  */
 function rankSeekable(query: ParsedQuery, tagIds: readonly number[], sort: SearchSort): boolean {
-  if (query.q !== undefined && textQuery(query.q) !== null) return false;
+  if (scopedText(query) !== null) return false;
   if (tagIds.length > 0) return false;
   if (sort === 'density') return query.maxActMin === undefined && query.maxActMax === undefined;
   if (sort === 'max_act') return query.densityMin === undefined && query.densityMax === undefined;
@@ -365,7 +385,10 @@ export function searchFeatures(catalog: Catalog, input: SearchQuery, limits = LI
   }
   const query = parsed.data;
   const none: SearchResult = { total: 0, totalIsLowerBound: false, rows: [] };
-  const match = query.q === undefined ? null : textQuery(query.q);
+  // Terms a scope cannot search (punctuation in labels or explanations) match nothing, rather
+  // than leaving an empty query that would list every feature.
+  if (query.q !== undefined && textQuery(query.q) !== null && scopedText(query) === null) return none;
+  const match = scopedText(query);
   if (match !== null) ensureSearchHitsTable(catalog);
   return catalog.db.transaction((): SearchResult => {
     const sae = catalog.statement(`SELECT active_analysis_id AS analysisId, d_sae AS dSae FROM saes WHERE id = ?`).get(query.saeId) as
@@ -458,6 +481,19 @@ export function searchFeatures(catalog: Catalog, input: SearchQuery, limits = LI
     const raw = catalog.statement(sql.rowsSql).all(sql.params) as Array<Omit<SearchRow, 'topTokens'> & { topTokens: string }>;
     return result(raw.map(({ topTokens, ...row }) => ({ ...row, topTokens: JSON.parse(topTokens) as string[] })));
   })();
+}
+
+/** features_fts's column (migration 0003) each narrower scope searches. */
+const SCOPE_COLUMNS: Record<Exclude<SearchScope, 'all'>, string> = { labels: 'user_label', explanations: 'explanation', tokens: 'top_tokens' };
+
+/**
+ * The query's text as its scope searches it. Symbol terms have an index over top tokens only
+ * (migration 0009), so the labels and explanations scopes drop them; null when nothing is left.
+ */
+function scopedText(query: Pick<ParsedQuery, 'q' | 'scope'>): TextQuery | null {
+  const text = query.q === undefined ? null : textQuery(query.q);
+  if (text === null || query.scope === undefined || query.scope === 'all' || query.scope === 'tokens') return text;
+  return text.words === null ? null : { words: text.words, symbols: null };
 }
 
 /**

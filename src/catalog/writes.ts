@@ -2,7 +2,7 @@
 // Each function is one transaction: a failure leaves the catalog as it was.
 import type { z } from 'zod';
 import { FeaturescopeError } from '../shared/errors';
-import { explainFeature } from './explain';
+import { explainFeature, explanationExamples } from './explain';
 import type { Catalog } from './open';
 import { purgeAnalysisRows } from './recovery';
 import {
@@ -90,8 +90,9 @@ export function writeFeatures(catalog: Catalog, analysisId: number, features: re
   const cat = writer(catalog);
   const parsed = features.map((f, i) => parse(FeatureRecord, f, `features[${i}]`));
   const insertFeature = cat.statement(
-    `INSERT INTO features (analysis_id, sae_id, idx, density, max_act, mean_act, histogram, explanation, top_tokens)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO features (analysis_id, sae_id, idx, density, max_act, mean_act, histogram, explanation, top_tokens,
+       explanation_precision, explanation_recall, explanation_f1, held_out_tokens, held_out_firings, explanation_separator)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const insertExample = cat.statement(
     `INSERT INTO examples (id, feature_id, kind, bucket, rank, max_act, tokens, acts, doc, start) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -105,8 +106,8 @@ export function writeFeatures(catalog: Catalog, analysisId: number, features: re
         if (f.idx >= analysis.dSae) {
           throw new FeaturescopeError('invalid_input', `features[${i}].idx ${f.idx} is outside the SAE (d_sae ${analysis.dSae}).`, `features.${i}.idx`);
         }
-        const top = f.examples.filter((e) => e.kind === 'top');
-        const explanation = explainFeature(top.length > 0 ? top : f.examples);
+        const explanation = explainFeature(explanationExamples(f.examples));
+        const score = f.explanationScore ?? null;
         const featureId = insertFeature.run(
           analysisId,
           analysis.saeId,
@@ -117,6 +118,12 @@ export function writeFeatures(catalog: Catalog, analysisId: number, features: re
           f.histogram === null ? null : JSON.stringify(f.histogram),
           explanation.text,
           JSON.stringify(explanation.topTokens),
+          score?.precision ?? null,
+          score?.recall ?? null,
+          score?.f1 ?? null,
+          score?.heldOutTokens ?? null,
+          score?.heldOutFirings ?? null,
+          f.separator ?? null,
         ).lastInsertRowid;
         f.examples.forEach((e, k) => {
           insertExample.run(exampleId(Number(featureId), k), featureId, e.kind, e.bucket, e.rank, maxOf(e.values), JSON.stringify(e.tokens), encodeActs(e), e.doc, e.start);

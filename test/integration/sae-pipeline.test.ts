@@ -190,9 +190,28 @@ describe('capture → train → catalog, and import, as jobs of the engine proce
 
     const analyzed = await promisify(execFile)(process.execPath, [bin, 'analyze', '--sae', 'sae-cli', '--corpus', corpus, '--max-tokens', '1000'], { env: { ...process.env, FEATURESCOPE_HOME: home }, timeout: 120_000 });
     expect(analyzed.stdout).toMatch(/32 features over 1000 tokens/);
+    expect(analyzed.stdout).toMatch(/explanations scored on [1-9]\d* held-out windows \(every 5th, [1-9]\d* tokens/);
     const found = await promisify(execFile)(process.execPath, [bin, 'search', '--sae', 'sae-cli', '--sort', 'density', '--limit', '3', '--json'], { env: { ...process.env, FEATURESCOPE_HOME: home }, timeout: 120_000 });
     const result = JSON.parse(found.stdout) as { total: number; rows: Array<{ density: number }> };
     expect(result.total).toBe(32);
     expect(result.rows.map((r) => r.density)).toEqual([...result.rows.map((r) => r.density)].sort((a, b) => b - a));
+
+    // Explanation scores (issue #18): --sort f1 lists scored features best first, unscored (null) last;
+    // `feature` prints the score; --in narrows where --q looks and is checked like any flag.
+    const cli = (args: string[]) => promisify(execFile)(process.execPath, [bin, ...args], { env: { ...process.env, FEATURESCOPE_HOME: home }, timeout: 120_000 });
+    const byF1 = JSON.parse((await cli(['search', '--sae', 'sae-cli', '--sort', 'f1', '--limit', '32', '--json'])).stdout) as { rows: Array<{ idx: number; explanationF1: number | null }> };
+    const f1s = byF1.rows.map((r) => r.explanationF1);
+    const scored = f1s.filter((v): v is number => v !== null);
+    expect(scored.length).toBeGreaterThan(0);
+    expect(f1s.slice(0, scored.length)).toEqual([...scored].sort((a, b) => b - a));
+    expect(f1s.slice(scored.length).every((v) => v === null)).toBe(true);
+    const page = await cli(['feature', '--sae', 'sae-cli', '--idx', String(byF1.rows[0]!.idx)]);
+    expect(page.stdout).toMatch(/explanation score: F1 [01]\.\d\d · precision [\d.—]+ · recall [\d.—]+ · \d+ firings? in [\d,]+ held-out tokens/);
+    const listed = await cli(['search', '--sae', 'sae-cli', '--sort', 'f1', '--limit', '1']);
+    expect(listed.stdout).toMatch(/F1 [01]\.\d\d {2}/);
+    const scopedRun = JSON.parse((await cli(['search', '--sae', 'sae-cli', '--q', 'the', '--in', 'explanations', '--json'])).stdout) as { total: number };
+    const allRun = JSON.parse((await cli(['search', '--sae', 'sae-cli', '--q', 'the', '--json'])).stdout) as { total: number };
+    expect(scopedRun.total).toBeLessThanOrEqual(allRun.total);
+    await expect(cli(['search', '--sae', 'sae-cli', '--q', 'the', '--in', 'examples'])).rejects.toMatchObject({ stderr: expect.stringMatching(/--in/) });
   });
 });

@@ -13,12 +13,13 @@ import { runJob } from '../../host/run-job';
 import { resolve } from 'node:path';
 import { FeaturescopeError } from '../../shared/errors';
 import { formatDensity } from '../../shared/format-density';
+import { formatExplanationScore, formatF1 } from '../../shared/format-explanation-score';
 
 const analyze = flagsFor('sae.analyze', {
   fields: { saeId: saeFlag, model: pathFlag('DIR'), contextLength: aka('context'), topExamples: aka('top') },
   hand: ['corpus'],
 });
-const search = flagsFor('catalog.search', { fields: { saeId: saeFlag, tags: aka('tag'), limit: { default: 20 } } });
+const search = flagsFor('catalog.search', { fields: { saeId: saeFlag, tags: aka('tag'), scope: { flag: 'in' }, limit: { default: 20 } } });
 const feature = flagsFor('catalog.feature', { fields: { saeId: saeFlag } });
 // export is two commands behind one --format (catalog.export writes a file, sae.export a SAELens
 // folder), so its flags are the CLI's own, spelled as both commands' fields mean them.
@@ -91,12 +92,24 @@ export const catalogCommands: Record<string, CliCommand> = {
       const r = await runJob(await host(), 'sae.analyze', input, progressToStderr());
       clearProgress();
       process.stdout.write(`analysis #${r.analysisId}: ${r.features} features over ${r.tokens} tokens, ${r.deadFeatures} dead\n`);
+      if (r.heldOutWindows !== undefined) {
+        process.stdout.write(
+          r.heldOutWindows > 0
+            ? `explanations scored on ${r.heldOutWindows} held-out windows (every 5th, ${r.heldOutTokens ?? 0} tokens; their examples come from the others)\n`
+            : 'explanations not scored: no held-out window (every 5th) to score them on, or no feature fired\n',
+        );
+      }
       return 0;
     },
   },
   search: {
     summary: 'Search the features of an analysed SAE (labels, explanations, top tokens, example text)',
-    usage: 'featurescope search --sae ID|NAME [--q TEXT] [--tag T]… [--sort idx|density|max_act|relevance] [--limit 20] [--offset 0] [--json]',
+    usage: [
+      'featurescope search --sae ID|NAME [--q TEXT] [--in labels|explanations|tokens|all] [--tag T]… [--sort idx|density|max_act|relevance|f1] [--limit 20] [--offset 0] [--json]',
+      '',
+      '--in narrows where --q looks (default all, which also reads example text). --sort f1 lists the best',
+      'scored explanations first (F1 on the held-out windows analyze keeps apart; "—" = not scored, last).',
+    ].join('\n'),
     flags: mergeFlags(search, JSON_FLAG),
     async run(values, host) {
       const r = await callOrThrow(await host(), 'catalog.search', await search.read(values, host));
@@ -107,7 +120,10 @@ export const catalogCommands: Record<string, CliCommand> = {
       // A lower-bound total ("10000+") means the search stopped counting there, to stay fast.
       process.stdout.write(`${r.total}${r.totalIsLowerBound ? '+' : ''} feature${r.total === 1 && !r.totalIsLowerBound ? '' : 's'}\n`);
       for (const f of r.rows) {
-        process.stdout.write(`${String(f.idx).padStart(7)}  density ${formatDensity(f.density).padStart(7)}  max ${formatNumber(f.maxAct).padStart(7)}  ${f.userLabel ?? f.explanation}\n`);
+        const separator = f.userLabel === null && f.separator ? ` — ${f.separator}` : '';
+        process.stdout.write(
+          `${String(f.idx).padStart(7)}  density ${formatDensity(f.density).padStart(7)}  max ${formatNumber(f.maxAct).padStart(7)}  F1 ${formatF1(f.explanationF1).padStart(4)}  ${f.userLabel ?? f.explanation}${separator}\n`,
+        );
       }
       return 0;
     },
@@ -135,7 +151,8 @@ export function featurePageText(page: FeaturePage, examples: number): string {
   const lines = [
     `${sae.name} · ${sae.hookName} · feature ${f.idx}`,
     `  density ${formatDensity(f.density)}  max ${formatNumber(f.maxAct)}  mean ${formatNumber(f.meanAct)}`,
-    `  explanation: ${label.auto}${label.user ? `\n  label: ${label.user}` : ''}`,
+    `  explanation: ${label.auto}${page.separator ? ` — ${page.separator}` : ''}${label.user ? `\n  label: ${label.user}` : ''}`,
+    `  explanation score: ${formatExplanationScore(page.explanationScore)}`,
   ];
   if (page.tags.length > 0) lines.push(`  tags: ${page.tags.join(', ')}`);
   if (page.logitEffects) {

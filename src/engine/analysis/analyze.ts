@@ -7,6 +7,9 @@
 //   logit effects from the weights (no corpus)
 //   pass 2: re-read the corpus (tokenizing only) and run the model + SAE again on just the windows
 //     that some example needs, to get each example's token ids and per-token values
+//   explanations from the examples; features sharing one get separators (explain-separators.ts)
+//   pass 3: run the held-out windows (every 5th: explanationScores.ts), which gave no examples,
+//     and score each explanation on them
 //   write features in batches inside one running analysis; commit makes it visible at once.
 //
 // Window token ids are not kept in pass 1: the corpus is re-tokenized in pass 2 instead (cheap next
@@ -26,7 +29,10 @@ import type { JobContext } from '../jobs/context';
 import { type LoadedModel, loadModel } from '../model/load';
 import { loadSae } from '../sae/io/loadSae';
 import type { Sae } from '../sae/sae';
+import { explainFeature, explanationExamples, predictedKeys, tokenKeys } from '../../catalog/explain';
+import { neighboursOf, separatorsOf, sharedExplanations } from '../../catalog/explain-separators';
 import { contextSlice, type ExamplePlan, TokenTextCache } from './examples';
+import { ExplanationScorer, HELD_OUT_EVERY, isHeldOut } from './explanationScores';
 import { FeatureStats } from './featureStats';
 import { computeLogitEffects, type LogitEffectTable } from './logitEffects';
 import { BucketSampler } from './quantileSampler';
@@ -77,6 +83,9 @@ export interface AnalyzeResult {
   /** Windows read in pass 1, and how many pass 2 ran again for examples. */
   windows: number;
   exampleWindows: number;
+  /** Held-out windows pass 3 ran to score the explanations (every 5th window), and their analysed tokens. */
+  heldOutWindows: number;
+  heldOutTokens: number;
 }
 
 /** What analysis uses of a job context (JobContext satisfies it). */
@@ -167,6 +176,9 @@ async function runAnalysis(o: Options, run: Run): Promise<Omit<AnalyzeResult, 'a
   const exampleWindows = await secondPass(o, run, plans);
 
   const text = new TokenTextCache(run.model.tokenizer);
+  const explained = explainAll(dSae, plans, text);
+  const scored = await scorePass(o, run, stats, explained.keys, text, windows);
+
   const writeMeter = run.ctx.meter('features', dSae);
   let dead = 0;
   for (let start = 0; start < dSae; start += o.writeBatch) {
@@ -182,6 +194,8 @@ async function runAnalysis(o: Options, run: Run): Promise<Omit<AnalyzeResult, 'a
         histogram: s.histogram,
         examples: (plans.byFeature[f] ?? []).map((p) => exampleRecord(p, text)),
         logitEffects: logits === null ? null : logitEffectsOf(logits, f, text),
+        explanationScore: scored.scorer?.score(f) ?? null,
+        separator: explained.separators.get(f) ?? null,
       });
     }
     writeFeatures(run.catalog, run.analysisId, records);
@@ -189,7 +203,16 @@ async function runAnalysis(o: Options, run: Run): Promise<Omit<AnalyzeResult, 'a
     await breathe();
     if (run.ctx.signal.aborted) throw cancelled();
   }
-  return { analysisId: run.analysisId, features: dSae, tokens: stats.tokens, deadFeatures: dead, windows, exampleWindows };
+  return {
+    analysisId: run.analysisId,
+    features: dSae,
+    tokens: stats.tokens,
+    deadFeatures: dead,
+    windows,
+    exampleWindows,
+    heldOutWindows: scored.windows,
+    heldOutTokens: scored.scorer?.tokens ?? 0,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -259,10 +282,14 @@ async function firstPass(o: Options, run: Run, s: Structures): Promise<number> {
             } else if (a !== a) throw nonFinite(i);
           }
         }
+        // A held-out window counts for the statistics but gives no examples: the explanation is scored on it.
+        const heldOut = isHeldOut(windowId);
         for (let t = 0; t < nTouched; t++) {
           const i = touched[t]!;
-          s.topK.offer(i, winMax[i]!, windowId, winPos[i]!);
-          s.sampler.offer(i, winMax[i]!, windowId, winPos[i]!);
+          if (!heldOut) {
+            s.topK.offer(i, winMax[i]!, windowId, winPos[i]!);
+            s.sampler.offer(i, winMax[i]!, windowId, winPos[i]!);
+          }
           winMax[i] = 0;
         }
         windowId++;
@@ -397,6 +424,105 @@ async function secondPass(o: Options, run: Run, plans: Plans): Promise<number> {
   if (batch.length > 0) runBatch();
   if (done !== needed) throw new FeaturescopeError('failed', `The corpus changed while it was analysed: ${needed - done} example windows could not be read again.`);
   return needed;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Explanations, separators and pass 3
+
+interface Explained {
+  /** What each feature's explanation predicts (explain.ts predictedKeys); empty: no explanation. */
+  keys: string[][];
+  /** Feature → what tells it apart from the features with the same explanation. */
+  separators: Map<number, string>;
+}
+
+/**
+ * Each feature's explanation, built from the same examples writeFeatures builds it from (so the
+ * text scored is the text stored), and separators for features that share one.
+ */
+function explainAll(dSae: number, plans: Plans, text: TokenTextCache): Explained {
+  const examplesOf = (f: number) => explanationExamples((plans.byFeature[f] ?? []).map((p) => exampleRecord(p, text)));
+  const keys: string[][] = [];
+  const texts: string[] = [];
+  for (let f = 0; f < dSae; f++) {
+    const e = explainFeature(examplesOf(f));
+    texts.push(e.text);
+    keys.push(e.text === '' ? [] : predictedKeys(e));
+  }
+  const separators = new Map<number, string>();
+  for (const group of sharedExplanations(texts)) {
+    separatorsOf(group.map((f) => neighboursOf(examplesOf(f)))).forEach((label, k) => {
+      if (label !== null) separators.set(group[k]!, label);
+    });
+  }
+  return { keys, separators };
+}
+
+/**
+ * Pass 3: re-reads the corpus as far as pass 1 analysed it and runs the held-out windows, scoring
+ * every explanation on their analysed tokens. The same windows and the same token limit as pass 1:
+ * every window's analysed tokens are counted, held out or not, and scoring stops where pass 1 did.
+ */
+async function scorePass(
+  o: Options,
+  run: Run,
+  stats: FeatureStats,
+  keys: string[][],
+  text: TokenTextCache,
+  passOneWindows: number,
+): Promise<{ scorer: ExplanationScorer | null; windows: number }> {
+  const scorer = new ExplanationScorer(stats.max, keys);
+  if (!scorer.anyScored) return { scorer, windows: 0 };
+  const meter = run.ctx.meter('windows', Math.floor(passOneWindows / HELD_OUT_EVERY));
+  const dSae = run.sae.cfg.d_sae;
+  const encode = (t: string): number[] => run.model.tokenizer.encode(t, { addSpecialTokens: false });
+  let analysed = 0;
+  let windows = 0;
+  let batch: { window: TokenWindow; scored: Uint8Array }[] = [];
+
+  const runBatch = (): void => {
+    const acts = encodeBatch(
+      run,
+      batch.map((b) => b.window),
+    );
+    try {
+      const data = acts.dataSync() as Float32Array;
+      batch.forEach(({ window, scored }, b) => {
+        const L = window.tokens.length;
+        const tokenKeysOfWindow = tokenKeys(text.texts(window.tokens));
+        for (let p = 0; p < L; p++) if (scored[p] === 1) scorer.addToken(tokenKeysOfWindow[p]!, data, (b * L + p) * dSae);
+      });
+    } finally {
+      acts.dispose();
+    }
+    windows += batch.length;
+    batch = [];
+    meter.update(windows, { message: 'scoring explanations on held-out windows' });
+  };
+
+  let id = 0;
+  for (const window of makeWindows(readCorpus(o.corpus, run.scan), encode, run.settings)) {
+    if (analysed >= o.maxTokens || analysed >= stats.tokens) break;
+    // The positions pass 1 analysed in this window: kept ones, up to the token limit.
+    const scored = new Uint8Array(window.tokens.length);
+    for (let p = 0; p < scored.length && analysed < stats.tokens; p++) {
+      if (window.keep[p] !== 1) continue;
+      analysed++;
+      scored[p] = 1;
+    }
+    if (isHeldOut(id)) {
+      const sameLength = batch.length === 0 || batch[0]!.window.tokens.length === window.tokens.length;
+      if (batch.length === o.batchSize || !sameLength) {
+        runBatch();
+        await breathe();
+        if (run.ctx.signal.aborted) throw cancelled();
+      }
+      batch.push({ window, scored });
+    }
+    id++;
+  }
+  if (batch.length > 0) runBatch();
+  return { scorer, windows };
 }
 
 function exampleRecord(p: ExamplePlan, text: TokenTextCache): ExampleRecord {

@@ -28,7 +28,14 @@ export function analysisCommands({ services, models }: CommandDeps): { jobs: Pic
           ctx,
           { model },
         );
-        return { analysisId: result.analysisId, features: result.features, tokens: result.tokens, deadFeatures: result.deadFeatures };
+        return {
+          analysisId: result.analysisId,
+          features: result.features,
+          tokens: result.tokens,
+          deadFeatures: result.deadFeatures,
+          heldOutWindows: result.heldOutWindows,
+          heldOutTokens: result.heldOutTokens,
+        };
       },
     },
   };

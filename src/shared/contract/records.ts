@@ -98,6 +98,26 @@ export const LogitEffects = z
   })
   .strict();
 
+/**
+ * How well a feature's automatic explanation predicts where it fires, on corpus windows its
+ * examples were not taken from (migration 0010): a token is predicted when it is one of the
+ * explanation's tokens, and fires when the feature reaches ½ of its max activation there.
+ */
+export const ExplanationScore = z
+  .object({
+    /** Predicted tokens that fire / predicted tokens; null when the explanation predicted none. */
+    precision: z.number().min(0).max(1).nullable(),
+    /** Firing tokens that were predicted / firing tokens; null when it never fired there. */
+    recall: z.number().min(0).max(1).nullable(),
+    /** 2·hits / (predicted + firing); null when there was neither. */
+    f1: z.number().min(0).max(1).nullable(),
+    /** Analysed tokens of the held-out windows. */
+    heldOutTokens: z.number().int().min(0),
+    /** Of those, where the feature fired at ½ of its max or more. */
+    heldOutFirings: z.number().int().min(0),
+  })
+  .strict();
+
 export const FeatureRecord = z
   .object({
     idx: Idx,
@@ -109,6 +129,10 @@ export const FeatureRecord = z
     /** At most EXAMPLES_PER_FEATURE_MAX (1024): example ids are derived from the feature id. */
     examples: z.array(ExampleRecord).max(1024),
     logitEffects: LogitEffects.nullable(),
+    /** The explanation's score on held-out windows; null or absent: not scored. */
+    explanationScore: ExplanationScore.nullable().optional(),
+    /** What tells it apart from features with the same explanation, e.g. `after " the"`; null or absent: none. */
+    separator: z.string().max(200).nullable().optional(),
   })
   .strict();
 
@@ -129,7 +153,9 @@ export const ExperimentInput = z
 /** `exp-000123` or the bare integer. */
 export const ExperimentRef = z.union([Id, z.string().regex(/^exp-\d{6,}$/, 'must look like exp-000123')]);
 
-export const SearchSort = z.enum(['idx', 'density', 'max_act', 'relevance']);
+export const SearchSort = z.enum(['idx', 'density', 'max_act', 'relevance', 'f1']);
+/** Where a text search looks: `all` (default) also reads example text; the others never do. */
+export const SearchScope = z.enum(['all', 'labels', 'explanations', 'tokens']);
 
 export const SearchQuery = z
   .object({
@@ -140,8 +166,9 @@ export const SearchQuery = z
     densityMax: z.number().min(0).max(1).optional().describe('Highest firing density'),
     maxActMin: Finite.optional().describe('Lowest max activation'),
     maxActMax: Finite.optional().describe('Highest max activation'),
-    sort: SearchSort.optional().describe('Sort order (default: relevance when --q is given, idx otherwise)'),
-    order: z.enum(['asc', 'desc']).optional().describe('Direction (default: idx ascending, density and max_act descending; relevance is always best first)'),
+    scope: SearchScope.optional().describe('Where --q looks: labels (user labels), explanations, tokens (top tokens) or all, which adds example text (default all)'),
+    sort: SearchSort.optional().describe('Sort order; f1 is the explanation score, unscored features last (default: relevance when --q is given, idx otherwise)'),
+    order: z.enum(['asc', 'desc']).optional().describe('Direction (default: idx ascending; density, max_act and f1 descending; relevance is always best first)'),
     limit: z.number().int().min(1).max(500).default(50).describe('Rows to return'),
     offset: z.number().int().min(0).max(1_000_000).default(0).describe('Rows to skip'),
   })
@@ -155,6 +182,10 @@ export const SearchRow = z.object({
   explanation: z.string(),
   topTokens: z.array(z.string()),
   userLabel: z.string().nullable(),
+  /** The explanation's F1 on held-out windows; null: not scored (analysed before scores existed, or nothing to score). */
+  explanationF1: z.number().nullable().optional(),
+  /** What tells it apart from features with the same explanation, e.g. `after " the"`; null: none. */
+  separator: z.string().nullable().optional(),
   /** bm25 of the feature's own document (label, explanation, top tokens; lower is better); null when only example text matched or q was absent. */
   score: z.number().nullable(),
 });
@@ -204,6 +235,10 @@ export const FeaturePage = z.object({
     topTokens: z.array(z.string()),
   }),
   label: z.object({ auto: z.string(), user: z.string().nullable(), updatedAt: Millis.nullable() }),
+  /** The automatic explanation's score on held-out windows; null: not scored. */
+  explanationScore: ExplanationScore.nullable().optional(),
+  /** What tells it apart from the SAE's features with the same explanation, e.g. `after " the"`; null: none. */
+  separator: z.string().nullable().optional(),
   examples: z.array(StoredExample),
   logitEffects: LogitEffects.nullable(),
   tags: z.array(z.string()),
@@ -254,6 +289,8 @@ export type ExperimentKind = z.infer<typeof ExperimentKind>;
 export type ExperimentInput = z.input<typeof ExperimentInput>;
 export type ExperimentRef = z.infer<typeof ExperimentRef>;
 export type SearchSort = z.infer<typeof SearchSort>;
+export type SearchScope = z.infer<typeof SearchScope>;
+export type ExplanationScore = z.infer<typeof ExplanationScore>;
 export type SearchQuery = z.input<typeof SearchQuery>;
 export type SearchRow = z.infer<typeof SearchRow>;
 export type SearchResult = z.infer<typeof SearchResult>;

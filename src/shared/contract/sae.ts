@@ -147,6 +147,9 @@ export const AnalyzeResult = z.object({
   features: z.number(),
   tokens: z.number(),
   deadFeatures: z.number(),
+  /** Every 5th window, kept out of the examples, on which each explanation was scored, and their analysed tokens. */
+  heldOutWindows: z.number().optional(),
+  heldOutTokens: z.number().optional(),
 });
 
 export const EvaluateInput = SaeOnCorpus.extend({

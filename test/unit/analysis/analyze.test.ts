@@ -169,10 +169,14 @@ function newCatalog(name: string, dSae: number, hook: string, dIn = 32): { cat: 
 
 const close = (a: number, b: number, rel = 1e-4): boolean => Math.abs(a - b) <= rel * Math.max(1, Math.abs(a), Math.abs(b));
 
-/** Brute-force window peaks of feature f: first position of the max over kept tokens. */
+/** Every 5th window (ids 4, 9, …) is held out: it gives no examples and scores the explanations. */
+const heldOut = (window: number): boolean => window % 5 === 4;
+
+/** Brute-force window peaks of feature f over the windows examples come from: first position of the max over kept tokens. */
 function peaks(ref: Reference, f: number, dSae: number): { act: number; window: number; pos: number }[] {
   const out: { act: number; window: number; pos: number }[] = [];
   ref.windows.forEach((w, window) => {
+    if (heldOut(window)) return;
     let best = 0;
     let pos = -1;
     for (let p = 0; p < w.keep.length; p++) {
@@ -185,6 +189,39 @@ function peaks(ref: Reference, f: number, dSae: number): { act: number; window: 
     if (pos >= 0) out.push({ act: best, window, pos });
   });
   return out.sort((a, b) => b.act - a.act || a.window - b.window);
+}
+
+/**
+ * The explanation's score by brute force over the held-out windows: a token is predicted when it
+ * is one of the explanation's tokens (case and spaces folded), and fires at ½ of the feature's max.
+ */
+function bruteForceScore(ref: Reference, f: number, dSae: number, max: number, topTokens: string[], model: LoadedModel) {
+  const fold = (t: string) => (t.trim() === '' ? t : t.trim().toLowerCase());
+  const named = new Set(topTokens.map(fold));
+  let tokens = 0;
+  let predicted = 0;
+  let firing = 0;
+  let hits = 0;
+  ref.windows.forEach((w, window) => {
+    if (!heldOut(window)) return;
+    w.tokens.forEach((id, p) => {
+      if (w.keep[p] !== 1) return;
+      tokens++;
+      const fires = w.acts[p * dSae + f]! >= max / 2;
+      const says = named.has(fold(model.tokenizer.decode([id])));
+      if (fires) firing++;
+      if (says) predicted++;
+      if (fires && says) hits++;
+    });
+  });
+  const near = (v: number | null) => (v === null ? null : expect.closeTo(v, 9));
+  return {
+    precision: near(predicted === 0 ? null : hits / predicted),
+    recall: near(firing === 0 ? null : hits / firing),
+    f1: near(predicted + firing === 0 ? null : (2 * hits) / (predicted + firing)),
+    heldOutTokens: tokens,
+    heldOutFirings: firing,
+  };
 }
 
 /** Checks one example against the reference window it must come from. */
@@ -244,6 +281,7 @@ async function runAndCheck(model: LoadedModel, opts: { arch: SaeArchitecture; ho
 
   expect(result.tokens).toBe(ref.tokens);
   expect(result.windows).toBe(ref.windows.length);
+  expect(result.heldOutWindows).toBe(ref.windows.filter((_, w) => heldOut(w)).length);
   expect(result.features).toBe(dSae);
   expect(result.deadFeatures).toBe(2);
   // The SAE's figures carry the analysis's dead fraction and its token count (#18 finding 3).
@@ -255,8 +293,10 @@ async function runAndCheck(model: LoadedModel, opts: { arch: SaeArchitecture; ho
   expect(tokenProgress.at(-1)!.done).toBe(ref.tokens);
   expect(tokenProgress.at(-1)!.metrics!.tokensPerSecond).toBeGreaterThan(0);
 
+  const f1s: number[] = [];
   for (let f = 0; f < dSae; f++) {
     const page = getFeaturePage(cat, saeId, f);
+    if (page.explanationScore?.f1 != null) f1s.push(page.explanationScore.f1);
     let active = 0;
     let sum = 0;
     let max = 0;
@@ -281,6 +321,7 @@ async function runAndCheck(model: LoadedModel, opts: { arch: SaeArchitecture; ho
     expect(close(page.feature.meanAct, sum / active)).toBe(true);
     expect(page.feature.histogram!.counts.reduce((a, b) => a + b, 0)).toBe(active);
     expect(page.label.auto).not.toBe('');
+    expect(page.explanationScore).toEqual(bruteForceScore(ref, f, dSae, max, page.feature.topTokens, model));
 
     // Top examples: the 5 best window peaks, in order, each with its context and per-token values.
     const expected = peaks(ref, f, dSae);
@@ -311,6 +352,9 @@ async function runAndCheck(model: LoadedModel, opts: { arch: SaeArchitecture; ho
       });
     }
   }
+  // Every live feature is scored, and the scores tell explanations apart (not all perfect, not all 0).
+  expect(f1s.length).toBe(dSae - 2);
+  expect(Math.max(...f1s) - Math.min(...f1s)).toBeGreaterThan(0.05);
   const all = searchFeatures(cat, { saeId, sort: 'density', limit: 50 });
   expect(all.total).toBe(dSae);
   expect(all.rows[0]!.idx).toBe(0); // threshold at the lowest quantile: the densest feature

@@ -4,7 +4,7 @@ import { useCommand } from '../api/hooks';
 import { ExplorerFilters, NO_FILTERS, parseBound, type FilterInputs } from './ExplorerFilters';
 import { FeatureRowView, ROW_HEIGHT } from './FeatureRow';
 import { isEditable } from './keys';
-import type { SaeSummary, SearchQuery, SearchSort } from './types';
+import type { SaeSummary, SearchQuery, SearchScope, SearchSort } from './types';
 import { useFeatureRows } from './useFeatureRows';
 import { useWindowedList } from './useWindowedList';
 
@@ -17,9 +17,17 @@ const COLUMNS: Array<{ sort: SearchSort | null; label: string; className: string
   { sort: null, label: 'top tokens', className: 'fx-tokens' },
   { sort: 'density', label: 'density', className: 'fx-num' },
   { sort: 'max_act', label: 'max act', className: 'fx-maxact' },
+  { sort: 'f1', label: 'F1', className: 'fx-num' },
   { sort: 'relevance', label: 'relevance', className: 'fx-num' },
 ];
-const DEFAULT_DESC: Record<SearchSort, boolean> = { idx: false, density: true, max_act: true, relevance: false };
+/** Where the search box looks; `all` (the default) also reads example text. */
+const SCOPES: Array<{ scope: SearchScope; label: string }> = [
+  { scope: 'all', label: 'everything' },
+  { scope: 'labels', label: 'labels' },
+  { scope: 'explanations', label: 'explanations' },
+  { scope: 'tokens', label: 'top tokens' },
+];
+const DEFAULT_DESC: Record<SearchSort, boolean> = { idx: false, density: true, max_act: true, relevance: false, f1: true };
 
 interface Props {
   sae: SaeSummary;
@@ -31,6 +39,7 @@ interface Props {
 export function FeatureExplorer({ sae, active, onOpen }: Props) {
   const [text, setText] = useState('');
   const [q, setQ] = useState('');
+  const [scope, setScope] = useState<SearchScope>('all');
   const [filters, setFilters] = useState<FilterInputs>(NO_FILTERS);
   const [sort, setSort] = useState<{ by: SearchSort; desc: boolean } | null>(null);
   const [selected, setSelected] = useState(0);
@@ -55,6 +64,7 @@ export function FeatureExplorer({ sae, active, onOpen }: Props) {
     return {
       saeId: sae.id,
       q: q === '' ? undefined : q,
+      scope: q === '' || scope === 'all' ? undefined : scope,
       tags: filters.tags.length > 0 ? filters.tags : undefined,
       densityMin: pct(filters.densityMinPct),
       densityMax: pct(filters.densityMaxPct),
@@ -62,7 +72,7 @@ export function FeatureExplorer({ sae, active, onOpen }: Props) {
       sort: effective?.by,
       order: effective === null || effective.by === 'relevance' ? undefined : effective.desc ? 'desc' : 'asc',
     };
-  }, [sae.id, q, filters, sort]);
+  }, [sae.id, q, scope, filters, sort]);
   const effectiveSort: SearchSort = query.sort ?? (query.q !== undefined ? 'relevance' : 'idx');
   const effectiveDesc = query.order === undefined ? DEFAULT_DESC[effectiveSort] : query.order === 'desc';
   /** Whether the top row is the "biggest": true for relevance, which always lists the best match first. */
@@ -161,6 +171,13 @@ export function FeatureExplorer({ sae, active, onOpen }: Props) {
           spellCheck={false}
           autoComplete="off"
         />
+        <select className="fx-scope" aria-label="Search in" data-testid="search-scope" value={scope} onChange={(e) => setScope(e.target.value as SearchScope)}>
+          {SCOPES.map((s) => (
+            <option key={s.scope} value={s.scope}>
+              in {s.label}
+            </option>
+          ))}
+        </select>
         <span
           className="muted fx-count"
           data-testid="result-count"
@@ -192,7 +209,15 @@ export function FeatureExplorer({ sae, active, onOpen }: Props) {
                 className={`${c.className} fx-sort ${effectiveSort === c.sort ? 'active' : ''}`}
                 aria-sort={effectiveSort === c.sort ? (shownDesc ? 'descending' : 'ascending') : 'none'}
                 disabled={c.sort === 'relevance' && query.q === undefined}
-                title={c.sort === 'relevance' ? (query.q === undefined ? 'type a search to rank by relevance' : 'best match first') : `sort by ${c.label}`}
+                title={
+                  c.sort === 'relevance'
+                    ? query.q === undefined
+                      ? 'type a search to rank by relevance'
+                      : 'best match first'
+                    : c.sort === 'f1'
+                      ? 'sort by the explanation score on held-out windows (not scored: last)'
+                      : `sort by ${c.label}`
+                }
                 onClick={() => clickSort(c.sort!)}
               >
                 {c.label}

@@ -12,6 +12,7 @@ import { formatAct, formatDensity } from './tokens';
 import { Token } from '../ui/Token';
 import { examplePrompt } from './example-prompt';
 import { WatchlistAdd } from './WatchlistAdd';
+import { formatExplanationScore } from '@shared/format-explanation-score';
 
 interface Props {
   saeId: number;
@@ -90,6 +91,16 @@ export function FeaturePageView({ saeId, idx, active, onBack }: Props) {
             <span className="muted">automatic: </span>
             {label.auto || <span className="muted">this feature never fired on the analysed corpus</span>}
           </p>
+          {label.auto ? (
+            <p
+              className="fp-auto-score muted"
+              data-testid="explanation-score"
+              title="How well the explanation's tokens predict where the feature fires (at ½ of its max or more), on every 5th corpus window, which its examples were not taken from. — : not scored (analysed before scores existed, or nothing to score)."
+            >
+              {page.data.separator ? <span data-testid="explanation-separator">{page.data.separator} · </span> : null}
+              held-out score: {formatExplanationScore(page.data.explanationScore)}
+            </p>
+          ) : null}
           <dl className="fp-stats">
             <div>
               <dt>density</dt>

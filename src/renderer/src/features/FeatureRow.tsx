@@ -2,6 +2,7 @@ import { memo } from 'react';
 import { formatAct, formatDensity } from './tokens';
 import type { SearchRow } from './types';
 import { Token } from '../ui/Token';
+import { formatF1 } from '@shared/format-explanation-score';
 
 export const ROW_HEIGHT = 26;
 
@@ -45,7 +46,10 @@ export const FeatureRowView = memo(function FeatureRowView({ index, top, row, se
             <span className="fx-user-label">{row.userLabel}</span> <span className="muted">{row.explanation}</span>
           </>
         ) : row.explanation ? (
-          row.explanation
+          <>
+            {row.explanation}
+            {row.separator ? <span className="muted fx-separator"> · {row.separator}</span> : null}
+          </>
         ) : (
           <span className="muted">never fired on the corpus</span>
         )}
@@ -63,6 +67,9 @@ export const FeatureRowView = memo(function FeatureRowView({ index, top, row, se
           <span style={{ width: `${(bar * 100).toFixed(1)}%` }} />
         </span>
         <span className="fx-maxact-value">{formatAct(row.maxAct)}</span>
+      </span>
+      <span className="fx-num mono" data-testid="row-f1" title="F1 of the explanation on held-out windows; — when not scored">
+        {formatF1(row.explanationF1)}
       </span>
       <span className="fx-num mono muted" title="bm25 of the feature's own text (higher is better); — when only example text matched">
         {row.score === null ? '—' : (-row.score).toFixed(2)}

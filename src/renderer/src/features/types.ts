@@ -9,4 +9,5 @@ export type FeatureNote = FeaturePageData['notes'][number];
 export type SearchQuery = CommandInput<'catalog.search'>;
 export type SearchRow = CommandOutput<'catalog.search'>['rows'][number];
 export type SearchSort = NonNullable<SearchQuery['sort']>;
+export type SearchScope = NonNullable<SearchQuery['scope']>;
 export type SaeSummary = CommandOutput<'catalog.saes'>[number];
