@@ -19,7 +19,7 @@ export function RecentJobs({ jobs, onOpenJobs }: { jobs: JobInfo[]; onOpenJobs: 
           <li key={j.id} data-job-id={j.id} data-state={j.state}>
             <button type="button" className="recent-job" onClick={onOpenJobs} title={j.error?.message ?? (j.target ? `${j.title}: ${j.target.label}` : j.title)}>
               <span className="recent-command">
-                <span className="mono">{j.command}</span>
+                <span className="recent-title">{j.title}</span>
                 {j.target ? <span className="muted recent-target">{j.target.label}</span> : null}
               </span>
               <ProgressBar progress={j.progress} state={j.state} />

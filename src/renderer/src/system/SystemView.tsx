@@ -86,6 +86,6 @@ function EngineFacts({ report }: { report: DoctorReport }) {
  * (a WebSocket to serve mode) or the desktop window (IPC); the host's mode says who serves it.
  */
 export function modeLabel(hostMode: DoctorReport['app']['mode']): string {
-  if (transport === 'websocket') return `browser, served by \`featurescope serve\`${hostMode === 'serve' ? '' : ` (host mode ${hostMode})`}`;
+  if (transport === 'websocket') return `browser, served by featurescope serve${hostMode === 'serve' ? '' : ` (host mode ${hostMode})`}`;
   return hostMode === 'desktop' ? 'desktop app' : hostMode;
 }

@@ -202,7 +202,7 @@ export function WatchlistEditor({ saeId, dSae, watchlist, onSaved, onDeleted }: 
         ) : null}
       </div>
       <div className="form-actions">
-        <button className="btn primary" type="submit" disabled={save.busy}>
+        <button className="btn primary" type="submit" disabled={save.busy || name.trim() === ''} title={name.trim() === '' ? 'Give the watchlist a name first' : undefined}>
           Save watchlist
         </button>
         {watchlist ? (
