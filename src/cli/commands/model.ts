@@ -60,8 +60,8 @@ export const modelCommands: Record<string, CliCommand> = {
       'Files (written by the engine, whole or not at all; an existing file is replaced only with --force):',
       '  --logits FILE      float32 logits of every position, shape [1, pos, vocab]: a .npy array, or tensor',
       '                     "logits" of a .safetensors file (numpy.load / safetensors.numpy.load_file read them)',
-      '  --dump-hooks FILE  every --hook as float32, named by its TransformerLens hook, in the shape it was',
-      '                     captured ([1, pos, width]; attention patterns [1, heads, pos, pos])',
+      '  --dump-hooks FILE  every --hook as float32 in a .safetensors file, each tensor named by its TransformerLens',
+      '                     hook, in the shape it was captured ([1, pos, width], as printed)',
       'Interventions apply to this run only: --ablate zeroes neurons, --steer adds to one, --clamp sets one;',
       'the -feature forms do the same to features of --sae (encode, edit, decode, keeping the SAE\'s error, as',
       'the playground does). Weights holding NaN or ±Inf are refused, naming the tensor; --allow-non-finite runs them.',
@@ -89,6 +89,25 @@ export const modelCommands: Record<string, CliCommand> = {
       const input = { ...read, ...ids, interventions: [...neuronEdits, ...featureEdits], ...generate };
       const out = await callOrThrow(await host(), 'model.run', input);
       process.stdout.write(values.json ? `${JSON.stringify(out, null, 2)}\n` : `${formatRun(out)}\n`);
+      return 0;
+    },
+  },
+  models: {
+    summary: 'The models this workspace knows: the bundled ones and every folder opened or captured from before',
+    usage: 'featurescope models list [--json]',
+    positionals: true,
+    flags: mergeFlags(JSON_FLAG),
+    async run(values, host, positionals) {
+      if (positionals.length !== 1 || positionals[0] !== 'list') throw new FeaturescopeError('invalid_input', `Say what to do: featurescope models list (got "${positionals.join(' ')}").`);
+      const models = await callOrThrow(await host(), 'model.list', {});
+      if (values.json) {
+        process.stdout.write(`${JSON.stringify(models, null, 2)}\n`);
+        return 0;
+      }
+      for (const m of models) {
+        process.stdout.write(`${m.name}${m.bundled ? ' (bundled)' : ''}  ${m.modelType}, ${m.nLayers} layers, d_model ${m.dModel}, ${m.nHeads} heads, d_mlp ${m.dMlp}, vocab ${formatNumber(m.vocabSize)}, ${formatNumber(m.parameters)} parameters\n  ${m.path}\n`);
+      }
+      if (models.length === 0) process.stdout.write('No model yet: pass --model DIR to a command, or open one in the app.\n');
       return 0;
     },
   },

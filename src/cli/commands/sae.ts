@@ -1,4 +1,4 @@
-// Commands that make SAEs: capture activations, train, evaluate, import.
+// Commands that make SAEs (capture activations, train, evaluate, import) and keep them (saes list|rename|delete).
 import { TRAIN_ARCHITECTURE_NAMES } from '../../shared/contract';
 import type { CliCommand } from '../command';
 import { CORPUS_FLAGS, JSON_FLAG, corpusFromFlags } from '../args';
@@ -9,6 +9,8 @@ import { progressToStderr, clearProgress } from '../progress';
 import { formatNumber } from '../format';
 import { callOrThrow } from '../../shared/call';
 import { runJob } from '../../host/run-job';
+import type { SaeSummary } from '../../shared/contract';
+import { FeaturescopeError } from '../../shared/errors';
 
 const capture = flagsFor('capture.start', {
   fields: { model: modelOrBundled, hooks: aka('hook'), contextLength: aka('context'), batchSize: aka('batch') },
@@ -19,6 +21,15 @@ const train = flagsFor('sae.train', {
 });
 const evaluate = flagsFor('sae.evaluate', { fields: { saeId: saeFlag, model: pathFlag('DIR'), contextLength: aka('context') }, hand: ['corpus'] });
 const importSae = flagsFor('sae.import', { fields: { path: pathFlag('DIR|params.npz'), hookName: aka('hook') } });
+const SAE_NOTE = 'required with rename, delete';
+const rename = flagsFor('sae.rename', { fields: { saeId: { ...saeFlag, note: SAE_NOTE }, name: { note: 'required with rename' } } });
+const remove = flagsFor('sae.delete', { fields: { saeId: { ...saeFlag, note: SAE_NOTE } } });
+const SAES_ACTIONS = ['list', 'rename', 'delete'] as const;
+
+function formatSae(s: SaeSummary): string {
+  const analysed = s.analysis ? `analysed (${formatNumber(s.analysis.featureCount)} features)` : 'not analysed';
+  return `#${s.id}  ${s.name}  ${s.architecture} ${s.dIn} → ${s.dSae} at ${s.hookName}, ${analysed}${s.trainedOn ? `; model ${s.trainedOn}` : ''}`;
+}
 
 export const saeCommands: Record<string, CliCommand> = {
   capture: {
@@ -104,6 +115,46 @@ export const saeCommands: Record<string, CliCommand> = {
     async run(values, host) {
       const r = await callOrThrow(await host(), 'sae.import', await importSae.read(values, host));
       process.stdout.write(`SAE #${r.saeId}: ${r.architecture}, ${r.dIn} → ${r.dSae} at ${r.hookName}\n`);
+      return 0;
+    },
+  },
+  saes: {
+    summary: "The workspace's SAEs: list them, rename one, delete one (every catalog row of it, and its folders)",
+    usage: [
+      'featurescope saes list [--json]',
+      'featurescope saes rename --sae ID|NAME --name NEW [--json]',
+      'featurescope saes delete --sae ID|NAME [--json]',
+      '',
+      'rename moves its folders in the workspace (saes/NAME, checkpoints/NAME) with it; a name in use is refused.',
+      'delete removes its features, examples, logit effects, labels, tags, notes, analyses and watchlist entries',
+      'in one transaction, then its folders; logged experiments are kept (they stay citable). Both are refused',
+      'while a job uses the SAE (training, analysis, evaluation, scan…), naming the process.',
+    ].join('\n'),
+    positionals: true,
+    flags: mergeFlags(rename, remove, JSON_FLAG),
+    async run(values, host, positionals) {
+      const [action, ...extra] = positionals;
+      if (extra.length > 0 || !SAES_ACTIONS.includes(action as (typeof SAES_ACTIONS)[number])) {
+        throw new FeaturescopeError('invalid_input', `Say what to do: featurescope saes ${SAES_ACTIONS.join('|')} (got "${positionals.join(' ')}").`);
+      }
+      if (action === 'list') {
+        const saes = await callOrThrow(await host(), 'catalog.saes', {});
+        if (values.json) process.stdout.write(`${JSON.stringify(saes, null, 2)}\n`);
+        else if (saes.length === 0) process.stdout.write('No SAE yet: train one (featurescope train …) or import one (featurescope import …).\n');
+        else for (const s of saes) process.stdout.write(`${formatSae(s)}\n`);
+        return 0;
+      }
+      if (action === 'rename') {
+        const r = await callOrThrow(await host(), 'sae.rename', await rename.read(values, host));
+        process.stdout.write(values.json ? `${JSON.stringify(r, null, 2)}\n` : `Renamed SAE #${r.saeId} "${r.previousName}" to "${r.name}" (${r.path})\n`);
+        return 0;
+      }
+      const r = await callOrThrow(await host(), 'sae.delete', await remove.read(values, host));
+      if (values.json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+      else {
+        const rows = Object.entries(r.rows).filter(([, n]) => n > 0).map(([table, n]) => `${n} ${table}`).join(', ');
+        process.stdout.write(`Deleted SAE #${r.saeId} "${r.name}": ${rows} row(s)${r.folders.length > 0 ? `; removed ${r.folders.join(', ')}` : ''}\n`);
+      }
       return 0;
     },
   },

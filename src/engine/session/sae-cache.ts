@@ -28,6 +28,12 @@ export class SaeCache {
     return sae;
   }
 
+  /** Drop an SAE that was deleted or renamed: its id may name another SAE later. */
+  forget(saeId: number): void {
+    this.loaded.get(saeId)?.dispose();
+    this.loaded.delete(saeId);
+  }
+
   dispose(): void {
     for (const s of this.loaded.values()) s.dispose();
     this.loaded.clear();

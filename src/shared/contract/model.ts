@@ -148,7 +148,7 @@ export const ModelRunInput = RunFields.extend({
     .min(1)
     .max(4096)
     .optional()
-    .describe('Write every captured hook, float32 with its TransformerLens name and shape [1, pos, …], to this .safetensors file'),
+    .describe('Write every captured hook, float32, named by its TransformerLens hook and in its captured shape ([1, pos, width]), to this .safetensors file'),
   force: z.boolean().default(false).describe('Replace an existing logits or dump-hooks file'),
 })
   .strict()
