@@ -152,8 +152,8 @@ export const saeCommands: Record<string, CliCommand> = {
       const r = await callOrThrow(await host(), 'sae.delete', await remove.read(values, host));
       if (values.json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
       else {
-        const rows = Object.entries(r.rows).filter(([, n]) => n > 0).map(([table, n]) => `${n} ${table}`).join(', ');
-        process.stdout.write(`Deleted SAE #${r.saeId} "${r.name}": ${rows} row(s)${r.folders.length > 0 ? `; removed ${r.folders.join(', ')}` : ''}\n`);
+        const rows = Object.entries(r.rows).filter(([, n]) => n > 0).map(([table, n]) => `${table} ${formatNumber(n)}`).join(', ');
+        process.stdout.write(`Deleted SAE #${r.saeId} "${r.name}" and its catalog rows (${rows})${r.folders.length > 0 ? `; removed ${r.folders.join(', ')}` : ''}\n`);
       }
       return 0;
     },

@@ -5,7 +5,7 @@
 // left by a process that died is settled when a workspace's catalog is next opened for writing, by
 // what the committed row says: a delete whose row is gone is finished (its folders removed), one whose
 // row is still there is undone (its folders put back); a rename is finished or undone the same way.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { findSae, type Catalog } from '../../catalog';
@@ -58,11 +58,21 @@ export function deleteWithFolders<T>(workspace: string, saeId: number, name: str
     result = commit();
   } catch (err) {
     undo(done);
-    rmSync(holder, { recursive: true, force: true });
+    clear(workspace, holder);
     throw err;
   }
-  rmSync(holder, { recursive: true, force: true });
+  clear(workspace, holder);
   return result;
+}
+
+/** Remove a change's note (and what it holds); the pending folder too once it is empty. */
+function clear(workspace: string, path: string): void {
+  rmSync(path, { recursive: true, force: true });
+  try {
+    rmdirSync(pendingFolder(workspace));
+  } catch {
+    // not empty (another change is under way) or already gone
+  }
 }
 
 /** Rename: note the moves, move the folders, run `commit` (the row's new name and path), clear the note. */
@@ -77,11 +87,11 @@ export function renameWithFolders<T>(workspace: string, saeId: number, name: str
       done.push(m);
     }
     const result = commit();
-    rmSync(note, { force: true });
+    clear(workspace, note);
     return result;
   } catch (err) {
     undo(done);
-    rmSync(note, { force: true });
+    clear(workspace, note);
     throw err;
   }
 }
@@ -126,7 +136,7 @@ export function settlePendingChanges(catalog: Catalog, workspace: string): strin
       else undo(change.moves);
       settled.push(committed ? `finished renaming SAE "${change.name}" to "${change.newName}"` : `undid the unfinished rename of SAE "${change.name}"`);
     }
-    rmSync(path, { recursive: true, force: true });
+    clear(workspace, path);
   }
   return settled;
 }
