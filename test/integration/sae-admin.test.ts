@@ -3,12 +3,14 @@
 // SQLite file, FTS tables included) in one transaction and then its folder, leaves the other SAE's
 // rows alone, and is refused while a job (a real analysis or evaluation process) uses the SAE;
 // rename refuses a name in use and takes the SAE's folder with it.
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createNodeHost } from '../../src/host/node-host';
 import { callOrThrow } from '../../src/shared/call';
 import type { SaeSummary } from '../../src/shared/contract';
+import { writeSafetensors } from '../../src/engine/formats/safetensors';
+import type { RunOutput } from '../../src/shared/contract';
 import { builtDir } from './helpers';
 import { analyzeArgs, type CliRun, lastLine, leases, makeWorkspace, MODEL, readCatalog, runCli, startCli, waitFor, waitForRunning, type Workspace } from './leases-helpers';
 
@@ -194,5 +196,42 @@ describe('featurescope saes rename', () => {
     await runCli(ws, ['run', '--model', MODEL, '--prompt', 'the fox', '--sae', 'fox-sae', '--steer-feature', '3=4']);
     await runCli(ws, ['import', '--path', weights, '--name', 's1']);
     expect((await saesOf()).map((s) => s.name)).toEqual(['fox-sae', 's2', 's1']);
+  }, 300_000);
+});
+
+describe('an engine that keeps SAEs loaded', () => {
+  it('does not run a deleted SAE’s weights for the new SAE that took its id', async () => {
+    ws = makeWorkspace([]);
+    const weightsA = join(ws.home, 'sae-weights');
+    // A second SAE of the same shape whose decoder moves the residual differently.
+    const weightsB = join(ws.home, 'sae-weights-b');
+    cpSync(weightsA, weightsB, { recursive: true });
+    const dIn = 32;
+    const dSae = 512;
+    writeSafetensors(join(weightsB, 'sae_weights.safetensors'), [
+      { name: 'W_enc', dtype: 'F32', shape: [dIn, dSae], data: new Float32Array(dIn * dSae).map((_, i) => Math.sin(i * 7.1) * 0.3) },
+      { name: 'W_dec', dtype: 'F32', shape: [dSae, dIn], data: new Float32Array(dSae * dIn).map((_, i) => Math.cos(i * 1.7) * 0.8) },
+      { name: 'b_enc', dtype: 'F32', shape: [dSae], data: new Float32Array(dSae) },
+      { name: 'b_dec', dtype: 'F32', shape: [dIn], data: new Float32Array(dIn) },
+    ]);
+    await runCli(ws, ['import', '--path', weightsA, '--name', 's1']);
+    const steer = { model: MODEL, prompt: 'the quick brown fox', topK: 5, interventions: [{ hook: 'blocks.1.hook_resid_post', kind: 'add' as const, target: { saeFeatures: [3] }, value: 20 }] };
+    const host = createNodeHost('serve', builtDir, { ...process.env, FEATURESCOPE_HOME: ws.home });
+    try {
+      await host.engine.whenReady(120_000);
+      const [first] = (await saesOf()) as [SaeSummary];
+      const withA = await callOrThrow(host, 'model.run', { ...steer, sae: first.id });
+      // Another process deletes it and imports another SAE, which gets the same id.
+      await runCli(ws, ['saes', 'delete', '--sae', 's1']);
+      await runCli(ws, ['import', '--path', weightsB, '--name', 's1']);
+      const [second] = (await saesOf()) as [SaeSummary];
+      expect(second.id).toBe(first.id);
+      const fresh = JSON.parse((await runCli(ws, ['run', '--model', MODEL, '--prompt', steer.prompt, '--top', '5', '--sae', 's1', '--steer-feature', '3=20', '--json'])).stdout()) as RunOutput;
+      expect(fresh.next.map((t) => t.logit)).not.toEqual(withA.next.map((t) => t.logit));
+      const again = await callOrThrow(host, 'model.run', { ...steer, sae: second.id });
+      expect(again.next).toEqual(fresh.next);
+    } finally {
+      await host.close();
+    }
   }, 300_000);
 });
