@@ -1,6 +1,11 @@
 import type { DoctorReport, Progress, RunOutput } from '../shared/contract';
 import { tokenLabelText } from '../shared/token-display';
 
+/** A command's result as JSON on stdout (--json) instead of its text. */
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
 export function formatDoctor(r: DoctorReport): string {
   const b = r.engine.backend;
   const lines = [

@@ -235,3 +235,19 @@ describe('an engine that keeps SAEs loaded', () => {
     }
   }, 300_000);
 });
+
+describe('--json wherever a result is printed', () => {
+  it('import, captures, analyze, export, saes list and benchmark print their results as JSON', async () => {
+    ws = makeWorkspace([]);
+    const imported = JSON.parse((await runCli(ws, ['import', '--path', join(ws.home, 'sae-weights'), '--name', 's1', '--json'])).stdout()) as { saeId: number; dSae: number };
+    expect(imported).toMatchObject({ dSae: 512, hookName: 'blocks.1.hook_resid_post' });
+    expect(JSON.parse((await runCli(ws, ['captures', '--json'])).stdout())).toEqual({ captures: [] });
+    const analysed = JSON.parse((await runCli(ws, [...analyzeArgs(ws, 's1', 500), '--json'])).stdout()) as { features: number };
+    expect(analysed.features).toBe(512);
+    const csv = join(ws.home, 'features.csv');
+    expect(JSON.parse((await runCli(ws, ['export', '--sae', 's1', '--format', 'csv', '--out', csv, '--json'])).stdout())).toMatchObject({ path: csv, features: 512 });
+    expect((await saesOf()).map((s) => s.id)).toEqual([imported.saeId]);
+    const bench = JSON.parse((await runCli(ws, ['benchmark', '--size', '64', '--seconds', '0.2', '--json'])).stdout()) as { gflops: number };
+    expect(bench.gflops).toBeGreaterThan(0);
+  }, 300_000);
+});

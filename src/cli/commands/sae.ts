@@ -6,7 +6,7 @@ import { aka, modelOrBundled, pathFlag, saeFlag } from '../field-rules';
 import { flagsFor } from '../flags';
 import { mergeFlags } from '../flag-set';
 import { progressToStderr, clearProgress } from '../progress';
-import { formatNumber } from '../format';
+import { formatNumber, printJson } from '../format';
 import { callOrThrow } from '../../shared/call';
 import { runJob } from '../../host/run-job';
 import type { SaeSummary } from '../../shared/contract';
@@ -39,22 +39,31 @@ export const saeCommands: Record<string, CliCommand> = {
       '                     [--kind txt|jsonl|folder] [--text-field text] [--recursive] [--context N]',
       '                     [--bos auto|prepend|separator|none] [--dtype float32|float16] [--max-tokens N] [--batch N]',
     ].join('\n'),
-    flags: mergeFlags(capture, CORPUS_FLAGS),
+    flags: mergeFlags(capture, CORPUS_FLAGS, JSON_FLAG),
     async run(values, host) {
       const corpus = corpusFromFlags(values);
       const input = { ...(await capture.read(values, host)), corpus };
       const r = await runJob(await host(), 'capture.start', input, progressToStderr());
       clearProgress();
+      if (values.json) {
+        printJson(r);
+        return 0;
+      }
       for (const s of r.stores) process.stdout.write(`${s.hook}: ${s.tokens} tokens in ${s.shards} shards → ${s.storeDir}\n`);
       return 0;
     },
   },
   captures: {
     summary: "List the workspace's activation captures and their stores (the folders `train --store` takes)",
-    usage: 'featurescope captures',
-    flags: mergeFlags(flagsFor('capture.list')),
-    async run(_values, host) {
-      const { captures } = await callOrThrow(await host(), 'capture.list', {});
+    usage: 'featurescope captures [--json]',
+    flags: mergeFlags(flagsFor('capture.list'), JSON_FLAG),
+    async run(values, host) {
+      const list = await callOrThrow(await host(), 'capture.list', {});
+      if (values.json) {
+        printJson(list);
+        return 0;
+      }
+      const { captures } = list;
       if (captures.length === 0) process.stdout.write('No captures yet: run `featurescope capture …` first.\n');
       for (const c of captures) {
         process.stdout.write(`${c.name}  (${c.model ?? 'unknown model'}, ${new Date(c.updatedAt).toISOString().slice(0, 16).replace('T', ' ')})\n`);
@@ -78,11 +87,15 @@ export const saeCommands: Record<string, CliCommand> = {
       'At the end the SAE is evaluated spliced into the capture\'s model over --eval-windows windows of its corpus',
       '(ce_loss_score, kl_div_score…, as `featurescope evaluate`); 0 skips that.',
     ].join('\n'),
-    flags: mergeFlags(train),
+    flags: mergeFlags(train, JSON_FLAG),
     async run(values, host) {
       const input = await train.read(values, host);
       const r = await runJob(await host(), 'sae.train', input, progressToStderr());
       clearProgress();
+      if (values.json) {
+        printJson(r);
+        return 0;
+      }
       process.stdout.write(`${r.status} at step ${r.step}${r.resumedFromStep !== null ? ` (resumed from ${r.resumedFromStep})` : ''}: SAE #${r.saeId} → ${r.path}\n`);
       process.stdout.write(`training: ${Object.entries(r.metrics).map(([k, v]) => `${k}=${formatNumber(v)}`).join('  ')}\n`);
       if (r.evaluation) {
@@ -111,9 +124,13 @@ export const saeCommands: Record<string, CliCommand> = {
   import: {
     summary: 'Import an SAE: a SAELens folder or a Gemma Scope params.npz',
     usage: 'featurescope import --path PATH --name NAME [--hook NAME --model-name NAME (for params.npz)]',
-    flags: mergeFlags(importSae),
+    flags: mergeFlags(importSae, JSON_FLAG),
     async run(values, host) {
       const r = await callOrThrow(await host(), 'sae.import', await importSae.read(values, host));
+      if (values.json) {
+        printJson(r);
+        return 0;
+      }
       process.stdout.write(`SAE #${r.saeId}: ${r.architecture}, ${r.dIn} → ${r.dSae} at ${r.hookName}\n`);
       return 0;
     },
