@@ -55,6 +55,8 @@ export function saeOfJobInput(input: unknown): number | null {
  * job reads no SAE.
  */
 export function takeSaeUseLease(services: EngineServices, jobId: string, command: string, input: unknown): WriterLease | null {
+  // An analysis holds its SAE's analysis lease already, which a delete or rename checks too.
+  if (command === 'sae.analyze') return null;
   const saeId = saeOfJobInput(input);
   if (saeId === null) return null;
   return takeLease(services.catalog(), leaseOutputs.saeUse(saeId, jobId), `the use of SAE #${saeId} by job ${jobId}`, { command: hostCommand(), job: command });
