@@ -28,7 +28,17 @@ export const leaseOutputs = {
   capture: (folder: string) => `capture:${folder}`,
   /** One SAE name: its training checkpoints, its SAELens folder and its catalog row. */
   sae: (name: string) => `sae:${name}`,
+  /** A job that reads one SAE (evaluate, analyse, scan…): any number at once; its delete and rename wait for none. */
+  saeUse: (saeId: number, jobId: string) => `${SAE_USE_PREFIX}${saeId}:${jobId}`,
 };
+
+const SAE_USE_PREFIX = 'sae-use:';
+
+/** The live leases of jobs that use an SAE (leaseOutputs.saeUse). */
+export function liveSaeUses(catalog: Catalog, saeId: number): LeaseRow[] {
+  const rows = catalog.statement(`${SELECT} WHERE substr(output, 1, ?) = ?`).all(`${SAE_USE_PREFIX}${saeId}:`.length, `${SAE_USE_PREFIX}${saeId}:`) as LeaseRow[];
+  return rows.filter((row) => leaseHolderAlive(row));
+}
 
 export interface LeaseRow {
   output: string;
@@ -132,13 +142,14 @@ function heartbeat(catalog: Catalog, output: string, leaseId: string): void {
 }
 
 function refusal(what: string, holder: LeaseRow): FeaturescopeError {
+  return new FeaturescopeError('failed', `${capitalise(what)} is already being written by another process: ${describeHolder(holder)}. Wait for it to finish or stop it, then run this again.`);
+}
+
+/** Who holds a lease, in the user's words: pid, host, since when, the command and job. */
+export function describeHolder(holder: LeaseRow): string {
   const since = new Date(holder.startedAt).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
   const where = `host ${holder.host}${holder.host === hostname() ? ' (this machine)' : ''}`;
-  return new FeaturescopeError(
-    'failed',
-    `${capitalise(what)} is already being written by another process: pid ${holder.pid} on ${where}, since ${since}, running "${holder.command}" (job ${holder.job}). ` +
-      'Wait for it to finish or stop it, then run this again.',
-  );
+  return `pid ${holder.pid} on ${where}, since ${since}, running "${holder.command}" (job ${holder.job})`;
 }
 
 function capitalise(text: string): string {

@@ -1,6 +1,11 @@
 import type { DoctorReport, Progress, RunOutput } from '../shared/contract';
 import { tokenLabelText } from '../shared/token-display';
 
+/** A command's result as JSON on stdout (--json) instead of its text. */
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
 export function formatDoctor(r: DoctorReport): string {
   const b = r.engine.backend;
   const lines = [
@@ -64,9 +69,20 @@ export function formatRun(r: RunOutput): string {
     'next token',
     ...r.next.map((t, i) => `  ${String(i + 1).padStart(2)}. ${(t.prob * 100).toFixed(2).padStart(6)}%  ${JSON.stringify(t.text).padEnd(16)} id ${t.id}`),
   ];
+  if (r.positions) {
+    lines.push('', 'next token after each position');
+    for (const p of r.positions) {
+      const top = p.next.slice(0, 5).map((t) => `${JSON.stringify(t.text)} ${(t.prob * 100).toFixed(1)}%`).join(', ');
+      lines.push(`  ${String(p.position).padStart(4)} [${showToken(p.token.text)}] → ${top}`);
+    }
+  }
   if (r.captured.length > 0) {
     lines.push('', 'captured hooks');
     for (const c of r.captured) lines.push(`  ${c.hook.padEnd(32)} [${c.shape.join(', ')}]`);
+  }
+  for (const f of r.files ?? []) {
+    lines.push('', `wrote ${f.path} (${f.format})`);
+    for (const t of f.tensors) lines.push(`  ${t.name.padEnd(32)} [${t.shape.join(', ')}] float32`);
   }
   if (r.continuation) {
     lines.push('', `continuation (${r.continuation.tokens.length} tokens, stopped on ${r.continuation.stop})`, r.continuation.text);

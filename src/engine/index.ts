@@ -9,7 +9,7 @@ import { initBackend } from './backend';
 import { createHandlers } from './handlers';
 import { createEngineServices } from './services';
 import { createJobContext } from './jobs/context';
-import { takeOutputLease } from './jobs/job-leases';
+import { takeOutputLease, takeSaeUseLease } from './jobs/job-leases';
 
 async function main(): Promise<void> {
   const host = connectToHost();
@@ -54,7 +54,18 @@ async function main(): Promise<void> {
           // One writer per output across every process on the workspace. Released however the job
           // ends, before the end is reported: whoever reacts to it may start the next writer.
           const lease = takeOutputLease(services, message.command, input);
-          const result = await handler(input, ctx).finally(() => lease?.release());
+          // Says the job reads its SAE, so a delete or rename of it waits (sae.delete, sae.rename).
+          let use: ReturnType<typeof takeSaeUseLease> = null;
+          try {
+            use = takeSaeUseLease(services, message.jobId, message.command, input);
+          } catch (err) {
+            lease?.release();
+            throw err;
+          }
+          const result = await handler(input, ctx).finally(() => {
+            lease?.release();
+            use?.release();
+          });
           host.send({ kind: 'job-done', jobId: message.jobId, result });
         } catch (err) {
           const error = toCommandError(err);

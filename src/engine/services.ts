@@ -2,7 +2,8 @@ import { dirname } from 'node:path';
 import { openCatalog, type Catalog } from '../catalog';
 import { catalogReadOnlyProblem, ensureDataFolder, resolvePaths, type AppPaths } from '../node/paths';
 import { sqliteNativeBinding } from '../node/native-binding';
-import { FeaturescopeError } from '../shared/errors';
+import { FeaturescopeError, toCommandError } from '../shared/errors';
+import { settlePendingChanges } from './sae/sae-folders';
 
 /** What engine handlers share: where things live, the catalog (the engine is its only writer), change notices. */
 export interface EngineServices {
@@ -29,7 +30,9 @@ export function createEngineServices(builtDir: string, sendCatalogChanged: (tabl
     ensureDataFolder(dirname(paths.catalog));
     const readOnly = catalogReadOnlyProblem(paths.catalog);
     if (readOnly !== null) throw new FeaturescopeError('failed', readOnly);
-    return openCatalog(paths.catalog, { nativeBinding });
+    const opened = openCatalog(paths.catalog, { nativeBinding });
+    settleSaeFolders(opened, paths.workspace);
+    return opened;
   };
   const services: EngineServices = {
     paths,
@@ -46,4 +49,17 @@ export function createEngineServices(builtDir: string, sendCatalogChanged: (tabl
     },
   };
   return services;
+}
+
+/**
+ * An SAE rename or delete a killed process left half done is finished or undone (sae-folders.ts);
+ * said on stderr, which the host logs. A failure here must not keep the catalog closed: it is
+ * reported and tried again at the next open.
+ */
+function settleSaeFolders(catalog: Catalog, workspace: string): void {
+  try {
+    for (const line of settlePendingChanges(catalog, workspace)) process.stderr.write(`featurescope engine: ${line}\n`);
+  } catch (err) {
+    process.stderr.write(`featurescope engine: could not settle an unfinished SAE rename or delete under ${workspace}/saes/.pending: ${toCommandError(err).message}\n`);
+  }
 }

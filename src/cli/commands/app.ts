@@ -4,7 +4,7 @@ import { JSON_FLAG, parseIntOption } from '../args';
 import { flagsFor } from '../flags';
 import { handFlags, mergeFlags } from '../flag-set';
 import { progressToStderr, clearProgress } from '../progress';
-import { formatDoctor } from '../format';
+import { formatDoctor, printJson } from '../format';
 import { callOrThrow } from '../../shared/call';
 import { runJob } from '../../host/run-job';
 import { startServer } from '../../host/serve/server';
@@ -43,11 +43,15 @@ export const appCommands: Record<string, CliCommand> = {
   benchmark: {
     summary: 'Measure fp32 matmul throughput of the engine backend',
     usage: 'featurescope benchmark [--size 512] [--seconds 3]',
-    flags: mergeFlags(benchmark),
+    flags: mergeFlags(benchmark, JSON_FLAG),
     async run(values, host) {
       const input = await benchmark.read(values, host);
       const r = await runJob(await host(), 'engine.benchmark', input, progressToStderr());
       clearProgress();
+      if (values.json) {
+        printJson(r);
+        return 0;
+      }
       process.stdout.write(`${r.backend}: ${r.gflops.toFixed(2)} GFLOP/s (matmul ${r.size}×${r.size}, ${r.iterations} iterations in ${r.seconds.toFixed(2)} s)\n`);
       return 0;
     },

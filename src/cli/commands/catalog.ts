@@ -7,7 +7,7 @@ import { aka, pathFlag, saeFlag } from '../field-rules';
 import { flagsFor } from '../flags';
 import { handFlags, mergeFlags } from '../flag-set';
 import { progressToStderr, clearProgress } from '../progress';
-import { formatNumber } from '../format';
+import { formatNumber, printJson } from '../format';
 import { callOrThrow } from '../../shared/call';
 import { runJob } from '../../host/run-job';
 import { resolve } from 'node:path';
@@ -33,6 +33,7 @@ const EXPORT_FLAGS = handFlags({
   out: { type: 'string', value: 'PATH', description: 'The file to write (a folder for neuronpedia and saelens) (required)' },
   features: { type: 'string', value: 'N,M,…', description: 'The features of an html dashboard, in the order shown (html only)' },
   force: { type: 'boolean', description: 'Replace an existing file, or write into a non-empty folder' },
+  json: { type: 'boolean', description: 'Print the result as JSON' },
 });
 const EXAMPLES_FLAG = handFlags({ examples: { type: 'string', value: 'N', description: 'Top examples to print (default 5)' } });
 
@@ -73,11 +74,19 @@ export const catalogCommands: Record<string, CliCommand> = {
       const saeId = await resolveSae(h, requireString(values, 'sae'));
       if (format === 'saelens') {
         const r = await callOrThrow(h, 'sae.export', { saeId, dir: out, force });
+        if (values.json) {
+          printJson(r);
+          return 0;
+        }
         process.stdout.write(`SAELens folder ${r.dir}: ${r.files.join(', ')}\n`);
         return 0;
       }
       const r = await runJob(h, 'catalog.export', { saeId, format, path: out, force, ...(features ? { features } : {}) }, progressToStderr());
       clearProgress();
+      if (values.json) {
+        printJson(r);
+        return 0;
+      }
       process.stdout.write(`${r.features} features, ${r.bytes} bytes → ${r.path}\n`);
       return 0;
     },
@@ -85,12 +94,16 @@ export const catalogCommands: Record<string, CliCommand> = {
   analyze: {
     summary: 'Analyse an SAE over a corpus into the catalog (density, examples, logit effects, explanations)',
     usage: 'featurescope analyze --sae ID|NAME --corpus PATH [--kind txt|jsonl|folder] [--text-field text] [--model DIR] [--context N] [--max-tokens N] [--top 20]',
-    flags: mergeFlags(analyze, CORPUS_FLAGS),
+    flags: mergeFlags(analyze, CORPUS_FLAGS, JSON_FLAG),
     async run(values, host) {
       const corpus = corpusFromFlags(values);
       const input = { ...(await analyze.read(values, host)), corpus };
       const r = await runJob(await host(), 'sae.analyze', input, progressToStderr());
       clearProgress();
+      if (values.json) {
+        printJson(r);
+        return 0;
+      }
       process.stdout.write(`analysis #${r.analysisId}: ${r.features} features over ${r.tokens} tokens, ${r.deadFeatures} dead\n`);
       if (r.heldOutWindows !== undefined) {
         process.stdout.write(

@@ -2,16 +2,30 @@
 import type { CliCommand } from '../command';
 import { JSON_FLAG, requireString, parseIntOption } from '../args';
 import { SITE_FLAGS, siteFromFlags } from '../host-calls';
-import { aka, modelOrBundled, replayFlag } from '../field-rules';
+import { aka, modelOrBundled, pathFlag, replayFlag, saeFlag } from '../field-rules';
 import { flagsFor } from '../flags';
 import { handFlags, mergeFlags } from '../flag-set';
 import { formatNumber, formatRun } from '../format';
-import { INTERVENTION_FLAGS, parseInterventionFlags } from '../interventions';
+import { FEATURE_INTERVENTION_FLAGS, INTERVENTION_FLAGS, hasFeatureFlags, parseFeatureFlags, parseInterventionFlags } from '../interventions';
+import { readIdsFile } from '../ids-file';
 import { callOrThrow } from '../../shared/call';
 import type { PatchOutput } from '../../shared/contract';
 import { FeaturescopeError } from '../../shared/errors';
+import type { Host } from '../../host/host';
 
-const run = flagsFor('model.run', { fields: { model: modelOrBundled, capture: aka('hook'), topK: aka('top') }, hand: ['interventions', 'generate'], omit: ['sae', 'probe'] });
+const run = flagsFor('model.run', {
+  fields: {
+    model: modelOrBundled,
+    capture: aka('hook'),
+    topK: aka('top'),
+    sae: { ...saeFlag, describe: 'The SAE whose features --ablate-feature, --steer-feature and --clamp-feature edit, by catalog id or name' },
+    logits: pathFlag('FILE.npy|FILE.safetensors'),
+    dumpHooks: pathFlag('FILE.safetensors'),
+  },
+  hand: ['interventions', 'generate'],
+  omit: ['probe'],
+});
+const IDS_FILE_FLAG = handFlags({ 'ids-file': { type: 'string', value: 'FILE', description: 'The prompt as token ids from a file: a JSON array or numbers separated by spaces, commas or newlines' } });
 /** A continuation: --generate N turns it on; the sampling flags apply to it. */
 const GENERATE_FLAGS = handFlags({
   generate: { type: 'string', value: 'N', description: 'Continue the prompt by N tokens (1 to 1024)' },
@@ -33,17 +47,28 @@ export const modelCommands: Record<string, CliCommand> = {
   run: {
     summary: 'Run a prompt through a model: tokens, top next-token probabilities, captured hooks, continuation',
     usage: [
-      'featurescope run [--model DIR|NAME] --prompt TEXT [--hook NAME]… [--ablate HOOK:N,M]… [--steer HOOK:N=V]… [--clamp HOOK:N=V]…',
-      '                 [--generate N] [--temperature T] [--top-p P] [--seed S] [--top K] [--allow-non-finite] [--json]',
+      'featurescope run [--model DIR|NAME] --prompt TEXT|--ids N,N…|--ids-file FILE [--hook NAME|all]… [--all-positions] [--top K]',
+      '                 [--logits FILE.npy|FILE.safetensors] [--dump-hooks FILE.safetensors] [--force]',
+      '                 [--ablate HOOK:N,M]… [--steer HOOK:N=V]… [--clamp HOOK:N=V]…',
+      '                 [--sae ID|NAME [--ablate-feature N,M]… [--steer-feature N=V]… [--clamp-feature N=V]…]',
+      '                 [--generate N] [--temperature T] [--top-p P] [--seed S] [--allow-non-finite] [--json]',
       '',
-      'The model defaults to the bundled one. --hook captures a hook point (TransformerLens names:',
-      'blocks.0.hook_resid_post, blocks.1.mlp.hook_post, …) and prints its shape. Interventions apply to',
-      'this run only: --ablate zeroes neurons, --steer adds to one, --clamp sets one. Weights holding NaN or',
-      '±Inf are refused, naming the tensor; --allow-non-finite runs them anyway.',
+      'The model defaults to the bundled one. The prompt is text (BOS added where the tokenizer adds one) or token',
+      'ids used as given, each checked against the vocabulary. --hook captures a hook point (TransformerLens names:',
+      'blocks.0.hook_resid_post, blocks.1.mlp.hook_post, …; "all" is every hook) and prints its shape.',
+      '--all-positions shows the top next tokens after every position, not only the last.',
+      'Files (written by the engine, whole or not at all; an existing file is replaced only with --force):',
+      '  --logits FILE      float32 logits of every position, shape [1, pos, vocab]: a .npy array, or tensor',
+      '                     "logits" of a .safetensors file (numpy.load / safetensors.numpy.load_file read them)',
+      '  --dump-hooks FILE  every --hook as float32 in a .safetensors file, each tensor named by its TransformerLens',
+      '                     hook, in the shape it was captured ([1, pos, width], as printed)',
+      'Interventions apply to this run only: --ablate zeroes neurons, --steer adds to one, --clamp sets one;',
+      'the -feature forms do the same to features of --sae (encode, edit, decode, keeping the SAE\'s error, as',
+      'the playground does). Weights holding NaN or ±Inf are refused, naming the tensor; --allow-non-finite runs them.',
     ].join('\n'),
-    flags: mergeFlags(run, INTERVENTION_FLAGS, GENERATE_FLAGS, JSON_FLAG),
+    flags: mergeFlags(run, IDS_FILE_FLAG, INTERVENTION_FLAGS, FEATURE_INTERVENTION_FLAGS, GENERATE_FLAGS, JSON_FLAG),
     async run(values, host) {
-      const interventions = parseInterventionFlags(values as { ablate?: string[]; steer?: string[]; clamp?: string[] });
+      const neuronEdits = parseInterventionFlags(values as { ablate?: string[]; steer?: string[]; clamp?: string[] });
       const generate =
         values.generate === undefined
           ? {}
@@ -55,9 +80,34 @@ export const modelCommands: Record<string, CliCommand> = {
                 seed: values.seed === undefined ? 0 : parseIntOption('seed', values.seed, 0, 2 ** 31 - 1),
               },
             };
-      const input = { ...(await run.read(values, host)), interventions, ...generate };
+      const given = [values.prompt, values.ids, values['ids-file']].filter((v) => v !== undefined).length;
+      if (given !== 1) throw new FeaturescopeError('invalid_input', `Give the prompt once: --prompt TEXT, --ids N,N… or --ids-file FILE${given === 0 ? '' : ' (not several)'}.`, 'prompt');
+      if (hasFeatureFlags(values) && values.sae === undefined) throw new FeaturescopeError('invalid_input', '--ablate-feature, --steer-feature and --clamp-feature edit features of an SAE: give --sae ID|NAME.', 'sae');
+      const ids = values['ids-file'] === undefined ? {} : { ids: readIdsFile(values['ids-file'] as string) };
+      const read = await run.read(values, host);
+      const featureEdits = read.sae === undefined ? [] : parseFeatureFlags(values, await saeHook(await host(), read.sae));
+      const input = { ...read, ...ids, interventions: [...neuronEdits, ...featureEdits], ...generate };
       const out = await callOrThrow(await host(), 'model.run', input);
       process.stdout.write(values.json ? `${JSON.stringify(out, null, 2)}\n` : `${formatRun(out)}\n`);
+      return 0;
+    },
+  },
+  models: {
+    summary: 'The models this workspace knows: the bundled ones and every folder opened or captured from before',
+    usage: 'featurescope models list [--json]',
+    positionals: true,
+    flags: mergeFlags(JSON_FLAG),
+    async run(values, host, positionals) {
+      if (positionals.length !== 1 || positionals[0] !== 'list') throw new FeaturescopeError('invalid_input', `Say what to do: featurescope models list (got "${positionals.join(' ')}").`);
+      const models = await callOrThrow(await host(), 'model.list', {});
+      if (values.json) {
+        process.stdout.write(`${JSON.stringify(models, null, 2)}\n`);
+        return 0;
+      }
+      for (const m of models) {
+        process.stdout.write(`${m.name}${m.bundled ? ' (bundled)' : ''}  ${m.modelType}, ${m.nLayers} layers, d_model ${m.dModel}, ${m.nHeads} heads, d_mlp ${m.dMlp}, vocab ${formatNumber(m.vocabSize)}, ${formatNumber(m.parameters)} parameters\n  ${m.path}\n`);
+      }
+      if (models.length === 0) process.stdout.write('No model yet: pass --model DIR to a command, or open one in the app.\n');
       return 0;
     },
   },
@@ -115,6 +165,13 @@ export const modelCommands: Record<string, CliCommand> = {
     },
   },
 };
+
+/** The hook an SAE reads: where its feature interventions go. */
+async function saeHook(host: Host, saeId: number): Promise<string> {
+  const found = (await callOrThrow(host, 'catalog.saes', {})).find((s) => s.id === saeId);
+  if (!found) throw new FeaturescopeError('not_found', `There is no SAE ${saeId} in the catalog.`, 'sae');
+  return found.hookName;
+}
 
 /**
  * --NAME TEXT or --NAME-id ID: text as typed, or ids (one id → the number; several → "id:a,b", the

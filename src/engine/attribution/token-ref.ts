@@ -46,7 +46,8 @@ export function differenceMetricOf(a: TargetRef, b: TargetRef, fields: [string, 
   return differenceMetric(targetTokens(a, fields[0], ctx), targetTokens(b, fields[1], ctx));
 }
 
-function checkId(id: number, field: string, vocabSize: number): number {
+/** A token id inside the vocabulary, else an error naming the field, the id and the vocabulary size. */
+export function checkId(id: number, field: string, vocabSize: number): number {
   if (!Number.isSafeInteger(id) || id < 0 || id >= vocabSize) throw new FeaturescopeError('invalid_input', `${field}: token id ${id} is outside this model's vocabulary [0, ${vocabSize}).`, field);
   return id;
 }

@@ -37,3 +37,27 @@ export function takeOutputLease(services: EngineServices, command: string, input
       return null;
   }
 }
+
+/**
+ * The SAE a job reads, from its input: `saeId` (evaluate, analyse, export), `sae` (scan, audit) or
+ * an SAE site (attribution). Null for jobs of no SAE.
+ */
+export function saeOfJobInput(input: unknown): number | null {
+  if (input === null || typeof input !== 'object') return null;
+  const i = input as { saeId?: unknown; sae?: unknown; site?: { saeId?: unknown } };
+  for (const v of [i.saeId, i.sae, i.site?.saeId]) if (typeof v === 'number') return v;
+  return null;
+}
+
+/**
+ * A lease saying "job J uses SAE N" (never refused: many jobs may read one SAE), so that deleting or
+ * renaming the SAE from any process on the workspace waits for none to be running. Null when the
+ * job reads no SAE.
+ */
+export function takeSaeUseLease(services: EngineServices, jobId: string, command: string, input: unknown): WriterLease | null {
+  // An analysis holds its SAE's analysis lease already, which a delete or rename checks too.
+  if (command === 'sae.analyze') return null;
+  const saeId = saeOfJobInput(input);
+  if (saeId === null) return null;
+  return takeLease(services.catalog(), leaseOutputs.saeUse(saeId, jobId), `the use of SAE #${saeId} by job ${jobId}`, { command: hostCommand(), job: command });
+}

@@ -1,4 +1,4 @@
-// Commands of SAEs: sae.train (a job: train-job.ts), sae.evaluate (a job), sae.import.
+// Commands of SAEs: sae.train (a job: train-job.ts), sae.evaluate (a job), sae.import, sae.rename and sae.delete (admin-commands.ts).
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { insertSae } from '../../catalog';
@@ -13,8 +13,9 @@ import { CFG_FILE, saveSaeLens } from './io/saelens';
 import { refuseTakenName } from './names';
 import { saeModelRow } from './sae-model';
 import { runTrainJob } from './train-job';
+import { saeAdminCommands } from './admin-commands';
 
-export function saeCommands(deps: CommandDeps): { calls: Pick<CallHandlers, 'sae.import'>; jobs: Pick<JobHandlers, 'sae.train' | 'sae.evaluate'> } {
+export function saeCommands(deps: CommandDeps): { calls: Pick<CallHandlers, 'sae.import' | 'sae.rename' | 'sae.delete'>; jobs: Pick<JobHandlers, 'sae.train' | 'sae.evaluate'> } {
   const { services, models, saes } = deps;
   const workspaceDir = (...parts: string[]) => join(services.paths.workspace, ...parts);
 
@@ -34,6 +35,7 @@ export function saeCommands(deps: CommandDeps): { calls: Pick<CallHandlers, 'sae
     },
 
     calls: {
+      ...saeAdminCommands(deps),
       'sae.import': ({ path, name, hookName, modelName }) => {
         refuseTakenName(services.catalog(), name);
         // A params.npz does not say where it reads: refuse before anything is loaded or made.

@@ -4,7 +4,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { logExperiment, rememberedModelPaths } from '../../catalog';
 import { sameAsLatest } from './same-run';
-import type { ModelInfo, RunInput } from '../../shared/contract';
+import type { ModelInfo, ModelRunInput, RunInput } from '../../shared/contract';
 import { appVersion } from '../../node/versions';
 import type { Replayers } from '../experiments/replay';
 import type { CallHandlers, CommandDeps } from '../handlers/registry';
@@ -14,6 +14,7 @@ import { realFolder } from './model-cache';
 import { describeModel } from './model-info';
 import { rememberModelOf } from './remember-model';
 import { runPrompt, type PromptRun } from './run-prompt';
+import { checkRunFiles, type RunFileTargets } from './run-files';
 
 /** The bundled model the project trains itself: the default wherever no model is named. */
 export const DEFAULT_BUNDLED_MODEL = 'featurescope-tiny';
@@ -52,11 +53,11 @@ export function sessionCommands({ services, models, saes }: CommandDeps): { call
 
   const baselines = new BaselineCache();
   /** `reuseBaseline`: a run without interventions may come from the baseline cache (not for replays). */
-  async function run(input: RunInput, withInterventions: boolean, reuseBaseline = false): Promise<PromptRun> {
+  async function run(input: RunInput, withInterventions: boolean, reuseBaseline = false, files: RunFileTargets = {}): Promise<PromptRun> {
     const model = await models.get(input.model, { allowNonFinite: input.allowNonFinite === true });
     const sae = input.sae === undefined ? undefined : saes.get(services.catalog(), input.sae);
     if (!withInterventions && reuseBaseline) return baselines.get(model, sae, input, () => runPrompt(model, input, [], sae));
-    return runPrompt(model, input, withInterventions ? input.interventions : [], sae);
+    return runPrompt(model, input, withInterventions ? input.interventions : [], sae, files);
   }
 
   /** Baseline and intervened runs of the same input, compared. */
@@ -83,7 +84,12 @@ export function sessionCommands({ services, models, saes }: CommandDeps): { call
         return info(model.dir);
       },
 
-      'model.run': async (input) => (await run(input, true)).output,
+      'model.run': async (input: ModelRunInput, caller) => {
+        // Checked before the run: a browser writes only into the workspace, nothing is replaced unasked.
+        const { logits, dumpHooks, force, ...runInput } = input;
+        const files = checkRunFiles({ logits, dumpHooks, force }, caller, services.paths.workspace);
+        return (await run(runInput, true, false, files)).output;
+      },
 
       'experiment.run': async (input) => {
         const result = await compare(input, true);

@@ -1,10 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Intervention, RunInput, RunOutput } from '../../shared/contract';
+import { ALL_HOOKS, type Intervention, type RunInput, type RunOutput } from '../../shared/contract';
 import { FeaturescopeError } from '../../shared/errors';
+import { checkId } from '../attribution/token-ref';
 import { logSoftmax, topTokens, type LoadedModel } from '../model';
 import type { Sae } from '../sae/sae';
 import { saeInterventionHandler } from '../sae/intervene';
 import { readback } from '../readback';
+import { writeHooksFile, writeLogitsFile, type RunFileTargets } from './run-files';
 
 export interface PromptRun {
   output: RunOutput;
@@ -14,16 +16,12 @@ export interface PromptRun {
 
 /**
  * One prompt through one model with the given interventions: the shared core of model.run and
- * the experiment commands. Nothing outlives the call but its numbers.
+ * the experiment commands. Nothing outlives the call but its numbers (and the files of `files`,
+ * checked by the caller before).
  */
-export async function runPrompt(model: LoadedModel, input: RunInput, interventions: Intervention[], sae: Sae | undefined): Promise<PromptRun> {
+export async function runPrompt(model: LoadedModel, input: RunInput, interventions: Intervention[], sae: Sae | undefined, files: RunFileTargets = {}): Promise<PromptRun> {
   const t0 = performance.now();
-  const ids = model.tokenizer.encode(input.prompt);
-  if (ids.length === 0) {
-    // An empty prompt means "start from BOS alone" (as llama2.c samples); without a BOS there is nothing to run.
-    const why = input.prompt === '' ? "The prompt must not be empty: this model's tokenizer adds no BOS token to start from." : 'The prompt encodes to no tokens.';
-    throw new FeaturescopeError('invalid_input', why, 'prompt');
-  }
+  const ids = promptIds(model, input);
   const maxPositions = model.config.maxPositions;
   const newTokens = input.generate?.maxNewTokens ?? 0;
   if (maxPositions !== null && ids.length > maxPositions) {
@@ -39,35 +37,52 @@ export async function runPrompt(model: LoadedModel, input: RunInput, interventio
     );
   }
   const known = new Set(model.hookNames());
+  const wanted = input.capture.includes(ALL_HOOKS) ? model.hookNames() : input.capture;
   input.capture.forEach((hook, i) => {
+    if (hook === ALL_HOOKS) return;
     if (!known.has(hook)) throw new FeaturescopeError('invalid_input', `capture.${i}: "${hook}" is not a hook of this model (e.g. ${model.hookNames().slice(0, 3).join(', ')}).`, `capture.${i}`);
   });
   const probeHook = probeHookOf(input, sae);
   if (probeHook !== null && !known.has(probeHook)) throw new FeaturescopeError('invalid_input', `probe.hook: "${probeHook}" is not a hook of this model.`, 'probe.hook');
-  const capture = probeHook === null || input.capture.includes(probeHook) ? input.capture : [...input.capture, probeHook];
+  const capture = probeHook === null || wanted.includes(probeHook) ? wanted : [...wanted, probeHook];
   const saeHandler = sae ? saeInterventionHandler(sae) : undefined;
+  // Every position's logits only when they are shown or written: the unembedding is the costly part.
+  const everyPosition = input.allPositions === true || files.logits !== undefined;
 
-  const { logits, captured } = model.run([ids], { capture, interventions, ...(saeHandler ? { saeHandler } : {}), lastPositionOnly: capture.length === 0 });
+  const { logits, captured } = model.run([ids], { capture, interventions, ...(saeHandler ? { saeHandler } : {}), lastPositionOnly: capture.length === 0 && !everyPosition });
   let lastRow: Float32Array;
+  let rows: Float32Array | null = null;
   let probe: RunOutput['probe'] = null;
+  const written: NonNullable<RunOutput['files']> = [];
   const shapes = new Map([...captured.entries()].map(([hook, t]) => [hook, t.shape]));
+  const vocab = logits.shape[2];
   try {
     lastRow = readback(() => logits.slice([0, logits.shape[1] - 1, 0], [1, 1, -1]).reshape([-1])) as Float32Array;
+    if (everyPosition) rows = logits.dataSync() as Float32Array;
     if (probeHook !== null && input.probe) probe = readProbe(input.probe, captured.get(probeHook)!, sae);
+    if (files.logits && rows) written.push(writeLogitsFile(files.logits, [1, ids.length, vocab], rows));
+    if (files.hooks !== undefined) written.push(writeHooksFile(files.hooks, wanted.map((name) => ({ name, shape: captured.get(name)!.shape, values: captured.get(name)!.dataSync() as Float32Array }))));
   } finally {
     logits.dispose();
     for (const t of captured.values()) t.dispose();
   }
   const text = (id: number) => model.tokenizer.tokenText(id);
+  const tokens = model.tokenizer.tokenTexts(ids).map((t, i) => ({ id: ids[i]!, text: t }));
+  const top = (row: Float32Array) => topTokens(row, input.topK).map((t) => ({ id: t.token, text: text(t.token), prob: t.prob, logit: t.logit }));
   const output: RunOutput = {
     model: model.dir,
-    tokens: model.tokenizer.tokenTexts(ids).map((t, i) => ({ id: ids[i]!, text: t })),
-    next: topTokens(lastRow, input.topK).map((t) => ({ id: t.token, text: text(t.token), prob: t.prob, logit: t.logit })),
-    captured: input.capture.map((hook) => ({ hook, shape: shapes.get(hook) ?? [] })),
+    tokens,
+    next: top(lastRow),
+    captured: wanted.map((hook) => ({ hook, shape: shapes.get(hook) ?? [] })),
     continuation: null,
     probe,
     seconds: 0,
   };
+  if (input.allPositions && rows) {
+    const all = rows;
+    output.positions = tokens.map((token, p) => ({ position: p, token, next: top(all.subarray(p * vocab, (p + 1) * vocab)) }));
+  }
+  if (written.length > 0) output.files = written;
   if (input.generate) {
     const tokens: Array<{ id: number; text: string; logProb: number }> = [];
     const gen = model.generate(ids, { ...input.generate, interventions, ...(saeHandler ? { saeHandler } : {}) });
@@ -82,6 +97,19 @@ export async function runPrompt(model: LoadedModel, input: RunInput, interventio
   }
   output.seconds = (performance.now() - t0) / 1000;
   return { output, logProbs: logSoftmax(lastRow) };
+}
+
+/** The prompt's token ids: its text encoded (BOS where the tokenizer adds one), or the ids as given. */
+function promptIds(model: LoadedModel, input: RunInput): number[] {
+  if (input.ids !== undefined) return input.ids.map((id, i) => checkId(id, `ids.${i}`, model.config.vocabSize));
+  if (input.prompt === undefined) throw new FeaturescopeError('invalid_input', 'Give the prompt as text (prompt) or as token ids (ids).', 'prompt');
+  const ids = model.tokenizer.encode(input.prompt);
+  if (ids.length === 0) {
+    // An empty prompt means "start from BOS alone" (as llama2.c samples); without a BOS there is nothing to run.
+    const why = input.prompt === '' ? "The prompt must not be empty: this model's tokenizer adds no BOS token to start from." : 'The prompt encodes to no tokens.';
+    throw new FeaturescopeError('invalid_input', why, 'prompt');
+  }
+  return ids;
 }
 
 function probeHookOf(input: RunInput, sae: Sae | undefined): string | null {

@@ -1,35 +1,56 @@
-import { findSae, type Catalog } from '../../catalog';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { findSae, type Catalog, type SaeRecord } from '../../catalog';
 import { FeaturescopeError } from '../../shared/errors';
-import { loadSaeLens } from '../sae/io/saelens';
+import { loadSaeLens, WEIGHTS_FILE } from '../sae/io/saelens';
 import type { Sae } from '../sae/sae';
 
-/** SAEs of the catalog by id, loaded from their workspace folder; a couple stay loaded between runs. */
+/**
+ * SAEs of the catalog by id, loaded from their workspace folder; a couple stay loaded between runs.
+ * A hit is used only while the catalog row and its weights file are the ones it was loaded from:
+ * another process may have deleted the SAE and made a new one that took its id (SQLite hands out
+ * the highest id again), or renamed it.
+ */
 export class SaeCache {
-  private readonly loaded = new Map<number, Sae>();
+  private readonly loaded = new Map<number, { sae: Sae; identity: string }>();
 
   constructor(private readonly capacity = 2) {}
 
   get(catalog: Catalog, saeId: number, field = 'sae'): Sae {
-    const hit = this.loaded.get(saeId);
-    if (hit) {
-      this.loaded.delete(saeId);
-      this.loaded.set(saeId, hit);
-      return hit;
-    }
     const row = findSae(catalog, saeId);
     if (!row) throw new FeaturescopeError('not_found', `There is no SAE #${saeId} in the catalog.`, field);
+    const identity = identityOf(row);
+    const hit = this.loaded.get(saeId);
+    if (hit && hit.identity === identity) {
+      this.loaded.delete(saeId);
+      this.loaded.set(saeId, hit);
+      return hit.sae;
+    }
+    this.forget(saeId);
     const sae = loadSaeLens(row.weightsPath);
-    this.loaded.set(saeId, sae);
+    this.loaded.set(saeId, { sae, identity });
     while (this.loaded.size > this.capacity) {
-      const [oldest, evicted] = this.loaded.entries().next().value as [number, Sae];
+      const [oldest, evicted] = this.loaded.entries().next().value as [number, { sae: Sae }];
       this.loaded.delete(oldest);
-      evicted.dispose();
+      evicted.sae.dispose();
     }
     return sae;
   }
 
+  /** Drop an SAE that was deleted or renamed: its id may name another SAE later. */
+  forget(saeId: number): void {
+    this.loaded.get(saeId)?.sae.dispose();
+    this.loaded.delete(saeId);
+  }
+
   dispose(): void {
-    for (const s of this.loaded.values()) s.dispose();
+    for (const s of this.loaded.values()) s.sae.dispose();
     this.loaded.clear();
   }
+}
+
+/** The row's name and folder, and the weights file's inode and mtime (an import writes a new file). */
+function identityOf(row: SaeRecord): string {
+  const stat = statSync(join(row.weightsPath, WEIGHTS_FILE), { throwIfNoEntry: false });
+  return JSON.stringify([row.name, row.weightsPath, stat?.ino ?? null, stat?.mtimeMs ?? null]);
 }

@@ -74,6 +74,10 @@ export const RunOutput = z.object({
   /** The probed neuron's or feature's activation at each prompt token. */
   probe: z.object({ label: z.string(), values: z.array(z.number()) }).nullable(),
   seconds: z.number(),
+  /** With allPositions: the top next tokens after every prompt position (the last one equals `next`). */
+  positions: z.array(z.object({ position: z.number(), token: TokenText, next: z.array(TokenText.extend({ prob: z.number(), logit: z.number() })) })).optional(),
+  /** Files model.run wrote (logits, dumpHooks): where, and each tensor's name and shape. */
+  files: z.array(z.object({ path: z.string(), format: z.enum(['npy', 'safetensors']), tensors: z.array(z.object({ name: z.string(), shape: z.array(z.number()) })) })).optional(),
 });
 
 /** What to read per token: one neuron (any hook unit) or one feature of the run's SAE. */
@@ -92,13 +96,25 @@ export const GenerateSettings = z
   })
   .strict();
 
+/** The most token ids a prompt given as ids may hold (the same order as a 100,000-character prompt). */
+export const MAX_PROMPT_IDS = 100_000;
+
+/** What `capture` takes to mean every hook point of the model. */
+export const ALL_HOOKS = 'all';
+
 /** One prompt through one model, with this run's interventions (no state is kept between runs). */
-export const RunInput = z
+const RunFields = z
   .object({
     model: z.string().min(1).max(4096),
     /** Empty: generate from BOS alone, where the tokenizer adds one (as llama2.c samples). */
-    prompt: z.string().max(100_000).describe('The prompt (empty: start from BOS alone, where the tokenizer adds one)'),
-    capture: z.array(z.string().min(1)).max(512).default([]).describe('Hook points to capture; their shapes are printed (TransformerLens names)'),
+    prompt: z.string().max(100_000).optional().describe('The prompt (or give ids; empty: start from BOS alone, where the tokenizer adds one)'),
+    ids: z
+      .array(z.number().int().nonnegative())
+      .min(1)
+      .max(MAX_PROMPT_IDS)
+      .optional()
+      .describe('The prompt as token ids, used as given (no BOS is added), instead of prompt; each must be inside the vocabulary'),
+    capture: z.array(z.string().min(1)).max(512).default([]).describe(`Hook points to capture; their shapes are printed (TransformerLens names; "${ALL_HOOKS}" is every hook)`),
     interventions: z.array(Intervention).max(256).default([]),
     topK: z.number().int().min(1).max(100).default(10).describe('Most likely next tokens to show'),
     generate: GenerateSettings.optional(),
@@ -106,8 +122,38 @@ export const RunInput = z
     sae: z.number().int().positive().optional(),
     probe: Probe.optional(),
     allowNonFinite: z.boolean().optional().describe('Run weights holding NaN or ±Inf (refused by default, naming the tensor)'),
+    allPositions: z.boolean().optional().describe('Show the top next tokens after every prompt position, not only the last'),
   })
   .strict();
+
+/** A prompt is text or ids, exactly one of them. */
+function onePrompt(r: { prompt?: string | undefined; ids?: number[] | undefined }, ctx: z.RefinementCtx): void {
+  if ((r.prompt === undefined) === (r.ids === undefined)) ctx.addIssue({ code: 'custom', path: [r.prompt === undefined ? 'prompt' : 'ids'], message: 'give the prompt as text (prompt) or as token ids (ids), one of them' });
+}
+
+export const RunInput = RunFields.superRefine(onePrompt);
+
+/**
+ * model.run also writes what is too big for a reply into files, from the engine: paths the command
+ * line names anywhere; an app or browser caller only inside the workspace (like exports).
+ */
+export const ModelRunInput = RunFields.extend({
+  logits: z
+    .string()
+    .min(1)
+    .max(4096)
+    .optional()
+    .describe('Write the logits of every position, float32 [1, pos, vocab], to this .npy or .safetensors file (tensor "logits")'),
+  dumpHooks: z
+    .string()
+    .min(1)
+    .max(4096)
+    .optional()
+    .describe('Write every captured hook, float32, named by its TransformerLens hook and in its captured shape ([1, pos, width]), to this .safetensors file'),
+  force: z.boolean().default(false).describe('Replace an existing logits or dump-hooks file'),
+})
+  .strict()
+  .superRefine(onePrompt);
 
 export const modelCommands = {
   'model.list': command({
@@ -125,7 +171,7 @@ export const modelCommands = {
   'model.run': command({
     summary: 'Run a prompt: tokens, next-token distribution, captured hooks, optional continuation; interventions apply to this run only',
     runsIn: 'engine',
-    input: RunInput,
+    input: ModelRunInput,
     output: RunOutput,
   }),
 };
@@ -134,6 +180,7 @@ export type Intervention = z.infer<typeof Intervention>;
 export type ModelInfo = z.infer<typeof ModelInfo>;
 export type RunOutput = z.infer<typeof RunOutput>;
 export type RunInput = z.infer<typeof RunInput>;
+export type ModelRunInput = z.infer<typeof ModelRunInput>;
 
 const TokenChange = z.object({ id: z.number(), text: z.string(), before: z.number(), after: z.number() });
 

@@ -162,6 +162,17 @@ export const EvaluateResult = z.object({
   densityHistogram: z.object({ log10Edges: z.array(z.number()), counts: z.array(z.number()), dead: z.number() }),
 });
 
+export const SaeRenameResult = z.object({ saeId: z.number(), name: z.string(), previousName: z.string(), path: z.string() });
+
+export const SaeDeleteResult = z.object({
+  saeId: z.number(),
+  name: z.string(),
+  /** Catalog rows removed, by table (the SAE's own row under "saes"); logged experiments are kept, no longer linked. */
+  rows: z.record(z.string(), z.number()),
+  /** Folders of the workspace removed with it (its SAELens folder, its training checkpoints). */
+  folders: z.array(z.string()),
+});
+
 export const saeCommands = {
   'sae.evaluate': jobCommand({
     summary: 'Evaluate an SAE spliced into its model: CE-loss and KL recovered, reconstruction, feature density',
@@ -215,6 +226,18 @@ export const saeCommands = {
       })
       .strict(),
     output: z.object({ saeId: z.number(), architecture: z.string(), dIn: z.number(), dSae: z.number(), hookName: z.string() }),
+  }),
+  'sae.rename': command({
+    summary: 'Rename an SAE: its catalog name and its folders in the workspace (refused while a job uses it, or if the name is taken)',
+    runsIn: 'engine',
+    input: z.object({ saeId: z.number().int().positive(), name: WorkspaceName.describe('The new name') }).strict(),
+    output: SaeRenameResult,
+  }),
+  'sae.delete': command({
+    summary: "Delete an SAE: every catalog row of it in one transaction, then its folders (refused while a job uses it)",
+    runsIn: 'engine',
+    input: z.object({ saeId: z.number().int().positive() }).strict(),
+    output: SaeDeleteResult,
   }),
 };
 

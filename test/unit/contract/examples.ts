@@ -62,6 +62,8 @@ export const validExamples: { [C in CommandName]: CommandInput<C> } = {
   'catalog.export': { saeId: 1, format: 'neuronpedia-jsonl', path: '/tmp/features.jsonl' },
   'attribution.patch': { model: '/models/gpt2', sourcePrompt: 'The Eiffel Tower is in', targetPrompt: 'The Colosseum is in', site: { kind: 'neurons', layers: [0] }, topN: 64, scale: 1 },
   'sae.import': { path: '/saes/gemma-scope/params.npz', name: 'imported', hookName: 'blocks.12.hook_resid_post', modelName: 'gemma-2-2b' },
+  'sae.rename': { saeId: 1, name: 'renamed' },
+  'sae.delete': { saeId: 1 },
   'workspace.corpusFolders': {},
   'workspace.addCorpusFolder': { path: '/home/me/corpora' },
   'workspace.removeCorpusFolder': { path: '/home/me/corpora' },
