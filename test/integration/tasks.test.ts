@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasTorch, TORCH_PYTHON as TORCH } from '../torch-peer';
 import { ModelTokenizer } from '../../src/engine/model/tokenizer';
 import { readTaskFile, tokenizeTask, type TokenizedExample } from '../../src/engine/tasks/task-file';
 import type { Host } from '../../src/host/host';
@@ -17,15 +18,6 @@ import { startTestHost } from './helpers';
 
 const ROOT = resolve(__dirname, '../..');
 const TINY = join(ROOT, 'resources/models/featurescope-tiny');
-const TORCH = '/usr/bin/python3';
-const hasTorch = existsSync(TORCH) && (() => {
-  try {
-    execFileSync(TORCH, ['-c', 'import torch'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 /** Mean two-way loss and accuracy of the torch reference over the examples (optionally with units of one hook zeroed). */
 function reference(examples: TokenizedExample[], zero?: string): { loss: number; accuracy: number } {

@@ -6,18 +6,10 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { hasTorch, TORCH_PYTHON as TORCH } from '../torch-peer';
 
 const ROOT = resolve(__dirname, '../..');
 const TINY = join(ROOT, 'resources/models/featurescope-tiny');
-const TORCH = '/usr/bin/python3';
-const hasTorch = existsSync(TORCH) && (() => {
-  try {
-    execFileSync(TORCH, ['-c', 'import torch, numpy'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 describe.skipIf(!hasTorch)('CLI dumps against a torch forward, read with the Python client', () => {
   it('logits at every position and every hook match torch to 1e-4 relative', () => {

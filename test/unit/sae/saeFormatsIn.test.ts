@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { hasTorch, TORCH_PYTHON as PY } from '../../torch-peer';
 import { MatryoshkaBatchTopKSae } from '../../../src/engine/sae/architectures/matryoshka';
 import { loadSae } from '../../../src/engine/sae/io/loadSae';
 import { loadSaeLens, saveSaeLens } from '../../../src/engine/sae/io/saelens';
@@ -20,9 +21,7 @@ import { errorOf } from '../error-of';
 import { maxAbsDiff, seededFloats, useEngineBackend } from './helpers/backend';
 import { PlantedFeatures } from './plantedData';
 
-const PY = '/usr/bin/python3';
 const SCRIPT = resolve(__dirname, '../../../scripts/reference/sae_reference.py');
-const hasTorch = spawnSync(PY, ['-c', 'import torch, numpy'], { stdio: 'ignore' }).status === 0;
 
 beforeAll(useEngineBackend);
 
