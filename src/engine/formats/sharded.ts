@@ -85,6 +85,11 @@ export class WeightStore {
     return this.owner(name).readFloat32(name, this.readFloatOptions);
   }
 
+  /** Rows [start, start + count) of the tensor (first axis), widened and checked like readFloat32. */
+  readRowsFloat32(name: string, start: number, count: number): Float32Array {
+    return this.owner(name).readRowsFloat32(name, start, count, this.readFloatOptions);
+  }
+
   readRaw(name: string): Uint8Array {
     return this.owner(name).readRaw(name);
   }

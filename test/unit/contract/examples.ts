@@ -22,6 +22,7 @@ export const validExamples: { [C in CommandName]: CommandInput<C> } = {
   'catalog.addNote': { saeId: 1, idx: 3, text: 'fires on def' },
   'model.list': {},
   'model.open': { path: '/models/gpt2' },
+  'model.plan': { path: '/models/gpt2' },
   'model.run': {
     model: '/models/gpt2',
     prompt: 'def main(',
