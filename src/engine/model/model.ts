@@ -15,6 +15,7 @@ import { KvCache } from './kvcache';
 import { ropeInverseFrequencies, ropeTables } from './layers';
 import { LLAMA } from './llama';
 import { masksByWindow, positionIds, type StepLayout } from './masking';
+import { transposeRows } from './transpose';
 import { layerTensorNames, type MemoryLimits, type MemoryPlan, planMemory } from './memoryPlan';
 
 export interface RunOptions {
@@ -334,10 +335,11 @@ export class TransformerModel {
   }
 }
 
-/** A row-major [rows, cols] f32 array as a [cols, rows] tensor; the stored layout is freed at once. */
+/**
+ * A row-major [rows, cols] f32 array as a [cols, rows] tensor, transposed in JS before upload: the
+ * backend never holds both layouts, and a blocked copy is faster than the backend's transpose.
+ */
 function transposed(values: Float32Array, shape: number[]): tf.Tensor {
-  const raw = tf.tensor2d(values, shape as [number, number], 'float32');
-  const t = raw.transpose();
-  raw.dispose();
-  return t;
+  const [rows = 0, cols = 0] = shape;
+  return tf.tensor2d(transposeRows(values, rows, cols), [cols, rows], 'float32');
 }
