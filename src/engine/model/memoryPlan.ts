@@ -167,8 +167,13 @@ export function workingSetBytes(c: ModelConfig, tokens: number, chunkRows: numbe
   return 4 * (tokens * perToken + attention);
 }
 
-const GB = 1e9;
-const gb = (bytes: number): string => `${(bytes / GB).toFixed(bytes < GB ? 2 : 1)} GB`;
+/** Bytes as a person reads them: 5.2 GB, 311 MB, 9 kB. */
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(1)} GB`;
+  if (bytes >= 1e6) return `${Math.round(bytes / 1e6)} MB`;
+  return `${Math.max(1, Math.round(bytes / 1e3))} kB`;
+}
+const gb = formatBytes;
 
 /** The plan in a few lines, for doctor, the CLI's stderr and the refusal. */
 export function describePlan(p: MemoryPlan): string[] {
