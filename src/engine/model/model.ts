@@ -15,6 +15,7 @@ import { KvCache } from './kvcache';
 import { ropeInverseFrequencies, ropeTables } from './layers';
 import { LLAMA } from './llama';
 import { masksByWindow, positionIds, type StepLayout } from './masking';
+import { ReadProgress } from './readProgress';
 import { transposeRows } from './transpose';
 import { layerTensorNames, type MemoryLimits, type MemoryPlan, planMemory } from './memoryPlan';
 
@@ -62,6 +63,7 @@ export class TransformerModel {
   /** Names of the tensors that belong to a layer: the ones that stream. */
   private readonly layerTensors: Set<string>;
   readonly plan: MemoryPlan;
+  private readonly progress: ReadProgress;
   private readonly architecture: Architecture;
   private readonly hookList: string[];
   private readonly hookSet: Set<string>;
@@ -83,6 +85,7 @@ export class TransformerModel {
     // Headers only: the plan is made before any tensor is read.
     this.plan = planMemory(this.architecture, config, store, (name) => this.storeNames.get(name) ?? name, limits);
     this.layerTensors = new Set(layerTensorNames(this.architecture, config).flatMap((names) => [...names]));
+    this.progress = new ReadProgress(this.plan.storedBytes);
   }
 
   private get streaming(): boolean {
@@ -144,6 +147,7 @@ export class TransformerModel {
       }
     }
     this.checkGradientFits();
+    this.progress.begin();
     const captured = new Map<string, tf.Tensor>();
     const hook = <T extends tf.Tensor>(name: string, act: T): T => {
       let out: tf.Tensor = act;
@@ -216,6 +220,7 @@ export class TransformerModel {
     const kept = this.weights.get(key) ?? this.transient.get(key);
     if (kept !== undefined) return kept;
     const t = tf.keep(make());
+    this.progress.add(t.size * this.plan.storedBytes / Math.max(1, this.plan.parameters), key.split(':')[0] ?? key);
     (this.streaming && layerScoped ? this.transient : this.weights).set(key, t);
     return t;
   }
