@@ -10,7 +10,7 @@ even the full-size folder (26 layers, 256,000 tokens: 5.2 GB) needs little more 
 of the embedding beside the page cache.
 
   /usr/bin/python3 scripts/reference/real_width_gemma2.py --out DIR [--layers 2] [--vocab 32000] \\
-      [--seed 0] --tokens '[[2, 17, ...]]' --logits-out PATH [--last-only] [--greedy N]
+      [--seed 0] (--make-only | --tokens '[[2, 17, ...]]' --logits-out PATH [--last-only] [--greedy N])
 
 The folder is reused when its .featurescope-random.json matches (layers, vocab, seed). --logits-out
 gets the logits [batch, pos, vocab] (or [batch, 1, vocab] with --last-only) as raw little-endian f32;
@@ -136,8 +136,9 @@ def main():
     ap.add_argument('--layers', type=int, default=2)
     ap.add_argument('--vocab', type=int, default=32000)
     ap.add_argument('--seed', type=int, default=0)
-    ap.add_argument('--tokens', required=True, help='JSON [[id, ...], ...]')
-    ap.add_argument('--logits-out', required=True)
+    ap.add_argument('--tokens', help='JSON [[id, ...], ...]')
+    ap.add_argument('--logits-out')
+    ap.add_argument('--make-only', action='store_true', help='write the folder, run no forward')
     ap.add_argument('--last-only', action='store_true')
     ap.add_argument('--greedy', type=int, default=0)
     ap.add_argument('--threads', type=int, default=2)
@@ -146,6 +147,10 @@ def main():
     torch.set_num_threads(args.threads)
     torch.set_grad_enabled(False)
     make_folder(args.out, args.layers, args.vocab, args.seed)
+    if args.make_only:
+        return
+    if args.tokens is None or args.logits_out is None:
+        raise SystemExit('--tokens and --logits-out are needed unless --make-only')
     with open(os.path.join(args.out, 'config.json'), encoding='utf-8') as f:
         cfg = json.load(f)
     # The memory map is read-only and the forward never writes to a weight.

@@ -10,6 +10,15 @@ import { INTERVENTION_FLAGS, parseInterventionFlags } from '../interventions';
 import { callOrThrow } from '../../shared/call';
 import type { PatchOutput } from '../../shared/contract';
 import { FeaturescopeError } from '../../shared/errors';
+import { describePlan } from '../../shared/memory-plan-text';
+import type { Host } from '../../host/host';
+
+/** A big model's plan goes to stderr before its run, which may take minutes (small models say nothing). */
+async function announcePlan(host: Host, path: string): Promise<void> {
+  const plan = await callOrThrow(host, 'model.plan', { path });
+  if (plan.storedBytes < 1e9) return;
+  process.stderr.write(`${describePlan(plan).join('\n')}\n`);
+}
 
 const run = flagsFor('model.run', { fields: { model: modelOrBundled, capture: aka('hook'), topK: aka('top') }, hand: ['interventions', 'generate'], omit: ['sae', 'probe'] });
 /** A continuation: --generate N turns it on; the sampling flags apply to it. */
@@ -56,6 +65,7 @@ export const modelCommands: Record<string, CliCommand> = {
               },
             };
       const input = { ...(await run.read(values, host)), interventions, ...generate };
+      await announcePlan(await host(), input.model);
       const out = await callOrThrow(await host(), 'model.run', input);
       process.stdout.write(values.json ? `${JSON.stringify(out, null, 2)}\n` : `${formatRun(out)}\n`);
       return 0;

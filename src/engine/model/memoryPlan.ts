@@ -12,11 +12,13 @@
 import { freemem } from 'node:os';
 import { FeaturescopeError } from '../../shared/errors';
 import type { MemoryPlan } from '../../shared/contract';
+import { describePlan, formatBytes as gb } from '../../shared/memory-plan-text';
 import type { WeightStore } from '../formats/sharded';
 import { type Architecture, type BlockModules, weightShapes } from './architecture';
 import type { ModelConfig } from './config';
 
 export type { MemoryPlan };
+export { describePlan, formatBytes } from '../../shared/memory-plan-text';
 
 /** Vocabulary rows per unembedding chunk: 16,384 × 2304 × 4 B = 151 MB for Gemma-2-2B. */
 export const VOCAB_CHUNK_ROWS = 16_384;
@@ -156,6 +158,17 @@ export function planMemory(arch: Architecture, config: ModelConfig, store: Weigh
 }
 
 /**
+ * How many rows of `rowTokens` tokens one forward may take within the plan: the backend's limit
+ * less the plan's peak without its working set, divided by one row's working set (at least 1,
+ * and a job's own batch size still caps it). Jobs that batch (capture) size their batches by it.
+ */
+export function batchRowsWithin(plan: MemoryPlan, config: ModelConfig, rowTokens: number): number {
+  const headroom = plan.backendLimitBytes - (plan.peakBackendBytes - plan.workingBytes);
+  const perRow = workingSetBytes(config, Math.max(1, rowTokens), plan.vocabChunkRows);
+  return Math.max(1, Math.floor(headroom / perRow));
+}
+
+/**
  * Activations of one forward over `tokens` positions (batch 1) at their widest: the residual
  * stream and its copies, q/k/v, the MLP's hidden layer (gate, in, product), the attention
  * scores/probabilities and masks, and one vocabulary chunk of logits.
@@ -165,28 +178,6 @@ export function workingSetBytes(c: ModelConfig, tokens: number, chunkRows: numbe
   const perToken = 8 * c.dModel + 2 * qkv + 3 * c.dMlp + chunkRows + c.vocabSize / tokens;
   const attention = 3 * c.nHeads * tokens * tokens + 2 * tokens * tokens;
   return 4 * (tokens * perToken + attention);
-}
-
-/** Bytes as a person reads them: 5.2 GB, 311 MB, 9 kB. */
-export function formatBytes(bytes: number): string {
-  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(1)} GB`;
-  if (bytes >= 1e6) return `${Math.round(bytes / 1e6)} MB`;
-  return `${Math.max(1, Math.round(bytes / 1e3))} kB`;
-}
-const gb = formatBytes;
-
-/** The plan in a few lines, for doctor, the CLI's stderr and the refusal. */
-export function describePlan(p: MemoryPlan): string[] {
-  const params = p.parameters >= 1e9 ? `${(p.parameters / 1e9).toFixed(2)} B` : `${(p.parameters / 1e6).toFixed(1)} M`;
-  const how =
-    p.mode === 'resident'
-      ? `all weights resident in the backend (${gb(p.residentBytes)} as f32)`
-      : `weights stream in per layer (largest layer ${gb(p.largestLayerBytes)} as f32; ${gb(p.residentBytes)} resident)`;
-  return [
-    `parameters ${params}, stored ${gb(p.storedBytes)} (${p.storedDtypes.join(', ')}), ${gb(p.f32Bytes)} as f32`,
-    `plan: ${how}; embedding rows read from the file, unembedding in chunks of ${p.vocabChunkRows} tokens`,
-    `expected peak: ${gb(p.peakBackendBytes)} in the ${p.backend} backend (limit ${gb(p.backendLimitBytes)}), ${gb(p.peakProcessBytes)} for the process (free memory ${gb(p.freeBytes)}), for a ${p.referenceTokens}-token run`,
-  ];
 }
 
 /** Thrown before any tensor is read when even streaming does not fit. */

@@ -14,7 +14,7 @@ import { weightShapes } from '../../../src/engine/model/architecture';
 import { parseModelConfig } from '../../../src/engine/model/config';
 import { GEMMA2 } from '../../../src/engine/model/gemma2';
 import { loadModel, planModelFolder } from '../../../src/engine/model/load';
-import { currentLimits, parseByteSize, WASM_HEAP_LIMIT } from '../../../src/engine/model/memoryPlan';
+import { batchRowsWithin, currentLimits, parseByteSize, WASM_HEAP_LIMIT } from '../../../src/engine/model/memoryPlan';
 import { asyncErrorOf, errorOf } from '../error-of';
 
 const TOKENIZER = resolve(__dirname, '../../../resources/models/featurescope-tiny/tokenizer.json');
@@ -106,6 +106,20 @@ describe('memory plan of a Gemma-2-2B-shaped folder', () => {
   it('is refused when the machine lacks the free memory even for streaming', async () => {
     const err = await asyncErrorOf(() => loadModel(gemma, { memoryLimits: { backend: 'tensorflow', backendLimitBytes: 24 * GB, freeBytes: 0.5 * GB } }));
     expect(err.message).toMatch(/its peak [\d.]+ GB is over the 500 MB of free memory/);
+  });
+});
+
+describe('batch rows within the plan (capture batches)', () => {
+  it("gives one row when the limit is the plan's peak, more as the limit grows", () => {
+    const config = parseModelConfig(JSON.stringify(GEMMA_2_2B));
+    const at = (limit: number): number => batchRowsWithin(planModelFolder(gemma, { backend: 'wasm', backendLimitBytes: limit, freeBytes: 24 * GB }), config, 512);
+    const tight = planModelFolder(gemma, { backend: 'wasm', backendLimitBytes: WASM_HEAP_LIMIT, freeBytes: 24 * GB });
+    expect(batchRowsWithin({ ...tight, backendLimitBytes: tight.peakBackendBytes }, config, 512)).toBe(1);
+    const heap = at(WASM_HEAP_LIMIT);
+    expect(heap).toBeGreaterThan(1);
+    expect(at(2 * WASM_HEAP_LIMIT)).toBeGreaterThan(heap);
+    // A row of 512 tokens of Gemma-2-2B needs about workingBytes; the rows it allows fit the heap.
+    expect(tight.peakBackendBytes - tight.workingBytes + heap * tight.workingBytes).toBeLessThanOrEqual(WASM_HEAP_LIMIT);
   });
 });
 
