@@ -7,6 +7,7 @@
 import { closeSync, copyFileSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { initBackend } from '../../../src/engine/backend';
 import { SafetensorsFile } from '../../../src/engine/formats/safetensors';
@@ -120,6 +121,47 @@ describe('batch rows within the plan (capture batches)', () => {
     expect(at(2 * WASM_HEAP_LIMIT)).toBeGreaterThan(heap);
     // A row of 512 tokens of Gemma-2-2B needs about workingBytes; the rows it allows fit the heap.
     expect(tight.peakBackendBytes - tight.workingBytes + heap * tight.workingBytes).toBeLessThanOrEqual(WASM_HEAP_LIMIT);
+  });
+});
+
+describe('gradients through a streamed model', () => {
+  // Gemma-2's tied table: its f32 bytes are exactly what a resident plan holds.
+  const TIED = resolve(__dirname, '../../fixtures/models/gemma2');
+  const gradOfRun = (model: Awaited<ReturnType<typeof loadModel>>): number[] =>
+    Array.from(
+      tf.grad((x: tf.Tensor) => {
+        const { logits } = model.run([[1, 2, 3]], { hooks: [{ hook: 'blocks.0.hook_resid_post', fn: (a) => a.add(x) }], lastPositionOnly: true });
+        return logits.sum();
+      })(tf.zeros([model.config.dModel])).dataSync(),
+    );
+
+  it("run when every layer's weights fit in the backend at once, refused naming the numbers when not", async () => {
+    const plenty = { backend: 'wasm', freeBytes: 24 * GB };
+    const streamPeak = planModelFolder(TIED, { ...plenty, backendLimitBytes: 1 }).peakBackendBytes;
+    const streamed = await loadModel(TIED, { memoryLimits: { ...plenty, backendLimitBytes: streamPeak } });
+    try {
+      expect(streamed.memoryPlan.mode).toBe('stream');
+      const err = errorOf(() => gradOfRun(streamed));
+      expect(err.code).toBe('unsupported');
+      expect(err.message).toContain("a gradient (attribution's backward pass) needs all of them in the wasm backend at once");
+      expect(streamed.run([[1, 2, 3]]).logits.shape).toEqual([1, 3, streamed.config.vocabSize]); // a plain run still works
+    } finally {
+      streamed.dispose();
+    }
+    const p = planModelFolder(TIED, { ...plenty, backendLimitBytes: 1 });
+    const roomy = await loadModel(TIED, { memoryLimits: { ...plenty, backendLimitBytes: p.f32Bytes + p.workingBytes } });
+    const resident = await loadModel(TIED, { memoryLimits: { ...plenty, backendLimitBytes: 1e12 } });
+    try {
+      expect(roomy.memoryPlan.mode).toBe('stream');
+      expect(resident.memoryPlan.mode).toBe('resident');
+      const a = gradOfRun(roomy);
+      const b = gradOfRun(resident);
+      expect(a.some((v) => v !== 0)).toBe(true);
+      a.forEach((v, i) => expect(v).toBeCloseTo(b[i]!, 4));
+    } finally {
+      roomy.dispose();
+      resident.dispose();
+    }
   });
 });
 
