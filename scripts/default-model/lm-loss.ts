@@ -33,6 +33,11 @@ export function forwardLogits(weights: Map<string, tf.Tensor>, config: ModelConf
     weight: lookup,
     // Transposed inside the tape each step, so gradients flow back to the trained [out, in] table.
     weightT: (name) => tf.transpose(lookup(name)),
+    // Training differentiates through the tables, so lookups and the head use them whole.
+    embedRows: (name) => tf.gather(lookup(name), ids) as tf.Tensor3D,
+    unembed: (name, x) => tf.matMul(x.reshape([-1, config.dModel]), lookup(name), false, true).reshape([batch, x.shape[1], -1]) as tf.Tensor3D,
+    endLayer: () => undefined,
+    storedLayout: () => false,
     ids,
     positions: Array.from({ length: batch }, () => row),
     masks: new Map([[null, causalMask(pos)]]),

@@ -1,4 +1,5 @@
-import type { DoctorReport, Progress, RunOutput } from '../shared/contract';
+import type { DoctorReport, MemoryPlan, Progress, RunOutput } from '../shared/contract';
+import { describePlan } from '../shared/memory-plan-text';
 import { tokenLabelText } from '../shared/token-display';
 
 /** A command's result as JSON on stdout (--json) instead of its text. */
@@ -23,6 +24,12 @@ export function formatDoctor(r: DoctorReport): string {
     ...Object.entries(r.paths).map(([k, v]) => `  ${k.padEnd(14)} ${v}`),
   ];
   return lines.filter((l, i) => l !== '' || lines[i - 1] !== '').join('\n');
+}
+
+/** A model's memory plan under doctor's report; a plan that does not fit says the model will be refused. */
+export function formatPlan(path: string, p: MemoryPlan): string {
+  const verdict = p.fits ? (p.mode === 'resident' ? 'runs, weights resident' : 'runs, weights streamed per layer') : 'REFUSED: does not fit even when streaming';
+  return ['', `Model ${path}`, `  verdict    ${verdict}`, ...describePlan(p).map((line) => `  ${line}`)].join('\n');
 }
 
 /** One status line for stderr, redrawn in place on a terminal. */

@@ -61,6 +61,9 @@ test('train an SAE from Home, then ablate, steer, and replay from the log', asyn
     await expect(row).toBeVisible();
     await expect(row.locator('td').nth(2)).toHaveText('2'); // layers
     await expect(row.locator('td').nth(3)).toHaveText('32'); // d_model
+    // Issue #15: the memory plan of the opened model, decided before its weights were read.
+    await expect(row.locator('td').nth(5)).toHaveText(/^resident, peak \d+ (kB|MB)$/);
+    await expect(page.getByLabel('Memory plan')).toContainText('all weights resident in the backend');
   });
 
   await test.step('capture ~2000 tokens at blocks.1.hook_resid_post', async () => {

@@ -3,21 +3,37 @@
 // and Gemma-2 (soft-caps, sliding window < sequence, query_pre_attn_scalar, head_dim ≠ d/H),
 // unpadded and left/right-padded, with interventions, and greedy generation through the KV cache.
 // Error measure: max|ours − torch| / max|torch| over real (unpadded) positions, ≤ 1e-4.
+// Each model runs twice: with its weights resident, and with the memory plan made to stream them
+// layer by layer (a backend limit just under the resident peak), which must give the same numbers.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LoadedModel, loadModel } from '../../src/engine/model/load';
+import * as tf from '@tensorflow/tfjs';
+import { type LoadedModel, loadModel, planModelFolder } from '../../src/engine/model/load';
+import type { MemoryLimits } from '../../src/engine/model/memoryPlan';
 import { type Expected, MODEL_FIXTURES, MODEL_NAMES, readCases, readExpected, relativeError, useWasm } from './modelFixtures';
 
 const TOLERANCE = 1e-4;
 
-describe.each(MODEL_NAMES)('%s parity with PyTorch', (name) => {
+const PLENTY = 1e12;
+const MODES = MODEL_NAMES.flatMap((name) => [[name, 'resident'], [name, 'stream']] as const);
+
+/** Limits under which the plan of `dir` is `mode`: plenty of memory, or a backend limit 1 byte under the resident peak. */
+function limitsFor(dir: string, mode: 'resident' | 'stream'): MemoryLimits {
+  const plenty = { backend: 'wasm', backendLimitBytes: PLENTY, freeBytes: PLENTY };
+  if (mode === 'resident') return plenty;
+  return { ...plenty, backendLimitBytes: planModelFolder(dir, plenty).peakBackendBytes - 1 };
+}
+
+describe.each(MODES)('%s parity with PyTorch, weights %s', (name, mode) => {
   let model: LoadedModel;
   let expected: Expected;
   const { forward, greedy } = readCases(name);
 
   beforeAll(async () => {
     await useWasm();
-    model = await loadModel(`${MODEL_FIXTURES}/${name}`);
+    const dir = `${MODEL_FIXTURES}/${name}`;
+    model = await loadModel(dir, { memoryLimits: limitsFor(dir, mode) });
+    expect(model.memoryPlan.mode).toBe(mode);
     expected = readExpected(name);
   });
   afterAll(() => model.dispose());
@@ -53,6 +69,16 @@ describe.each(MODEL_NAMES)('%s parity with PyTorch', (name) => {
     const tokens: number[] = [];
     for await (const t of model.generate(greedy.prompt, { maxNewTokens: greedy.expected.length, stopTokens: [] })) tokens.push(t.token);
     expect(tokens).toEqual(greedy.expected);
+  });
+
+  it('holds every weight in the backend when resident, only the final norm (and position table) when streaming', () => {
+    const { logits, captured } = model.run([[1, 2, 3]]);
+    logits.dispose();
+    for (const t of captured.values()) t.dispose();
+    // Nothing else in this file keeps tensors between tests: what is alive is the model's.
+    const alive = tf.memory().numTensors;
+    if (mode === 'stream') expect(alive).toBeLessThanOrEqual(3);
+    else expect(alive).toBeGreaterThan(3 * model.config.nLayers);
   });
 
   it('an intervention at positions [2, 3, 7] leaves earlier positions untouched (causality)', () => {

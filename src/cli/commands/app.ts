@@ -4,7 +4,8 @@ import { JSON_FLAG, parseIntOption } from '../args';
 import { flagsFor } from '../flags';
 import { handFlags, mergeFlags } from '../flag-set';
 import { progressToStderr, clearProgress } from '../progress';
-import { formatDoctor, printJson } from '../format';
+import { formatDoctor, formatPlan, printJson } from '../format';
+import { resolveModel } from '../host-calls';
 import { callOrThrow } from '../../shared/call';
 import { runJob } from '../../host/run-job';
 import { startServer } from '../../host/serve/server';
@@ -13,12 +14,25 @@ const benchmark = flagsFor('engine.benchmark');
 
 export const appCommands: Record<string, CliCommand> = {
   doctor: {
-    summary: 'Report the compute backend (and why), versions and data paths',
-    usage: 'featurescope doctor [--json]',
-    flags: JSON_FLAG,
+    summary: 'Report the compute backend (and why), versions and data paths; with --model, that model\'s memory plan',
+    usage: [
+      'featurescope doctor [--model DIR|NAME] [--json]',
+      '',
+      "--model reads the folder's config.json and weight headers (no tensor) and prints its memory plan:",
+      'parameters, bytes as stored and as f32, whether the weights stay resident in the backend or stream',
+      "in per layer, and the expected peak against the backend's limit and the free memory.",
+    ].join('\n'),
+    flags: mergeFlags(JSON_FLAG, handFlags({ model: { type: 'string', value: 'DIR|NAME', description: 'Also print the memory plan of this model folder' } })),
     async run(values, host) {
-      const report = await callOrThrow(await host(), 'app.doctor', {});
-      process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatDoctor(report)}\n`);
+      const h = await host();
+      const report = await callOrThrow(h, 'app.doctor', {});
+      if (values.model === undefined) {
+        process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatDoctor(report)}\n`);
+        return 0;
+      }
+      const path = await resolveModel(h, String(values.model));
+      const memoryPlan = await callOrThrow(h, 'model.plan', { path });
+      process.stdout.write(values.json ? `${JSON.stringify({ ...report, model: path, memoryPlan }, null, 2)}\n` : `${formatDoctor(report)}\n${formatPlan(path, memoryPlan)}\n`);
       return 0;
     },
   },

@@ -11,7 +11,15 @@ import { readIdsFile } from '../ids-file';
 import { callOrThrow } from '../../shared/call';
 import type { PatchOutput } from '../../shared/contract';
 import { FeaturescopeError } from '../../shared/errors';
+import { describePlan } from '../../shared/memory-plan-text';
 import type { Host } from '../../host/host';
+
+/** A big model's plan goes to stderr before its run, which may take minutes (small models say nothing). */
+async function announcePlan(host: Host, path: string): Promise<void> {
+  const plan = await callOrThrow(host, 'model.plan', { path });
+  if (plan.storedBytes < 1e9) return;
+  process.stderr.write(`${describePlan(plan).join('\n')}\n`);
+}
 
 const run = flagsFor('model.run', {
   fields: {
@@ -87,6 +95,7 @@ export const modelCommands: Record<string, CliCommand> = {
       const read = await run.read(values, host);
       const featureEdits = read.sae === undefined ? [] : parseFeatureFlags(values, await saeHook(await host(), read.sae));
       const input = { ...read, ...ids, interventions: [...neuronEdits, ...featureEdits], ...generate };
+      await announcePlan(await host(), input.model);
       const out = await callOrThrow(await host(), 'model.run', input);
       process.stdout.write(values.json ? `${JSON.stringify(out, null, 2)}\n` : `${formatRun(out)}\n`);
       return 0;

@@ -16,6 +16,7 @@ import { FeaturescopeError } from '../../shared/errors';
 import { DiskFullError, formatBytes } from '../formats/atomic';
 import { type LoadedModel, loadModel } from '../model/load';
 import { CONFIG_FILE } from '../model/load';
+import { batchRowsWithin } from '../model/memoryPlan';
 import { type CorpusSpec, readCorpus, scanCorpus } from './corpus';
 import { ActivationStoreWriter, rowsForBuffer, type StoreCursor, type StoreDtype, type StoreIdentity } from './store';
 import { type BosMode, makeWindows, type TokenWindow } from './windows';
@@ -194,7 +195,9 @@ async function capture(opts: CaptureOptions, ctx: CaptureContext, model: LoadedM
   for (const window of windows) {
     const rows = keptRows(window);
     const sameLength = batch.length === 0 || batch[0]!.tokens.length === window.tokens.length;
-    if (batch.length === batchSize || !sameLength || batchRows + rows > writers[0]!.freeRows) {
+    // The memory plan bounds a batch too: a big model's activations must fit beside its weights.
+    const rowsPerBatch = Math.min(batchSize, batchRowsWithin(model.memoryPlan, model.config, (batch[0] ?? window).tokens.length));
+    if (batch.length >= rowsPerBatch || !sameLength || batchRows + rows > writers[0]!.freeRows) {
       if (runBatch()) {
         flush(true);
         return result();

@@ -122,24 +122,51 @@ export class SafetensorsFile {
    */
   readFloat32(name: string, opts: ReadFloat32Options = {}): Float32Array {
     const e = this.entry(name);
+    return this.widen(e, this.readSpan(e), 0, opts);
+  }
+
+  /**
+   * Rows [start, start + count) of a tensor (along its first axis) as f32, read with one
+   * positioned read: an embedding lookup or a vocabulary chunk of the unembedding, without
+   * reading the whole table. The same widening and NaN/±Inf check as readFloat32; a refusal
+   * names the element's index in the whole tensor.
+   */
+  readRowsFloat32(name: string, start: number, count: number, opts: ReadFloat32Options = {}): Float32Array {
+    const e = this.entry(name);
+    const rows = e.shape[0] ?? 0;
+    if (e.shape.length === 0 || !Number.isInteger(start) || !Number.isInteger(count) || start < 0 || count < 0 || start + count > rows) {
+      throw new FeaturescopeError('internal', `${this.path}: rows [${start}, ${start + count}) of tensor ${JSON.stringify(name)} are outside its ${rows} rows`);
+    }
+    const rowElements = e.shape.slice(1).reduce((a, b) => a * b, 1);
+    const rowBytes = rowElements * DTYPE_SIZES[e.dtype];
+    const bytes = this.readBytes(e.begin + start * rowBytes, count * rowBytes);
+    return this.widen(e, bytes, start * rowElements, opts);
+  }
+
+  /**
+   * Stored bytes → f32: F32 as is, F16/BF16 widened exactly, F64 rounded to nearest f32. NaN and
+   * ±Inf are refused (bad_file naming the tensor and the first such element) unless allowed; the
+   * check rides on the widening loop, so each tensor is scanned once. `firstIndex` is the flat
+   * index of bytes[0] in the tensor, for the refusal's message.
+   */
+  private widen(e: TensorEntry, bytes: Uint8Array, firstIndex: number, opts: ReadFloat32Options): Float32Array {
+    const name = e.name;
     if (!HOST_IS_LITTLE_ENDIAN) {
       throw new FeaturescopeError('unsupported', 'safetensors reading needs a little-endian host');
     }
-    const count = (e.end - e.begin) / DTYPE_SIZES[e.dtype];
+    const count = bytes.length / DTYPE_SIZES[e.dtype];
     const check = opts.allowNonFinite !== true;
-    const refuse = (index: number, value: number): never => {
-      throw new FeaturescopeError('bad_file', `${this.path}: ${nonFiniteMessage(`tensor ${JSON.stringify(name)}`, index, e.shape, value)}${opts.howToAllow ? `; ${opts.howToAllow}` : ''}`);
+    const refuse = (local: number, value: number): never => {
+      throw new FeaturescopeError('bad_file', `${this.path}: ${nonFiniteMessage(`tensor ${JSON.stringify(name)}`, firstIndex + local, e.shape, value)}${opts.howToAllow ? `; ${opts.howToAllow}` : ''}`);
     };
     switch (e.dtype) {
       case 'F32': {
-        const bytes = this.readSpan(e);
         const out = new Float32Array(bytes.buffer, bytes.byteOffset, count);
         const bad = check ? firstNonFiniteF32(out) : -1;
         if (bad >= 0) refuse(bad, out[bad]!);
         return out;
       }
       case 'F16': {
-        const bytes = this.readSpan(e);
         const src = new Uint16Array(bytes.buffer, bytes.byteOffset, count);
         if (!check) return f16ToF32(src);
         const out = new Float32Array(count);
@@ -148,7 +175,6 @@ export class SafetensorsFile {
         return out;
       }
       case 'BF16': {
-        const bytes = this.readSpan(e);
         const src = new Uint16Array(bytes.buffer, bytes.byteOffset, count);
         if (!check) return bf16ToF32(src);
         const out = new Float32Array(count);
@@ -157,7 +183,6 @@ export class SafetensorsFile {
         return out;
       }
       case 'F64': {
-        const bytes = this.readSpan(e);
         const src = new Float64Array(bytes.buffer, bytes.byteOffset, count);
         const out = new Float32Array(count);
         if (!check) {
@@ -184,11 +209,15 @@ export class SafetensorsFile {
   }
 
   private readSpan(e: TensorEntry): Uint8Array {
+    return this.readBytes(e.begin, e.end - e.begin);
+  }
+
+  /** `length` bytes at data-section offset `begin`. */
+  private readBytes(begin: number, length: number): Uint8Array {
     if (this.fd === undefined) throw new FeaturescopeError('internal', `${this.path}: read after close`);
-    const length = e.end - e.begin;
     // A fresh ArrayBuffer (offset 0) so typed views of any element size are aligned.
     const out = new Uint8Array(length);
-    readExactly(this.path, this.fd, out, this.dataStart + e.begin);
+    readExactly(this.path, this.fd, out, this.dataStart + begin);
     return out;
   }
 }

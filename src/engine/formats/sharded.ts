@@ -26,6 +26,11 @@ const HOW_TO_ALLOW_NON_FINITE = 'to run this model anyway, use featurescope run 
 
 export class WeightStore {
   private readFloatOptions: ReadFloat32Options = { howToAllow: HOW_TO_ALLOW_NON_FINITE };
+  /**
+   * Tensors already read whole and found finite. A streamed model reads every layer again in each
+   * forward; the file does not change under an open model, so the scan is paid once per tensor.
+   */
+  private readonly checkedFinite = new Set<string>();
 
   /** Use WeightStore.open. */
   constructor(
@@ -82,7 +87,19 @@ export class WeightStore {
 
   /** The tensor widened to f32; NaN/±Inf refused (naming the tensor) unless the store allows them. */
   readFloat32(name: string): Float32Array {
-    return this.owner(name).readFloat32(name, this.readFloatOptions);
+    const checked = this.checkedFinite.has(name);
+    const out = this.owner(name).readFloat32(name, checked ? { ...this.readFloatOptions, allowNonFinite: true } : this.readFloatOptions);
+    this.checkedFinite.add(name);
+    return out;
+  }
+
+  /** Rows [start, start + count) of the tensor (first axis), widened and checked like readFloat32. */
+  readRowsFloat32(name: string, start: number, count: number): Float32Array {
+    const key = `${name}\0${start}+${count}`;
+    const checked = this.checkedFinite.has(name) || this.checkedFinite.has(key);
+    const out = this.owner(name).readRowsFloat32(name, start, count, checked ? { ...this.readFloatOptions, allowNonFinite: true } : this.readFloatOptions);
+    this.checkedFinite.add(key);
+    return out;
   }
 
   readRaw(name: string): Uint8Array {

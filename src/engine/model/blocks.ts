@@ -23,8 +23,18 @@ export function normalize(step: ForwardStep, arch: Architecture, module: string,
 /** x @ W (+ b) for a checkpoint module, whichever way the family stores W. */
 export function project(step: ForwardStep, arch: Architecture, module: string, hasBias: boolean, x: tf.Tensor3D): tf.Tensor3D {
   const name = `${module}.weight`;
+  const bias = hasBias ? step.weight(`${module}.bias`) : null;
+  if (arch.linearLayout === 'out_in' && step.storedLayout(x.shape[0] * x.shape[1])) return linearOutIn(x, step.weight(name), bias);
   const w = arch.linearLayout === 'in_out' ? step.weight(name) : step.weightT(name); // [d_in, d_out]
-  return linear(x, w, hasBias ? step.weight(`${module}.bias`) : null);
+  return linear(x, w, bias);
+}
+
+/** x @ Wᵀ (+ b) with W as stored, [out, in]: see ForwardStep.storedLayout. */
+function linearOutIn(x: tf.Tensor3D, w: tf.Tensor, b: tf.Tensor | null): tf.Tensor3D {
+  const [batch, pos, dIn] = x.shape;
+  let y = tf.matMul(x.reshape([batch * pos, dIn]), w as tf.Tensor2D, false, true); // [batch*pos, d_out]
+  if (b !== null) y = y.add(b);
+  return y.reshape([batch, pos, -1]);
 }
 
 export function maskFor(step: ForwardStep, window: number | null): tf.Tensor4D {

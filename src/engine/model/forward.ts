@@ -6,7 +6,7 @@ import type { Architecture } from './architecture';
 import { normalize, transformerBlock } from './blocks';
 import type { ModelConfig } from './config';
 import type { KvCache } from './kvcache';
-import { linear, type RopeTables, softcap } from './layers';
+import { type RopeTables, softcap } from './layers';
 
 export interface ForwardStep {
   config: ModelConfig;
@@ -17,6 +17,18 @@ export interface ForwardStep {
    * instead of the stored layout: wasm's matMul with transposeB runs about 10× slower.
    */
   weightT: (name: string) => tf.Tensor;
+  /** Rows of the embedding table `name` for this step's ids, [batch, pos, d_model], read from the file. */
+  embedRows: (name: string) => tf.Tensor3D;
+  /** x @ `name`ᵀ for a [d_vocab, d_model] table, in vocabulary chunks: logits [batch, pos, d_vocab]. */
+  unembed: (name: string, x: tf.Tensor3D) => tf.Tensor3D;
+  /**
+   * Whether a linear layer over `rows` rows reads its weight as stored ([out, in], matMul with
+   * transposeB) instead of weightT: for a streamed layer at few rows (a generation step), measured
+   * on wasm 3-5× faster than transposing a weight that is used once (issue #15).
+   */
+  storedLayout: (rows: number) => boolean;
+  /** Layer done: a streamed layer's weights leave the backend. */
+  endLayer: () => void;
   ids: tf.Tensor2D; // [batch, pos] int32
   /** Position id of every query token (real tokens counted, padding skipped). */
   positions: number[][];
@@ -57,7 +69,7 @@ export function transformerForward(arch: Architecture, step: ForwardStep, rope: 
   const [batch, pos] = step.ids.shape;
 
   // hook_embed is what enters the residual stream: Gemma-2's embedding is already scaled by √d_model.
-  const tokens = embedTokens(step, `${arch.embed}.weight`, c.tieWordEmbeddings); // [batch, pos, d_model]
+  const tokens = step.embedRows(`${arch.embed}.weight`); // [batch, pos, d_model]
   let x = hook('hook_embed', c.embedScale === 1 ? tokens : (tokens.mul(c.embedScale) as tf.Tensor3D));
   if (arch.posEmbed !== null) {
     const positions = tf.tensor2d(step.positions.flat(), [batch, pos], 'int32'); // < n_positions, checked by the caller
@@ -65,23 +77,15 @@ export function transformerForward(arch: Architecture, step: ForwardStep, rope: 
     x = x.add(posEmbed) as tf.Tensor3D;
   }
 
-  for (let L = 0; L < c.nLayers; L++) x = transformerBlock(step, arch, L, x, rope); // [batch, pos, d_model]
+  for (let L = 0; L < c.nLayers; L++) {
+    x = transformerBlock(step, arch, L, x, rope); // [batch, pos, d_model]
+    step.endLayer();
+  }
 
   const normalized = hook('ln_final.hook_normalized', normalize(step, arch, arch.finalNorm, x));
-  const head = step.weightT(`${c.tieWordEmbeddings ? arch.embed : arch.lmHead}.weight`); // [d_model, d_vocab]
-  const logits = linear(unembedRows(normalized, step.lastOnly), head, null); // [batch, pos, d_vocab]
+  const head = `${c.tieWordEmbeddings ? arch.embed : arch.lmHead}.weight`; // [d_vocab, d_model]
+  const logits = step.unembed(head, unembedRows(normalized, step.lastOnly)); // [batch, pos, d_vocab]
   return softcap(logits, c.finalSoftcap);
-}
-
-/**
- * Token embeddings [batch, pos, d_model]. A table tied to the unembedding is kept only as its
- * transpose [d_model, d_vocab] (the head's layout), so lookups gather its columns.
- */
-export function embedTokens(step: ForwardStep, name: string, tiedToHead: boolean): tf.Tensor3D {
-  const [batch, pos] = step.ids.shape;
-  if (!tiedToHead) return tf.gather(step.weight(name), step.ids) as tf.Tensor3D;
-  const columns = tf.gather(step.weightT(name), step.ids.reshape([batch * pos]), 1); // [d_model, batch*pos]
-  return columns.transpose().reshape([batch, pos, -1]);
 }
 
 /** The final residual rows to unembed: all positions, or only the last one when generating. */

@@ -10,6 +10,7 @@ import type { Replayers } from '../experiments/replay';
 import type { CallHandlers, CommandDeps } from '../handlers/registry';
 import { BaselineCache } from './baseline-cache';
 import { compareWithLog, distributionShift, loggedRunInput, type RunComparison } from './compare-runs';
+import { planModelFolder } from '../model';
 import { realFolder } from './model-cache';
 import { describeModel } from './model-info';
 import { rememberModelOf } from './remember-model';
@@ -19,7 +20,7 @@ import { checkRunFiles, type RunFileTargets } from './run-files';
 /** The bundled model the project trains itself: the default wherever no model is named. */
 export const DEFAULT_BUNDLED_MODEL = 'featurescope-tiny';
 
-type SessionCalls = Pick<CallHandlers, 'model.list' | 'model.open' | 'model.run' | 'experiment.run'>;
+type SessionCalls = Pick<CallHandlers, 'model.list' | 'model.open' | 'model.plan' | 'model.run' | 'experiment.run'>;
 
 /** Models live in folders; the workspace remembers which ones were opened (catalog `models`). */
 export function sessionCommands({ services, models, saes }: CommandDeps): { calls: SessionCalls; replay: Replayers['ablation'] } {
@@ -83,6 +84,9 @@ export function sessionCommands({ services, models, saes }: CommandDeps): { call
         rememberModelOf(services, model);
         return info(model.dir);
       },
+
+      // Headers only, so a model too big to load still gets its plan (doctor --model).
+      'model.plan': ({ path }) => planModelFolder(realFolder(path)),
 
       'model.run': async (input: ModelRunInput, caller) => {
         // Checked before the run: a browser writes only into the workspace, nothing is replaced unasked.

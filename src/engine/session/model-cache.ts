@@ -3,7 +3,8 @@ import { FeaturescopeError } from '../../shared/errors';
 import { loadModel, type LoadedModel, type LoadModelOptions } from '../model';
 
 /**
- * Loaded models, keyed by their real folder path. Loading uploads every weight, so a model stays
+ * Loaded models, keyed by their real folder path. A resident model keeps its weights in the backend
+ * (a streamed one re-reads them per forward, but its page cache and plan are worth keeping), so a model stays
  * loaded between runs; only `capacity` are kept, least recently used goes first.
  */
 export class ModelCache {

@@ -18,5 +18,6 @@ export function describeModel(model: LoadedModel, bundled: boolean): ModelInfo {
     maxPositions: c.maxPositions,
     parameters: model.parameterCount(),
     hookNames: model.hookNames(),
+    memoryPlan: model.memoryPlan,
   };
 }

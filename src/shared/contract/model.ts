@@ -38,6 +38,35 @@ export const Intervention = z
     }
   });
 
+/** How a model's weights will be held (engine/model/memoryPlan.ts), decided before any is read. */
+export const MemoryPlan = z.object({
+  /** resident: every weight stays in the backend; stream: each layer's weights come in when it runs. */
+  mode: z.enum(['resident', 'stream']),
+  /** False when even streaming exceeds a limit: the model is refused with this plan. */
+  fits: z.boolean(),
+  parameters: z.number(),
+  storedDtypes: z.array(z.string()),
+  /** Bytes of the checkpoint in its stored dtype. */
+  storedBytes: z.number(),
+  /** The same weights widened to f32 (what the backend computes in). */
+  f32Bytes: z.number(),
+  /** f32 bytes kept in the backend between runs. */
+  residentBytes: z.number(),
+  /** f32 bytes brought into the backend layer by layer in every forward. */
+  streamedBytes: z.number(),
+  largestLayerBytes: z.number(),
+  /** Vocabulary rows per unembedding chunk. */
+  vocabChunkRows: z.number(),
+  /** Positions of the run the working set is sized for (batch 1). */
+  referenceTokens: z.number(),
+  workingBytes: z.number(),
+  peakBackendBytes: z.number(),
+  peakProcessBytes: z.number(),
+  backend: z.string(),
+  backendLimitBytes: z.number(),
+  freeBytes: z.number(),
+});
+
 export const ModelInfo = z.object({
   /** The folder, absolute: the model's identity in commands. */
   path: z.string(),
@@ -53,6 +82,8 @@ export const ModelInfo = z.object({
   maxPositions: z.number().nullable(),
   parameters: z.number(),
   hookNames: z.array(z.string()),
+  /** How its weights are held; absent from older engines. */
+  memoryPlan: MemoryPlan.optional(),
 });
 
 const TokenText = z.object({ id: z.number(), text: z.string() });
@@ -168,6 +199,12 @@ export const modelCommands = {
     input: z.object({ path: z.string().min(1).max(4096) }).strict(),
     output: ModelInfo,
   }),
+  'model.plan': command({
+    summary: "A model folder's memory plan (resident or streamed weights, expected peak, limits), from its headers only",
+    runsIn: 'engine',
+    input: z.object({ path: z.string().min(1).max(4096) }).strict(),
+    output: MemoryPlan,
+  }),
   'model.run': command({
     summary: 'Run a prompt: tokens, next-token distribution, captured hooks, optional continuation; interventions apply to this run only',
     runsIn: 'engine',
@@ -178,6 +215,7 @@ export const modelCommands = {
 
 export type Intervention = z.infer<typeof Intervention>;
 export type ModelInfo = z.infer<typeof ModelInfo>;
+export type MemoryPlan = z.infer<typeof MemoryPlan>;
 export type RunOutput = z.infer<typeof RunOutput>;
 export type RunInput = z.infer<typeof RunInput>;
 export type ModelRunInput = z.infer<typeof ModelRunInput>;

@@ -472,7 +472,10 @@ describe('logit effects', () => {
     const project = (row: Float64Array) => Float64Array.from({ length: 32 }, (_, i) => row.reduce((s, v, j) => s + v * down[i * dMlp + j]!, 0));
     const wDec = seededFloats(5 * dMlp, 6);
     const table = computeLogitEffects(llama.dir, llama.config, 'blocks.1.mlp.hook_post', tf.tensor2d(wDec, [5, dMlp]), 10)!;
-    compare(table, direct(llama, wDec, 5, dMlp, { project, centre: false, norm: store.readFloat32('model.norm.weight'), unembed: store.readFloat32('lm_head.weight') }));
+    const want = direct(llama, wDec, 5, dMlp, { project, centre: false, norm: store.readFloat32('model.norm.weight'), unembed: store.readFloat32('lm_head.weight') });
+    compare(table, want);
+    // Issue #15: W_U read in vocabulary chunks (7 rows here, fewer than the top 10 of a chunk) gives the same table.
+    compare(computeLogitEffects(llama.dir, llama.config, 'blocks.1.mlp.hook_post', tf.tensor2d(wDec, [5, dMlp]), 10, undefined, 7)!, want);
     expect(computeLogitEffects(llama.dir, llama.config, 'blocks.1.hook_attn_in', tf.tensor2d(wDec, [5, dMlp]), 10)).toBeNull();
     store.close();
   });

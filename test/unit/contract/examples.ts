@@ -23,6 +23,7 @@ export const validExamples: { [C in CommandName]: CommandInput<C> } = {
   'model.list': {},
   'model.open': { path: '/models/gpt2' },
   'model.convert': { format: 'llama2c', checkpoint: '/models/stories260K.bin', tokenizer: '/models/tok512.bin', outDir: '/models/stories260K' },
+  'model.plan': { path: '/models/gpt2' },
   'model.run': {
     model: '/models/gpt2',
     prompt: 'def main(',

@@ -1,5 +1,6 @@
 import { useState } from 'react';
-import type { ModelInfo } from '@shared/contract';
+import type { MemoryPlan, ModelInfo } from '@shared/contract';
+import { describePlan, formatBytes } from '@shared/memory-plan-text';
 import { call } from '../api/client';
 import { claimError, Field, FormError, useAction } from '../ui/forms';
 import { formatNumber } from '../ui/format';
@@ -7,12 +8,14 @@ import { formatNumber } from '../ui/format';
 /** The bundled model and every folder opened before; "Open folder…" takes a typed path (no native dialog in a browser). */
 export function ModelsPanel({ models, loadError, onOpened }: { models: ModelInfo[] | undefined; loadError: string | undefined; onOpened: (m: ModelInfo) => void }) {
   const [path, setPath] = useState('');
+  const [opened, setOpened] = useState<ModelInfo | null>(null);
   const open = useAction();
   const error = claimError(open.error, 'path');
   const submit = async () => {
     const m = await open.run(() => call('model.open', { path: path.trim() }));
     if (m) {
       setPath('');
+      setOpened(m);
       onOpened(m);
     }
   };
@@ -34,6 +37,7 @@ export function ModelsPanel({ models, loadError, onOpened }: { models: ModelInfo
               <th className="num">Layers</th>
               <th className="num">d_model</th>
               <th className="num">Params</th>
+              <th>Memory</th>
             </tr>
           </thead>
           <tbody>
@@ -48,10 +52,21 @@ export function ModelsPanel({ models, loadError, onOpened }: { models: ModelInfo
                 <td className="num">{m.nLayers}</td>
                 <td className="num">{m.dModel}</td>
                 <td className="num">{formatNumber(m.parameters)}</td>
+                <td title={m.memoryPlan ? describePlan(m.memoryPlan).join('\n') : undefined}>{m.memoryPlan ? planSummary(m.memoryPlan) : ''}</td>
               </tr>
             ))}
           </tbody>
         </table>
+      ) : null}
+      {opened?.memoryPlan ? (
+        <div className="muted" aria-label="Memory plan">
+          <span className="strong">{opened.name}</span> memory plan:
+          <ul>
+            {describePlan(opened.memoryPlan).map((line) => (
+              <li key={line}>{line}</li>
+            ))}
+          </ul>
+        </div>
       ) : null}
       <form
         className="form-row"
@@ -70,4 +85,9 @@ export function ModelsPanel({ models, loadError, onOpened }: { models: ModelInfo
       </form>
     </section>
   );
+}
+
+/** resident or streamed, and the expected peak in the backend. */
+function planSummary(p: MemoryPlan): string {
+  return `${p.mode === 'resident' ? 'resident' : 'streamed per layer'}, peak ${formatBytes(p.peakBackendBytes)}`;
 }
