@@ -1,9 +1,9 @@
-// The default model's shape as a Hugging Face GPT-2 config.json, and its trainable parameters,
+// A GPT-2 being trained from scratch (the default model, sparse.train): its shape as a Hugging Face GPT-2 config.json, and its trainable parameters,
 // named and shaped by the engine's own gpt2WeightShapes (HF GPT2Model keys; the `transformer.`
 // prefix is added at save time). Conv1D weights are [in, out] like HF's.
 import * as tf from '@tensorflow/tfjs';
-import { parseModelConfig, type ModelConfig } from '../../src/engine/model/config';
-import { gpt2WeightShapes } from '../../src/engine/model/gpt2';
+import { parseModelConfig, type ModelConfig } from '../model/config';
+import { gpt2WeightShapes } from '../model/gpt2';
 
 export interface TinyModelSpec {
   vocabSize: number;
@@ -11,7 +11,8 @@ export interface TinyModelSpec {
   nEmbd: number;
   nLayer: number;
   nHead: number;
-  endOfTextId: number;
+  /** The end-of-text token (BOS/EOS of config.json), or null when the tokenizer has none. */
+  endOfTextId: number | null;
 }
 
 /** config.json as transformers' GPT2Config.to_json_string writes it for these sizes. */
