@@ -28,6 +28,8 @@ export const leaseOutputs = {
   capture: (folder: string) => `capture:${folder}`,
   /** One SAE name: its training checkpoints, its SAELens folder and its catalog row. */
   sae: (name: string) => `sae:${name}`,
+  /** One trained model name (sparse.train): its checkpoints and its models/<name> folder. */
+  model: (name: string) => `model:${name}`,
 };
 
 export interface LeaseRow {

@@ -9,12 +9,13 @@ import { auditCommands } from './commands/audit';
 import { catalogCommands } from './commands/catalog';
 import { modelCommands } from './commands/model';
 import { saeCommands } from './commands/sae';
+import { sparseCommands } from './commands/sparse';
 import { watchCommands } from './commands/watch';
 import { formatFlagHelp } from './flag-set';
 import { clearProgress } from './progress';
 
 /** Every subcommand; `--help` lists them in this order. */
-const cliCommands: Record<string, CliCommand> = { ...appCommands, ...modelCommands, ...saeCommands, ...catalogCommands, ...auditCommands, ...watchCommands };
+const cliCommands: Record<string, CliCommand> = { ...appCommands, ...modelCommands, ...saeCommands, ...sparseCommands, ...catalogCommands, ...auditCommands, ...watchCommands };
 
 function help(): string {
   const width = Math.max(...Object.keys(cliCommands).map((k) => k.length));

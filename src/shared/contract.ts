@@ -8,6 +8,7 @@ import { catalogCommands } from './contract/catalog';
 import { modelCommands } from './contract/model';
 import { experimentCommands } from './contract/experiments';
 import { saeCommands } from './contract/sae';
+import { sparseCommands } from './contract/sparse';
 import { attributionCommands } from './contract/attribution';
 import { auditCommands } from './contract/audit';
 import { watchCommands } from './contract/watch';
@@ -19,6 +20,7 @@ export * from './contract/catalog';
 export * from './contract/model';
 export * from './contract/experiments';
 export * from './contract/sae';
+export * from './contract/sparse';
 export * from './contract/attribution';
 export * from './contract/audit';
 export * from './contract/watch';
@@ -32,6 +34,7 @@ export const commands = {
   ...modelCommands,
   ...experimentCommands,
   ...saeCommands,
+  ...sparseCommands,
   ...attributionCommands,
   ...auditCommands,
   ...watchCommands,

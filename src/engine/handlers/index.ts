@@ -11,6 +11,7 @@ import { replayCommands } from '../experiments/replay';
 import { probeCommands } from '../probes/commands';
 import { saeCommands } from '../sae/commands';
 import { sessionCommands } from '../session/commands';
+import { sparseCommands } from '../sparse/commands';
 import { watchCommands } from '../watch/commands';
 import { workspaceHandlers } from './workspace';
 import { ModelCache } from '../session/model-cache';
@@ -62,6 +63,7 @@ export function createHandlers(services: EngineServices): { calls: CallHandlers;
       ...exports.jobs,
       ...audit.jobs,
       ...watch.jobs,
+      ...sparseCommands(deps).jobs,
     },
   };
 }
