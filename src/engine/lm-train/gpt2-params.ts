@@ -50,6 +50,15 @@ export function engineConfig(spec: TinyModelSpec): ModelConfig {
 export type Gpt2Params = Map<string, tf.Variable>;
 
 /**
+ * tfjs takes a seed of 0 for "no seed" (it draws one from Math.random), so a run seeded 0 would
+ * start from different weights every time and a resumed run could not repeat it: 0 is mapped to
+ * a seed of its own. Other seeds are passed as they are (the default model's init is unchanged).
+ */
+function tfjsSeed(seed: number): number {
+  return seed === 0 ? 0x7fffffff : seed;
+}
+
+/**
  * GPT-2's initialisation: N(0, 0.02) weights, residual projections (c_proj) scaled by
  * 1/√(2·n_layer), zero biases, unit LayerNorm gains.
  */
@@ -61,9 +70,9 @@ export function initGpt2Params(config: ModelConfig, seed: number): Gpt2Params {
       if (/ln_(1|2|f)\.weight$/.test(name)) return tf.ones(shape);
       if (name.endsWith('.bias')) return tf.zeros(shape);
       const std = name.endsWith('c_proj.weight') ? 0.02 / Math.sqrt(2 * config.nLayers) : 0.02;
-      return tf.randomNormal(shape, 0, std, 'float32', s++);
+      return tf.randomNormal(shape, 0, std, 'float32', tfjsSeed(s++));
     });
-    params.set(name, tf.variable(init, true, `p/${name}`));
+    params.set(name, tf.variable(init, true)); // tfjs names it uniquely: two trainings may run in one process
     init.dispose();
   }
   return params;
