@@ -71,7 +71,13 @@ describe('weight-sparse training loop', () => {
     expect(cancelled.message).toContain('step 3');
     expect(readdirSync(join(work, 'cancelled'))).toEqual(['step-0000000003']);
 
-    const resumed = await trainSparse(options('cancelled'));
+    const live: Array<[number, Record<string, number>]> = [];
+    const resumed = await trainSparse(options('cancelled', { onMetrics: (step, m) => live.push([step, m]) }));
+    // Live figures for the Jobs view's charts: every step, plus validation and alive neurons at evaluations.
+    expect(live.map(([step]) => step)).toEqual([4, 5, 6, 7, 8]);
+    for (const [, m] of live) expect(Object.keys(m)).toEqual(expect.arrayContaining(['trainLoss', 'lr', 'nonzeroFraction', 'scheduledFraction']));
+    expect(live[0]![1]).toMatchObject({ valLoss: expect.any(Number), alive_L0: expect.any(Number) });
+    expect(live.at(-1)![1].nonzeroFraction).toBeLessThan(0.6);
     expect(resumed.resumedFromStep).toBe(3);
     expect(resumed.step).toBe(8);
     expect(snapshot(resumed.params)).toEqual(expected);
