@@ -14,9 +14,9 @@ import { parseModelConfig } from '../../src/engine/model/config';
 import { lastLine, makeWorkspace, runCli, startCli, waitFor, type Workspace } from './leases-helpers';
 
 const STEPS = 40;
-const args = (ws: Workspace, name: string) => [
-  'sparse-train', '--corpus', ws.corpus, '--name', name, '--steps', String(STEPS), '--d-model', '32', '--layers', '2', '--heads', '2',
-  '--context', '32', '--batch', '4', '--checkpoint-every', '5', '--eval-every', '10', '--val-windows', '4', '--target-fraction', '1/64', '--min-per-neuron', '2',
+const args = (ws: Workspace, name: string, steps = STEPS, checkpointEvery = 5) => [
+  'sparse-train', '--corpus', ws.corpus, '--name', name, '--steps', String(steps), '--d-model', '32', '--layers', '2', '--heads', '2',
+  '--context', '32', '--batch', '4', '--checkpoint-every', String(checkpointEvery), '--eval-every', '10', '--val-windows', '4', '--target-fraction', '1/64', '--min-per-neuron', '2',
 ];
 
 function weights(dir: string): Map<string, Float32Array> {
@@ -91,6 +91,17 @@ describe('sparse-train', () => {
     expect(out.tokens.length).toBeGreaterThan(0);
     expect(out.next.length).toBeGreaterThan(0);
   }, 120_000);
+
+  it('refuses a second training of the same name while the first runs, naming it', async () => {
+    const busy = startCli(ws, args(ws, 'busy', 100_000, 100_000));
+    await waitFor(() => (/steps/.test(busy.stderr()) ? true : undefined), 240_000, 'the first training under way');
+    const second = startCli(ws, args(ws, 'busy', 100_000, 100_000));
+    const code = await second.exited;
+    busy.killGroup();
+    await busy.exited;
+    expect(code).not.toBe(0);
+    expect(second.stderr()).toMatch(/Model "busy" is already being written by another process: pid \d+/);
+  }, 300_000);
 
   it('refuses to overwrite an existing model folder, naming it', async () => {
     const again = startCli(ws, args(ws, 'straight'));

@@ -2,7 +2,7 @@
 // f32, the zeros stored), config.json with the sparsity settings under `featurescope_sparsity`,
 // generation_config.json, the tokenizer's files and training-log.json. Written into a temporary
 // folder beside the target and renamed into place, so models/<name> is whole or absent.
-import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
@@ -12,6 +12,7 @@ import { writeFileAtomic } from '../formats/atomic';
 import { writeSafetensors } from '../formats/safetensors';
 import { hfGpt2Config, type TinyModelSpec } from '../lm-train/gpt2-params';
 import { TOKENIZER_CONFIG_FILE, TOKENIZER_FILE } from '../model/tokenizer';
+import { processAlive } from '../../node/process-alive';
 
 export interface SavedSparseModel {
   dir: string;
@@ -33,6 +34,7 @@ export function refuseExistingModel(dir: string): void {
 export function saveSparseModel(m: SavedSparseModel): void {
   refuseExistingModel(m.dir);
   mkdirSync(dirname(m.dir), { recursive: true });
+  removeStaleTemps(dirname(m.dir));
   const tmp = join(dirname(m.dir), `.tmp-${randomBytes(4).toString('hex')}-${process.pid}`);
   mkdirSync(tmp);
   try {
@@ -50,5 +52,13 @@ export function saveSparseModel(m: SavedSparseModel): void {
   } catch (err) {
     rmSync(tmp, { recursive: true, force: true });
     throw err;
+  }
+}
+
+/** Temporary folders of saves whose process died mid-write (kill -9): nothing refers to them. */
+function removeStaleTemps(modelsDir: string): void {
+  for (const n of readdirSync(modelsDir)) {
+    const pid = /^\.tmp-[0-9a-f]{8}-(\d+)$/.exec(n)?.[1];
+    if (pid !== undefined && Number(pid) !== process.pid && !processAlive(Number(pid))) rmSync(join(modelsDir, n), { recursive: true, force: true });
   }
 }

@@ -20,7 +20,8 @@ import { trainingWindows } from './training-windows';
 
 /** Parameters, AdamW moments, gradients and activations must fit the backend's heap (4 GB on wasm). */
 const MAX_PARAMETERS = 50_000_000;
-const DEFAULT_MAX_TOKENS = 200_000_000;
+/** Tokens read when maxTokens is not given: 200 MB of windows in memory. */
+const DEFAULT_MAX_TOKENS = 50_000_000;
 export const BUNDLED_TOKENIZER_MODEL = 'featurescope-tiny';
 
 export async function runSparseTrainJob({ services, models }: CommandDeps, input: ParsedInput<'sparse.train'>, ctx: JobContext): Promise<JobResult<'sparse.train'>> {

@@ -32,7 +32,7 @@ export const SparseTrainInput = z
     checkpointEvery: z.number().int().min(1).default(50).describe('Steps between checkpoints'),
     evalEvery: z.number().int().min(1).default(50).describe('Steps between validation losses'),
     valWindows: z.number().int().min(1).max(1024).default(16).describe('Held-out windows of the corpus for the validation loss'),
-    maxTokens: z.number().int().min(2).max(200_000_000).optional().describe('Read at most this many tokens of the corpus (default: all of it, up to 200M)'),
+    maxTokens: z.number().int().min(2).max(200_000_000).optional().describe('Read at most this many tokens of the corpus (default: all of it, up to 50M)'),
     restart: z.boolean().default(false).describe("Discard this name's checkpoint and train from step 0"),
   })
   .strict()
