@@ -21,6 +21,7 @@ const sparseTrain = flagsFor('sparse.train', {
     contextLength: aka('context'),
     batchSize: aka('batch'),
     targetFraction: { value: '1/64', parse: parseFraction },
+    activationTopK: { value: '1/4', parse: parseFraction },
   },
   hand: ['corpus'],
 });
@@ -30,7 +31,7 @@ export const sparseCommands: Record<string, CliCommand> = {
     summary: 'Train a weight-sparse GPT-2 from scratch on a corpus into models/<name> (resumes under the same --name)',
     usage: [
       'featurescope sparse-train --corpus PATH --name NAME --steps N [--d-model 128] [--layers 2] [--heads 4]',
-      '                          [--target-fraction 1/64] [--min-per-neuron 4] [--sparsify-embeddings]',
+      '                          [--target-fraction 1/64] [--min-per-neuron 4] [--sparsify-embeddings] [--activation-top-k 1/4]',
       '                          [--tokenizer FILE | --model DIR] [--context 128] [--batch 16] [--lr X] [--seed 0] [--restart]',
       '',
       'After every AdamW step each weight matrix keeps its largest entries at one nonzero fraction (at least',

@@ -42,9 +42,9 @@ export function hfGpt2Config(spec: TinyModelSpec): Record<string, unknown> {
   };
 }
 
-/** The engine's reading of the config we write: training runs the forward on exactly this. */
-export function engineConfig(spec: TinyModelSpec): ModelConfig {
-  return parseModelConfig(JSON.stringify(hfGpt2Config(spec)));
+/** The engine's reading of the config we write (with `extra` keys): training runs the forward on exactly this. */
+export function engineConfig(spec: TinyModelSpec, extra: Record<string, unknown> = {}): ModelConfig {
+  return parseModelConfig(JSON.stringify({ ...hfGpt2Config(spec), ...extra }));
 }
 
 export type Gpt2Params = Map<string, tf.Variable>;

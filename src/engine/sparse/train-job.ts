@@ -4,7 +4,7 @@
 // model folder) and remembered in the catalog so the model picker lists it.
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { JobResult, ParsedInput } from '../../shared/contract';
+import { SPARSITY_CONFIG_KEY, type JobResult, type ParsedInput } from '../../shared/contract';
 import { FeaturescopeError } from '../../shared/errors';
 import type { CommandDeps } from '../handlers/registry';
 import { allowedCorpus } from '../handlers/workspace';
@@ -30,7 +30,9 @@ export async function runSparseTrainJob({ services, models }: CommandDeps, input
   refuseExistingModel(modelDir);
   const tok = trainingTokenizer(input, join(services.paths.bundledModels, BUNDLED_TOKENIZER_MODEL));
   const spec: TinyModelSpec = { vocabSize: tok.vocabSize, nPositions: input.contextLength, nEmbd: input.dModel, nLayer: input.layers, nHead: input.heads, endOfTextId: tok.endOfTextId };
-  const config = engineConfig(spec);
+  const activationTopK = input.activationTopK ?? null;
+  // The forward trains with AbsTopK exactly as the saved config.json makes every later run apply it.
+  const config = engineConfig(spec, { [SPARSITY_CONFIG_KEY]: { activation_topk: activationTopK } });
   const parameters = countParams(config);
   if (parameters > MAX_PARAMETERS) {
     throw new FeaturescopeError('invalid_input', `dModel: a model of ${parameters.toLocaleString('en-US')} parameters (vocabulary ${tok.vocabSize}, dModel ${input.dModel}, ${input.layers} layers) is more than the ${MAX_PARAMETERS.toLocaleString('en-US')} this trainer fits in memory; lower dModel or layers`, 'dModel');
@@ -52,6 +54,7 @@ export async function runSparseTrainJob({ services, models }: CommandDeps, input
     targetFraction: input.targetFraction,
     minPerNeuron: input.minPerNeuron,
     sparsifyEmbeddings: input.sparsifyEmbeddings,
+    activationTopK,
     lr: input.lr,
     warmupFraction: input.warmupFraction,
     weightDecay: input.weightDecay,
@@ -93,7 +96,7 @@ export async function runSparseTrainJob({ services, models }: CommandDeps, input
         sparsify_embeddings: input.sparsifyEmbeddings,
         lr_scaling: '1/sqrt(nonzero fraction)',
         gradient: 'normalised to RMS 1 before AdamW',
-        activation_topk: null,
+        activation_topk: activationTopK,
       },
       tokenizerPath: tok.tokenizerPath,
       tokenizerConfigPath: tok.tokenizerConfigPath,

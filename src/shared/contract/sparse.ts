@@ -24,6 +24,7 @@ export const SparseTrainInput = z
     batchSize: z.number().int().min(1).max(512).default(16).describe('Windows per step'),
     targetFraction: z.number().gt(0).max(1).default(1 / 64).describe('Nonzero fraction every sparsified matrix ends at (e.g. 1/64 … 1/1024), reached linearly from dense over the first half of training'),
     minPerNeuron: z.number().int().min(0).max(1024).default(4).describe('Nonzero weights each neuron/channel keeps at least (the floor j)'),
+    activationTopK: z.number().gt(0).max(1).optional().describe("AbsTopK activation sparsity: keep this fraction of each sublayer's residual read and write (the paper uses 1/4); default none"),
     sparsifyEmbeddings: z.boolean().default(false).describe('Also sparsify the (tied) token embedding/unembedding and the position table'),
     lr: z.number().positive().max(1).default(2e-3).describe('Base learning rate, before the 1/√(nonzero fraction) factor'),
     warmupFraction: z.number().min(0).max(0.5).default(0.01).describe('Share of the steps the learning rate warms up over (then it decays linearly to 0)'),
