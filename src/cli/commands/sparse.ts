@@ -7,12 +7,8 @@ import { mergeFlags } from '../flag-set';
 import { progressToStderr, clearProgress } from '../progress';
 import { formatNumber } from '../format';
 import { runJob } from '../../host/run-job';
+import { parseFraction } from '../../shared/fraction';
 
-/** "1/64", "0.015625" or "1.5e-2": a nonzero fraction as people write it. */
-export function parseFraction(text: string): number {
-  const ratio = /^\s*(\d+(?:\.\d+)?)\s*\/\s*(\d+(?:\.\d+)?)\s*$/.exec(text);
-  return ratio ? Number(ratio[1]) / Number(ratio[2]) : Number(text);
-}
 
 const sparseTrain = flagsFor('sparse.train', {
   fields: {
