@@ -14,12 +14,12 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend';
 import { SafetensorsFile, writeSafetensors, type TensorToWrite } from '../../src/engine/formats/safetensors';
-import { AdamW } from './adamw';
+import { AdamW } from '../../src/engine/lm-train/adamw';
 import { CACHE_DIR, CORPUS_PATH, writeCorpus } from './corpus';
-import { countParams, engineConfig, hfGpt2Config, initGpt2Params, isDecayed, type TinyModelSpec } from './gpt2-params';
-import { lmLoss } from './lm-loss';
+import { countParams, engineConfig, hfGpt2Config, initGpt2Params, isDecayed, type TinyModelSpec } from '../../src/engine/lm-train/gpt2-params';
+import { lmLoss } from '../../src/engine/lm-train/lm-loss';
 import { CONTEXT_LENGTH, MODEL_DIR, VOCAB_SIZE, buildTokenizer, loadTokens, splitPath } from './tokenizer';
-import { patchWasmForTraining } from './wasm-training-kernels';
+import { patchWasmForTraining } from '../../src/engine/lm-train/wasm-training-kernels';
 import { mulberry32 } from '../../src/engine/random';
 
 export const SPEC: TinyModelSpec = {

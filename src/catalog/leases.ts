@@ -30,6 +30,8 @@ export const leaseOutputs = {
   sae: (name: string) => `sae:${name}`,
   /** A job that reads one SAE (evaluate, analyse, scan…): any number at once; its delete and rename wait for none. */
   saeUse: (saeId: number, jobId: string) => `${SAE_USE_PREFIX}${saeId}:${jobId}`,
+  /** One trained model name (sparse.train): its checkpoints and its models/<name> folder. */
+  model: (name: string) => `model:${name}`,
 };
 
 const SAE_USE_PREFIX = 'sae-use:';

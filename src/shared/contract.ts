@@ -9,6 +9,7 @@ import { modelCommands } from './contract/model';
 import { convertCommands } from './contract/convert';
 import { experimentCommands } from './contract/experiments';
 import { saeCommands } from './contract/sae';
+import { sparseCommands } from './contract/sparse';
 import { attributionCommands } from './contract/attribution';
 import { auditCommands } from './contract/audit';
 import { watchCommands } from './contract/watch';
@@ -22,6 +23,7 @@ export * from './contract/model';
 export * from './contract/convert';
 export * from './contract/experiments';
 export * from './contract/sae';
+export * from './contract/sparse';
 export * from './contract/attribution';
 export * from './contract/audit';
 export * from './contract/watch';
@@ -37,6 +39,7 @@ export const commands = {
   ...convertCommands,
   ...experimentCommands,
   ...saeCommands,
+  ...sparseCommands,
   ...attributionCommands,
   ...auditCommands,
   ...watchCommands,

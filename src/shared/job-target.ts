@@ -23,6 +23,10 @@ export function jobTarget(command: string, input: unknown, nameOf?: SaeNameOf): 
       const name = str(i.name);
       return name === '' ? undefined : { output: `sae:${name}`, label: `SAE "${name}"` };
     }
+    case 'sparse.train': {
+      const name = str(i.name);
+      return name === '' ? undefined : { output: `model:${name}`, label: `weight-sparse model "${name}"` };
+    }
     case 'capture.start': {
       const name = str(i.name);
       const hooks = Array.isArray(i.hooks) ? i.hooks.filter((h): h is string => typeof h === 'string') : [];

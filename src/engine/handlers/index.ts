@@ -12,6 +12,7 @@ import { replayCommands } from '../experiments/replay';
 import { probeCommands } from '../probes/commands';
 import { saeCommands } from '../sae/commands';
 import { sessionCommands } from '../session/commands';
+import { sparseCommands } from '../sparse/commands';
 import { watchCommands } from '../watch/commands';
 import { taskCommands } from '../tasks/commands';
 import { workspaceHandlers } from './workspace';
@@ -68,6 +69,7 @@ export function createHandlers(services: EngineServices): { calls: CallHandlers;
       ...audit.jobs,
       ...watch.jobs,
       ...tasks.jobs,
+      ...sparseCommands(deps).jobs,
     },
   };
 }

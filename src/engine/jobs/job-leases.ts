@@ -28,6 +28,10 @@ export function takeOutputLease(services: EngineServices, command: string, input
       const { name } = input as ParsedInput<'sae.train'>;
       return takeLease(services.catalog(), leaseOutputs.sae(name), `SAE "${name}"`, who);
     }
+    case 'sparse.train': {
+      const { name } = input as ParsedInput<'sparse.train'>;
+      return takeLease(services.catalog(), leaseOutputs.model(name), `model "${name}"`, who);
+    }
     case 'sae.import': {
       // Writes the same saes/<name> folder a training of that name saves into at its end.
       const { name } = input as ParsedInput<'sae.import'>;

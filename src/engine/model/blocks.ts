@@ -4,6 +4,7 @@
 // which checkpoint modules they read; the config says the numbers.
 
 import * as tf from '@tensorflow/tfjs';
+import { absTopK, absTopKCount } from '../sparse/abs-topk';
 import type { Architecture, BlockModules } from './architecture';
 import type { ForwardStep } from './forward';
 import { activate, applyRope, attend, layerNorm, linear, type RopeTables, rmsNorm, splitHeads } from './layers';
@@ -86,10 +87,13 @@ export function transformerBlock(step: ForwardStep, arch: Architecture, L: numbe
   const { hook } = step;
   const b = arch.block(L);
   const outNorm = (module: string | null, y: tf.Tensor3D): tf.Tensor3D => (module === null ? y : normalize(step, arch, module, y));
+  // AbsTopK on each sublayer's residual read and write, when config.json declares it (weight-sparse models).
+  const topK = step.config.activationTopK;
+  const sparse = (y: tf.Tensor3D): tf.Tensor3D => (topK === undefined ? y : absTopK(y, absTopKCount(topK, y.shape[2])));
 
   let x = hook(`blocks.${L}.hook_resid_pre`, resid); // [batch, pos, d_model]
-  const attnOut = hook(`blocks.${L}.hook_attn_out`, outNorm(b.attnOutNorm, attention(step, arch, b, L, normalize(step, arch, b.ln1, x), rope)));
+  const attnOut = hook(`blocks.${L}.hook_attn_out`, sparse(outNorm(b.attnOutNorm, attention(step, arch, b, L, sparse(normalize(step, arch, b.ln1, x)), rope))));
   x = hook(`blocks.${L}.hook_resid_mid`, x.add(attnOut) as tf.Tensor3D);
-  const mlpOut = hook(`blocks.${L}.hook_mlp_out`, outNorm(b.mlpOutNorm, mlp(step, arch, b, L, normalize(step, arch, b.ln2, x))));
+  const mlpOut = hook(`blocks.${L}.hook_mlp_out`, sparse(outNorm(b.mlpOutNorm, mlp(step, arch, b, L, sparse(normalize(step, arch, b.ln2, x))))));
   return hook(`blocks.${L}.hook_resid_post`, x.add(mlpOut) as tf.Tensor3D);
 }

@@ -54,6 +54,8 @@ export interface ModelConfig {
   embedScale: number;
   bosTokenId: number | null;
   eosTokenIds: number[];
+  /** GPT-2 trained by sparse.train with AbsTopK: the fraction of each sublayer read/write kept (featurescope_sparsity.activation_topk). */
+  activationTopK?: number;
 }
 
 const FILE = 'config.json';
@@ -282,7 +284,19 @@ function gpt2Config(c: Json): ModelConfig {
     embedScale: 1,
     bosTokenId: tokenId(c, 'bos_token_id', vocabSize),
     eosTokenIds: tokenIds(c, 'eos_token_id', vocabSize),
+    ...activationSparsity(c),
   };
+}
+
+/** featurescope_sparsity.activation_topk of a weight-sparse GPT-2 (README "Weight-sparse models"): a fraction in (0, 1], or null/absent for none. */
+function activationSparsity(c: Json): { activationTopK?: number } {
+  const sparsity = c.featurescope_sparsity;
+  if (sparsity === undefined || sparsity === null) return {};
+  if (typeof sparsity !== 'object' || Array.isArray(sparsity)) throw bad('featurescope_sparsity', 'must be an object');
+  const v = (sparsity as Json).activation_topk;
+  if (v === undefined || v === null) return {};
+  if (typeof v !== 'number' || !(v > 0 && v <= 1)) throw bad('featurescope_sparsity.activation_topk', `must be a fraction in (0, 1] or null (got ${JSON.stringify(v)})`);
+  return { activationTopK: v };
 }
 
 // modeling_llama.py, modeling_mistral.py, modeling_qwen2.py

@@ -35,6 +35,7 @@ export const validExamples: { [C in CommandName]: CommandInput<C> } = {
   'capture.start': { model: '/models/gpt2', corpus: { kind: 'txt', path: '/data/corpus.txt' }, hooks: ['blocks.0.hook_resid_post'], name: 'run-1', maxTokens: 1000 },
   'capture.list': {},
   'sae.train': { store: '/ws/activations/run-1/blocks.0.hook_resid_post', name: 'sae-1', architecture: 'topk', dSae: 1024, k: 16, steps: 100, batchSize: 256, seed: 1 },
+  'sparse.train': { corpus: { kind: 'txt', path: '/data/corpus.txt' }, name: 'sparse-1', dModel: 64, layers: 2, heads: 4, steps: 200, targetFraction: 1 / 64 },
   'experiment.run': {
     model: '/models/gpt2',
     prompt: 'The nurse said that',

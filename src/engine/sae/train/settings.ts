@@ -81,7 +81,7 @@ export interface SettingDifference {
 }
 
 /** Fields whose values differ between two runs' settings (compared as JSON stores them). */
-export function settingDifferences(before: Readonly<Record<string, unknown>>, now: TrainSettings): SettingDifference[] {
+export function settingDifferences(before: Readonly<Record<string, unknown>>, now: object): SettingDifference[] {
   const stored = JSON.parse(JSON.stringify(now)) as Record<string, SettingValue>;
   const fields = [...new Set([...Object.keys(stored), ...Object.keys(before)])];
   return fields

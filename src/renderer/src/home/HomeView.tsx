@@ -5,6 +5,7 @@ import { GetStarted, gettingStartedVisible, useGetStartedFlow } from './GetStart
 import { ModelsPanel } from './ModelsPanel';
 import { RecentJobs } from './RecentJobs';
 import { SaesPanel } from './SaesPanel';
+import { SparseTrainForm } from './SparseTrainForm';
 import './home.css';
 
 /** Where work starts: models, captures, SAEs and the jobs that make them; a guided path on first run. */
@@ -33,6 +34,15 @@ export function HomeView({ jobs, onOpenJobs, onOpenFeatures }: { jobs: JobInfo[]
               <p className="muted">Open a model first; its hook points are offered here.</p>
             )}
           </section>
+          {models.data && models.data.length > 0 ? (
+            <section className="panel" aria-label="Weight-sparse models">
+              <header className="panel-head">
+                <h3>Train a weight-sparse model</h3>
+                <span className="muted">corpus → GPT-2 with sparse weights, in models/</span>
+              </header>
+              <SparseTrainForm models={models.data} jobs={jobs} onOpenJobs={onOpenJobs} />
+            </section>
+          ) : null}
           <RecentJobs jobs={jobs} onOpenJobs={onOpenJobs} />
         </div>
         <div className="home-col">

@@ -23,6 +23,12 @@ const METRICS: Record<string, MetricWords> = {
   gflops: { title: 'Matmul throughput', unit: 'GFLOP/s' },
   shards: { title: 'Store shards written', unit: 'shards' },
   tokens: { title: 'Tokens', unit: 'tokens', counter: true },
+  // sparse.train (weight-sparse GPT-2)
+  trainLoss: { title: 'Training loss', unit: 'nats/token' },
+  valLoss: { title: 'Validation loss', unit: 'nats/token' },
+  nonzeroFraction: { title: 'Nonzero weights', unit: '% of sparsified matrices', percent: true },
+  scheduledFraction: { title: 'Scheduled nonzero fraction', unit: '%', percent: true },
+  gradNorm: { title: 'Gradient norm (before RMS normalising)', unit: '' },
 };
 
 /** Keys whose words are not their letters. */
@@ -43,6 +49,8 @@ export function keyToWords(key: string): string {
 }
 
 export function metricWords(key: string): MetricWords {
+  const alive = /^alive_L(\d+)$/.exec(key);
+  if (alive) return { title: `Alive MLP neurons, layer ${alive[1]}`, unit: 'neurons' };
   return METRICS[key] ?? { title: keyToWords(key), unit: '' };
 }
 

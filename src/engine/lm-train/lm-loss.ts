@@ -1,9 +1,9 @@
-// Next-token loss of the default model, computed through the engine's own GPT-2 forward
-// (src/engine/model/gpt2.ts), so the shipped weights are trained on the code that runs them.
+// Next-token loss of a GPT-2 being trained (the default model, sparse.train), computed through the
+// engine's own GPT-2 forward (src/engine/model/gpt2.ts), so trained weights run on the code that trains them.
 import * as tf from '@tensorflow/tfjs';
-import type { ModelConfig } from '../../src/engine/model/config';
-import { gpt2Forward } from '../../src/engine/model/gpt2';
-import { MASKED } from '../../src/engine/model/masking';
+import type { ModelConfig } from '../model/config';
+import { gpt2Forward } from '../model/gpt2';
+import { MASKED } from '../model/masking';
 
 const maskCache = new Map<number, tf.Tensor4D>();
 
@@ -19,8 +19,12 @@ function causalMask(pos: number): tf.Tensor4D {
   return mask;
 }
 
+/** Passes an activation through a hook point (TransformerLens names), inside the tape. */
+export type TrainingHook = <T extends tf.Tensor>(name: string, act: T) => T;
+const passThrough: TrainingHook = (_name, act) => act;
+
 /** Logits [batch, pos, vocab] for unpadded rows of token ids. */
-export function forwardLogits(weights: Map<string, tf.Tensor>, config: ModelConfig, ids: tf.Tensor2D): tf.Tensor3D {
+export function forwardLogits(weights: Map<string, tf.Tensor>, config: ModelConfig, ids: tf.Tensor2D, hook: TrainingHook = passThrough): tf.Tensor3D {
   const [batch, pos] = ids.shape;
   const lookup = (name: string): tf.Tensor => {
     const w = weights.get(name);
@@ -42,7 +46,7 @@ export function forwardLogits(weights: Map<string, tf.Tensor>, config: ModelConf
     positions: Array.from({ length: batch }, () => row),
     masks: new Map([[null, causalMask(pos)]]),
     cache: null,
-    hook: (_name, act) => act,
+    hook,
     lastOnly: false,
   });
 }
@@ -51,11 +55,11 @@ export function forwardLogits(weights: Map<string, tf.Tensor>, config: ModelConf
  * Mean cross-entropy (nats/token) of predicting windows[:, 1:] from windows[:, :-1].
  * windows: [batch, pos + 1] int32.
  */
-export function lmLoss(weights: Map<string, tf.Tensor>, config: ModelConfig, windows: tf.Tensor2D): tf.Scalar {
+export function lmLoss(weights: Map<string, tf.Tensor>, config: ModelConfig, windows: tf.Tensor2D, hook: TrainingHook = passThrough): tf.Scalar {
   const [batch, span] = windows.shape;
   const pos = span - 1;
   const inputs = tf.slice(windows, [0, 0], [batch, pos]) as tf.Tensor2D; // [batch, pos]
   const targets = tf.reshape(tf.slice(windows, [0, 1], [batch, pos]), [-1]) as tf.Tensor1D; // [batch·pos]
-  const logits = tf.reshape(forwardLogits(weights, config, inputs), [batch * pos, config.vocabSize]) as tf.Tensor2D; // [batch·pos, d_vocab]
+  const logits = tf.reshape(forwardLogits(weights, config, inputs, hook), [batch * pos, config.vocabSize]) as tf.Tensor2D; // [batch·pos, d_vocab]
   return tf.losses.softmaxCrossEntropy(tf.oneHot(targets, config.vocabSize), logits) as tf.Scalar;
 }

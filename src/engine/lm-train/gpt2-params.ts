@@ -1,9 +1,9 @@
-// The default model's shape as a Hugging Face GPT-2 config.json, and its trainable parameters,
+// A GPT-2 being trained from scratch (the default model, sparse.train): its shape as a Hugging Face GPT-2 config.json, and its trainable parameters,
 // named and shaped by the engine's own gpt2WeightShapes (HF GPT2Model keys; the `transformer.`
 // prefix is added at save time). Conv1D weights are [in, out] like HF's.
 import * as tf from '@tensorflow/tfjs';
-import { parseModelConfig, type ModelConfig } from '../../src/engine/model/config';
-import { gpt2WeightShapes } from '../../src/engine/model/gpt2';
+import { parseModelConfig, type ModelConfig } from '../model/config';
+import { gpt2WeightShapes } from '../model/gpt2';
 
 export interface TinyModelSpec {
   vocabSize: number;
@@ -11,7 +11,8 @@ export interface TinyModelSpec {
   nEmbd: number;
   nLayer: number;
   nHead: number;
-  endOfTextId: number;
+  /** The end-of-text token (BOS/EOS of config.json), or null when the tokenizer has none. */
+  endOfTextId: number | null;
 }
 
 /** config.json as transformers' GPT2Config.to_json_string writes it for these sizes. */
@@ -41,12 +42,21 @@ export function hfGpt2Config(spec: TinyModelSpec): Record<string, unknown> {
   };
 }
 
-/** The engine's reading of the config we write: training runs the forward on exactly this. */
-export function engineConfig(spec: TinyModelSpec): ModelConfig {
-  return parseModelConfig(JSON.stringify(hfGpt2Config(spec)));
+/** The engine's reading of the config we write (with `extra` keys): training runs the forward on exactly this. */
+export function engineConfig(spec: TinyModelSpec, extra: Record<string, unknown> = {}): ModelConfig {
+  return parseModelConfig(JSON.stringify({ ...hfGpt2Config(spec), ...extra }));
 }
 
 export type Gpt2Params = Map<string, tf.Variable>;
+
+/**
+ * tfjs takes a seed of 0 for "no seed" (it draws one from Math.random), so a run seeded 0 would
+ * start from different weights every time and a resumed run could not repeat it: 0 is mapped to
+ * a seed of its own. Other seeds are passed as they are (the default model's init is unchanged).
+ */
+function tfjsSeed(seed: number): number {
+  return seed === 0 ? 0x7fffffff : seed;
+}
 
 /**
  * GPT-2's initialisation: N(0, 0.02) weights, residual projections (c_proj) scaled by
@@ -60,9 +70,9 @@ export function initGpt2Params(config: ModelConfig, seed: number): Gpt2Params {
       if (/ln_(1|2|f)\.weight$/.test(name)) return tf.ones(shape);
       if (name.endsWith('.bias')) return tf.zeros(shape);
       const std = name.endsWith('c_proj.weight') ? 0.02 / Math.sqrt(2 * config.nLayers) : 0.02;
-      return tf.randomNormal(shape, 0, std, 'float32', s++);
+      return tf.randomNormal(shape, 0, std, 'float32', tfjsSeed(s++));
     });
-    params.set(name, tf.variable(init, true, `p/${name}`));
+    params.set(name, tf.variable(init, true)); // tfjs names it uniquely: two trainings may run in one process
     init.dispose();
   }
   return params;

@@ -1,5 +1,7 @@
-// AdamW (Loshchilov & Hutter: decoupled weight decay) with global-norm gradient clipping,
-// as torch.optim.AdamW + clip_grad_norm_ compute it.
+// AdamW (Loshchilov & Hutter: decoupled weight decay) as torch.optim.AdamW computes it, after one
+// of two gradient scalings: global-norm clipping (torch clip_grad_norm_; the default model) or
+// normalising the gradient to RMS 1 over all parameters every step (Gao et al. 2025's weight-sparse
+// training). Used by scripts/default-model/train.ts and the sparse.train job (engine/sparse).
 import * as tf from '@tensorflow/tfjs';
 
 export interface AdamWSettings {
@@ -7,7 +9,10 @@ export interface AdamWSettings {
   beta2: number;
   eps: number;
   weightDecay: number;
+  /** Largest global L2 norm of the gradient (clipped above it); ignored with normalizeRms. */
   clipNorm: number;
+  /** Scale every gradient so the RMS over all parameters' entries is 1 (not only when above). */
+  normalizeRms?: boolean;
 }
 
 export class AdamW {
@@ -21,19 +26,19 @@ export class AdamW {
     private readonly decayed: (name: string) => boolean,
   ) {
     for (const [name, p] of params) {
-      this.m.set(name, tf.variable(tf.zerosLike(p), false, `adam_m/${name}`));
-      this.v.set(name, tf.variable(tf.zerosLike(p), false, `adam_v/${name}`));
+      this.m.set(name, tf.variable(tf.zerosLike(p), false));
+      this.v.set(name, tf.variable(tf.zerosLike(p), false));
     }
   }
 
-  /** Applies one update; returns the gradient's global norm before clipping. */
+  /** Applies one update; returns the gradient's global norm before clipping or normalising. */
   apply(grads: Map<string, tf.Tensor>, lr: number): number {
     const { beta1, beta2, eps, weightDecay, clipNorm } = this.settings;
     this.step++;
     const normTensor = tf.tidy(() => tf.sqrt(tf.addN([...grads.values()].map((g) => tf.sum(tf.square(g))))));
     const norm = normTensor.dataSync()[0]!;
     normTensor.dispose();
-    const scale = norm > clipNorm ? clipNorm / norm : 1;
+    const scale = this.gradientScale(grads, norm, clipNorm);
     const bias1 = 1 - beta1 ** this.step;
     const bias2 = 1 - beta2 ** this.step;
     tf.tidy(() => {
@@ -51,6 +56,19 @@ export class AdamW {
       }
     });
     return norm;
+  }
+
+  private gradientScale(grads: Map<string, tf.Tensor>, norm: number, clipNorm: number): number {
+    if (this.settings.normalizeRms) {
+      const entries = [...grads.values()].reduce((n, g) => n + g.size, 0);
+      const rms = norm / Math.sqrt(entries);
+      return rms > 0 ? 1 / rms : 1;
+    }
+    return norm > clipNorm ? clipNorm / norm : 1;
+  }
+
+  dispose(): void {
+    tf.dispose([...this.m.values(), ...this.v.values()]);
   }
 }
 
