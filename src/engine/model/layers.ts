@@ -154,8 +154,8 @@ export type AttendFn = (
  *
  * One batched matMul per product over [batch, kv_head, group·q_pos, d_head]. Measured on wasm
  * (scripts/bench/forward-kernels.ts): one 2-D matMul per (row, kv head) instead ran 5× slower at
- * GPT-2's 8×128 — the per-op cost of ~100 small matMuls and slices outweighs XNNPACK's faster
- * 2-D path. Against attendReference (HF's order of operations): q is scaled before the product
+ * GPT-2's 8×128 and 2.5× slower at 8×512 — XNNPACK packs a fresh right-hand operand on every
+ * call, and ~200 small matMuls and slices per layer cost more than the batched loop. Against attendReference (HF's order of operations): q is scaled before the product
  * (q_pos·d_head multiplies instead of q_pos·k_pos) and the soft cap goes through sigmoid.
  */
 export const attend: AttendFn = (q, k, v, mask, config) => {
