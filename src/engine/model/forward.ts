@@ -65,7 +65,14 @@ export function transformerForward(arch: Architecture, step: ForwardStep, rope: 
     x = x.add(posEmbed) as tf.Tensor3D;
   }
 
-  for (let L = 0; L < c.nLayers; L++) x = transformerBlock(step, arch, L, x, rope); // [batch, pos, d_model]
+  // Each block in its own scope: its intermediates (the MLP's [batch·pos, d_mlp] and the
+  // attention's [batch, head, pos, pos] tensors) are freed as soon as it returns, so a forward
+  // holds one block's worth at a time instead of every block's until the end. (Tensors the
+  // gradient tape needs are kept by the tape; hooks' captures are kept clones.)
+  for (let L = 0; L < c.nLayers; L++) {
+    const input = x;
+    x = tf.tidy(() => transformerBlock(step, arch, L, input, rope)); // [batch, pos, d_model]
+  }
 
   const normalized = hook('ln_final.hook_normalized', normalize(step, arch, arch.finalNorm, x));
   const head = step.weightT(`${c.tieWordEmbeddings ? arch.embed : arch.lmHead}.weight`); // [d_model, d_vocab]
