@@ -1,63 +1,101 @@
-// Forward-pass throughput (tokens/s) of the engine's model runtime beside a PyTorch forward of the
-// same safetensors weights, measured in the same run on the same machine, printed as a ratio.
-// Models: (a) the bundled default model, (b) a random GPT-2-small-shaped model (d_model 768,
-// 12 layers, 12 heads, vocab 50257, ctx 1024) written with the engine's safetensors writer into a
-// temp folder (fixed seed). Both sides compute full logits [batch, 128, d_vocab] for the same ids;
-// the batch-1 logits of the two are compared (max abs diff) so we know they computed the same thing.
-// Benchmarks never gate CI: this prints numbers and exits 0 unless a measurement could not run.
+// Forward and capture throughput (tokens/s) of the engine's model runtime beside PyTorch on the same
+// safetensors, measured in the same run on the same machine, printed as ratios, with the peak RSS
+// of both (issue #15). Models: the bundled default model, and random-weight folders at the real
+// shapes of GPT-2-small (F32), Llama-3.2-1B (BF16) and Gemma-2-2B (F32, sharded) written by
+// make-real-shapes.ts (fixed seed) into a cache folder, kept between runs, never in the repository.
+// A forward computes full logits [batch, seq, d_vocab]; a capture returns the last block's
+// hook_resid_post (the engine unembeds only the last position, torch stops before the head). The
+// first shape's row-0 logits of both are compared (max abs diff) so we know they computed the same.
+// Each model runs in its own child process, so its peak RSS is its own. Benchmarks never gate CI:
+// this prints numbers and exits 0 unless a measurement could not run.
 //
-//   npx tsx scripts/bench/forward.ts [--models tiny,gpt2-small] [--batches 1,8] [--seq 128]
-//                                    [--runs 5] [--warmup 1] [--threads 2]
+//   npx tsx scripts/bench/forward.ts [--models tiny,gpt2-small,llama-3.2-1b,gemma-2-2b]
+//        [--shapes 1x128,8x512] [--modes forward,capture] [--runs 3] [--warmup 1] [--threads 2]
+//        [--layers N] [--cache DIR]
+//   (older flags: --batches 1,8 --seq 128 mean --shapes 1x128,8x128)
 //
 // Peer: /usr/bin/python3 scripts/reference/torch_forward_bench.py (Debian's torch, same thread
 // count). When that python has no torch the engine is still measured and the line says so.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend/index';
-import { type TensorToWrite, writeSafetensors } from '../../src/engine/formats/safetensors';
 import { loadModel } from '../../src/engine/model/index';
 import { Rng } from '../../src/engine/random';
+import { readback } from '../../src/engine/readback';
+import { makeRealShape, REAL_SHAPES, type RealShape } from './make-real-shapes';
 
 const ROOT = resolve(__dirname, '../..');
 const BUNDLED = join(ROOT, 'resources/models/featurescope-tiny');
 const PEER_SCRIPT = join(ROOT, 'scripts/reference/torch_forward_bench.py');
 const TORCH_PYTHON = '/usr/bin/python3';
-const MODELS = ['tiny', 'gpt2-small'] as const;
+const MODELS = ['tiny', ...REAL_SHAPES] as const;
 type ModelName = (typeof MODELS)[number];
+type Mode = 'forward' | 'capture';
 
 const { values: args } = parseArgs({
   options: {
     models: { type: 'string', default: MODELS.join(',') },
-    batches: { type: 'string', default: '1,8' },
-    seq: { type: 'string', default: '128' },
-    runs: { type: 'string', default: '5' },
+    shapes: { type: 'string' },
+    batches: { type: 'string' },
+    seq: { type: 'string' },
+    modes: { type: 'string', default: 'forward,capture' },
+    runs: { type: 'string', default: '3' },
     warmup: { type: 'string', default: '1' },
     threads: { type: 'string', default: String(Math.min(2, availableParallelism())) },
+    layers: { type: 'string' },
+    cache: { type: 'string', default: join(tmpdir(), 'featurescope-real-shapes') },
+    child: { type: 'string' }, // internal: measure one model in this process, write JSON to --out
+    out: { type: 'string' },
   },
 });
 const models = args.models!.split(',').map((m) => {
   if (!(MODELS as readonly string[]).includes(m)) throw new Error(`--models: unknown model "${m}" (known: ${MODELS.join(', ')})`);
   return m as ModelName;
 });
-const batches = args.batches!.split(',').map(Number);
-const SEQ = Number(args.seq);
+const SHAPES: [number, number][] = (
+  args.shapes ?? (args.batches !== undefined || args.seq !== undefined ? (args.batches ?? '1,8').split(',').map((b) => `${b}x${args.seq ?? '128'}`).join(',') : '1x128,8x512')
+)
+  .split(',')
+  .map((s) => {
+    const m = /^(\d+)x(\d+)$/.exec(s.trim());
+    if (m === null) throw new Error(`--shapes: "${s}" is not BATCHxSEQ, e.g. 1x128`);
+    return [Number(m[1]), Number(m[2])];
+  });
+const MODES = args.modes!.split(',').map((m) => {
+  if (m !== 'forward' && m !== 'capture') throw new Error(`--modes: "${m}" is not forward or capture`);
+  return m as Mode;
+});
 const RUNS = Number(args.runs);
 const WARMUP = Number(args.warmup);
 const THREADS = Number(args.threads);
-if (!batches.includes(1)) batches.unshift(1); // batch 1 carries the logits agreement check
-const MAX_BATCH = Math.max(...batches);
+const LAYERS = args.layers === undefined ? undefined : Number(args.layers);
 
-interface Timing {
+interface Cell {
+  mode: Mode;
+  shape: string;
   medianS: number;
   tokensPerS: number;
+}
+/** What a child reports for one model. */
+interface OursReport {
+  label: string;
+  describe: string;
+  weightBytes: number;
+  seqCap: number;
+  cells: Cell[];
+  error: string | null;
+  peakRssBytes: number;
+  backend: string;
 }
 interface PeerOutput {
   torch: string;
   threads: number;
+  load_s: number;
+  peak_rss_bytes: number;
   results: Record<string, { median_s: number; runs_s: number[]; tokens_per_s: number }>;
 }
 
@@ -67,73 +105,79 @@ function median(xs: number[]): number {
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-/** GPT-2 small's shapes with random weights, initialised loosely like GPT-2 (std 0.02, c_proj scaled by 1/√(2·layers)). */
-function writeRandomGpt2Small(dir: string): void {
-  const d = 768, L = 12, H = 12, V = 50257, P = 1024, F = 4 * d;
-  const rng = Rng.fromSeed(20240611);
-  const normal = (shape: number[], std: number, mean = 0): Float32Array => {
-    const out = rng.normals(shape.reduce((a, b) => a * b, 1));
-    for (let i = 0; i < out.length; i++) out[i] = mean + std * out[i]!;
-    return out;
-  };
-  const tensors: TensorToWrite[] = [];
-  // Biases and norm gains are small random values, not 0/1, so a loader that skipped one would show in the logits check.
-  const add = (name: string, shape: number[], std: number, mean = 0): void => {
-    tensors.push({ name, dtype: 'F32', shape, data: normal(shape, std, mean) });
-  };
-  add('wte.weight', [V, d], 0.02);
-  add('wpe.weight', [P, d], 0.01);
-  const projStd = 0.02 / Math.sqrt(2 * L);
-  for (let l = 0; l < L; l++) {
-    const p = `h.${l}.`;
-    add(`${p}ln_1.weight`, [d], 0.1, 1);
-    add(`${p}ln_1.bias`, [d], 0.02);
-    add(`${p}attn.c_attn.weight`, [d, 3 * d], 0.02);
-    add(`${p}attn.c_attn.bias`, [3 * d], 0.02);
-    add(`${p}attn.c_proj.weight`, [d, d], projStd);
-    add(`${p}attn.c_proj.bias`, [d], 0.02);
-    add(`${p}ln_2.weight`, [d], 0.1, 1);
-    add(`${p}ln_2.bias`, [d], 0.02);
-    add(`${p}mlp.c_fc.weight`, [d, F], 0.02);
-    add(`${p}mlp.c_fc.bias`, [F], 0.02);
-    add(`${p}mlp.c_proj.weight`, [F, d], projStd);
-    add(`${p}mlp.c_proj.bias`, [d], 0.02);
-  }
-  add('ln_f.weight', [d], 0.1, 1);
-  add('ln_f.bias', [d], 0.02);
-  mkdirSync(dir, { recursive: true });
-  // Key names as the hub's gpt2 checkpoint has them (no "transformer." prefix; the bundled model has it).
-  writeSafetensors(join(dir, 'model.safetensors'), tensors, { format: 'pt' });
-  const config = {
-    architectures: ['GPT2LMHeadModel'], model_type: 'gpt2', vocab_size: V, n_positions: P, n_ctx: P, n_embd: d,
-    n_layer: L, n_head: H, n_inner: null, activation_function: 'gelu_new', layer_norm_epsilon: 1e-5,
-    tie_word_embeddings: true, bos_token_id: 50256, eos_token_id: 50256, torch_dtype: 'float32',
-  };
-  writeFileSync(join(dir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
-  // loadModel needs a tokenizer.json; the bench feeds ids directly, so the bundled one stands in.
-  copyFileSync(join(BUNDLED, 'tokenizer.json'), join(dir, 'tokenizer.json'));
-}
-
 function randomIds(vocab: number, rows: number, seq: number, seed: number): number[][] {
   const rng = Rng.fromSeed(seed);
   return Array.from({ length: rows }, () => Array.from({ length: seq }, () => rng.nextUint32() % vocab));
 }
 
-/** Times full forwards; the wasm and native backends run ops synchronously, the 1-element read makes any backend finish. */
-function timeOurs(run: (rows: number[][]) => tf.Tensor3D, rows: number[][]): Timing {
-  const once = (): number => {
-    const t0 = performance.now();
-    const logits = run(rows); // [batch, pos, d_vocab]
-    const [b, p, v] = logits.shape;
-    tf.tidy(() => logits.slice([b - 1, p - 1, v - 1], [1, 1, 1]).dataSync());
-    const s = (performance.now() - t0) / 1000;
-    logits.dispose();
-    return s;
-  };
-  for (let i = 0; i < WARMUP; i++) once();
-  const times = Array.from({ length: RUNS }, once);
-  const medianS = median(times);
-  return { medianS, tokensPerS: (rows.length * rows[0]!.length) / medianS };
+const fmt = (x: number): string => Math.round(x).toLocaleString('en-US');
+const gb = (bytes: number): string => `${(bytes / 1e9).toFixed(2)} GB`;
+const shapeLabel = (b: number, t: number): string => `${b}x${t}`;
+
+function modelDir(name: ModelName): { dir: string; bytes: number } {
+  if (name === 'tiny') return { dir: BUNDLED, bytes: 0 };
+  const dir = join(args.cache!, LAYERS === undefined ? name : `${name}-L${LAYERS}`);
+  mkdirSync(args.cache!, { recursive: true });
+  const t0 = performance.now();
+  const { bytes, reused } = makeRealShape(name as RealShape, dir, LAYERS === undefined ? {} : { layers: LAYERS });
+  console.log(`  ${name}: ${gb(bytes)} of random weights in ${dir} (${reused ? 'kept from an earlier run' : `written in ${((performance.now() - t0) / 1000).toFixed(1)} s`})`);
+  return { dir, bytes };
+}
+
+/** Child: times our forward and capture at every shape, in this process (its peak RSS is this model's). */
+async function measureOurs(name: ModelName, dir: string, tokensPath: string, logitsPath: string): Promise<OursReport> {
+  const backend = await initBackend({ threads: THREADS });
+  const report: OursReport = { label: name, describe: '', weightBytes: 0, seqCap: 0, cells: [], error: null, peakRssBytes: 0, backend: backend.reason };
+  try {
+    const model = await loadModel(dir);
+    const c = model.config;
+    report.seqCap = c.maxPositions ?? Number.MAX_SAFE_INTEGER;
+    report.describe = `d_model ${c.dModel}, ${c.nLayers} layers, ${c.nHeads} heads (${c.nKvHeads} kv), vocab ${c.vocabSize}, ${(model.parameterCount() / 1e6).toFixed(1)}M parameters`;
+    console.log(`  ${report.describe}; ${backend.reason.split('.')[0]}`);
+    const rows = JSON.parse(readFileSync(tokensPath, 'utf8')) as number[][];
+    const captureHook = `blocks.${c.nLayers - 1}.hook_resid_post`;
+    const once = (mode: Mode, r: number[][]): number => {
+      const t0 = performance.now();
+      if (mode === 'forward') {
+        const { logits } = model.run(r); // [batch, pos, d_vocab]
+        const [b, p, v] = logits.shape;
+        readback(() => logits.slice([b - 1, p - 1, v - 1], [1, 1, 1])); // makes any backend finish
+        logits.dispose();
+      } else {
+        const { logits, captured } = model.run(r, { capture: [captureHook], lastPositionOnly: true });
+        logits.dispose();
+        const act = captured.get(captureHook)!;
+        act.dataSync(); // a capture job reads the activation back to store it
+        act.dispose();
+      }
+      return (performance.now() - t0) / 1000;
+    };
+    let first = true;
+    for (const [b, t] of SHAPES) {
+      const r = rows.slice(0, b).map((row) => row.slice(0, t));
+      if (first) {
+        // Weights load lazily on the first run; the row-0 logits of the first shape are the agreement check.
+        const logits = model.run(r.slice(0, 1)).logits;
+        const data = readback(() => logits.reshape([-1]));
+        logits.dispose();
+        writeFileSync(logitsPath, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+        first = false;
+      }
+      for (const mode of MODES) {
+        for (let i = 0; i < WARMUP; i++) once(mode, r);
+        const times = Array.from({ length: RUNS }, () => once(mode, r));
+        const medianS = median(times);
+        report.cells.push({ mode, shape: shapeLabel(b, t), medianS, tokensPerS: (b * t) / medianS });
+        console.log(`  ours  ${mode.padEnd(7)} ${shapeLabel(b, t)}: ${fmt((b * t) / medianS)} tok/s (median ${medianS.toFixed(3)} s of ${RUNS})`);
+      }
+    }
+    model.dispose();
+  } catch (err) {
+    report.error = err instanceof Error ? err.message.split('\n')[0]! : String(err);
+    console.log(`  ours  could not run: ${report.error}`);
+  }
+  report.peakRssBytes = process.resourceUsage().maxRSS * 1024;
+  return report;
 }
 
 function torchMissing(): string | null {
@@ -143,14 +187,14 @@ function torchMissing(): string | null {
   return null;
 }
 
-function runPeer(dir: string, tokensPath: string, logitsPath: string, peerThreads: number): PeerOutput {
+function runPeer(dir: string, tokensPath: string, logitsPath: string, shapes: [number, number][]): PeerOutput {
   // libgomp's default active spin-wait collapses (≈30× slower here) when the cores are shared with
   // other processes; passive waiting is the peer's best setting on a busy machine, so it gets it.
   const env = { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' };
   const out = execFileSync(
     TORCH_PYTHON,
-    [PEER_SCRIPT, '--model', dir, '--tokens', tokensPath, '--batches', batches.join(','), '--runs', String(RUNS),
-      '--warmup', String(WARMUP), '--threads', String(peerThreads), '--logits-out', logitsPath],
+    [PEER_SCRIPT, '--model', dir, '--tokens', tokensPath, '--shapes', shapes.map(([b, t]) => shapeLabel(b, t)).join(','),
+      '--modes', MODES.join(','), '--runs', String(RUNS), '--warmup', String(WARMUP), '--threads', String(THREADS), '--logits-out', logitsPath],
     { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 * 1024 * 1024 },
   );
   return JSON.parse(out.trim().split('\n').pop()!) as PeerOutput;
@@ -166,66 +210,72 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): { diff: number; scale: nu
   return { diff, scale };
 }
 
-const fmt = (x: number): string => Math.round(x).toLocaleString('en-US');
+const readF32 = (path: string): Float32Array => {
+  const raw = readFileSync(path);
+  return new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
+};
 
-async function benchModel(name: ModelName, work: string, peerProblem: string | null, peerThreads: number): Promise<string> {
-  const dir = name === 'tiny' ? BUNDLED : join(work, 'gpt2-small');
-  if (name === 'gpt2-small') {
-    const t0 = performance.now();
-    writeRandomGpt2Small(dir);
-    console.log(`  wrote random GPT-2-small weights in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  }
-  const model = await loadModel(dir);
-  const c = model.config;
-  const seq = Math.min(SEQ, c.maxPositions ?? SEQ);
-  const label = name === 'tiny' ? 'featurescope-tiny' : 'gpt2-small-random';
-  console.log(`${label}: d_model ${c.dModel}, ${c.nLayers} layers, ${c.nHeads} heads, vocab ${c.vocabSize}, ${(model.parameterCount() / 1e6).toFixed(1)}M parameters, seq ${seq}`);
-  const rows = randomIds(c.vocabSize, MAX_BATCH, seq, 7);
+/** Parent: one model, ours in a child process, then the torch peer; returns the summary line. */
+function benchModel(name: ModelName, work: string, peerProblem: string | null): string {
+  const { dir, bytes } = modelDir(name);
+  const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { vocab_size: number; n_positions?: number; max_position_embeddings?: number };
+  const context = config.n_positions ?? config.max_position_embeddings ?? Number.MAX_SAFE_INTEGER;
+  const shapes = SHAPES.map(([b, t]): [number, number] => [b, Math.min(t, context)]); // the bundled model reads 128 positions at most
+  const seqMax = Math.max(...shapes.map(([, t]) => t));
   const tokensPath = join(work, `${name}-tokens.json`);
-  writeFileSync(tokensPath, JSON.stringify(rows));
-
-  const run = (r: number[][]): tf.Tensor3D => model.run(r).logits;
-  const ours = new Map<number, Timing>();
-  let tensorsAfterFirst = -1; // weights load lazily on the first run, so count from after it
-  for (const b of batches) {
-    ours.set(b, timeOurs(run, rows.slice(0, b)));
-    if (tensorsAfterFirst < 0) tensorsAfterFirst = tf.memory().numTensors;
-    console.log(`  ours  batch ${b}×${seq}: ${fmt(ours.get(b)!.tokensPerS)} tok/s (median ${ours.get(b)!.medianS.toFixed(3)} s of ${RUNS})`);
-  }
-  const oursLogits = tf.tidy(() => run(rows.slice(0, 1)).dataSync() as Float32Array); // [1, pos, d_vocab] flat
-  const leaked = tf.memory().numTensors - tensorsAfterFirst;
-  model.dispose();
-  if (leaked !== 0) console.log(`  WARNING: ${leaked} tfjs tensors more after the timed runs than after the first one`);
-
-  const parts = batches.map((b) => `b${b}×${seq} ours ${fmt(ours.get(b)!.tokensPerS)} tok/s`);
-  if (peerProblem !== null) return `forward ${label}: ${parts.join('; ')}; torch peer missing: ${peerProblem}`;
-
-  const logitsPath = join(work, `${name}-torch-logits.f32`);
-  const peer = runPeer(dir, tokensPath, logitsPath, peerThreads);
-  for (const b of batches) {
-    const p = peer.results[String(b)]!;
-    console.log(`  torch batch ${b}×${seq}: ${fmt(p.tokens_per_s)} tok/s (median ${p.median_s.toFixed(3)} s of ${RUNS})`);
-  }
-  const raw = readFileSync(logitsPath);
-  const torchLogits = new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
-  const { diff, scale } = maxAbsDiff(oursLogits, torchLogits);
-  rmSync(logitsPath);
-  const cells = batches.map((b) => {
-    const o = ours.get(b)!.tokensPerS, t = peer.results[String(b)]!.tokens_per_s;
-    return `b${b}×${seq} ours ${fmt(o)} tok/s, torch ${fmt(t)} tok/s, ratio ${(o / t).toFixed(2)}`;
+  writeFileSync(tokensPath, JSON.stringify(randomIds(config.vocab_size, Math.max(...shapes.map(([b]) => b)), seqMax, 7)));
+  const oursOut = join(work, `${name}-ours.json`), oursLogits = join(work, `${name}-ours-logits.f32`);
+  const child = spawnSync(process.execPath, ['--import', 'tsx', __filename, ...process.argv.slice(2), '--shapes', shapes.map(([b, t]) => shapeLabel(b, t)).join(','), '--child', name, '--out', oursOut], {
+    stdio: ['ignore', 'inherit', 'inherit'],
   });
+  if (child.status !== 0) return `forward ${name}: ours FAILED (exit ${child.status ?? child.signal}; a crash, or out of memory)`;
+  const ours = JSON.parse(readFileSync(oursOut, 'utf8')) as OursReport;
+  const label = name === 'tiny' ? 'featurescope-tiny' : `${name}-random${LAYERS === undefined ? '' : `-L${LAYERS}`}`;
+  const weights = bytes > 0 ? `, weights ${gb(bytes)} stored` : '';
+  const oursRss = `ours peak RSS ${gb(ours.peakRssBytes)}`;
+  if (ours.error !== null && ours.cells.length === 0) {
+    return `forward ${label}: ours could not run (${ours.error}); ${oursRss}${weights}`;
+  }
+  const cellsOf = (mode: Mode, shape: string): Cell | undefined => ours.cells.find((c) => c.mode === mode && c.shape === shape);
+  if (peerProblem !== null) {
+    return `forward ${label}: ${ours.cells.map((c) => `${c.mode} ${c.shape} ours ${fmt(c.tokensPerS)} tok/s`).join('; ')}; ${oursRss}${weights}; torch peer missing: ${peerProblem}`;
+  }
+  const peerLogits = join(work, `${name}-torch-logits.f32`);
+  let peer: PeerOutput;
+  try {
+    peer = runPeer(dir, tokensPath, peerLogits, shapes);
+  } catch (err) {
+    return `forward ${label}: torch peer FAILED (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); ${oursRss}`;
+  }
+  for (const [key, p] of Object.entries(peer.results)) console.log(`  torch ${key.padEnd(15)}: ${fmt(p.tokens_per_s)} tok/s (median ${p.median_s.toFixed(3)} s of ${RUNS})`);
+  const cells = shapes.flatMap(([b, t]) =>
+    MODES.map((mode) => {
+      const o = cellsOf(mode, shapeLabel(b, t)), p = peer.results[`${mode} ${shapeLabel(b, t)}`];
+      if (o === undefined || p === undefined) return `${mode} ${shapeLabel(b, t)} not measured`;
+      return `${mode} ${shapeLabel(b, t)} ours ${fmt(o.tokensPerS)} tok/s, torch ${fmt(p.tokens_per_s)} tok/s, ratio ${(o.tokensPerS / p.tokens_per_s).toFixed(2)}`;
+    }),
+  );
+  const rss = `peak RSS ours ${gb(ours.peakRssBytes)}, torch ${gb(peer.peak_rss_bytes)}${weights}`;
+  if (!existsSync(peerLogits)) return `forward ${label}: ${cells.join('; ')}; ${rss}; logits not compared (no forward mode)`;
+  const { diff, scale } = maxAbsDiff(readF32(oursLogits), readF32(peerLogits));
   // fp32 with different summation orders: ~1e-6 relative per op, a few e-5 after a dozen layers.
   const verdict = diff <= 1e-3 * Math.max(1, scale) ? 'agree' : 'DISAGREE: the ratio compares different computations';
-  return `forward ${label}: ${cells.join('; ')}; logits max|Δ| ${diff.toExponential(1)} (max|logit| ${scale.toFixed(2)}, ${verdict})`;
+  return `forward ${label}: ${cells.join('; ')}; ${rss}; logits max|Δ| ${diff.toExponential(1)} (max|logit| ${scale.toFixed(2)}, ${verdict})`;
 }
 
 async function main(): Promise<void> {
-  const backend = await initBackend({ threads: THREADS });
+  if (args.child !== undefined) {
+    const name = args.child as ModelName;
+    const dir = name === 'tiny' ? BUNDLED : join(args.cache!, LAYERS === undefined ? name : `${name}-L${LAYERS}`);
+    const work = resolve(args.out!, '..');
+    const report = await measureOurs(name, dir, join(work, `${name}-tokens.json`), join(work, `${name}-ours-logits.f32`));
+    writeFileSync(args.out!, JSON.stringify(report));
+    process.exit(0); // the wasm pool's threads are unref'd; leave without waiting on them
+  }
   const peerProblem = torchMissing();
-  console.log(`Forward pass tokens/s, full logits, median of ${RUNS} runs after ${WARMUP} warm-up`);
-  console.log(`ours : ${backend.reason}`);
+  console.log(`Forward and capture tokens/s, median of ${RUNS} runs after ${WARMUP} warm-up; shapes ${SHAPES.map(([b, t]) => shapeLabel(b, t)).join(', ')}; ${THREADS} threads`);
   console.log(peerProblem === null
-    ? `peer : PyTorch via ${TORCH_PYTHON} ${PEER_SCRIPT.slice(ROOT.length + 1)}, ${backend.threads} threads (as many as ours), no_grad, OMP_WAIT_POLICY=${process.env.OMP_WAIT_POLICY ?? 'PASSIVE'}`
+    ? `peer : PyTorch via ${TORCH_PYTHON} ${PEER_SCRIPT.slice(ROOT.length + 1)}, ${THREADS} threads (as many as ours), no_grad, OMP_WAIT_POLICY=${process.env.OMP_WAIT_POLICY ?? 'PASSIVE'}`
     : `peer : MISSING — ${peerProblem}; only our side is measured`);
   console.log(`load average at start: ${loadavg().map((x) => x.toFixed(2)).join(' ')} (${availableParallelism()} cores)`);
   const work = mkdtempSync(join(tmpdir(), 'featurescope-bench-forward-'));
@@ -236,11 +286,14 @@ async function main(): Promise<void> {
   });
   const lines: string[] = [];
   try {
-    for (const name of models) lines.push(await benchModel(name, work, peerProblem, backend.threads));
+    for (const name of models) {
+      console.log(`${name}:`);
+      const line = benchModel(name, work, peerProblem);
+      console.log(`  load average now: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+      lines.push(line);
+    }
   } finally {
     cleanup();
-    // No shutdownBackend(): the pool threads are unref'd daemons, and awaiting their termination
-    // with nothing else keeping the event loop alive can end the process before the lines below.
   }
   console.log(`load average at end: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   console.log('');

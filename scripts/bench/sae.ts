@@ -1,12 +1,16 @@
 // Benchmark: topk SAE training throughput (tokens/s) at d_in 512, 16384 latents, k 32,
-// batch 4096, beside the dense PyTorch peer (../shared/peers/torch_sae_step.py, 2 threads)
+// batch 4096 (or, with --real, a real residual SAE for Gemma-2-2B-sized models: d_in 2304, 32768
+// latents, k 64, batch 4096; or any --d-in/--latents/--k/--batch), beside the dense PyTorch peer (../shared/peers/torch_sae_step.py, 2 threads)
 // measured in the same run, printed as a ratio. Rounds alternate ours and the peer so both see
 // the same machine load; the ratio is of the medians. Also times the parts of our step.
-// Run: npx tsx scripts/bench/sae.ts   (SAE_BENCH_ROUNDS, SAE_BENCH_STEPS to change the effort)
+// Run: npx tsx scripts/bench/sae.ts [--real] [--d-in N --latents N --k N --batch N]
+//      (SAE_BENCH_ROUNDS, SAE_BENCH_STEPS to change the effort)
 // Last line: one summary; the JSON before it has the details.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend/index';
 import { encodeTopK } from '../../src/engine/sae/sparse/encodeTopK';
@@ -15,7 +19,11 @@ import { adamStep, normalizeRows, projectOutRows } from '../../src/engine/sae/tr
 import { trainSae } from '../../src/engine/sae/train/trainer';
 import { Rng } from '../../src/engine/random';
 
-const D_IN = 512, D_SAE = 16384, K = 32, BATCH = 4096;
+const { values: args } = parseArgs({
+  options: { real: { type: 'boolean', default: false }, 'd-in': { type: 'string' }, latents: { type: 'string' }, k: { type: 'string' }, batch: { type: 'string' } },
+});
+const shape = args.real ? { dIn: 2304, latents: 32768, k: 64, batch: 4096 } : { dIn: 512, latents: 16384, k: 32, batch: 4096 };
+const D_IN = Number(args['d-in'] ?? shape.dIn), D_SAE = Number(args.latents ?? shape.latents), K = Number(args.k ?? shape.k), BATCH = Number(args.batch ?? shape.batch);
 const ROUNDS = Number(process.env.SAE_BENCH_ROUNDS ?? 2), STEPS = Number(process.env.SAE_BENCH_STEPS ?? 3);
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -88,6 +96,7 @@ function stepParts(batch: Float32Array): Record<string, number> {
 
 async function main(): Promise<void> {
   const backend = await initBackend();
+  console.log(`sae bench: d_in ${D_IN}, ${D_SAE} latents, k ${K}, batch ${BATCH}; load average at start ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   const batch = Rng.fromSeed(0).normals(BATCH * D_IN);
   const ours: number[] = [], peer: number[] = [];
   let blas: string | undefined;
@@ -110,7 +119,7 @@ async function main(): Promise<void> {
   console.log(
     `sae-topk-train: ours ${Math.round(tokensPerS)} tokens/s (${(oursMs / 1000).toFixed(2)} s/step, ${backend.name}×${backend.threads}), ` +
       `torch peer ${peerTokensPerS === undefined ? 'not run' : `${Math.round(peerTokensPerS)} tokens/s (${(peerMs! / 1000).toFixed(2)} s/step)`}, ` +
-      `ratio ${ratio === undefined ? 'n/a' : ratio.toFixed(2)}`,
+      `ratio ${ratio === undefined ? 'n/a' : ratio.toFixed(2)} at d_in ${D_IN}, ${D_SAE} latents, k ${K}, batch ${BATCH}; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`,
   );
 }
 

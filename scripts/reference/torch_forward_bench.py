@@ -1,21 +1,28 @@
 #!/usr/bin/python3
-"""PyTorch peer for scripts/bench/forward.ts: forward tokens/s of a GPT-2 model folder.
+"""PyTorch peer for scripts/bench/forward.ts: tokens/s of a forward and of a capture, and peak RSS.
 
-Loads the model folder's config.json and model.safetensors (the same file the engine reads) into
-the plain-PyTorch GPT-2 forward of make_model_fixtures.py (imported, not copied), then times full
-forwards (logits for every position, like the engine's run()) at the given batch sizes.
+Loads a model folder's config.json and safetensors (model.safetensors, or the shards its
+model.safetensors.index.json lists; F32, F16 or BF16, widened to float32 as the engine does) into
+the plain-PyTorch forwards of make_model_fixtures.py (gpt2, llama, gemma2; imported, not copied),
+then times at each batch×seq shape:
+  forward — full logits for every position, like the engine's run();
+  capture — one hook's activation cloned (the last block's hook_resid_post), the forward stopped
+            before the head, like a capture job (which unembeds only the last position).
 
   /usr/bin/python3 scripts/reference/torch_forward_bench.py --model DIR --tokens TOKENS.json \
-      [--batches 1,8] [--runs 5] [--warmup 1] [--threads 2] [--logits-out PATH]
+      [--shapes 1x128,8x512] [--modes forward,capture] [--runs 5] [--warmup 1] [--threads 2] \
+      [--logits-out PATH]
 
-TOKENS.json holds [[id, ...], ...]: batch b uses its first b rows. --logits-out writes the batch-1
-logits [1, T, vocab] as raw little-endian float32, so the caller can check both computed the same.
-Prints one JSON line on stdout. Run with Debian's torch (/usr/bin/python3), not the pyenv python3.
+TOKENS.json holds [[id, ...], ...]: shape b×t uses the first t ids of the first b rows.
+--logits-out writes the first shape's logits for batch row 0 [T, vocab] as raw little-endian
+float32, so the caller can check both computed the same. Prints one JSON line on stdout, with
+peak_rss_bytes (ru_maxrss) after everything ran. Run with Debian's torch (/usr/bin/python3).
 """
 
 import argparse
 import json
 import os
+import resource
 import statistics
 import struct
 import sys
@@ -25,48 +32,100 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_model_fixtures import gpt2_forward  # noqa: E402  (importing runs no fixture code)
+import make_model_fixtures as ref  # noqa: E402  (importing runs no fixture code)
 
 MAX_HEADER_BYTES = 100_000_000
+FORWARDS = {'gpt2': ref.gpt2_forward, 'llama': ref.llama_forward, 'gemma2': ref.gemma2_forward}
 
 
-def read_safetensors_f32(path):
-    """name → float32 tensor, for F32 files (the bundled model and the bench's random model)."""
+def read_tensor(f, base, entry):
+    """One tensor of an open safetensors file as float32, read on its own (peak ≈ weights + one tensor)."""
+    start, end = entry['data_offsets']
+    f.seek(base + start)
+    raw = f.read(end - start)
+    dtype = entry['dtype']
+    if dtype == 'F32':
+        arr = np.frombuffer(raw, dtype='<f4').copy()
+    elif dtype == 'F16':
+        arr = np.frombuffer(raw, dtype='<f2').astype(np.float32)
+    elif dtype == 'BF16':
+        arr = (np.frombuffer(raw, dtype='<u2').astype(np.uint32) << 16).view(np.float32)
+    else:
+        raise SystemExit(f'tensor dtype {dtype}: this peer reads F32, F16 and BF16')
+    return torch.from_numpy(arr.reshape(entry['shape']))
+
+
+def read_safetensors(path):
+    out = {}
     with open(path, 'rb') as f:
         (n,) = struct.unpack('<Q', f.read(8))
         if n > MAX_HEADER_BYTES:
             raise SystemExit(f'{path}: header of {n} bytes is larger than {MAX_HEADER_BYTES}')
         header = json.loads(f.read(n))
-        data = f.read()
-    out = {}
-    for name, entry in header.items():
-        if name == '__metadata__':
-            continue
-        if entry['dtype'] != 'F32':
-            raise SystemExit(f'{path}: tensor {name} is {entry["dtype"]}; this peer reads F32 only')
-        start, end = entry['data_offsets']
-        arr = np.frombuffer(data, dtype='<f4', count=(end - start) // 4, offset=start).reshape(entry['shape'])
-        out[name] = torch.from_numpy(arr.copy())
+        for name, entry in header.items():
+            if name != '__metadata__':
+                out[name] = read_tensor(f, 8 + n, entry)
     return out
 
 
-def load_gpt2(folder):
-    with open(os.path.join(folder, 'config.json'), encoding='utf-8') as f:
-        cfg = json.load(f)
-    if cfg.get('model_type') != 'gpt2':
-        raise SystemExit(f'{folder}/config.json: model_type {cfg.get("model_type")!r}; this peer runs gpt2 only')
-    if cfg.get('tie_word_embeddings', True) is not True:
-        raise SystemExit(f'{folder}/config.json: untied head; the reference GPT-2 forward uses the tied wte')
-    if cfg.get('activation_function', 'gelu_new') != 'gelu_new':
-        raise SystemExit(f'{folder}/config.json: activation {cfg["activation_function"]!r}; the reference uses gelu_new')
-    raw = read_safetensors_f32(os.path.join(folder, 'model.safetensors'))
-    # gpt2_forward uses keys without GPT2LMHeadModel's "transformer." prefix.
-    weights = {k[len('transformer.'):] if k.startswith('transformer.') else k: v for k, v in raw.items()}
-    return cfg, weights
+def load_weights(folder):
+    single = os.path.join(folder, 'model.safetensors')
+    if os.path.exists(single):
+        return read_safetensors(single)
+    with open(os.path.join(folder, 'model.safetensors.index.json'), encoding='utf-8') as f:
+        shards = sorted(set(json.load(f)['weight_map'].values()))
+    W = {}
+    for shard in shards:
+        W.update(read_safetensors(os.path.join(folder, os.path.basename(shard))))
+    return W
+
+
+def use_rope_scaling(cfg):
+    """make_model_fixtures' rope has no rope_scaling; Llama-3.2 uses llama3 scaling, as the engine does.
+
+    Its forwards call ref.rope_cos_sin by module name, so this swaps in HF's
+    _compute_llama3_parameters frequencies for this run.
+    """
+    s = cfg.get('rope_scaling')
+    if not s:
+        return
+    def scaled(position_ids, dim, theta):
+        inv = 1.0 / (theta ** (torch.arange(0, dim, 2, dtype=torch.int64).float() / dim))
+        if s.get('rope_type', s.get('type')) == 'linear':
+            inv = inv / s['factor']
+        else:
+            low_wl = s['original_max_position_embeddings'] / s['low_freq_factor']
+            high_wl = s['original_max_position_embeddings'] / s['high_freq_factor']
+            wl = 2 * torch.pi / inv
+            smooth = (s['original_max_position_embeddings'] / wl - s['low_freq_factor']) / (s['high_freq_factor'] - s['low_freq_factor'])
+            mid = (1 - smooth) * inv / s['factor'] + smooth * inv
+            inv = torch.where(wl > low_wl, inv / s['factor'], torch.where(wl < high_wl, inv, mid))
+        freqs = position_ids[:, :, None].float() * inv[None, None, :]
+        emb = torch.cat((freqs, freqs), dim=-1)
+        return emb.cos()[:, None], emb.sin()[:, None]
+
+    ref.rope_cos_sin = scaled
+
+
+class StopForward(Exception):
+    pass
+
+
+def capture_hook(name):
+    """Clones the activation at `name` and stops the forward before the head."""
+    got = {}
+
+    def hook(hook_name, x):
+        if hook_name == name:
+            got['act'] = x.clone()
+        if hook_name == 'ln_final.hook_normalized':
+            raise StopForward
+        return x
+
+    return hook, got
 
 
 def no_hooks(_name, x):
-    # The fixture Hooks class clones every activation; a benchmark must not pay for that.
     return x
 
 
@@ -74,7 +133,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--model', required=True)
     ap.add_argument('--tokens', required=True)
-    ap.add_argument('--batches', default='1,8')
+    ap.add_argument('--shapes', default='1x128,8x128')
+    ap.add_argument('--modes', default='forward')
     ap.add_argument('--runs', type=int, default=5)
     ap.add_argument('--warmup', type=int, default=1)
     ap.add_argument('--threads', type=int, default=2)
@@ -83,33 +143,65 @@ def main():
 
     torch.set_num_threads(args.threads)
     torch.set_grad_enabled(False)
-    cfg, W = load_gpt2(args.model)
+    with open(os.path.join(args.model, 'config.json'), encoding='utf-8') as f:
+        cfg = json.load(f)
+    family = {'gpt2': 'gpt2', 'llama': 'llama', 'gemma2': 'gemma2'}.get(cfg.get('model_type'))
+    if family is None:
+        raise SystemExit(f'{args.model}/config.json: model_type {cfg.get("model_type")!r}; this peer runs gpt2, llama and gemma2')
+    if family == 'gpt2' and cfg.get('activation_function', 'gelu_new') != 'gelu_new':
+        raise SystemExit(f'{args.model}/config.json: activation {cfg["activation_function"]!r}; the reference uses gelu_new')
+    use_rope_scaling(cfg)
+    t0 = time.perf_counter()
+    raw = load_weights(args.model)
+    load_s = time.perf_counter() - t0
+    # gpt2_forward uses keys without GPT2LMHeadModel's "transformer." prefix.
+    W = {k[len('transformer.'):] if k.startswith('transformer.') else k: v for k, v in raw.items()}
+    del raw
+    forward = FORWARDS[family]
+    n_layers = cfg.get('n_layer', cfg.get('num_hidden_layers'))
+    capture_name = f'blocks.{n_layers - 1}.hook_resid_post'
     with open(args.tokens, encoding='utf-8') as f:
         rows = json.load(f)
 
     results = {}
-    for b in [int(s) for s in args.batches.split(',')]:
-        if b > len(rows):
-            raise SystemExit(f'{args.tokens}: {len(rows)} rows, batch {b} asked for')
-        ids = torch.tensor(rows[:b], dtype=torch.long)  # [batch, pos]
+    first = True
+    for shape in args.shapes.split(','):
+        b, t = (int(x) for x in shape.split('x'))
+        if b > len(rows) or t > len(rows[0]):
+            raise SystemExit(f'{args.tokens}: {len(rows)}×{len(rows[0])} ids, shape {shape} asked for')
+        ids = torch.tensor([r[:t] for r in rows[:b]], dtype=torch.long)  # [batch, pos]
         mask = torch.ones_like(ids)
-        with torch.no_grad():
-            for _ in range(args.warmup):
-                logits = gpt2_forward(cfg, W, ids, mask, no_hooks)
-            if b == 1 and args.logits_out:
-                logits = gpt2_forward(cfg, W, ids, mask, no_hooks)  # [1, pos, d_vocab]
-                logits.contiguous().numpy().astype('<f4').tofile(args.logits_out)
-            del logits
-            times = []
-            for _ in range(args.runs):
-                t0 = time.perf_counter()
-                logits = gpt2_forward(cfg, W, ids, mask, no_hooks)
-                times.append(time.perf_counter() - t0)
-                del logits
-        median = statistics.median(times)
-        results[str(b)] = {'median_s': median, 'runs_s': times, 'tokens_per_s': ids.numel() / median}
+        for mode in args.modes.split(','):
+            def once():
+                if mode == 'forward':
+                    return forward(cfg, W, ids, mask, no_hooks)
+                hook, got = capture_hook(capture_name)
+                try:
+                    forward(cfg, W, ids, mask, hook)
+                except StopForward:
+                    pass
+                return got['act']
 
-    print(json.dumps({'torch': torch.__version__, 'threads': torch.get_num_threads(), 'results': results}))
+            with torch.no_grad():
+                for _ in range(args.warmup):
+                    out = once()
+                if first and mode == 'forward' and args.logits_out:
+                    out = once()  # [batch, pos, d_vocab]
+                    out[0].contiguous().numpy().astype('<f4').tofile(args.logits_out)
+                    first = False
+                out = None
+                times = []
+                for _ in range(args.runs):
+                    t1 = time.perf_counter()
+                    out = once()
+                    times.append(time.perf_counter() - t1)
+                    out = None
+            median = statistics.median(times)
+            results[f'{mode} {shape}'] = {'median_s': median, 'runs_s': times, 'tokens_per_s': ids.numel() / median}
+
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # kB on Linux
+    print(json.dumps({'torch': torch.__version__, 'threads': torch.get_num_threads(), 'load_s': load_s,
+                      'peak_rss_bytes': rss, 'results': results}))
 
 
 if __name__ == '__main__':

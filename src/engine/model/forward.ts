@@ -77,8 +77,14 @@ export function transformerForward(arch: Architecture, step: ForwardStep, rope: 
     x = x.add(posEmbed) as tf.Tensor3D;
   }
 
+  // Each block in its own scope: its intermediates (the MLP's [batch·pos, d_mlp] and the
+  // attention's [batch, head, pos, pos] tensors) are freed as soon as it returns, so a forward
+  // holds one block's worth at a time instead of every block's until the end. (Tensors the
+  // gradient tape needs are kept by the tape; hooks' captures are kept clones; weights are kept.)
   for (let L = 0; L < c.nLayers; L++) {
-    x = transformerBlock(step, arch, L, x, rope); // [batch, pos, d_model]
+    const input = x;
+    x = tf.tidy(() => transformerBlock(step, arch, L, input, rope)); // [batch, pos, d_model]
+    // A streamed layer's weights (kept, so outside the scope) go once its block is done.
     step.endLayer();
   }
 

@@ -30,10 +30,25 @@ export function rmsNorm(x: tf.Tensor3D, w: tf.Tensor, eps: number, gemmaOffset: 
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 
+/**
+ * HF gelu_new, 0.5·x·(1 + tanh(u)) with u = √(2/π)·(x + 0.044715·x³), written as the identical
+ * x·sigmoid(2u): wasm's Tanh and Pow run about 10× slower than its Sigmoid and Mul (measured with
+ * scripts/bench/forward-kernels.ts), and this form needs six element-wise passes instead of eight.
+ */
+export function geluTanh<T extends tf.Tensor>(x: T): T {
+  const twoU = x.square().mul(2 * SQRT_2_OVER_PI * 0.044715).add(2 * SQRT_2_OVER_PI).mul(x); // 2u
+  return x.mul(tf.sigmoid(twoU)) as T;
+}
+
+/** gelu_new as HF writes it (pow and tanh): the reference geluTanh is tested against. */
+export function geluTanhReference<T extends tf.Tensor>(x: T): T {
+  return x.mul(0.5).mul(tf.tanh(x.add(x.pow(3).mul(0.044715)).mul(SQRT_2_OVER_PI)).add(1)) as T;
+}
+
 export function activate(x: tf.Tensor3D, kind: Activation): tf.Tensor3D {
   switch (kind) {
     case 'gelu_tanh': // HF gelu_new / gelu_pytorch_tanh
-      return x.mul(0.5).mul(tf.tanh(x.add(x.pow(3).mul(0.044715)).mul(SQRT_2_OVER_PI)).add(1));
+      return geluTanh(x);
     case 'gelu': // exact erf form
       return x.mul(0.5).mul(tf.erf(x.mul(Math.SQRT1_2)).add(1));
     case 'relu':
@@ -43,8 +58,16 @@ export function activate(x: tf.Tensor3D, kind: Activation): tf.Tensor3D {
   }
 }
 
-/** Gemma-2's soft cap: cap · tanh(x / cap). */
+/**
+ * Gemma-2's soft cap, cap · tanh(x / cap), as the identical 2·cap·sigmoid(2x / cap) − cap: wasm's
+ * Tanh is about 10× slower than its Sigmoid, and this runs on every attention score and logit.
+ */
 export function softcap<T extends tf.Tensor>(x: T, cap: number | null): T {
+  return cap === null ? x : (tf.sigmoid(x.mul(2 / cap)).mul(2 * cap).sub(cap) as T);
+}
+
+/** The soft cap as HF writes it (tanh): the reference softcap is tested against. */
+export function softcapReference<T extends tf.Tensor>(x: T, cap: number | null): T {
   return cap === null ? x : (tf.tanh(x.div(cap)).mul(cap) as T);
 }
 
@@ -115,29 +138,55 @@ export function splitHeads(x: tf.Tensor3D, nHeads: number, headDim: number): tf.
   return x.reshape([batch, pos, nHeads, headDim]).transpose([0, 2, 1, 3]);
 }
 
+/** Attention inputs: q [batch, head_index, q_pos, d_head]; k, v [batch, kv_head, k_pos, d_head]; additive mask [batch, 1, q_pos, k_pos]. */
+export type AttendFn = (
+  q: tf.Tensor4D,
+  k: tf.Tensor4D,
+  v: tf.Tensor4D,
+  mask: tf.Tensor4D,
+  config: Pick<ModelConfig, 'attnScale' | 'attnSoftcap'>,
+) => tf.Tensor3D;
+
 /**
  * Scaled dot-product attention with grouped-query heads: query head h reads key/value head
  * h / (H / H_kv), as HF's repeat_kv does, without materializing the repeated keys.
  * `mask` is additive: 0 where allowed, a large negative number where hidden.
+ *
+ * One batched matMul per product over [batch, kv_head, group·q_pos, d_head]. Measured on wasm
+ * (scripts/bench/forward-kernels.ts): one 2-D matMul per (row, kv head) instead ran 5× slower at
+ * GPT-2's 8×128 and 2.5× slower at 8×512 — XNNPACK packs a fresh right-hand operand on every
+ * call, and ~200 small matMuls and slices per layer cost more than the batched loop. Against attendReference (HF's order of operations): q is scaled before the product
+ * (q_pos·d_head multiplies instead of q_pos·k_pos) and the soft cap goes through sigmoid.
  */
-export function attend(
-  q: tf.Tensor4D, // [batch, head_index, q_pos, d_head]
-  k: tf.Tensor4D, // [batch, kv_head, k_pos, d_head]
-  v: tf.Tensor4D, // [batch, kv_head, k_pos, d_head]
-  mask: tf.Tensor4D, // [batch, 1, q_pos, k_pos]
-  config: Pick<ModelConfig, 'attnScale' | 'attnSoftcap'>,
-): tf.Tensor3D {
+export const attend: AttendFn = (q, k, v, mask, config) => {
   const [batch, nHeads, qPos, headDim] = q.shape;
   const nKv = k.shape[1];
   const kPos = k.shape[2];
   const group = nHeads / nKv;
-  const qGrouped = q.reshape([batch, nKv, group * qPos, headDim]); // heads of a group stacked on pos
+  const qGrouped = q.mul(config.attnScale).reshape([batch, nKv, group * qPos, headDim]); // heads of a group stacked on pos
   let scores = tf.matMul(qGrouped, k, false, true).reshape([batch, nHeads, qPos, kPos]); // [batch, head_index, q_pos, k_pos]
-  scores = softcap(scores.mul(config.attnScale), config.attnSoftcap);
+  scores = softcap(scores, config.attnSoftcap);
   const probs = tf.softmax(scores.add(mask), -1); // [batch, head_index, q_pos, k_pos]
   const z = tf.matMul(probs.reshape([batch, nKv, group * qPos, kPos]), v); // [batch, kv_head, group*q_pos, d_head]
   return z
     .reshape([batch, nHeads, qPos, headDim])
     .transpose([0, 2, 1, 3])
     .reshape([batch, qPos, nHeads * headDim]); // [batch, q_pos, head_index*d_head]
-}
+};
+
+/** attend as batched matMuls over [batch, kv_head, group·q_pos, d_head]: the plain-tfjs reference. */
+export const attendReference: AttendFn = (q, k, v, mask, config) => {
+  const [batch, nHeads, qPos, headDim] = q.shape;
+  const nKv = k.shape[1];
+  const kPos = k.shape[2];
+  const group = nHeads / nKv;
+  const qGrouped = q.reshape([batch, nKv, group * qPos, headDim]); // heads of a group stacked on pos
+  let scores = tf.matMul(qGrouped, k, false, true).reshape([batch, nHeads, qPos, kPos]); // [batch, head_index, q_pos, k_pos]
+  scores = softcapReference(scores.mul(config.attnScale), config.attnSoftcap);
+  const probs = tf.softmax(scores.add(mask), -1); // [batch, head_index, q_pos, k_pos]
+  const z = tf.matMul(probs.reshape([batch, nKv, group * qPos, kPos]), v); // [batch, kv_head, group*q_pos, d_head]
+  return z
+    .reshape([batch, nHeads, qPos, headDim])
+    .transpose([0, 2, 1, 3])
+    .reshape([batch, qPos, nHeads * headDim]); // [batch, q_pos, head_index*d_head]
+};

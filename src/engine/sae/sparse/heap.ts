@@ -41,5 +41,7 @@ export function checkIndices(indices: Int32Array, limit: number, what: string): 
 
 /** Where a heap view starts, in 4-byte elements: the offset the range loops index with. */
 export function at(view: Float32Array | Int32Array): number {
-  return view.byteOffset >> 2;
+  // Unsigned: the wasm heap reaches 4 GiB, and a signed shift turns offsets past 2 GiB negative
+  // (a real-size SAE, d_in 2304 × 32768 latents at batch 4096, crashed in topKRows on that).
+  return view.byteOffset >>> 2;
 }
