@@ -14,6 +14,7 @@ import { saeCommands } from '../sae/commands';
 import { sessionCommands } from '../session/commands';
 import { watchCommands } from '../watch/commands';
 import { taskCommands } from '../tasks/commands';
+import { circuitCommands } from '../circuits/commands';
 import { workspaceHandlers } from './workspace';
 import { ModelCache } from '../session/model-cache';
 import { SaeCache } from '../session/sae-cache';
@@ -34,6 +35,7 @@ export function createHandlers(services: EngineServices): { calls: CallHandlers;
   const audit = auditCommands(deps);
   const watch = watchCommands(deps);
   const tasks = taskCommands(deps);
+  const circuits = circuitCommands(deps);
   const exports = exportHandlers(services);
   const replays = replayCommands(services.catalog, {
     ablation: session.replay,
@@ -42,6 +44,7 @@ export function createHandlers(services: EngineServices): { calls: CallHandlers;
     probe: probes.replay,
     audit: audit.replay,
     scan: watch.replay,
+    circuit: circuits.replay,
   });
   return {
     calls: {
@@ -56,6 +59,7 @@ export function createHandlers(services: EngineServices): { calls: CallHandlers;
       ...audit.calls,
       ...watch.calls,
       ...tasks.calls,
+      ...circuits.calls,
       ...replays,
       ...workspaceHandlers(services),
     },
@@ -68,6 +72,7 @@ export function createHandlers(services: EngineServices): { calls: CallHandlers;
       ...audit.jobs,
       ...watch.jobs,
       ...tasks.jobs,
+      ...circuits.jobs,
     },
   };
 }
