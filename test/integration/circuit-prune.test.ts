@@ -36,6 +36,12 @@ const circuitExperiments = () => {
 };
 
 describe('featurescope prune', () => {
+  it('refuses a task that is neither built in nor a file, naming the field', async () => {
+    const r = await cli(['prune', '--model', model, '--task', 'no-such-task']).done;
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/task: "no-such-task" is not a built-in task \(.*quote-type.*\)/);
+  }, 60_000);
+
   it('leaves nothing in the catalog when killed mid-way', async () => {
     const run = cli(['prune', '--model', model, '--task', task, '--steps', '5000']);
     let seen = '';

@@ -18,7 +18,7 @@ const nodeNames = (r: Pick<PruneResult, 'circuit'>) => r.circuit.nodes.map((n) =
 export function circuitCommands({ services, models }: CommandDeps): { calls: Pick<CallHandlers, 'circuit.replay'>; jobs: Pick<JobHandlers, 'circuit.prune'>; replay: Replayers['circuit'] } {
   /** Prunes (no logging); onStep sees each training step. */
   async function pruneOutputs(input: CircuitPruneInput, caller: CallerKind, onStep: (step: number) => Promise<void> | void = () => {}) {
-    const file = resolveTaskRef(services, input.task, caller);
+    const file = resolveTaskRef(services, input.task, caller, 'task');
     const model = await models.get(input.model);
     const { prompts, paired } = tokenizeTask(file, model.tokenizer);
     const examples = [...prompts, ...paired];

@@ -23,14 +23,14 @@ function builtInFiles(services: EngineServices): string[] {
 }
 
 /** A built-in task by name, or a task file a caller may read (a browser: inside a corpus folder). */
-export function resolveTaskRef(services: EngineServices, ref: string, caller: Parameters<typeof allowedCorpus>[2]): TaskFile {
+export function resolveTaskRef(services: EngineServices, ref: string, caller: Parameters<typeof allowedCorpus>[2], field = 'tasks'): TaskFile {
   if (/^[a-z0-9][a-z0-9-]*$/.test(ref)) {
     const builtIn = join(tasksDir(services), `${ref}.jsonl`);
     if (existsSync(builtIn)) return readTaskFile(builtIn);
     const known = builtInFiles(services).map((f) => f.slice(f.lastIndexOf('/') + 1, -'.jsonl'.length));
-    throw new FeaturescopeError('not_found', `tasks: "${ref}" is not a built-in task (${known.join(', ') || 'none installed'}) and not a file path.`, 'tasks');
+    throw new FeaturescopeError('not_found', `${field}: "${ref}" is not a built-in task (${known.join(', ') || 'none installed'}) and not a file path.`, field);
   }
-  const { path } = allowedCorpus(services, { kind: 'jsonl', path: ref }, caller, 'tasks');
+  const { path } = allowedCorpus(services, { kind: 'jsonl', path: ref }, caller, field);
   return readTaskFile(path);
 }
 
