@@ -13,11 +13,12 @@ import { saeCommands } from './commands/sae';
 import { sparseCommands } from './commands/sparse';
 import { watchCommands } from './commands/watch';
 import { taskCliCommands } from './commands/tasks';
+import { circuitCliCommands } from './commands/circuits';
 import { formatFlagHelp } from './flag-set';
 import { clearProgress } from './progress';
 
 /** Every subcommand; `--help` lists them in this order. */
-const cliCommands: Record<string, CliCommand> = { ...appCommands, ...modelCommands, ...convertCommands, ...saeCommands, ...sparseCommands, ...catalogCommands, ...auditCommands, ...watchCommands, ...taskCliCommands };
+const cliCommands: Record<string, CliCommand> = { ...appCommands, ...modelCommands, ...convertCommands, ...saeCommands, ...sparseCommands, ...catalogCommands, ...auditCommands, ...watchCommands, ...taskCliCommands, ...circuitCliCommands };
 
 function help(): string {
   const width = Math.max(...Object.keys(cliCommands).map((k) => k.length));

@@ -15,6 +15,7 @@ import { auditCommands } from './contract/audit';
 import { watchCommands } from './contract/watch';
 import { workspaceCommands } from './contract/workspace';
 import { taskCommands } from './contract/tasks';
+import { circuitCommands } from './contract/circuits';
 
 export * from './contract/common';
 export * from './contract/app';
@@ -29,6 +30,7 @@ export * from './contract/audit';
 export * from './contract/watch';
 export * from './contract/workspace';
 export * from './contract/tasks';
+export * from './contract/circuits';
 export * from './contract/events';
 export type { CommandSpec, RunsIn } from './contract/define';
 
@@ -45,6 +47,7 @@ export const commands = {
   ...watchCommands,
   ...workspaceCommands,
   ...taskCommands,
+  ...circuitCommands,
 } satisfies Record<string, CommandSpec<z.ZodObject>>;
 
 export type Commands = typeof commands;

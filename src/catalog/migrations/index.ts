@@ -8,11 +8,12 @@ import { migration0007 } from './0007_corpus_folders';
 import { migration0008 } from './0008_sae_model';
 import { migration0009 } from './0009_symbol_search';
 import { migration0010 } from './0010_explanation_scores';
+import { migration0011 } from './0011_circuit_experiments';
 import type { Migration } from './types';
 
 export type { Migration } from './types';
 
 /** Every schema step in order: entry i has version i + 1, numbered as its file. Append only: never edit a shipped step. */
-export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005, migration0006, migration0007, migration0008, migration0009, migration0010];
+export const MIGRATIONS: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005, migration0006, migration0007, migration0008, migration0009, migration0010, migration0011];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -12,6 +12,7 @@ import type {
   ProbeReplayOutput,
   RunReplayOutput,
   ScanReplayOutput,
+  CircuitReplayOutput,
 } from '../../shared/contract';
 import type { Experiment, ExperimentKind, ExperimentRef } from '../../shared/contract/records';
 import { FeaturescopeError } from '../../shared/errors';
@@ -30,6 +31,7 @@ interface ReplayOutputs {
   probe: ProbeReplayOutput;
   audit: AuditReplayOutput;
   scan: ScanReplayOutput;
+  circuit: CircuitReplayOutput;
 }
 
 /** One replay per kind: the logged experiment in; its figures, `matches` and a one-line `note` out. */

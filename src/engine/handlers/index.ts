@@ -15,6 +15,7 @@ import { sessionCommands } from '../session/commands';
 import { sparseCommands } from '../sparse/commands';
 import { watchCommands } from '../watch/commands';
 import { taskCommands } from '../tasks/commands';
+import { circuitCommands } from '../circuits/commands';
 import { workspaceHandlers } from './workspace';
 import { ModelCache } from '../session/model-cache';
 import { SaeCache } from '../session/sae-cache';
@@ -35,6 +36,7 @@ export function createHandlers(services: EngineServices): { calls: CallHandlers;
   const audit = auditCommands(deps);
   const watch = watchCommands(deps);
   const tasks = taskCommands(deps);
+  const circuits = circuitCommands(deps);
   const exports = exportHandlers(services);
   const replays = replayCommands(services.catalog, {
     ablation: session.replay,
@@ -43,6 +45,7 @@ export function createHandlers(services: EngineServices): { calls: CallHandlers;
     probe: probes.replay,
     audit: audit.replay,
     scan: watch.replay,
+    circuit: circuits.replay,
   });
   return {
     calls: {
@@ -57,6 +60,7 @@ export function createHandlers(services: EngineServices): { calls: CallHandlers;
       ...audit.calls,
       ...watch.calls,
       ...tasks.calls,
+      ...circuits.calls,
       ...replays,
       ...workspaceHandlers(services),
     },
@@ -70,6 +74,7 @@ export function createHandlers(services: EngineServices): { calls: CallHandlers;
       ...watch.jobs,
       ...tasks.jobs,
       ...sparseCommands(deps).jobs,
+      ...circuits.jobs,
     },
   };
 }

@@ -22,18 +22,20 @@ function builtInFiles(services: EngineServices): string[] {
     .map((f) => join(dir, f));
 }
 
+/** A built-in task by name, or a task file a caller may read (a browser: inside a corpus folder). */
+export function resolveTaskRef(services: EngineServices, ref: string, caller: Parameters<typeof allowedCorpus>[2], field = 'tasks'): TaskFile {
+  if (/^[a-z0-9][a-z0-9-]*$/.test(ref)) {
+    const builtIn = join(tasksDir(services), `${ref}.jsonl`);
+    if (existsSync(builtIn)) return readTaskFile(builtIn);
+    const known = builtInFiles(services).map((f) => f.slice(f.lastIndexOf('/') + 1, -'.jsonl'.length));
+    throw new FeaturescopeError('not_found', `${field}: "${ref}" is not a built-in task (${known.join(', ') || 'none installed'}) and not a file path.`, field);
+  }
+  const { path } = allowedCorpus(services, { kind: 'jsonl', path: ref }, caller, field);
+  return readTaskFile(path);
+}
+
 export function taskCommands({ services, models, saes }: CommandDeps): { calls: Pick<CallHandlers, 'tasks.list'>; jobs: Pick<JobHandlers, 'tasks.evaluate'> } {
-  /** A built-in task by name, or a task file a caller may read (a browser: inside a corpus folder). */
-  const resolveTask = (ref: string, caller: Parameters<typeof allowedCorpus>[2]): TaskFile => {
-    if (/^[a-z0-9][a-z0-9-]*$/.test(ref)) {
-      const builtIn = join(tasksDir(services), `${ref}.jsonl`);
-      if (existsSync(builtIn)) return readTaskFile(builtIn);
-      const known = builtInFiles(services).map((f) => f.slice(f.lastIndexOf('/') + 1, -'.jsonl'.length));
-      throw new FeaturescopeError('not_found', `tasks: "${ref}" is not a built-in task (${known.join(', ') || 'none installed'}) and not a file path.`, 'tasks');
-    }
-    const { path } = allowedCorpus(services, { kind: 'jsonl', path: ref }, caller, 'tasks');
-    return readTaskFile(path);
-  };
+  const resolveTask = (ref: string, caller: Parameters<typeof allowedCorpus>[2]): TaskFile => resolveTaskRef(services, ref, caller);
 
   return {
     calls: {

@@ -10,6 +10,7 @@ import { AuditReplayOutput, ProbeReplayOutput } from './audit';
 import { ExperimentRunOutput, RunInput } from './model';
 import { ExperimentRef } from './records';
 import { ScanReplayOutput } from './watch';
+import { CircuitReplayOutput } from './circuits';
 
 /** An ablation or steering run again: both runs, the shift, and whether they match the log. */
 export const RunReplayOutput = ExperimentRunOutput.extend({ replayOf: z.string(), matches: z.boolean() });
@@ -23,6 +24,7 @@ export const ExperimentReplayOutput = z.discriminatedUnion('kind', [
   ProbeReplayOutput.extend({ kind: z.literal('probe'), note }),
   AuditReplayOutput.extend({ kind: z.literal('audit'), note }),
   ScanReplayOutput.extend({ kind: z.literal('scan'), note }),
+  CircuitReplayOutput.extend({ kind: z.literal('circuit'), note }),
 ]);
 
 export const ExperimentReplayInput = z
@@ -43,7 +45,7 @@ export const experimentCommands = {
     output: ExperimentRunOutput,
   }),
   'experiment.replay': command({
-    summary: 'Run any logged experiment again from its inputs (ablation, steering, attribution, probe, audit, scan) and say whether the outputs match',
+    summary: 'Run any logged experiment again from its inputs (ablation, steering, attribution, probe, audit, scan, circuit) and say whether the outputs match',
     runsIn: 'engine',
     input: ExperimentReplayInput,
     output: ExperimentReplayOutput,

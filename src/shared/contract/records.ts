@@ -136,7 +136,7 @@ export const FeatureRecord = z
   })
   .strict();
 
-export const ExperimentKind = z.enum(['ablation', 'steering', 'attribution', 'probe', 'audit', 'scan']);
+export const ExperimentKind = z.enum(['ablation', 'steering', 'attribution', 'probe', 'audit', 'scan', 'circuit']);
 
 export const ExperimentInput = z
   .object({

@@ -71,4 +71,6 @@ export const validExamples: { [C in CommandName]: CommandInput<C> } = {
   'workspace.removeCorpusFolder': { path: '/home/me/corpora' },
   'tasks.list': {},
   'tasks.evaluate': { model: '/models/gpt2', tasks: ['quote-type', '/home/me/tasks/my-task.jsonl'], interventions: [] },
+  'circuit.prune': { model: '/models/gpt2', task: 'quote-type', targetLoss: 0.15, lambda: 0.001, steps: 50, seed: 3, ablation: 'mean' },
+  'circuit.replay': { ref: 'exp-000001' },
 };

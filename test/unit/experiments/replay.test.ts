@@ -29,10 +29,11 @@ describe('replayCommands', () => {
     probe: stand('probe', { stepsDiffering: 0, coefChange: 0 }),
     audit: stand('audit', { meanDiff: 1, t: 2, p: 0.01 }),
     scan: stand('scan', { idx: 3, rank: 0, logged: 4, value: 4 }),
+    circuit: stand('circuit', { logged: ['blocks.0.mlp.hook_post#1'], now: ['blocks.0.mlp.hook_post#1'], lossDifference: 0 }),
   };
   const commands = replayCommands(() => catalog, replayers);
   const log = (kind: ExperimentKind) => logExperiment(catalog, { kind, saeId: null, inputs: {}, seed: null, outputs: {}, appVersion: '0.1.0' }).citeId;
-  const cites = Object.fromEntries((['ablation', 'steering', 'attribution', 'probe', 'audit', 'scan'] as const).map((k) => [k, log(k)])) as Record<ExperimentKind, string>;
+  const cites = Object.fromEntries((['ablation', 'steering', 'attribution', 'probe', 'audit', 'scan', 'circuit'] as const).map((k) => [k, log(k)])) as Record<ExperimentKind, string>;
 
   it('replays every kind through its own replay, with the kind and the note', async () => {
     for (const [kind, citeId] of Object.entries(cites)) {
