@@ -14,12 +14,23 @@ import { takeOutputLease, takeSaeUseLease } from './jobs/job-leases';
 async function main(): Promise<void> {
   const host = connectToHost();
   const services = createEngineServices(__dirname, (tables) => host.send({ kind: 'catalog-changed', tables }));
-  const { calls: callHandlers, jobs: jobHandlers } = createHandlers(services);
+  const { calls: callHandlers, jobs: jobHandlers, models } = createHandlers(services);
   const running = new Map<string, AbortController>();
   const queued: HostToEngine[] = [];
   let ready = false;
 
   async function handle(message: HostToEngine): Promise<void> {
+    // A model a command holds is not disposed under it when another command evicts it from the cache.
+    if (message.kind === 'cancel') return void running.get(message.jobId)?.abort();
+    models.begin();
+    try {
+      await handleWork(message);
+    } finally {
+      models.end();
+    }
+  }
+
+  async function handleWork(message: Exclude<HostToEngine, { kind: 'cancel' }>): Promise<void> {
     switch (message.kind) {
       case 'call': {
         try {
@@ -76,9 +87,6 @@ async function main(): Promise<void> {
         }
         return;
       }
-      case 'cancel':
-        running.get(message.jobId)?.abort();
-        return;
     }
   }
 

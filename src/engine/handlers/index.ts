@@ -25,7 +25,7 @@ import { SaeCache } from '../session/sae-cache';
  * here they are put together, with one replay per experiment kind for experiment.replay. The
  * contract decides which names exist; the types make sure each has a handler.
  */
-export function createHandlers(services: EngineServices): { calls: CallHandlers; jobs: JobHandlers } {
+export function createHandlers(services: EngineServices): { calls: CallHandlers; jobs: JobHandlers; models: ModelCache } {
   const deps: CommandDeps = { services, models: new ModelCache(), saes: new SaeCache() };
   const session = sessionCommands(deps);
   const capture = captureCommands(deps);
@@ -48,6 +48,7 @@ export function createHandlers(services: EngineServices): { calls: CallHandlers;
     circuit: circuits.replay,
   });
   return {
+    models: deps.models,
     calls: {
       ...catalogEditHandlers(services),
       ...session.calls,

@@ -6,9 +6,16 @@ import { loadModel, type LoadedModel, type LoadModelOptions } from '../model';
  * Loaded models, keyed by their real folder path. A resident model keeps its weights in the backend
  * (a streamed one re-reads them per forward, but its page cache and plan are worth keeping), so a model stays
  * loaded between runs; only `capacity` are kept, least recently used goes first.
+ *
+ * An evicted model may still be in use: a capture job holds its model for minutes while the
+ * playground opens two others. So eviction only retires it; retired models are disposed once no
+ * command is at work (`begin`/`end` around every call and job), and a retired model asked for
+ * again comes back instead of loading twice.
  */
 export class ModelCache {
   private readonly loaded = new Map<string, Promise<LoadedModel>>();
+  private readonly retired = new Map<string, Promise<LoadedModel>>();
+  private active = 0;
 
   constructor(private readonly capacity = 2) {}
 
@@ -16,9 +23,10 @@ export class ModelCache {
   async get(dir: string, options: LoadModelOptions = {}): Promise<LoadedModel> {
     const folder = realFolder(dir);
     const key = options.allowNonFinite === true ? `${folder}\0allow-non-finite` : folder;
-    let model = this.loaded.get(key);
+    let model = this.loaded.get(key) ?? this.retired.get(key);
     if (model) {
       this.loaded.delete(key); // re-insert: most recently used last
+      this.retired.delete(key);
     } else {
       model = loadModel(folder, options);
       model.catch(() => this.loaded.delete(key));
@@ -27,14 +35,32 @@ export class ModelCache {
     while (this.loaded.size > this.capacity) {
       const [oldest, evicted] = this.loaded.entries().next().value as [string, Promise<LoadedModel>];
       this.loaded.delete(oldest);
-      void evicted.then((m) => m.dispose(), () => undefined);
+      this.retired.set(oldest, evicted);
     }
+    if (this.active === 0) this.disposeRetired();
     return model;
   }
 
+  /** A command starts: models it may hold stay loaded until it ends. */
+  begin(): void {
+    this.active++;
+  }
+
+  /** A command ended: with none left at work, retired models are disposed. */
+  end(): void {
+    this.active = Math.max(0, this.active - 1);
+    if (this.active === 0) this.disposeRetired();
+  }
+
+  private disposeRetired(): void {
+    for (const m of this.retired.values()) void m.then((x) => x.dispose(), () => undefined);
+    this.retired.clear();
+  }
+
   dispose(): void {
-    for (const m of this.loaded.values()) void m.then((x) => x.dispose(), () => undefined);
+    for (const m of [...this.loaded.values(), ...this.retired.values()]) void m.then((x) => x.dispose(), () => undefined);
     this.loaded.clear();
+    this.retired.clear();
   }
 }
 
