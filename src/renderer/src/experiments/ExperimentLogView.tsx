@@ -14,7 +14,7 @@ import '../playground/playground.css';
 import './experiments.css';
 
 const PAGE = 50;
-const KINDS: ExperimentKind[] = ['ablation', 'steering', 'attribution', 'probe', 'audit', 'scan'];
+const KINDS: ExperimentKind[] = ['ablation', 'steering', 'attribution', 'probe', 'audit', 'scan', 'circuit'];
 /** Wait after the last keystroke before asking the catalog. */
 const TEXT_DEBOUNCE_MS = 200;
 
