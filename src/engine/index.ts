@@ -14,19 +14,19 @@ import { takeOutputLease, takeSaeUseLease } from './jobs/job-leases';
 async function main(): Promise<void> {
   const host = connectToHost();
   const services = createEngineServices(__dirname, (tables) => host.send({ kind: 'catalog-changed', tables }));
-  const { calls: callHandlers, jobs: jobHandlers, models } = createHandlers(services);
+  const { calls: callHandlers, jobs: jobHandlers, idle } = createHandlers(services);
   const running = new Map<string, AbortController>();
   const queued: HostToEngine[] = [];
   let ready = false;
 
   async function handle(message: HostToEngine): Promise<void> {
-    // A model a command holds is not disposed under it when another command evicts it from the cache.
+    // A model or SAE a command holds is not disposed under it when another command evicts it from its cache.
     if (message.kind === 'cancel') return void running.get(message.jobId)?.abort();
-    models.begin();
+    idle.begin();
     try {
       await handleWork(message);
     } finally {
-      models.end();
+      idle.end();
     }
   }
 

@@ -19,14 +19,17 @@ import { circuitCommands } from '../circuits/commands';
 import { workspaceHandlers } from './workspace';
 import { ModelCache } from '../session/model-cache';
 import { SaeCache } from '../session/sae-cache';
+import { IdleDisposer } from '../session/idle-disposer';
 
 /**
  * Every engine command, by name. Each domain declares its adapters in engine/<domain>/commands.ts;
  * here they are put together, with one replay per experiment kind for experiment.replay. The
  * contract decides which names exist; the types make sure each has a handler.
  */
-export function createHandlers(services: EngineServices): { calls: CallHandlers; jobs: JobHandlers; models: ModelCache } {
-  const deps: CommandDeps = { services, models: new ModelCache(), saes: new SaeCache() };
+export function createHandlers(services: EngineServices): { calls: CallHandlers; jobs: JobHandlers; idle: IdleDisposer } {
+  // Models and SAEs evicted from their caches are disposed only once no command is at work.
+  const idle = new IdleDisposer();
+  const deps: CommandDeps = { services, models: new ModelCache(idle), saes: new SaeCache(idle) };
   const session = sessionCommands(deps);
   const capture = captureCommands(deps);
   const sae = saeCommands(deps);
@@ -48,7 +51,7 @@ export function createHandlers(services: EngineServices): { calls: CallHandlers;
     circuit: circuits.replay,
   });
   return {
-    models: deps.models,
+    idle,
     calls: {
       ...catalogEditHandlers(services),
       ...session.calls,

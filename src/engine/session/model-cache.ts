@@ -1,23 +1,23 @@
 import { realpathSync } from 'node:fs';
 import { FeaturescopeError } from '../../shared/errors';
 import { loadModel, type LoadedModel, type LoadModelOptions } from '../model';
+import { IdleDisposer } from './idle-disposer';
 
 /**
  * Loaded models, keyed by their real folder path. A resident model keeps its weights in the backend
  * (a streamed one re-reads them per forward, but its page cache and plan are worth keeping), so a model stays
- * loaded between runs; only `capacity` are kept, least recently used goes first.
- *
- * An evicted model may still be in use: a capture job holds its model for minutes while the
- * playground opens two others. So eviction only retires it; retired models are disposed once no
- * command is at work (`begin`/`end` around every call and job), and a retired model asked for
- * again comes back instead of loading twice.
+ * loaded between runs; only `capacity` are kept, least recently used goes first. An evicted model
+ * is disposed only once no command is at work (it may be in use: see IdleDisposer), and one asked
+ * for again before then comes back instead of loading twice.
  */
 export class ModelCache {
   private readonly loaded = new Map<string, Promise<LoadedModel>>();
   private readonly retired = new Map<string, Promise<LoadedModel>>();
-  private active = 0;
 
-  constructor(private readonly capacity = 2) {}
+  constructor(
+    private readonly idle = new IdleDisposer(),
+    private readonly capacity = 2,
+  ) {}
 
   /** A model loaded with allowNonFinite is a separate entry: it never serves a default run. */
   async get(dir: string, options: LoadModelOptions = {}): Promise<LoadedModel> {
@@ -36,25 +36,14 @@ export class ModelCache {
       const [oldest, evicted] = this.loaded.entries().next().value as [string, Promise<LoadedModel>];
       this.loaded.delete(oldest);
       this.retired.set(oldest, evicted);
+      this.idle.retire(() => {
+        // Asked for again meanwhile: it is loaded, not retired, and stays.
+        if (this.retired.get(oldest) !== evicted) return;
+        this.retired.delete(oldest);
+        void evicted.then((m) => m.dispose(), () => undefined);
+      });
     }
-    if (this.active === 0) this.disposeRetired();
     return model;
-  }
-
-  /** A command starts: models it may hold stay loaded until it ends. */
-  begin(): void {
-    this.active++;
-  }
-
-  /** A command ended: with none left at work, retired models are disposed. */
-  end(): void {
-    this.active = Math.max(0, this.active - 1);
-    if (this.active === 0) this.disposeRetired();
-  }
-
-  private disposeRetired(): void {
-    for (const m of this.retired.values()) void m.then((x) => x.dispose(), () => undefined);
-    this.retired.clear();
   }
 
   dispose(): void {

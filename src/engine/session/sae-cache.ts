@@ -4,17 +4,22 @@ import { findSae, type Catalog, type SaeRecord } from '../../catalog';
 import { FeaturescopeError } from '../../shared/errors';
 import { loadSaeLens, WEIGHTS_FILE } from '../sae/io/saelens';
 import type { Sae } from '../sae/sae';
+import { IdleDisposer } from './idle-disposer';
 
 /**
  * SAEs of the catalog by id, loaded from their workspace folder; a couple stay loaded between runs.
  * A hit is used only while the catalog row and its weights file are the ones it was loaded from:
  * another process may have deleted the SAE and made a new one that took its id (SQLite hands out
- * the highest id again), or renamed it.
+ * the highest id again), or renamed it. An SAE evicted or forgotten is disposed only once no
+ * command is at work: a scan or analysis may still be using it (see IdleDisposer).
  */
 export class SaeCache {
   private readonly loaded = new Map<number, { sae: Sae; identity: string }>();
 
-  constructor(private readonly capacity = 2) {}
+  constructor(
+    private readonly idle = new IdleDisposer(),
+    private readonly capacity = 2,
+  ) {}
 
   get(catalog: Catalog, saeId: number, field = 'sae'): Sae {
     const row = findSae(catalog, saeId);
@@ -32,15 +37,16 @@ export class SaeCache {
     while (this.loaded.size > this.capacity) {
       const [oldest, evicted] = this.loaded.entries().next().value as [number, { sae: Sae }];
       this.loaded.delete(oldest);
-      evicted.sae.dispose();
+      this.idle.retire(() => evicted.sae.dispose());
     }
     return sae;
   }
 
   /** Drop an SAE that was deleted or renamed: its id may name another SAE later. */
   forget(saeId: number): void {
-    this.loaded.get(saeId)?.sae.dispose();
+    const hit = this.loaded.get(saeId);
     this.loaded.delete(saeId);
+    if (hit) this.idle.retire(() => hit.sae.dispose());
   }
 
   dispose(): void {
