@@ -80,6 +80,22 @@ def load_weights(folder):
     return W
 
 
+def strip_gpt2_prefix(raw):
+    """gpt2_forward uses keys without GPT2LMHeadModel's "transformer." prefix."""
+    return {k[len('transformer.'):] if k.startswith('transformer.') else k: v for k, v in raw.items()}
+
+
+def load_gpt2(folder):
+    """(config, weights) of a GPT-2 folder for make_model_fixtures.gpt2_forward; other tests import this."""
+    with open(os.path.join(folder, 'config.json'), encoding='utf-8') as f:
+        cfg = json.load(f)
+    if cfg.get('model_type') != 'gpt2':
+        raise SystemExit(f'{folder}/config.json: model_type {cfg.get("model_type")!r}; load_gpt2 reads gpt2 only')
+    if cfg.get('activation_function', 'gelu_new') != 'gelu_new':
+        raise SystemExit(f'{folder}/config.json: activation {cfg["activation_function"]!r}; the reference uses gelu_new')
+    return cfg, strip_gpt2_prefix(load_weights(folder))
+
+
 def use_rope_scaling(cfg):
     """make_model_fixtures' rope has no rope_scaling; Llama-3.2 uses llama3 scaling, as the engine does.
 
@@ -154,8 +170,7 @@ def main():
     t0 = time.perf_counter()
     raw = load_weights(args.model)
     load_s = time.perf_counter() - t0
-    # gpt2_forward uses keys without GPT2LMHeadModel's "transformer." prefix.
-    W = {k[len('transformer.'):] if k.startswith('transformer.') else k: v for k, v in raw.items()}
+    W = strip_gpt2_prefix(raw)
     del raw
     forward = FORWARDS[family]
     n_layers = cfg.get('n_layer', cfg.get('num_hidden_layers'))
