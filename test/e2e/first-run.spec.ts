@@ -1,45 +1,28 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
+import { type ServeProcess, startServe } from './serve-process';
 import { addCorpusFolder } from './corpus-folders';
 
 // The first-run path needs a workspace with no SAE, which the shared server no longer has once other
 // specs seeded one: this spec starts its own `featurescope serve` on a fresh home.
-let child: ChildProcess | undefined;
-let home = '';
+let serve: ServeProcess | undefined;
 let url = '';
 
 test.beforeAll(async () => {
-  home = mkdtempSync(join(tmpdir(), 'featurescope-first-run-'));
-  const bin = resolve(__dirname, '../../bin/featurescope.js');
-  const proc = spawn(process.execPath, [bin, 'serve'], { env: { ...process.env, FEATURESCOPE_HOME: home }, stdio: ['ignore', 'pipe', 'inherit'] });
-  child = proc;
-  url = await new Promise<string>((ok, fail) => {
-    let out = '';
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+/.exec(out);
-      if (m) ok(m[0]);
-    });
-    proc.on('exit', (code) => fail(new Error(`featurescope serve exited with ${code}:\n${out}`)));
-  });
+  serve = await startServe('featurescope-first-run-');
+  url = serve.url;
 });
 
 test.afterAll(async () => {
-  if (child && child.exitCode === null) {
-    child.kill('SIGTERM');
-    await new Promise((r) => child!.once('exit', r));
-  }
-  rmSync(home, { recursive: true, force: true });
+  await serve?.stop();
 });
 
 test('first run: Get started captures, trains and analyses the bundled model step by step', async ({ page }) => {
   test.setTimeout(300_000);
   const words = 'the river ran past the old mill and the children played by the water while their parents talked about the harvest and the weather in the valley'.split(' ');
   const text = Array.from({ length: 1500 }, (_, i) => words[(i * 7 + (i >> 3)) % words.length]).join(' ');
-  const corpus = join(home, 'corpus.txt');
+  const corpus = join(serve!.home, 'corpus.txt');
   writeFileSync(corpus, text);
 
   await page.goto(url);
@@ -60,10 +43,10 @@ test('first run: Get started captures, trains and analyses the bundled model ste
   await panel.getByRole('button', { name: 'Capture' }).click();
   await expect(steps.nth(0).locator('.job-line')).toHaveAttribute('data-state', 'failed');
   await expect(steps.nth(0)).toContainText('not inside a corpus folder');
-  await addCorpusFolder(page, home);
+  await addCorpusFolder(page, serve!.home);
 
   // A corpus that is not there is pointed at beside the corpus field.
-  await panel.getByLabel('Corpus path').fill(join(home, 'missing.txt'));
+  await panel.getByLabel('Corpus path').fill(join(serve!.home, 'missing.txt'));
   await panel.getByRole('button', { name: 'Capture' }).click();
   await expect(steps.nth(0).locator('.job-line')).toHaveAttribute('data-state', 'failed');
   await expect(steps.nth(0)).toContainText('missing.txt');

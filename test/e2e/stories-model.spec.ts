@@ -1,39 +1,20 @@
 // The second bundled model in the app: Get started offers stories260K beside featurescope-tiny
 // (the default stays selected; each says what it is), and the playground generates from BOS
 // alone when the prompt is empty, reproducing the start of the published greedy sample.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
+import { type ServeProcess, startServe } from './serve-process';
 
 // Get started shows only in a workspace with no SAE: a serve of its own on a fresh home.
-let child: ChildProcess | undefined;
-let home = '';
+let serve: ServeProcess | undefined;
 let url = '';
 
 test.beforeAll(async () => {
-  home = mkdtempSync(join(tmpdir(), 'featurescope-stories-'));
-  const bin = resolve(__dirname, '../../bin/featurescope.js');
-  const proc = spawn(process.execPath, [bin, 'serve'], { env: { ...process.env, FEATURESCOPE_HOME: home }, stdio: ['ignore', 'pipe', 'inherit'] });
-  child = proc;
-  url = await new Promise<string>((ok, fail) => {
-    let out = '';
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+/.exec(out);
-      if (m) ok(m[0]);
-    });
-    proc.on('exit', (code) => fail(new Error(`featurescope serve exited with ${code}:\n${out}`)));
-  });
+  serve = await startServe('featurescope-stories-');
+  url = serve.url;
 });
 
 test.afterAll(async () => {
-  if (child && child.exitCode === null) {
-    child.kill('SIGTERM');
-    await new Promise((r) => child!.once('exit', r));
-  }
-  rmSync(home, { recursive: true, force: true });
+  await serve?.stop();
 });
 
 test('Get started offers stories260K next to featurescope-tiny; the playground samples it from BOS', async ({ page }) => {
