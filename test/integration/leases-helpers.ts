@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import WebSocket from 'ws';
 import { insertSae, openCatalog } from '../../src/catalog';
 import { writeSafetensors } from '../../src/engine/formats/safetensors';
+import { afterEach } from 'vitest';
 import { builtDir } from './helpers';
 
 /** Poll until `probe` returns a value; a probe that throws ends the wait with its error. */
@@ -108,6 +109,30 @@ export function startCli(ws: Workspace, args: readonly string[]): CliRun {
 }
 
 /** The flags of an analysis long enough to overlap with the processes a test starts beside it. */
+/**
+ * The CLI children a test file starts on its current workspace: after each test every one still
+ * running is killed with its process group, and the workspace is removed (`clear` forgets it).
+ */
+export function workspaceRuns(current: () => Workspace | undefined, clear: () => void): { cli(args: readonly string[]): CliRun; track(run: CliRun): void } {
+  const started: CliRun[] = [];
+  afterEach(() => {
+    for (const run of started.splice(0)) if (run.child.exitCode === null && run.child.signalCode === null) run.killGroup();
+    current()?.dispose();
+    clear();
+  });
+  return {
+    cli(args) {
+      const run = startCli(current()!, args);
+      started.push(run);
+      return run;
+    },
+    /** A child started otherwise (e.g. startServe), killed after the test like the rest. */
+    track(run) {
+      started.push(run);
+    },
+  };
+}
+
 export function analyzeArgs(ws: Workspace, sae: string, maxTokens = 30_000): string[] {
   return ['analyze', '--sae', sae, '--corpus', ws.corpus, '--model', MODEL, '--max-tokens', String(maxTokens), '--top', '5'];
 }

@@ -3,7 +3,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   analysesOf,
   analyzeArgs,
@@ -14,29 +14,24 @@ import {
   makeWorkspace,
   MODEL,
   runCli,
-  startCli,
   startServe,
   waitFor,
   waitForLease,
   waitForRunning,
   type Workspace,
   wsCall,
+  workspaceRuns,
 } from './leases-helpers';
 
 const HOOK = 'blocks.1.hook_resid_post';
 
 let ws: Workspace | undefined;
-const started: CliRun[] = [];
-function cli(args: string[]): CliRun {
-  const run = startCli(ws!, args);
-  started.push(run);
-  return run;
-}
-afterEach(() => {
-  for (const run of started.splice(0)) if (run.child.exitCode === null && run.child.signalCode === null) run.killGroup();
-  ws?.dispose();
-  ws = undefined;
-});
+const { cli, track } = workspaceRuns(
+  () => ws,
+  () => {
+    ws = undefined;
+  },
+);
 
 const captureArgs = (w: Workspace, name: string, maxTokens: number) => ['capture', '--corpus', w.corpus, '--hook', HOOK, '--name', name, '--model', MODEL, '--max-tokens', String(maxTokens)];
 const trainArgs = (store: string, name: string) => ['train', '--store', store, '--name', name, '--d-sae', '256', '--k', '8', '--steps', '800', '--batch', '256', '--checkpoint-every', '50', '--eval-windows', '0'];
@@ -99,7 +94,7 @@ describe('writer leases of captures and training', { timeout: 300_000 }, () => {
   it('an analysis cancelled through serve gives its lease back, and the next analysis of the SAE runs', async () => {
     ws = makeWorkspace(['s1']);
     const serve = await startServe(ws);
-    started.push(serve.run);
+    track(serve.run);
     const client = await connectWs(serve.port, serve.token);
     // A browser-side caller reads corpora only from the workspace's corpus folders.
     expect(await wsCall(client, 0, 'workspace.addCorpusFolder', { path: dirname(ws.corpus) })).toMatchObject({ ok: true });

@@ -2,7 +2,7 @@
 // every running analysis as if it were the only writer. Each case runs the built CLI as real
 // processes and checks that the other process really started while the analysis was running.
 import { hostname } from 'node:os';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   analysesOf,
   analyzeArgs,
@@ -13,25 +13,20 @@ import {
   makeWorkspace,
   readCatalog,
   runCli,
-  startCli,
   startServe,
   waitForRunning,
   type Workspace,
   wsCall,
+  workspaceRuns,
 } from './leases-helpers';
 
 let ws: Workspace | undefined;
-const started: CliRun[] = [];
-function cli(args: string[]): CliRun {
-  const run = startCli(ws!, args);
-  started.push(run);
-  return run;
-}
-afterEach(() => {
-  for (const run of started.splice(0)) if (run.child.exitCode === null && run.child.signalCode === null) run.killGroup();
-  ws?.dispose();
-  ws = undefined;
-});
+const { cli, track } = workspaceRuns(
+  () => ws,
+  () => {
+    ws = undefined;
+  },
+);
 
 /** The analysis CLI ends well, and its analysis is the SAE's complete one with every feature. */
 async function expectCompleted(run: CliRun, sae: string, analysisId: number): Promise<void> {
@@ -70,7 +65,7 @@ describe('processes sharing one workspace', { timeout: 300_000 }, () => {
     const running = await waitForRunning(ws, 's1', analysis);
 
     const serve = await startServe(ws);
-    started.push(serve.run);
+    track(serve.run);
     const client = await connectWs(serve.port, serve.token);
     // Not analysed yet: an empty page, but answered.
     const early = await wsCall(client, 1, 'catalog.search', { saeId: 1, limit: 5 });

@@ -5,27 +5,22 @@
 // rename refuses a name in use and takes the SAE's folder with it.
 import { cpSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createNodeHost } from '../../src/host/node-host';
 import { callOrThrow } from '../../src/shared/call';
 import type { SaeSummary } from '../../src/shared/contract';
 import { writeSafetensors } from '../../src/engine/formats/safetensors';
 import type { RunOutput } from '../../src/shared/contract';
 import { builtDir } from './helpers';
-import { analyzeArgs, type CliRun, lastLine, leases, makeWorkspace, MODEL, readCatalog, runCli, startCli, waitFor, waitForRunning, type Workspace } from './leases-helpers';
+import { analyzeArgs, type CliRun, lastLine, leases, makeWorkspace, MODEL, readCatalog, runCli, waitFor, waitForRunning, type Workspace, workspaceRuns } from './leases-helpers';
 
 let ws: Workspace | undefined;
-const started: CliRun[] = [];
-function cli(args: string[]): CliRun {
-  const run = startCli(ws!, args);
-  started.push(run);
-  return run;
-}
-afterEach(() => {
-  for (const run of started.splice(0)) if (run.child.exitCode === null && run.child.signalCode === null) run.killGroup();
-  ws?.dispose();
-  ws = undefined;
-});
+const { cli } = workspaceRuns(
+  () => ws,
+  () => {
+    ws = undefined;
+  },
+);
 
 /** Rows of every table of the catalog (FTS tables by their own count; their shadow tables are storage, not rows). */
 function tableCounts(w: Workspace): Record<string, number> {
