@@ -72,7 +72,7 @@ export function FeaturesView({ active, request }: { active: boolean; request?: N
           </select>
         </label>
         {/* Evaluation and analysis figures only, each saying over how many tokens (never training's). */}
-        <SaeFigures groups={catalogFigureGroups(sae.metrics, sae.dSae, { training: false })} empty="not evaluated: `featurescope evaluate` gives its CE and KL scores" testId="sae-figures" />
+        <SaeFigures groups={catalogFigureGroups(sae.metrics, sae.dSae, { training: false })} empty="not evaluated yet: run featurescope evaluate for its CE and KL scores" testId="sae-figures" />
       </div>
       {sae.analysis === null ? (
         <div className="empty">
